@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text;
+using Kinesis.LocalServices;
+using Kinesis.Testing;
+
+namespace Kinesis.IntegrationTests;
+
+[Collection(LocalAwsCollection.Name)]
+public sealed class LocalServicesTests(LocalAwsFixture fixture)
+{
+    private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(20);
+
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData(LocalServiceKind.KinesisLocal, "Kinesis_20131202.ListStreams", "application/x-amz-json-1.1")]
+    [InlineData(LocalServiceKind.Kinesalite, "Kinesis_20131202.ListStreams", "application/x-amz-json-1.1")]
+    [InlineData(LocalServiceKind.Dynalite, "DynamoDB_20120810.ListTables", "application/x-amz-json-1.0")]
+    public async Task Fixture_StartsService_AnswersAwsJsonOverHttpOnLoopback(LocalServiceKind kind, string target, string contentType)
+    {
+        var service = fixture.Services.All.Single(s => s.Kind == kind);
+        Assert.Equal("127.0.0.1", service.Endpoint.Host);
+
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, service.Endpoint)
+        {
+            Content = new StringContent("{}", Encoding.UTF8, contentType),
+        };
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        // Unsigned requests are refused the way AWS refuses them: a JSON error naming its type.
+        Assert.Contains("__type", body, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Dispose_RunningService_LeavesNoProcessBehind()
+    {
+        var service = await LocalServiceProcess.StartAsync(LocalServiceKind.Kinesalite);
+        var pid = service.ProcessId;
+        Assert.True(ProcessExists(pid));
+
+        await service.DisposeAsync();
+
+        Assert.False(service.IsRunning);
+        await Eventually.HoldsAsync(() => !ProcessExists(pid), ExitDeadline, $"process {pid} to exit");
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ParentKilled_ServiceWatchingIt_ExitsByItself()
+    {
+        // Stand-in for a test host killed with SIGKILL: the emulator watches this process instead of us.
+        using var parent = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+        var service = await LocalServiceProcess.StartAsync(LocalServiceKind.Dynalite, parent.Id, CancellationToken.None);
+        try
+        {
+            var pid = service.ProcessId;
+            parent.Kill();
+            await parent.WaitForExitAsync();
+
+            await Eventually.HoldsAsync(() => !ProcessExists(pid), ExitDeadline, $"emulator {pid} to notice its parent is gone");
+        }
+        finally
+        {
+            await service.DisposeAsync();
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Dispose_CalledTwice_IsIdempotent()
+    {
+        var service = await LocalServiceProcess.StartAsync(LocalServiceKind.Kinesalite);
+        await service.DisposeAsync();
+        await service.DisposeAsync();
+        Assert.False(service.IsRunning);
+    }
+
+    private static bool ProcessExists(int pid)
+    {
+        // A zombie still has /proc/<pid>; only a live (non-zombie) process counts.
+        var stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat))
+        {
+            return false;
+        }
+
+        try
+        {
+            var text = File.ReadAllText(stat);
+            var state = text[(text.LastIndexOf(')') + 2)..].Split(' ')[0];
+            return state != "Z";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
