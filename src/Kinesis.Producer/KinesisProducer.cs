@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Kinesis.Core.Api;
+using Kinesis.Core.Hashing;
+using Kinesis.Producer.Pipeline;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kinesis.Producer;
+
+/// <summary>
+/// A batching, aggregating Kinesis producer: the Java KPL for .NET, without a native daemon.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Thread-safe; create one per process and share it. Records are aggregated per predicted shard in the KPL
+/// format (readable by the Java KCL, AWS Lambda and every KPL-aware consumer), collected into PutRecords
+/// calls, rate-limited per shard and retried with exponential backoff and full jitter until
+/// <see cref="KinesisProducerOptions.RecordTtl"/>. One producer serves any number of streams.
+/// </para>
+/// <para>
+/// Ordering: records of one shard leave in <see cref="PutAsync"/> order. With
+/// <see cref="ProducerOrdering.Relaxed"/> (the default, as in the KPL) a retried record may land after
+/// records put later; <see cref="ProducerOrdering.StrictPerShard"/> keeps the order across retries.
+/// Delivery is at least once: a request that timed out may have succeeded, and its retry duplicates it.
+/// </para>
+/// <para>
+/// Memory is bounded by <see cref="KinesisProducerOptions.MaxOutstandingRecords"/> and
+/// <see cref="KinesisProducerOptions.MaxOutstandingBytes"/>: at the bound <see cref="PutAsync"/> waits or
+/// throws (<see cref="KinesisProducerOptions.FullMode"/>). The producer holds references to the callers'
+/// data until each record resolves; do not reuse a buffer before its task completes.
+/// </para>
+/// <para>Record tasks complete on the thread pool, never inline on the caller's or the sender's thread.</para>
+/// </remarks>
+public sealed class KinesisProducer : IAsyncDisposable
+{
+    private readonly KinesisProducerOptions options;
+    private readonly TimeProvider time;
+    private readonly KinesisApiClient client;
+    private readonly bool ownsClient;
+    private readonly OutstandingGate outstanding;
+    private readonly FlushTracker flushes = new();
+    private readonly RecordCompletion completion;
+    private readonly ShardMapLoader maps;
+    private readonly BatchSender sender;
+    private readonly ConcurrentDictionary<string, StreamPipeline> streams = new(StringComparer.Ordinal);
+    private volatile StreamPipeline[] streamList = [];
+    private readonly object disposeGate = new();
+    private Task? disposal;
+    private volatile bool closed;
+
+    /// <summary>Creates a producer with its own Kinesis API client built from <paramref name="options"/>.</summary>
+    /// <exception cref="ArgumentException">An option is outside its allowed range.</exception>
+    public KinesisProducer(KinesisProducerOptions options, ILoggerFactory? loggerFactory = null)
+        : this(options, client: null, TimeProvider.System, loggerFactory)
+    {
+    }
+
+    internal KinesisProducer(KinesisProducerOptions options, KinesisApiClient? client, TimeProvider time, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.options = options;
+        this.time = time;
+        ownsClient = client is null;
+        this.client = client ?? new KinesisApiClient(new KinesisApiClientOptions
+        {
+            Region = options.Region,
+            ServiceUrl = options.ServiceUrl,
+            AllowInsecureHttp = options.AllowInsecureHttp,
+            Credentials = options.Credentials,
+            HttpHandler = options.HttpMessageHandler,
+            RequestTimeout = options.RequestTimeout,
+            MaxConnections = options.MaxConnections,
+            TimeProvider = time,
+        });
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<KinesisProducer>();
+        outstanding = new OutstandingGate(options.MaxOutstandingRecords, options.MaxOutstandingBytes);
+        completion = new RecordCompletion(outstanding, time);
+        maps = new ShardMapLoader(this.client, options, time, logger);
+        sender = new BatchSender(this.client, options, time, completion, maps, () => streamList, logger);
+        maps.MapApplied += sender.WakeUp;
+        sender.Start();
+    }
+
+    /// <summary>User records submitted and not yet resolved (buffered, in flight or waiting for a retry).</summary>
+    public long OutstandingRecords => outstanding.Records;
+
+    /// <summary>Bytes (partition key plus data) of the user records counted by <see cref="OutstandingRecords"/>.</summary>
+    public long OutstandingBytes => outstanding.Bytes;
+
+    /// <summary>
+    /// Submits a user record. Input is validated at once; the task completes when a shard has acknowledged
+    /// the record, or faults with <see cref="UserRecordFailedException"/> (carrying every attempt) when it
+    /// cannot be put within <see cref="KinesisProducerOptions.RecordTtl"/> or fails for good.
+    /// </summary>
+    /// <param name="streamName">The stream: 1 to 128 characters of letters, digits, '_', '-' and '.'.</param>
+    /// <param name="partitionKey">1 to 256 characters; its MD5 picks the shard unless <paramref name="explicitHashKey"/> is given.</param>
+    /// <param name="data">The payload; with the partition key's UTF-8 bytes at most 1 MiB. Not copied: keep it unchanged until the task completes.</param>
+    /// <param name="explicitHashKey">Optional decimal hash key in [0, 2^128 - 1] that overrides the partition key's hash.</param>
+    /// <param name="cancellationToken">Cancels only the wait for room (backpressure) or for the stream's first shard map; a submitted record cannot be withdrawn.</param>
+    /// <exception cref="ArgumentException">Bad input, naming the argument and the limit.</exception>
+    /// <exception cref="ProducerFullException">The outstanding bounds are reached and <see cref="KinesisProducerOptions.FullMode"/> is <see cref="ProducerFullMode.Throw"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The producer is disposed or being disposed.</exception>
+    public Task<UserRecordResult> PutAsync(
+        string streamName,
+        string partitionKey,
+        ReadOnlyMemory<byte> data,
+        string? explicitHashKey = null,
+        CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(closed, this);
+        RecordValidation.ValidateStreamName(streamName);
+        var accountedBytes = RecordValidation.ValidateRecord(partitionKey, data, explicitHashKey, out var hashKey);
+
+        var stream = GetStream(streamName);
+        if (stream.Map is null || !outstanding.TryEnter(accountedBytes))
+        {
+            return PutSlowAsync(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes, enteredGate: false, cancellationToken);
+        }
+
+        return Submit(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+    }
+
+    /// <summary>
+    /// Sends everything buffered now, without waiting for aggregation deadlines, and completes when every
+    /// record submitted before the call is resolved (put or failed). Records submitted meanwhile are not waited for.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the records are still sent.</param>
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var done = flushes.CloseCurrentAsync();
+        sender.RequestFlush();
+        return done.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops accepting records, flushes for up to <see cref="KinesisProducerOptions.ShutdownTimeout"/>, then
+    /// fails what is left with error code <see cref="ProducerErrorCodes.Shutdown"/>. Idempotent; later calls
+    /// wait for the first.
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        lock (disposeGate)
+        {
+            disposal ??= DisposeCoreAsync();
+            return new ValueTask(disposal);
+        }
+    }
+
+    private async Task DisposeCoreAsync()
+    {
+        closed = true;
+        try
+        {
+            await FlushAsync().WaitAsync(options.ShutdownTimeout, time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // What is left fails below with a clear reason.
+        }
+
+        await sender.StopAsync().ConfigureAwait(false);
+        var now = time.GetTimestamp();
+        foreach (var stream in streamList)
+        {
+            foreach (var user in stream.Stop())
+            {
+                completion.Fail(user, ProducerErrorCodes.Shutdown, "The producer was disposed before the record was sent.", now);
+            }
+        }
+
+        if (ownsClient)
+        {
+            client.Dispose();
+        }
+    }
+
+    private Task<UserRecordResult> Submit(StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes)
+    {
+        var now = time.GetTimestamp();
+        var user = new UserRecord(partitionKey, explicitHashKey, hashKey, data, accountedBytes, now, time.GetUtcNow() + options.RecordTtl, flushes.Join());
+        if (stream.Route(user))
+        {
+            sender.WakeUp();
+        }
+
+        return user.Task;
+    }
+
+    private async Task<UserRecordResult> PutSlowAsync(
+        StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes, bool enteredGate, CancellationToken cancellationToken)
+    {
+        await maps.EnsureLoadedAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (!enteredGate && !outstanding.TryEnter(accountedBytes))
+        {
+            if (options.FullMode == ProducerFullMode.Throw)
+            {
+                throw new ProducerFullException(
+                    $"The producer holds {outstanding.Records} records / {outstanding.Bytes} bytes, at its bound of {options.MaxOutstandingRecords} records / {options.MaxOutstandingBytes} bytes (MaxOutstandingRecords / MaxOutstandingBytes).");
+            }
+
+            await outstanding.EnterAsync(accountedBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (closed)
+        {
+            outstanding.Exit(accountedBytes);
+            throw new ObjectDisposedException(nameof(KinesisProducer));
+        }
+
+        return await Submit(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes).ConfigureAwait(false);
+    }
+
+    private StreamPipeline GetStream(string streamName)
+    {
+        if (streams.TryGetValue(streamName, out var stream))
+        {
+            return stream;
+        }
+
+        lock (streams)
+        {
+            if (!streams.TryGetValue(streamName, out stream))
+            {
+                stream = new StreamPipeline(streamName, options, time, completion);
+                streams[streamName] = stream;
+                streamList = [.. streams.Values];
+            }
+        }
+
+        return stream;
+    }
+}

@@ -1,0 +1,198 @@
+namespace Kinesis.Producer;
+
+/// <summary>
+/// Settings of a <see cref="KinesisProducer"/>. Defaults follow the Java KPL (see each constant); what the
+/// KPL lacks — bounded outstanding records and bytes, strict per-shard ordering — is added here.
+/// </summary>
+/// <remarks>Validate with <see cref="Validate"/> (the producer's constructor and the hosting registration call it).</remarks>
+public sealed class KinesisProducerOptions
+{
+    /// <summary>Default of <see cref="AggregationEnabled"/>.</summary>
+    public const bool DefaultAggregationEnabled = true;
+
+    /// <summary>Default of <see cref="AggregationMaxCount"/>: no limit other than size, as in the KPL (4294967295).</summary>
+    public const long DefaultAggregationMaxCount = uint.MaxValue;
+
+    /// <summary>Default of <see cref="AggregationMaxSize"/>: 51,200 bytes, as in the KPL.</summary>
+    public const int DefaultAggregationMaxSize = 51_200;
+
+    /// <summary>Smallest <see cref="AggregationMaxSize"/>.</summary>
+    public const int MinAggregationMaxSize = 64;
+
+    /// <summary>Largest <see cref="AggregationMaxSize"/>: a Kinesis record holds at most 1 MiB of key and data.</summary>
+    public const int MaxAggregationMaxSize = 1_048_576;
+
+    /// <summary>Default and largest <see cref="CollectionMaxCount"/>: 500 records, the PutRecords limit.</summary>
+    public const int DefaultCollectionMaxCount = 500;
+
+    /// <summary>Default and largest <see cref="CollectionMaxSize"/>: 5 MiB, the PutRecords limit.</summary>
+    public const int DefaultCollectionMaxSize = 5 * 1024 * 1024;
+
+    /// <summary>Smallest <see cref="CollectionMaxSize"/>, as in the KPL (52,224 bytes).</summary>
+    public const int MinCollectionMaxSize = 52_224;
+
+    /// <summary>Default of <see cref="RecordMaxBufferedTime"/>: 100 ms.</summary>
+    public static readonly TimeSpan DefaultRecordMaxBufferedTime = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Default of <see cref="RecordTtl"/>: 30 s.</summary>
+    public static readonly TimeSpan DefaultRecordTtl = TimeSpan.FromSeconds(30);
+
+    /// <summary>Smallest <see cref="RecordTtl"/>: 100 ms, as in the KPL.</summary>
+    public static readonly TimeSpan MinRecordTtl = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Default of <see cref="RateLimit"/>: 150 % of a shard's limits.</summary>
+    public const int DefaultRateLimit = 150;
+
+    /// <summary>Default of <see cref="RequestTimeout"/>: 6 s.</summary>
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(6);
+
+    /// <summary>Smallest <see cref="RequestTimeout"/>: 100 ms.</summary>
+    public static readonly TimeSpan MinRequestTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Largest <see cref="RequestTimeout"/>: 600 s.</summary>
+    public static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromSeconds(600);
+
+    /// <summary>Default of <see cref="MaxConnections"/>: 24.</summary>
+    public const int DefaultMaxConnections = 24;
+
+    /// <summary>Largest <see cref="MaxConnections"/>: 256.</summary>
+    public const int MaxMaxConnections = 256;
+
+    /// <summary>Default of <see cref="MaxOutstandingRecords"/>: 1,000,000 user records.</summary>
+    public const int DefaultMaxOutstandingRecords = 1_000_000;
+
+    /// <summary>Default of <see cref="MaxOutstandingBytes"/>: 256 MiB of user data.</summary>
+    public const long DefaultMaxOutstandingBytes = 256L * 1024 * 1024;
+
+    /// <summary>Default of <see cref="ShutdownTimeout"/>: 30 s.</summary>
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default of <see cref="ShardMapRefreshInterval"/>: 60 s.</summary>
+    public static readonly TimeSpan DefaultShardMapRefreshInterval = TimeSpan.FromSeconds(60);
+
+    /// <summary>AWS region, for example <c>eu-west-1</c>. Also the signing region when <see cref="ServiceUrl"/> is set.</summary>
+    public string? Region { get; set; }
+
+    /// <summary>An explicit Kinesis endpoint (local emulators, VPC endpoints). Plain <c>http://</c> is accepted only for loopback unless <see cref="AllowInsecureHttp"/> is set.</summary>
+    public Uri? ServiceUrl { get; set; }
+
+    /// <summary>Allows plain <c>http://</c> to a non-loopback <see cref="ServiceUrl"/>. Default false.</summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>Credentials; when null the AWS SDK's default chain resolves them (environment, profile, container, instance).</summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; set; }
+
+    /// <summary>An HTTP handler to send through (proxies, fault injection). The producer does not dispose it.</summary>
+    public HttpMessageHandler? HttpMessageHandler { get; set; }
+
+    /// <summary>Packs many user records into one Kinesis record in the KPL aggregated format. Default <see cref="DefaultAggregationEnabled"/>.</summary>
+    public bool AggregationEnabled { get; set; } = DefaultAggregationEnabled;
+
+    /// <summary>Most user records in one aggregated Kinesis record, 1 or more. Default <see cref="DefaultAggregationMaxCount"/>.</summary>
+    public long AggregationMaxCount { get; set; } = DefaultAggregationMaxCount;
+
+    /// <summary>Most bytes of one aggregated Kinesis record, <see cref="MinAggregationMaxSize"/> to <see cref="MaxAggregationMaxSize"/>. A user record larger than this is sent alone, unaggregated. Default <see cref="DefaultAggregationMaxSize"/>.</summary>
+    public int AggregationMaxSize { get; set; } = DefaultAggregationMaxSize;
+
+    /// <summary>Most Kinesis records in one PutRecords call, 1 to <see cref="DefaultCollectionMaxCount"/>. Default <see cref="DefaultCollectionMaxCount"/>.</summary>
+    public int CollectionMaxCount { get; set; } = DefaultCollectionMaxCount;
+
+    /// <summary>Most bytes in one PutRecords call, counted as the service counts them (partition key plus data of each record), <see cref="MinCollectionMaxSize"/> to <see cref="DefaultCollectionMaxSize"/>. Default <see cref="DefaultCollectionMaxSize"/>.</summary>
+    public int CollectionMaxSize { get; set; } = DefaultCollectionMaxSize;
+
+    /// <summary>Longest time a user record waits in the producer's buffers before its batch is sent; zero sends at once. Any two records of a shard are reordered by no more than twice this (without retries). Default <see cref="DefaultRecordMaxBufferedTime"/>.</summary>
+    public TimeSpan RecordMaxBufferedTime { get; set; } = DefaultRecordMaxBufferedTime;
+
+    /// <summary>A user record not acknowledged within this time after <see cref="KinesisProducer.PutAsync"/> fails with error code <c>Expired</c>. At least <see cref="MinRecordTtl"/>. Default <see cref="DefaultRecordTtl"/>.</summary>
+    public TimeSpan RecordTtl { get; set; } = DefaultRecordTtl;
+
+    /// <summary>Per-shard rate limit as a percentage of the shard's limits (1,000 records/s and 1 MiB/s), charged per Kinesis record; 1 or more. Default <see cref="DefaultRateLimit"/>.</summary>
+    public int RateLimit { get; set; } = DefaultRateLimit;
+
+    /// <summary>Timeout of one PutRecords or ListShards call, <see cref="MinRequestTimeout"/> to <see cref="MaxRequestTimeout"/>. A timed-out request may still have succeeded, so its retry can duplicate records. Default <see cref="DefaultRequestTimeout"/>.</summary>
+    public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
+
+    /// <summary>Most concurrent PutRecords calls and HTTP connections, 1 to <see cref="MaxMaxConnections"/>. Default <see cref="DefaultMaxConnections"/>.</summary>
+    public int MaxConnections { get; set; } = DefaultMaxConnections;
+
+    /// <summary>When true, a record refused for throughput (ProvisionedThroughputExceededException) fails at once instead of being retried. Default false.</summary>
+    public bool FailIfThrottled { get; set; }
+
+    /// <summary>Most user records submitted and not yet resolved; at the bound <see cref="KinesisProducer.PutAsync"/> waits or throws per <see cref="FullMode"/>. 1 or more. Default <see cref="DefaultMaxOutstandingRecords"/>.</summary>
+    public int MaxOutstandingRecords { get; set; } = DefaultMaxOutstandingRecords;
+
+    /// <summary>Most bytes of user data (partition key plus data) submitted and not yet resolved; see <see cref="MaxOutstandingRecords"/>. At least <see cref="MaxAggregationMaxSize"/>, so that any valid record fits. Default <see cref="DefaultMaxOutstandingBytes"/>.</summary>
+    public long MaxOutstandingBytes { get; set; } = DefaultMaxOutstandingBytes;
+
+    /// <summary>What <see cref="KinesisProducer.PutAsync"/> does when an outstanding bound is reached. Default <see cref="ProducerFullMode.Wait"/>.</summary>
+    public ProducerFullMode FullMode { get; set; } = ProducerFullMode.Wait;
+
+    /// <summary>Ordering guarantee per shard. Default <see cref="ProducerOrdering.Relaxed"/>, as in the KPL.</summary>
+    public ProducerOrdering Ordering { get; set; } = ProducerOrdering.Relaxed;
+
+    /// <summary>How often each stream's shard map is reloaded, besides reloads after a record lands on an unexpected shard. Default <see cref="DefaultShardMapRefreshInterval"/>.</summary>
+    public TimeSpan ShardMapRefreshInterval { get; set; } = DefaultShardMapRefreshInterval;
+
+    /// <summary>How long <see cref="KinesisProducer.DisposeAsync"/> flushes before it fails what is left. Default <see cref="DefaultShutdownTimeout"/>.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option outside its allowed range.</summary>
+    public void Validate()
+    {
+        Check(AggregationMaxCount >= 1, nameof(AggregationMaxCount), AggregationMaxCount, "1 or more");
+        Check(AggregationMaxSize is >= MinAggregationMaxSize and <= MaxAggregationMaxSize, nameof(AggregationMaxSize), AggregationMaxSize, $"{MinAggregationMaxSize} to {MaxAggregationMaxSize}");
+        Check(CollectionMaxCount is >= 1 and <= DefaultCollectionMaxCount, nameof(CollectionMaxCount), CollectionMaxCount, $"1 to {DefaultCollectionMaxCount}");
+        Check(CollectionMaxSize is >= MinCollectionMaxSize and <= DefaultCollectionMaxSize, nameof(CollectionMaxSize), CollectionMaxSize, $"{MinCollectionMaxSize} to {DefaultCollectionMaxSize}");
+        Check(RecordMaxBufferedTime >= TimeSpan.Zero && RecordMaxBufferedTime <= TimeSpan.FromMinutes(10), nameof(RecordMaxBufferedTime), RecordMaxBufferedTime, "0 to 10 minutes");
+        Check(RecordTtl >= MinRecordTtl && RecordTtl <= TimeSpan.FromDays(1), nameof(RecordTtl), RecordTtl, $"{MinRecordTtl} to 1 day");
+        Check(RateLimit is >= 1 and <= 100_000, nameof(RateLimit), RateLimit, "1 to 100000 (percent)");
+        Check(RequestTimeout >= MinRequestTimeout && RequestTimeout <= MaxRequestTimeout, nameof(RequestTimeout), RequestTimeout, $"{MinRequestTimeout} to {MaxRequestTimeout}");
+        Check(MaxConnections is >= 1 and <= MaxMaxConnections, nameof(MaxConnections), MaxConnections, $"1 to {MaxMaxConnections}");
+        Check(MaxOutstandingRecords >= 1, nameof(MaxOutstandingRecords), MaxOutstandingRecords, "1 or more");
+        Check(MaxOutstandingBytes >= MaxAggregationMaxSize, nameof(MaxOutstandingBytes), MaxOutstandingBytes, $"{MaxAggregationMaxSize} or more");
+        Check(Enum.IsDefined(FullMode), nameof(FullMode), FullMode, "Wait or Throw");
+        Check(Enum.IsDefined(Ordering), nameof(Ordering), Ordering, "Relaxed or StrictPerShard");
+        Check(ShardMapRefreshInterval >= TimeSpan.FromSeconds(1), nameof(ShardMapRefreshInterval), ShardMapRefreshInterval, "1 second or more");
+        Check(ShutdownTimeout >= TimeSpan.Zero, nameof(ShutdownTimeout), ShutdownTimeout, "zero or more");
+        if (ServiceUrl is null && string.IsNullOrWhiteSpace(Region))
+        {
+            throw new ArgumentException($"Set {nameof(Region)} or {nameof(ServiceUrl)}.", nameof(Region));
+        }
+    }
+
+    private static void Check(bool valid, string name, object value, string range)
+    {
+        if (!valid)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be {range}; it was {value}.");
+        }
+    }
+}
+
+/// <summary>What <see cref="KinesisProducer.PutAsync"/> does when the outstanding bounds are reached.</summary>
+public enum ProducerFullMode
+{
+    /// <summary>Wait (asynchronously, cancellable) until records resolve and room frees up.</summary>
+    Wait,
+
+    /// <summary>Fail at once with <see cref="ProducerFullException"/>.</summary>
+    Throw,
+}
+
+/// <summary>Per-shard ordering guarantee of the producer.</summary>
+public enum ProducerOrdering
+{
+    /// <summary>
+    /// As in the KPL: records of one shard leave in <see cref="KinesisProducer.PutAsync"/> order, several
+    /// requests may be in flight per shard, and a retried record may land after records put later.
+    /// </summary>
+    Relaxed,
+
+    /// <summary>
+    /// Records of one shard are written in <see cref="KinesisProducer.PutAsync"/> order even across retries:
+    /// at most one Kinesis record per shard is in flight, and a failed one is retried before anything
+    /// after it. Costs throughput per shard (one round trip per Kinesis record); raise
+    /// <see cref="KinesisProducerOptions.AggregationMaxSize"/> to compensate.
+    /// </summary>
+    StrictPerShard,
+}

@@ -1,0 +1,422 @@
+using System.Threading.Channels;
+using Kinesis.Core.Api;
+using Kinesis.Core.Hashing;
+using Microsoft.Extensions.Logging;
+
+namespace Kinesis.Producer.Pipeline;
+
+/// <summary>
+/// The producer's single background loop: wakes on new work, aggregate deadlines and rate-limit refills,
+/// collects ready Kinesis records per stream into PutRecords calls (at most
+/// <see cref="KinesisProducerOptions.MaxConnections"/> in flight), and resolves or retries every record
+/// from the response.
+/// </summary>
+internal sealed partial class BatchSender
+{
+    private static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(5);
+
+    private readonly KinesisApiClient client;
+    private readonly KinesisProducerOptions options;
+    private readonly TimeProvider time;
+    private readonly RecordCompletion completion;
+    private readonly ShardMapLoader maps;
+    private readonly ILogger logger;
+    private readonly Func<IReadOnlyCollection<StreamPipeline>> streams;
+    private readonly SemaphoreSlim slots;
+    private readonly Channel<byte> wakeUps = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource stopping = new();
+    private int wakeUpPending;
+    private int flushPending;
+    private int inFlightRequests;
+    private Task? loop;
+
+    public BatchSender(
+        KinesisApiClient client,
+        KinesisProducerOptions options,
+        TimeProvider time,
+        RecordCompletion completion,
+        ShardMapLoader maps,
+        Func<IReadOnlyCollection<StreamPipeline>> streams,
+        ILogger logger)
+    {
+        this.client = client;
+        this.options = options;
+        this.time = time;
+        this.completion = completion;
+        this.maps = maps;
+        this.streams = streams;
+        this.logger = logger;
+        slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
+    }
+
+    public CancellationToken StoppingToken => stopping.Token;
+
+    public void Start() => loop = Task.Run(RunAsync);
+
+    /// <summary>Wakes the loop; cheap when it is already awake.</summary>
+    public void WakeUp()
+    {
+        if (Interlocked.Exchange(ref wakeUpPending, 1) == 0)
+        {
+            wakeUps.Writer.TryWrite(0);
+        }
+    }
+
+    /// <summary>Seals every open aggregate on the next pass, instead of waiting for deadlines.</summary>
+    public void RequestFlush()
+    {
+        Volatile.Write(ref flushPending, 1);
+        WakeUp();
+    }
+
+    /// <summary>Stops the loop and cancels in-flight requests and backoffs; their records fail as shut down.</summary>
+    public async Task StopAsync()
+    {
+        await stopping.CancelAsync().ConfigureAwait(false);
+        if (loop is not null)
+        {
+            await loop.ConfigureAwait(false);
+        }
+
+        // In-flight requests observe the cancellation and resolve their records; wait for them briefly.
+        var deadline = time.GetTimestamp() + (long)(5 * time.TimestampFrequency);
+        while (Volatile.Read(ref inFlightRequests) > 0 && time.GetTimestamp() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), time).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<OutgoingRecord>(options.CollectionMaxCount);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                Volatile.Write(ref wakeUpPending, 0);
+                while (wakeUps.Reader.TryRead(out _))
+                {
+                }
+
+                var flush = Interlocked.Exchange(ref flushPending, 0) == 1;
+                var nextWake = long.MaxValue;
+                foreach (var stream in streams())
+                {
+                    maps.RefreshIfDue(stream);
+                    while (true)
+                    {
+                        var batchBytes = 0;
+                        var wake = long.MaxValue;
+                        stream.Collect(batch, ref batchBytes, flush, ref wake);
+                        if (batch.Count == 0)
+                        {
+                            nextWake = Math.Min(nextWake, wake);
+                            break;
+                        }
+
+                        await slots.WaitAsync(stopping.Token).ConfigureAwait(false);
+                        var records = batch.ToArray();
+                        batch.Clear();
+                        Interlocked.Increment(ref inFlightRequests);
+                        _ = SendAsync(stream, records);
+                        if (wake > time.GetTimestamp())
+                        {
+                            nextWake = Math.Min(nextWake, wake);
+                            break;
+                        }
+                    }
+                }
+
+                await WaitForWorkAsync(nextWake).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The loop must not die: log, pause briefly, carry on.
+                LogLoopFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WaitForWorkAsync(long nextWake)
+    {
+        var refreshWake = (long)(options.ShardMapRefreshInterval.TotalSeconds * time.TimestampFrequency);
+        var now = time.GetTimestamp();
+        var wait = nextWake == long.MaxValue ? refreshWake : Math.Max(0, nextWake - now);
+        if (wait == 0)
+        {
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds((double)Math.Min(wait, refreshWake) / time.TimestampFrequency));
+        try
+        {
+            await wakeUps.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            // The deadline came first.
+        }
+    }
+
+    private async Task SendAsync(StreamPipeline stream, OutgoingRecord[] records)
+    {
+        try
+        {
+            await SendCoreAsync(stream, records).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Defensive: a bug here must not strand records. Fail them with what we know.
+            LogSendFailed(logger, ex, stream.StreamName);
+            foreach (var record in records)
+            {
+                foreach (var user in record.Users)
+                {
+                    completion.Fail(user, "InternalProducerError", ex.Message, time.GetTimestamp());
+                }
+
+                record.Release();
+            }
+        }
+        finally
+        {
+            slots.Release();
+            Interlocked.Decrement(ref inFlightRequests);
+            WakeUp();
+        }
+    }
+
+    private async Task SendCoreAsync(StreamPipeline stream, OutgoingRecord[] records)
+    {
+        var entries = new PutRecordsRequestEntry[records.Length];
+        for (var i = 0; i < records.Length; i++)
+        {
+            entries[i] = new PutRecordsRequestEntry
+            {
+                PartitionKey = records[i].PartitionKey,
+                ExplicitHashKey = records[i].ExplicitHashKey,
+                Data = records[i].Data,
+            };
+        }
+
+        var startUtc = time.GetUtcNow();
+        var start = time.GetTimestamp();
+        PutRecordsResponse? response = null;
+        KinesisApiException? error = null;
+        try
+        {
+            response = await client.PutRecordsAsync(new PutRecordsRequest { StreamName = stream.StreamName, Records = entries }, stopping.Token).ConfigureAwait(false);
+        }
+        catch (KinesisApiException ex)
+        {
+            error = ex;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            error = null;
+        }
+
+        var end = time.GetTimestamp();
+        if (response is null)
+        {
+            var code = error?.ErrorCode ?? ProducerErrorCodes.Shutdown;
+            var message = error?.Message ?? "The producer was disposed while the request was in flight.";
+            foreach (var record in records)
+            {
+                await HandleFailureAsync(stream, record, startUtc, start, end, code, message, error).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (response.Records.Count != records.Length)
+        {
+            foreach (var record in records)
+            {
+                await HandleFailureAsync(stream, record, startUtc, start, end, "RecordCountMismatch", $"PutRecords answered {response.Records.Count} results for {records.Length} records.", error: null).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < records.Length; i++)
+        {
+            var record = records[i];
+            var result = response.Records[i];
+            if (result.ErrorCode is not null)
+            {
+                await HandleFailureAsync(stream, record, startUtc, start, end, result.ErrorCode, result.ErrorMessage ?? result.ErrorCode, error: null).ConfigureAwait(false);
+                continue;
+            }
+
+            if (record.PredictedShardId is not null && !string.Equals(result.ShardId, record.PredictedShardId, StringComparison.Ordinal)
+                && !await IsStillCorrectlyPlacedAsync(stream, record, result.ShardId!).ConfigureAwait(false))
+            {
+                // The aggregate landed on a shard whose range does not hold all its user records (stale
+                // map after resharding): a KCL consumer would drop it, so re-send them under the new map.
+                await HandleFailureAsync(stream, record, startUtc, start, end, ProducerErrorCodes.WrongShard, $"Expected shard {record.PredictedShardId}, got {result.ShardId}.", error: null).ConfigureAwait(false);
+                continue;
+            }
+
+            NewAttempts(record, startUtc, start, end, errorCode: null, errorMessage: null);
+            for (var sub = 0; sub < record.Users.Length; sub++)
+            {
+                completion.Succeed(record.Users[sub], result.ShardId!, result.SequenceNumber!, record.IsAggregated ? sub : 0, record.IsAggregated);
+            }
+
+            record.Release();
+            if (options.Ordering == ProducerOrdering.StrictPerShard)
+            {
+                stream.ReleaseInFlight(record);
+            }
+        }
+    }
+
+    /// <summary>A record on an unexpected shard is fine when, by the refreshed map, that shard's range holds every user record in it.</summary>
+    private async Task<bool> IsStillCorrectlyPlacedAsync(StreamPipeline stream, OutgoingRecord record, string actualShardId)
+    {
+        var map = await maps.RefreshAsync(stream).ConfigureAwait(false);
+        if (!record.IsAggregated)
+        {
+            // A single record is routed by its own key: wherever the service put it is right.
+            return true;
+        }
+
+        if (map is null || !map.TryGetShard(actualShardId, out var actual))
+        {
+            return false;
+        }
+
+        foreach (var user in record.Users)
+        {
+            if (!actual.HashKeyRange.Contains(user.HashKey))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task HandleFailureAsync(
+        StreamPipeline stream, OutgoingRecord record, DateTimeOffset startUtc, long start, long end, string errorCode, string errorMessage, KinesisApiException? error)
+    {
+        NewAttempts(record, startUtc, start, end, errorCode, errorMessage);
+        var throttled = error?.IsThrottling ?? KinesisErrorCodes.IsThrottling(errorCode);
+        var retryable = errorCode switch
+        {
+            ProducerErrorCodes.Shutdown => false,
+            ProducerErrorCodes.WrongShard or "RecordCountMismatch" => true,
+            _ => error?.IsRetryable ?? (throttled || KinesisErrorCodes.IsTransient(errorCode)),
+        };
+
+        if (!retryable || (throttled && options.FailIfThrottled) || stopping.IsCancellationRequested)
+        {
+            FailRecord(stream, record);
+            return;
+        }
+
+        var attempts = 0;
+        foreach (var user in record.Users)
+        {
+            attempts = Math.Max(attempts, user.Attempts?.Count ?? 0);
+        }
+
+        // Wrong shard is not an overload signal: re-send at once under the refreshed map.
+        var delay = errorCode == ProducerErrorCodes.WrongShard ? TimeSpan.Zero : FullJitterDelay(attempts);
+        try
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, time, stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var user in record.Users)
+            {
+                completion.Fail(user, ProducerErrorCodes.Shutdown, "The producer was disposed while the record was waiting to be retried.", time.GetTimestamp());
+            }
+
+            record.Release();
+            return;
+        }
+
+        if (options.Ordering == ProducerOrdering.StrictPerShard && errorCode != ProducerErrorCodes.WrongShard && stream.TryRequeueInOrder(record))
+        {
+            WakeUp();
+            return;
+        }
+
+        record.Release();
+        foreach (var user in record.Users)
+        {
+            if (stream.Route(user))
+            {
+                WakeUp();
+            }
+        }
+
+        if (options.Ordering == ProducerOrdering.StrictPerShard)
+        {
+            stream.ReleaseInFlight(record);
+        }
+
+        WakeUp();
+    }
+
+    private void FailRecord(StreamPipeline stream, OutgoingRecord record)
+    {
+        foreach (var user in record.Users)
+        {
+            completion.FailWithAttempts(user);
+        }
+
+        record.Release();
+        if (options.Ordering == ProducerOrdering.StrictPerShard)
+        {
+            stream.ReleaseInFlight(record);
+        }
+    }
+
+    /// <summary>Appends one attempt to every user record; records with the same history share one node.</summary>
+    private void NewAttempts(OutgoingRecord record, DateTimeOffset startUtc, long start, long end, string? errorCode, string? errorMessage)
+    {
+        AttemptNode? lastPrevious = null;
+        AttemptNode? lastNode = null;
+        var duration = time.GetElapsedTime(start, end);
+        foreach (var user in record.Users)
+        {
+            if (lastNode is null || !ReferenceEquals(user.Attempts, lastPrevious))
+            {
+                lastPrevious = user.Attempts;
+                var attempt = new Attempt(startUtc, time.GetElapsedTime(user.ReadySince, start), duration, errorCode, errorMessage, errorCode is null);
+                lastNode = new AttemptNode(attempt, lastPrevious);
+            }
+
+            user.Attempts = lastNode;
+            user.ReadySince = end;
+        }
+    }
+
+    private static TimeSpan FullJitterDelay(int attempts)
+    {
+        // Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(n-1))].
+        var exponent = Math.Min(Math.Max(attempts - 1, 0), 16);
+        var ceiling = Math.Min(RetryMaxDelay.TotalMilliseconds, RetryBaseDelay.TotalMilliseconds * (1 << exponent));
+        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
+    }
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "The producer's send loop failed; it continues.")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Handling a PutRecords call to stream {StreamName} failed; its records are failed.")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, string streamName);
+}

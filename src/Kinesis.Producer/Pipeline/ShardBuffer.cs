@@ -1,0 +1,128 @@
+using System.Buffers;
+using Kinesis.Core.Aggregation;
+using Kinesis.Core.Hashing;
+
+namespace Kinesis.Producer.Pipeline;
+
+/// <summary>
+/// Everything waiting for one predicted shard: the open aggregate, the sealed Kinesis records queued in
+/// <see cref="KinesisProducer.PutAsync"/> order, and the shard's rate limiter. Used under its stream's lock.
+/// </summary>
+internal sealed class ShardBuffer
+{
+    private readonly KinesisProducerOptions options;
+    private readonly RecordAggregator? aggregator;
+    private readonly List<UserRecord> open = [];
+    private readonly LinkedList<OutgoingRecord> queue = new();
+
+    public ShardBuffer(string? shardId, KinesisProducerOptions options, TimeProvider time)
+    {
+        ShardId = shardId;
+        this.options = options;
+        if (options.AggregationEnabled && shardId is not null)
+        {
+            aggregator = new RecordAggregator(options.AggregationMaxSize, options.AggregationMaxCount);
+        }
+
+        // Unpredictable records (no shard map) bypass the limiter, as in the KPL: their shard is unknown.
+        Limiter = shardId is null ? null : new ShardRateLimiter(options.RateLimit, time);
+    }
+
+    /// <summary>The predicted shard; null for the buffer of records sent while the shard map is unknown.</summary>
+    public string? ShardId { get; }
+
+    public ShardRateLimiter? Limiter { get; }
+
+    /// <summary>Strict ordering: a Kinesis record of this shard is in flight or backing off.</summary>
+    public bool InFlight { get; set; }
+
+    /// <summary>When the open aggregate must be sent (timestamp); <see cref="long.MaxValue"/> when none is open.</summary>
+    public long OpenDeadline { get; private set; } = long.MaxValue;
+
+    public bool HasQueued => queue.Count > 0;
+
+    public bool IsEmpty => queue.Count == 0 && open.Count == 0;
+
+    public void Add(UserRecord user, long now, long bufferedTicks)
+    {
+        if (aggregator is null)
+        {
+            queue.AddLast(OutgoingRecord.Single(user, ShardId));
+            return;
+        }
+
+        if (!aggregator.TryAdd(user.PartitionKey, user.ExplicitHashKey, user.Data.Span))
+        {
+            SealOpen();
+            if (!aggregator.TryAdd(user.PartitionKey, user.ExplicitHashKey, user.Data.Span))
+            {
+                // Larger than an aggregate may be: it goes alone, unaggregated, as in the KPL.
+                queue.AddLast(OutgoingRecord.Single(user, ShardId));
+                return;
+            }
+        }
+
+        if (open.Count == 0)
+        {
+            OpenDeadline = now + bufferedTicks;
+        }
+
+        open.Add(user);
+        if (aggregator.Count >= options.AggregationMaxCount)
+        {
+            SealOpen();
+        }
+    }
+
+    /// <summary>Closes the open aggregate into a Kinesis record at the end of the queue.</summary>
+    public void SealOpen()
+    {
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        OutgoingRecord record;
+        if (open.Count == 1)
+        {
+            record = OutgoingRecord.Single(open[0], ShardId);
+        }
+        else
+        {
+            var length = aggregator!.EncodedSize;
+            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            var written = aggregator.Encode(buffer);
+            record = OutgoingRecord.Aggregate(HashKeys.Format(open[0].HashKey), buffer, written, [.. open], ShardId!);
+        }
+
+        aggregator!.Clear();
+        open.Clear();
+        OpenDeadline = long.MaxValue;
+        queue.AddLast(record);
+    }
+
+    public OutgoingRecord? PeekQueued() => queue.First?.Value;
+
+    public void RemoveFirstQueued() => queue.RemoveFirst();
+
+    /// <summary>Puts a record that must be retried in order back at the head of the queue (strict ordering).</summary>
+    public void Requeue(OutgoingRecord record) => queue.AddFirst(record);
+
+    /// <summary>Removes every waiting user record (after a shard map change or at shutdown); queued buffers are released.</summary>
+    public List<UserRecord> DrainUsers()
+    {
+        var users = new List<UserRecord>();
+        foreach (var record in queue)
+        {
+            users.AddRange(record.Users);
+            record.Release();
+        }
+
+        queue.Clear();
+        users.AddRange(open);
+        open.Clear();
+        aggregator?.Clear();
+        OpenDeadline = long.MaxValue;
+        return users;
+    }
+}

@@ -1,0 +1,295 @@
+using Kinesis.Core.Hashing;
+
+namespace Kinesis.Producer.Pipeline;
+
+/// <summary>
+/// The per-stream part of the pipeline: routes user records to per-shard buffers by the shard map,
+/// seals aggregates at their deadline, and collects Kinesis records into PutRecords batches under the
+/// per-shard rate limits. All state is guarded by one lock per stream.
+/// </summary>
+internal sealed class StreamPipeline
+{
+    private readonly object gate = new();
+    private readonly KinesisProducerOptions options;
+    private readonly TimeProvider time;
+    private readonly RecordCompletion completion;
+    private readonly long bufferedTicks;
+    private readonly ShardBuffer unpredicted;
+    private Dictionary<string, ShardBuffer> buffers = new(StringComparer.Ordinal);
+    private ShardMap? map;
+    private bool stopped;
+
+    public StreamPipeline(string streamName, KinesisProducerOptions options, TimeProvider time, RecordCompletion completion)
+    {
+        StreamName = streamName;
+        this.options = options;
+        this.time = time;
+        this.completion = completion;
+        bufferedTicks = (long)(options.RecordMaxBufferedTime.TotalSeconds * time.TimestampFrequency);
+        unpredicted = new ShardBuffer(shardId: null, options, time);
+    }
+
+    public string StreamName { get; }
+
+    /// <summary>The current shard map; null until the first load succeeds.</summary>
+    public ShardMap? Map => Volatile.Read(ref map);
+
+    /// <summary>The load or refresh in progress, if any (guarded by <see cref="MapLoadGate"/>).</summary>
+    public Task<ShardMap?>? MapLoad { get; set; }
+
+    public object MapLoadGate { get; } = new();
+
+    /// <summary>When the map was last loaded (timestamp), for periodic refreshes.</summary>
+    public long MapLoadedAt { get; private set; }
+
+    /// <summary>Set when something (a record on an unexpected shard) asks for a refresh.</summary>
+    public bool MapRefreshRequested { get; set; }
+
+    /// <summary>The last load failed because the stream does not exist (or is not visible to us).</summary>
+    public Exception? MissingStreamError { get; set; }
+
+    /// <summary>Records a failed load, so the next attempt waits a little.</summary>
+    public void MarkMapLoadFailed() => MapLoadedAt = time.GetTimestamp();
+
+    /// <summary>Adds a user record to its shard's buffer. Returns true when the sender should wake up.</summary>
+    public bool Route(UserRecord user)
+    {
+        lock (gate)
+        {
+            if (stopped)
+            {
+                completion.Fail(user, ProducerErrorCodes.Shutdown, "The producer was disposed before the record was sent.", time.GetTimestamp());
+                return false;
+            }
+
+            var buffer = unpredicted;
+            if (map is not null && map.TryRoute(user.HashKey, out var shard) && buffers.TryGetValue(shard.ShardId, out var found))
+            {
+                buffer = found;
+            }
+
+            var hadDeadline = buffer.OpenDeadline != long.MaxValue;
+            var hadQueued = buffer.HasQueued;
+            buffer.Add(user, time.GetTimestamp(), bufferedTicks);
+
+            // Wake the sender only when there is something new to send or a new deadline to watch.
+            return (!hadQueued && buffer.HasQueued) || (!hadDeadline && buffer.OpenDeadline != long.MaxValue);
+        }
+    }
+
+    /// <summary>
+    /// Installs a new shard map. Records waiting for shards that are no longer open are routed again, so
+    /// no aggregate is sent on a stale prediction.
+    /// </summary>
+    public void ApplyMap(ShardMap newMap)
+    {
+        List<UserRecord>? orphans = null;
+        lock (gate)
+        {
+            var next = new Dictionary<string, ShardBuffer>(StringComparer.Ordinal);
+            foreach (var shard in newMap.OpenShards)
+            {
+                next[shard.ShardId] = buffers.TryGetValue(shard.ShardId, out var existing)
+                    ? existing
+                    : new ShardBuffer(shard.ShardId, options, time);
+            }
+
+            foreach (var (shardId, buffer) in buffers)
+            {
+                if (!next.ContainsKey(shardId))
+                {
+                    (orphans ??= []).AddRange(buffer.DrainUsers());
+                }
+            }
+
+            buffers = next;
+            Volatile.Write(ref map, newMap);
+            MapLoadedAt = time.GetTimestamp();
+            MapRefreshRequested = false;
+        }
+
+        if (orphans is not null)
+        {
+            foreach (var user in orphans)
+            {
+                Route(user);
+            }
+        }
+    }
+
+    /// <summary>Puts a record that failed under strict ordering back at the head of its shard's queue; false when that shard is gone.</summary>
+    public bool TryRequeueInOrder(OutgoingRecord record)
+    {
+        lock (gate)
+        {
+            var buffer = record.PredictedShardId is null ? unpredicted : buffers.GetValueOrDefault(record.PredictedShardId);
+            if (stopped || buffer is null)
+            {
+                if (buffer is not null)
+                {
+                    buffer.InFlight = false;
+                }
+
+                return false;
+            }
+
+            buffer.Requeue(record);
+            buffer.InFlight = false;
+            return true;
+        }
+    }
+
+    /// <summary>Ends strict-ordering exclusivity of a shard after its record resolved.</summary>
+    public void ReleaseInFlight(OutgoingRecord record)
+    {
+        lock (gate)
+        {
+            var buffer = record.PredictedShardId is null ? unpredicted : buffers.GetValueOrDefault(record.PredictedShardId);
+            if (buffer is not null)
+            {
+                buffer.InFlight = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves ready Kinesis records into <paramref name="batch"/> until it is full: aggregates past their
+    /// deadline (or all, when <paramref name="flush"/>) are sealed; each shard's queue is taken in order
+    /// while its rate limiter allows. Expired user records fail here. Lowers <paramref name="nextWake"/>
+    /// to the earliest time something becomes ready.
+    /// </summary>
+    public void Collect(List<OutgoingRecord> batch, ref int batchBytes, bool flush, ref long nextWake)
+    {
+        var strict = options.Ordering == ProducerOrdering.StrictPerShard;
+        List<UserRecord>? reroute = null;
+        lock (gate)
+        {
+            var now = time.GetTimestamp();
+            var utcNow = time.GetUtcNow();
+            CollectFrom(unpredicted, batch, ref batchBytes, flush, strict, now, utcNow, ref nextWake, ref reroute);
+            foreach (var buffer in buffers.Values)
+            {
+                if (batch.Count >= options.CollectionMaxCount)
+                {
+                    nextWake = now;
+                    break;
+                }
+
+                CollectFrom(buffer, batch, ref batchBytes, flush, strict, now, utcNow, ref nextWake, ref reroute);
+            }
+        }
+
+        if (reroute is not null)
+        {
+            foreach (var user in reroute)
+            {
+                Route(user);
+            }
+        }
+    }
+
+    private void CollectFrom(
+        ShardBuffer buffer,
+        List<OutgoingRecord> batch,
+        ref int batchBytes,
+        bool flush,
+        bool strict,
+        long now,
+        DateTimeOffset utcNow,
+        ref long nextWake,
+        ref List<UserRecord>? reroute)
+    {
+        if (flush || buffer.OpenDeadline <= now)
+        {
+            buffer.SealOpen();
+        }
+        else if (buffer.OpenDeadline < nextWake)
+        {
+            nextWake = buffer.OpenDeadline;
+        }
+
+        while (batch.Count < options.CollectionMaxCount && !(strict && buffer.InFlight))
+        {
+            var record = buffer.PeekQueued();
+            if (record is null)
+            {
+                return;
+            }
+
+            if (HasExpired(record, utcNow))
+            {
+                buffer.RemoveFirstQueued();
+                record.Release();
+                foreach (var user in record.Users)
+                {
+                    if (user.ExpiresAt <= utcNow)
+                    {
+                        completion.Expire(user, now);
+                    }
+                    else
+                    {
+                        (reroute ??= []).Add(user);
+                    }
+                }
+
+                continue;
+            }
+
+            // The size limit leaves room for a record that alone exceeds it: it goes in a batch of its own.
+            if (batch.Count > 0 && batchBytes + record.CollectionSize > options.CollectionMaxSize)
+            {
+                nextWake = now;
+                return;
+            }
+
+            if (buffer.Limiter is not null && !buffer.Limiter.TryAcquire(record.CollectionSize))
+            {
+                var wake = now + (long)(buffer.Limiter.TimeUntilAvailable(record.CollectionSize).TotalSeconds * time.TimestampFrequency) + 1;
+                nextWake = Math.Min(nextWake, wake);
+                return;
+            }
+
+            buffer.RemoveFirstQueued();
+            batch.Add(record);
+            batchBytes += record.CollectionSize;
+            if (strict)
+            {
+                buffer.InFlight = true;
+            }
+        }
+
+        if (buffer.HasQueued && !(strict && buffer.InFlight))
+        {
+            nextWake = now;
+        }
+    }
+
+    private static bool HasExpired(OutgoingRecord record, DateTimeOffset utcNow)
+    {
+        foreach (var user in record.Users)
+        {
+            if (user.ExpiresAt <= utcNow)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Stops routing and removes every waiting user record (shutdown).</summary>
+    public List<UserRecord> Stop()
+    {
+        lock (gate)
+        {
+            stopped = true;
+            var users = unpredicted.DrainUsers();
+            foreach (var buffer in buffers.Values)
+            {
+                users.AddRange(buffer.DrainUsers());
+            }
+
+            return users;
+        }
+    }
+}

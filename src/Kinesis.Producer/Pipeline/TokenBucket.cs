@@ -1,0 +1,92 @@
+namespace Kinesis.Producer.Pipeline;
+
+/// <summary>
+/// A token bucket that refills continuously at <c>ratePerSecond</c> up to <c>capacity</c> (one second's
+/// worth). Not thread-safe: each shard's limiter is used under its stream's lock.
+/// </summary>
+internal sealed class TokenBucket
+{
+    private readonly TimeProvider time;
+    private readonly double ratePerSecond;
+    private readonly double capacity;
+    private double tokens;
+    private long lastRefill;
+
+    public TokenBucket(double ratePerSecond, TimeProvider time)
+    {
+        this.time = time;
+        this.ratePerSecond = ratePerSecond;
+        capacity = ratePerSecond;
+        tokens = ratePerSecond;
+        lastRefill = time.GetTimestamp();
+    }
+
+    /// <summary>Whether <paramref name="amount"/> tokens are available now. A request larger than the capacity is allowed once the bucket is full, so nothing waits forever.</summary>
+    public bool CanTake(double amount)
+    {
+        Refill();
+        return tokens >= Math.Min(amount, capacity);
+    }
+
+    /// <summary>Takes <paramref name="amount"/> tokens; the balance may go negative, which delays later takes.</summary>
+    public void Take(double amount)
+    {
+        Refill();
+        tokens -= amount;
+    }
+
+    /// <summary>Time until <paramref name="amount"/> tokens are available (zero if they are).</summary>
+    public TimeSpan TimeUntilAvailable(double amount)
+    {
+        Refill();
+        var missing = Math.Min(amount, capacity) - tokens;
+        return missing <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(missing / ratePerSecond);
+    }
+
+    private void Refill()
+    {
+        var now = time.GetTimestamp();
+        var elapsed = time.GetElapsedTime(lastRefill, now).TotalSeconds;
+        lastRefill = now;
+        tokens = Math.Min(capacity, tokens + (elapsed * ratePerSecond));
+    }
+}
+
+/// <summary>
+/// Per-shard limits of one producer: 1,000 records/s and 1 MiB/s scaled by
+/// <see cref="KinesisProducerOptions.RateLimit"/>, charged per Kinesis record (an aggregate counts once).
+/// </summary>
+internal sealed class ShardRateLimiter
+{
+    public const double ShardRecordsPerSecond = 1000;
+    public const double ShardBytesPerSecond = 1024 * 1024;
+
+    private readonly TokenBucket records;
+    private readonly TokenBucket bytes;
+
+    public ShardRateLimiter(int rateLimitPercent, TimeProvider time)
+    {
+        var scale = rateLimitPercent / 100.0;
+        records = new TokenBucket(ShardRecordsPerSecond * scale, time);
+        bytes = new TokenBucket(ShardBytesPerSecond * scale, time);
+    }
+
+    public bool TryAcquire(int recordBytes)
+    {
+        if (!records.CanTake(1) || !bytes.CanTake(recordBytes))
+        {
+            return false;
+        }
+
+        records.Take(1);
+        bytes.Take(recordBytes);
+        return true;
+    }
+
+    public TimeSpan TimeUntilAvailable(int recordBytes)
+    {
+        var a = records.TimeUntilAvailable(1);
+        var b = bytes.TimeUntilAvailable(recordBytes);
+        return a > b ? a : b;
+    }
+}

@@ -1,0 +1,71 @@
+namespace Kinesis.Producer.Tests;
+
+public sealed class KinesisProducerOptionsTests
+{
+    [Fact]
+    public void Defaults_MatchTheJavaKplAndDocumentedConstants()
+    {
+        var options = new KinesisProducerOptions();
+
+        Assert.True(options.AggregationEnabled);
+        Assert.Equal(4294967295L, options.AggregationMaxCount);
+        Assert.Equal(51_200, options.AggregationMaxSize);
+        Assert.Equal(500, options.CollectionMaxCount);
+        Assert.Equal(5 * 1024 * 1024, options.CollectionMaxSize);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), options.RecordMaxBufferedTime);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.RecordTtl);
+        Assert.Equal(150, options.RateLimit);
+        Assert.Equal(TimeSpan.FromSeconds(6), options.RequestTimeout);
+        Assert.Equal(24, options.MaxConnections);
+        Assert.False(options.FailIfThrottled);
+        Assert.Equal(ProducerFullMode.Wait, options.FullMode);
+        Assert.Equal(ProducerOrdering.Relaxed, options.Ordering);
+        Assert.Equal(KinesisProducerOptions.DefaultMaxOutstandingRecords, options.MaxOutstandingRecords);
+        Assert.Equal(KinesisProducerOptions.DefaultMaxOutstandingBytes, options.MaxOutstandingBytes);
+    }
+
+    [Fact]
+    public void Validate_Defaults_WithRegion_Passes()
+    {
+        new KinesisProducerOptions { Region = "eu-west-1" }.Validate();
+    }
+
+    [Fact]
+    public void Validate_NoRegionAndNoServiceUrl_ThrowsNamingRegion()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new KinesisProducerOptions().Validate());
+        Assert.Equal("Region", error.ParamName);
+    }
+
+    public static TheoryData<Action<KinesisProducerOptions>, string> OutOfRange => new()
+    {
+        { o => o.AggregationMaxCount = 0, nameof(KinesisProducerOptions.AggregationMaxCount) },
+        { o => o.AggregationMaxSize = 63, nameof(KinesisProducerOptions.AggregationMaxSize) },
+        { o => o.AggregationMaxSize = 1_048_577, nameof(KinesisProducerOptions.AggregationMaxSize) },
+        { o => o.CollectionMaxCount = 0, nameof(KinesisProducerOptions.CollectionMaxCount) },
+        { o => o.CollectionMaxCount = 501, nameof(KinesisProducerOptions.CollectionMaxCount) },
+        { o => o.CollectionMaxSize = 52_223, nameof(KinesisProducerOptions.CollectionMaxSize) },
+        { o => o.CollectionMaxSize = (5 * 1024 * 1024) + 1, nameof(KinesisProducerOptions.CollectionMaxSize) },
+        { o => o.RecordMaxBufferedTime = TimeSpan.FromMilliseconds(-1), nameof(KinesisProducerOptions.RecordMaxBufferedTime) },
+        { o => o.RecordTtl = TimeSpan.FromMilliseconds(99), nameof(KinesisProducerOptions.RecordTtl) },
+        { o => o.RateLimit = 0, nameof(KinesisProducerOptions.RateLimit) },
+        { o => o.RequestTimeout = TimeSpan.FromMilliseconds(99), nameof(KinesisProducerOptions.RequestTimeout) },
+        { o => o.MaxConnections = 257, nameof(KinesisProducerOptions.MaxConnections) },
+        { o => o.MaxOutstandingRecords = 0, nameof(KinesisProducerOptions.MaxOutstandingRecords) },
+        { o => o.MaxOutstandingBytes = 1000, nameof(KinesisProducerOptions.MaxOutstandingBytes) },
+        { o => o.FullMode = (ProducerFullMode)7, nameof(KinesisProducerOptions.FullMode) },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfRange))]
+    public void Validate_OutOfRange_ThrowsNamingTheOptionAndRange(Action<KinesisProducerOptions> change, string name)
+    {
+        var options = new KinesisProducerOptions { Region = "us-east-1" };
+        change(options);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+
+        Assert.Equal(name, error.ParamName);
+        Assert.Contains(" must be ", error.Message, StringComparison.Ordinal);
+    }
+}
