@@ -8,7 +8,7 @@ namespace Kinesis.Producer.Pipeline;
 /// Everything waiting for one predicted shard: the open aggregate, the sealed Kinesis records queued in
 /// <see cref="KinesisProducer.PutAsync"/> order, and the shard's rate limiter. Used under its stream's lock.
 /// </summary>
-internal sealed class ShardBuffer
+internal sealed class ShardBuffer : IDisposable
 {
     private readonly KinesisProducerOptions options;
     private readonly RecordAggregator? aggregator;
@@ -21,7 +21,7 @@ internal sealed class ShardBuffer
         this.options = options;
         if (options.AggregationEnabled && shardId is not null)
         {
-            aggregator = new RecordAggregator(options.AggregationMaxSize, options.AggregationMaxCount);
+            aggregator = new RecordAggregator(options.AggregationMaxSize, (int)Math.Min(options.AggregationMaxCount, int.MaxValue));
         }
 
         // Unpredictable records (no shard map) bypass the limiter, as in the KPL: their shard is unknown.
@@ -51,15 +51,13 @@ internal sealed class ShardBuffer
             return;
         }
 
-        if (!aggregator.TryAdd(user.PartitionKey, user.ExplicitHashKey, user.Data.Span))
+        UInt128? explicitHashKey = user.ExplicitHashKey is null ? null : user.HashKey;
+        if (!aggregator.TryAdd(user.PartitionKey, user.Data.Span, explicitHashKey))
         {
             SealOpen();
-            if (!aggregator.TryAdd(user.PartitionKey, user.ExplicitHashKey, user.Data.Span))
-            {
-                // Larger than an aggregate may be: it goes alone, unaggregated, as in the KPL.
-                queue.AddLast(OutgoingRecord.Single(user, ShardId));
-                return;
-            }
+
+            // An empty aggregator always takes a record.
+            aggregator.TryAdd(user.PartitionKey, user.Data.Span, explicitHashKey);
         }
 
         if (open.Count == 0)
@@ -68,7 +66,9 @@ internal sealed class ShardBuffer
         }
 
         open.Add(user);
-        if (aggregator.Count >= options.AggregationMaxCount)
+
+        // Full, or a lone record larger than an aggregate may be (it goes alone, unaggregated, as in the KPL).
+        if (aggregator.Count >= aggregator.MaxRecordCount || aggregator.EncodedSize >= aggregator.MaxSize)
         {
             SealOpen();
         }
@@ -89,13 +89,12 @@ internal sealed class ShardBuffer
         }
         else
         {
-            var length = aggregator!.EncodedSize;
-            var buffer = ArrayPool<byte>.Shared.Rent(length);
-            var written = aggregator.Encode(buffer);
-            record = OutgoingRecord.Aggregate(HashKeys.Format(open[0].HashKey), buffer, written, [.. open], ShardId!);
+            var buffer = ArrayPool<byte>.Shared.Rent(aggregator!.EncodedSize);
+            var encoded = aggregator.Encode(buffer);
+            record = OutgoingRecord.Aggregate(HashKeys.Format(encoded.ExplicitHashKey), buffer, encoded.Length, [.. open], ShardId!);
         }
 
-        aggregator!.Clear();
+        aggregator!.Reset();
         open.Clear();
         OpenDeadline = long.MaxValue;
         queue.AddLast(record);
@@ -121,8 +120,11 @@ internal sealed class ShardBuffer
         queue.Clear();
         users.AddRange(open);
         open.Clear();
-        aggregator?.Clear();
+        aggregator?.Reset();
         OpenDeadline = long.MaxValue;
         return users;
     }
+
+    /// <summary>Returns the aggregator's pooled buffer (shutdown, or the shard closed).</summary>
+    public void Dispose() => aggregator?.Dispose();
 }

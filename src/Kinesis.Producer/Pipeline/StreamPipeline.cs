@@ -99,6 +99,7 @@ internal sealed class StreamPipeline
                 if (!next.ContainsKey(shardId))
                 {
                     (orphans ??= []).AddRange(buffer.DrainUsers());
+                    buffer.Dispose();
                 }
             }
 
@@ -287,6 +288,7 @@ internal sealed class StreamPipeline
             foreach (var buffer in buffers.Values)
             {
                 users.AddRange(buffer.DrainUsers());
+                buffer.Dispose();
             }
 
             return users;
