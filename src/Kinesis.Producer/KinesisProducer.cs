@@ -98,8 +98,9 @@ public sealed class KinesisProducer : IAsyncDisposable
     /// <param name="partitionKey">1 to 256 characters; its MD5 picks the shard unless <paramref name="explicitHashKey"/> is given.</param>
     /// <param name="data">The payload; with the partition key's UTF-8 bytes at most 1 MiB. Not copied: keep it unchanged until the task completes.</param>
     /// <param name="explicitHashKey">Optional decimal hash key in [0, 2^128 - 1] that overrides the partition key's hash.</param>
-    /// <param name="cancellationToken">Cancels only the wait for room (backpressure) or for the stream's first shard map; a submitted record cannot be withdrawn.</param>
+    /// <param name="cancellationToken">Cancels only the wait for room (backpressure), which faults the task with <see cref="OperationCanceledException"/>; an admitted record cannot be withdrawn.</param>
     /// <exception cref="ArgumentException">Bad input, naming the argument and the limit.</exception>
+    /// <remarks>A stream that does not exist faults the task with <see cref="UserRecordFailedException"/> whose error code is <c>ResourceNotFoundException</c>.</remarks>
     /// <exception cref="ProducerFullException">The outstanding bounds are reached and <see cref="KinesisProducerOptions.FullMode"/> is <see cref="ProducerFullMode.Throw"/>.</exception>
     /// <exception cref="ObjectDisposedException">The producer is disposed or being disposed.</exception>
     public Task<UserRecordResult> PutAsync(
@@ -114,12 +115,33 @@ public sealed class KinesisProducer : IAsyncDisposable
         var accountedBytes = RecordValidation.ValidateRecord(partitionKey, data, explicitHashKey, out var hashKey);
 
         var stream = GetStream(streamName);
-        if (stream.Map is null || !outstanding.TryEnter(accountedBytes))
+        if (outstanding.TryEnter(accountedBytes))
         {
-            return PutSlowAsync(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes, enteredGate: false, cancellationToken);
+            var user = NewRecord(partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+            Route(stream, user);
+            return user.Task;
         }
 
-        return Submit(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+        if (options.FullMode == ProducerFullMode.Throw)
+        {
+            throw new ProducerFullException(
+                $"The producer holds {outstanding.Records} records / {outstanding.Bytes} bytes, at its bound of {options.MaxOutstandingRecords} records / {options.MaxOutstandingBytes} bytes (MaxOutstandingRecords / MaxOutstandingBytes).");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Queued behind earlier waiters and routed when admitted, so waiting never reorders records.
+        var waiting = NewRecord(partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+        outstanding.Enqueue(
+            accountedBytes,
+            () => Route(stream, waiting),
+            () =>
+            {
+                waiting.Epoch.Resolve();
+                waiting.TrySetCanceled(cancellationToken);
+            },
+            cancellationToken);
+        return waiting.Task;
     }
 
     /// <summary>
@@ -130,7 +152,7 @@ public sealed class KinesisProducer : IAsyncDisposable
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var done = flushes.CloseCurrentAsync();
-        sender.RequestFlush();
+        sender.RequestFlush(done);
         return done.WaitAsync(cancellationToken);
     }
 
@@ -176,40 +198,20 @@ public sealed class KinesisProducer : IAsyncDisposable
         }
     }
 
-    private Task<UserRecordResult> Submit(StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes)
+    private UserRecord NewRecord(string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes) =>
+        new(partitionKey, explicitHashKey, hashKey, data, accountedBytes, time.GetTimestamp(), time.GetUtcNow() + options.RecordTtl, flushes.Join());
+
+    private void Route(StreamPipeline stream, UserRecord user)
     {
-        var now = time.GetTimestamp();
-        var user = new UserRecord(partitionKey, explicitHashKey, hashKey, data, accountedBytes, now, time.GetUtcNow() + options.RecordTtl, flushes.Join());
         if (stream.Route(user))
         {
             sender.WakeUp();
         }
 
-        return user.Task;
-    }
-
-    private async Task<UserRecordResult> PutSlowAsync(
-        StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes, bool enteredGate, CancellationToken cancellationToken)
-    {
-        await maps.EnsureLoadedAsync(stream, cancellationToken).ConfigureAwait(false);
-        if (!enteredGate && !outstanding.TryEnter(accountedBytes))
+        if (stream.Map is null)
         {
-            if (options.FullMode == ProducerFullMode.Throw)
-            {
-                throw new ProducerFullException(
-                    $"The producer holds {outstanding.Records} records / {outstanding.Bytes} bytes, at its bound of {options.MaxOutstandingRecords} records / {options.MaxOutstandingBytes} bytes (MaxOutstandingRecords / MaxOutstandingBytes).");
-            }
-
-            await outstanding.EnterAsync(accountedBytes, cancellationToken).ConfigureAwait(false);
+            maps.EnsureLoading(stream);
         }
-
-        if (closed)
-        {
-            outstanding.Exit(accountedBytes);
-            throw new ObjectDisposedException(nameof(KinesisProducer));
-        }
-
-        return await Submit(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes).ConfigureAwait(false);
     }
 
     private StreamPipeline GetStream(string streamName)

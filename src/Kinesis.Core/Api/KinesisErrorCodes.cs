@@ -44,7 +44,7 @@ public static class KinesisErrorCodes
         or "Throttling" or "RequestLimitExceeded" or "TooManyRequestsException";
 
     /// <summary>True for codes of transient service-side failures.</summary>
-    internal static bool IsTransient(string errorCode) => errorCode is InternalFailure or ServiceUnavailable or "InternalFailureException"
+    public static bool IsTransient(string errorCode) => errorCode is InternalFailure or ServiceUnavailable or "InternalFailureException"
         or "ServiceUnavailableException" or "KMSInternalException";
 
     /// <summary>True for codes that may mean the request was signed with a skewed clock.</summary>

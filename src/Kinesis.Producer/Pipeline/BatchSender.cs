@@ -27,7 +27,7 @@ internal sealed partial class BatchSender
     private readonly Channel<byte> wakeUps = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopping = new();
     private int wakeUpPending;
-    private int flushPending;
+    private int activeFlushes;
     private int inFlightRequests;
     private Task? loop;
 
@@ -63,10 +63,11 @@ internal sealed partial class BatchSender
         }
     }
 
-    /// <summary>Seals every open aggregate on the next pass, instead of waiting for deadlines.</summary>
-    public void RequestFlush()
+    /// <summary>Seals open aggregates at every pass, instead of waiting for deadlines, until <paramref name="flushDone"/> completes.</summary>
+    public void RequestFlush(Task flushDone)
     {
-        Volatile.Write(ref flushPending, 1);
+        Interlocked.Increment(ref activeFlushes);
+        flushDone.ContinueWith(static (_, self) => Interlocked.Decrement(ref ((BatchSender)self!).activeFlushes), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         WakeUp();
     }
 
@@ -99,7 +100,7 @@ internal sealed partial class BatchSender
                 {
                 }
 
-                var flush = Interlocked.Exchange(ref flushPending, 0) == 1;
+                var flush = Volatile.Read(ref activeFlushes) > 0;
                 var nextWake = long.MaxValue;
                 foreach (var stream in streams())
                 {

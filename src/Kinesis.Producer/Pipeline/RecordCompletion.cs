@@ -36,7 +36,7 @@ internal sealed class RecordCompletion
     /// <summary>Fails <paramref name="user"/> with the attempts it already has (the last one carries the error).</summary>
     public void FailWithAttempts(UserRecord user)
     {
-        var result = new UserRecordResult(null, null, 0, user.Attempts?.ToList() ?? [], aggregated: false);
+        var result = new UserRecordResult(null, null, 0, user.Attempts?.ToList() ?? [], isAggregated: false);
         Resolve(user);
         user.TrySetException(new UserRecordFailedException(result));
     }

@@ -58,33 +58,12 @@ internal sealed partial class ShardMapLoader
         }
     }
 
-    /// <summary>
-    /// Loads the map the first time a stream is used. A stream that does not exist fails the call; any other
-    /// error is logged and records are sent without prediction until a later load succeeds.
-    /// </summary>
-    public async Task EnsureLoadedAsync(StreamPipeline stream, CancellationToken cancellationToken)
+    /// <summary>Starts the first load of a stream's map unless one is running; does not wait for it.</summary>
+    public void EnsureLoading(StreamPipeline stream)
     {
-        if (stream.Map is not null)
+        if (stream.MapLoad is not { IsCompleted: false })
         {
-            return;
-        }
-
-        Task<ShardMap?> load;
-        lock (stream.MapLoadGate)
-        {
-            load = stream.MapLoad ??= LoadAsync(stream);
-        }
-
-        await load.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (stream.Map is null && stream.MissingStreamError is { } missing)
-        {
-            lock (stream.MapLoadGate)
-            {
-                // Let the next call try again: the stream may be created later.
-                stream.MapLoad = null;
-            }
-
-            throw new KinesisProducerException($"Stream '{stream.StreamName}' does not exist or is not accessible: {missing.Message}", missing);
+            _ = RefreshAsync(stream);
         }
     }
 
@@ -123,20 +102,14 @@ internal sealed partial class ShardMapLoader
                 LogIncompleteMap(logger, stream.StreamName, map.CoverageIssues.Count);
             }
 
-            stream.MissingStreamError = null;
             stream.ApplyMap(map);
             MapApplied?.Invoke();
             return map;
         }
         catch (Exception ex) when (ex is KinesisApiException or OperationCanceledException or ArgumentException)
         {
-            if (ex is KinesisApiException { ErrorCode: KinesisErrorCodes.ResourceNotFound } notFound)
-            {
-                stream.MissingStreamError = notFound;
-            }
-
-            stream.MarkMapLoadFailed();
             LogMapLoadFailed(logger, ex, stream.StreamName);
+            stream.MapLoadFailed(ex is KinesisApiException { ErrorCode: KinesisErrorCodes.ResourceNotFound } ? ex : null);
             return null;
         }
     }

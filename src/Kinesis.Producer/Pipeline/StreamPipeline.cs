@@ -15,7 +15,9 @@ internal sealed class StreamPipeline
     private readonly RecordCompletion completion;
     private readonly long bufferedTicks;
     private readonly ShardBuffer unpredicted;
+    private readonly List<UserRecord> waitingForMap = [];
     private Dictionary<string, ShardBuffer> buffers = new(StringComparer.Ordinal);
+    private bool mapUnavailable;
     private ShardMap? map;
     private bool stopped;
 
@@ -45,11 +47,37 @@ internal sealed class StreamPipeline
     /// <summary>Set when something (a record on an unexpected shard) asks for a refresh.</summary>
     public bool MapRefreshRequested { get; set; }
 
-    /// <summary>The last load failed because the stream does not exist (or is not visible to us).</summary>
-    public Exception? MissingStreamError { get; set; }
+    /// <summary>
+    /// Records a failed load. When the stream does not exist, records waiting for the map fail with that
+    /// error; otherwise they are sent without shard prediction (as the KPL does) until a load succeeds.
+    /// </summary>
+    public void MapLoadFailed(Exception? missingStream)
+    {
+        List<UserRecord> waiting;
+        lock (gate)
+        {
+            MapLoadedAt = time.GetTimestamp();
+            waiting = [.. waitingForMap];
+            waitingForMap.Clear();
+            if (missingStream is null && map is null)
+            {
+                mapUnavailable = true;
+            }
+        }
 
-    /// <summary>Records a failed load, so the next attempt waits a little.</summary>
-    public void MarkMapLoadFailed() => MapLoadedAt = time.GetTimestamp();
+        var now = time.GetTimestamp();
+        foreach (var user in waiting)
+        {
+            if (missingStream is null)
+            {
+                Route(user);
+            }
+            else
+            {
+                completion.Fail(user, Core.Api.KinesisErrorCodes.ResourceNotFound, $"Stream '{StreamName}' does not exist or is not accessible: {missingStream.Message}", now);
+            }
+        }
+    }
 
     /// <summary>Adds a user record to its shard's buffer. Returns true when the sender should wake up.</summary>
     public bool Route(UserRecord user)
@@ -59,6 +87,13 @@ internal sealed class StreamPipeline
             if (stopped)
             {
                 completion.Fail(user, ProducerErrorCodes.Shutdown, "The producer was disposed before the record was sent.", time.GetTimestamp());
+                return false;
+            }
+
+            if (map is null && !mapUnavailable)
+            {
+                // Held in order until the first shard map arrives, so records are aggregated by shard.
+                waitingForMap.Add(user);
                 return false;
             }
 
@@ -107,6 +142,12 @@ internal sealed class StreamPipeline
             Volatile.Write(ref map, newMap);
             MapLoadedAt = time.GetTimestamp();
             MapRefreshRequested = false;
+            mapUnavailable = false;
+            if (waitingForMap.Count > 0)
+            {
+                (orphans ??= []).InsertRange(0, waitingForMap);
+                waitingForMap.Clear();
+            }
         }
 
         if (orphans is not null)
@@ -284,7 +325,9 @@ internal sealed class StreamPipeline
         lock (gate)
         {
             stopped = true;
-            var users = unpredicted.DrainUsers();
+            var users = new List<UserRecord>(waitingForMap);
+            waitingForMap.Clear();
+            users.AddRange(unpredicted.DrainUsers());
             foreach (var buffer in buffers.Values)
             {
                 users.AddRange(buffer.DrainUsers());
