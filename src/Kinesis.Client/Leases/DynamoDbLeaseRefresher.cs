@@ -50,6 +50,9 @@ internal sealed class DynamoDbLeaseRefresher
 
     public string TableName { get; }
 
+    /// <summary>Items per Scan page; <see langword="null"/> lets DynamoDB fill 1 MB pages. Small values exercise paging in tests.</summary>
+    public int? ScanPageLimit { get; init; }
+
     /// <summary>Creates the table when it does not exist, then waits until it is ACTIVE.</summary>
     /// <returns><see langword="true"/> when this call created the table.</returns>
     /// <exception cref="TimeoutException">The table did not become ACTIVE within <see cref="LeaseManagementOptions.TableActiveTimeout"/>.</exception>
@@ -124,7 +127,7 @@ internal sealed class DynamoDbLeaseRefresher
         Dictionary<string, AttributeValue>? startKey = null;
         do
         {
-            var request = new ScanRequest { TableName = TableName, ConsistentRead = true, ExclusiveStartKey = startKey };
+            var request = new ScanRequest { TableName = TableName, ConsistentRead = true, ExclusiveStartKey = startKey, Limit = ScanPageLimit };
             var response = await RunAsync(ct => client.ScanAsync(request, ct), cancellationToken).ConfigureAwait(false);
             foreach (var item in response.Items ?? [])
             {

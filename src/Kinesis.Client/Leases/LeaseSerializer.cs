@@ -74,7 +74,7 @@ internal static class LeaseSerializer
             PendingCheckpoint = GetPosition(item, key, LeaseAttributes.PendingCheckpoint, LeaseAttributes.PendingCheckpointSubSequenceNumber),
 
             // The Java KCL's PutItem path can write this attribute as N (a known serializer quirk); only B carries state.
-            PendingCheckpointState = item.TryGetValue(LeaseAttributes.PendingCheckpointState, out var state) && state.B is { } bytes
+            PendingCheckpointState = item.TryGetValue(LeaseAttributes.PendingCheckpointState, out var state) && state.N is null && state.B is { } bytes
                 ? new ReadOnlyMemory<byte>(bytes.ToArray())
                 : null,
             ParentShardIds = GetStringSet(item, LeaseAttributes.ParentShardId),
