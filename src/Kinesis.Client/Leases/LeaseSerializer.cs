@@ -76,7 +76,7 @@ internal static class LeaseSerializer
             // The Java KCL's PutItem path can write this attribute as N (a known serializer quirk); only B carries state.
             PendingCheckpointState = item.TryGetValue(LeaseAttributes.PendingCheckpointState, out var state) && state.N is null && state.B is { } bytes
                 ? new ReadOnlyMemory<byte>(bytes.ToArray())
-                : null,
+                : (ReadOnlyMemory<byte>?)null,
             ParentShardIds = GetStringSet(item, LeaseAttributes.ParentShardId),
             ChildShardIds = GetStringSet(item, LeaseAttributes.ChildShardIds),
             StartingHashKey = GetString(item, LeaseAttributes.StartingHashKey),
