@@ -165,16 +165,20 @@ internal sealed class LeaseRenewer
             }
 
             Lease? evicted = null;
+            LeaseLostReason reason;
             try
             {
                 evicted = await refresher.TryEvictLeaseAsync(lease.Lease, cancellationToken).ConfigureAwait(false);
+                reason = evicted is null ? LeaseLostReason.UpdateRejected : LeaseLostReason.Released;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Given up locally all the same; other workers take the lease after the failover time.
                 LeaseLog.ReleaseFailed(logger, WorkerId, leaseKey, ex);
+                reason = LeaseLostReason.Released;
             }
 
-            Lose(lease, LeaseLostReason.Released);
+            Lose(lease, reason);
             if (evicted is not null)
             {
                 LeaseLog.LeaseReleased(logger, WorkerId, leaseKey);
