@@ -30,6 +30,9 @@ internal sealed class DynamoDbTestHandler : DelegatingHandler
         set => failEverything = value;
     }
 
+    /// <summary>While set, UpdateItem requests wait for this task (or for their cancellation) before going out.</summary>
+    public Task? HoldUpdates { get; set; }
+
     public int Count(string operation) => counts.GetValueOrDefault(operation);
 
     public int Total => counts.Values.Sum();
@@ -47,6 +50,11 @@ internal sealed class DynamoDbTestHandler : DelegatingHandler
         if (failEverything)
         {
             return Error(HttpStatusCode.InternalServerError, "InternalServerError");
+        }
+
+        if (operation == "UpdateItem" && HoldUpdates is { } hold)
+        {
+            await hold.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         while (pendingFaults.TryGetValue(operation, out var left) && left > 0)

@@ -288,6 +288,31 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         Assert.Equal(2, lost.Count(e => e.Reason == LeaseLostReason.LocallyExpired));
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task RenewLeases_RenewalHangsPastFailoverTime_AbandonsItAndLosesLeaseLocally()
+    {
+        using var env = new LeaseTestEnvironment(fixture);
+        var refresher = await env.CreateTableAsync();
+        await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
+        var clock = new ManualTimeProvider();
+        var a = env.CreateCoordinator("worker-a", clock, 1);
+        var lost = new ConcurrentBag<LeaseLostEventArgs>();
+        a.LeaseLost += (_, e) => lost.Add(e);
+        Assert.Single(await a.TakeLeasesAsync());
+        var neverReleased = new TaskCompletionSource();
+        env.Handler.HoldUpdates = neverReleased.Task;
+        env.Handler.ResetCounts();
+
+        clock.Advance(RenewalInterval);
+        var renewal = a.RenewLeasesAsync();
+        await Eventually.HoldsAsync(() => env.Handler.Count("UpdateItem") == 1, TimeSpan.FromSeconds(20), "renewal sent");
+        clock.Advance(FailoverTime);
+        await renewal;
+
+        Assert.Equal(LeaseLostReason.LocallyExpired, Assert.Single(lost).Reason);
+        Assert.Empty(a.GetHeldLeases());
+    }
+
     private static async Task AssignAsync(DynamoDbLeaseRefresher refresher, IEnumerable<string> keys, string owner)
     {
         foreach (var key in keys)
