@@ -31,6 +31,9 @@ public sealed class LeaseManagementOptions
     /// <summary>The default <see cref="VeryOldLeaseMultiplier"/>, as in the KCL.</summary>
     public const int DefaultVeryOldLeaseMultiplier = 3;
 
+    /// <summary>The default <see cref="MaxConcurrentRenewals"/>, as the KCL's <c>maxLeaseRenewalThreads</c>.</summary>
+    public const int DefaultMaxConcurrentRenewals = 20;
+
     /// <summary>The default <see cref="BillingMode"/>, as in the KCL since 2.3.7.</summary>
     public const LeaseTableBillingMode DefaultBillingMode = LeaseTableBillingMode.PayPerRequest;
 
@@ -59,6 +62,7 @@ public sealed class LeaseManagementOptions
     private int maxLeasesForWorker = DefaultMaxLeasesForWorker;
     private int maxLeasesToStealAtOneTime = DefaultMaxLeasesToStealAtOneTime;
     private int veryOldLeaseMultiplier = DefaultVeryOldLeaseMultiplier;
+    private int maxConcurrentRenewals = DefaultMaxConcurrentRenewals;
     private LeaseTableBillingMode billingMode = DefaultBillingMode;
     private long readCapacityUnits = DefaultCapacityUnits;
     private long writeCapacityUnits = DefaultCapacityUnits;
@@ -134,6 +138,13 @@ public sealed class LeaseManagementOptions
     {
         get => veryOldLeaseMultiplier;
         set => veryOldLeaseMultiplier = CheckRange(value, 1, 1000, nameof(VeryOldLeaseMultiplier));
+    }
+
+    /// <summary>How many renewals run at once in one renewal round. Default <see cref="DefaultMaxConcurrentRenewals"/>; allowed range [1, 1000].</summary>
+    public int MaxConcurrentRenewals
+    {
+        get => maxConcurrentRenewals;
+        set => maxConcurrentRenewals = CheckRange(value, 1, 1000, nameof(MaxConcurrentRenewals));
     }
 
     /// <summary>The billing mode of a lease table this library creates (an existing table is used as it is). Default <see cref="DefaultBillingMode"/>.</summary>

@@ -15,6 +15,7 @@ public sealed class LeaseManagementOptionsTests
         Assert.Equal(1, options.MaxLeasesToStealAtOneTime);
         Assert.True(options.EnablePriorityLeaseAssignment);
         Assert.Equal(3, options.VeryOldLeaseMultiplier);
+        Assert.Equal(20, options.MaxConcurrentRenewals);
         Assert.Equal(LeaseTableBillingMode.PayPerRequest, options.BillingMode);
         Assert.Equal(10, options.ReadCapacityUnits);
         Assert.Equal(10, options.WriteCapacityUnits);

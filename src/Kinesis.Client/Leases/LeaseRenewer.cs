@@ -16,6 +16,7 @@ internal sealed class LeaseRenewer
     private readonly DynamoDbLeaseRefresher refresher;
     private readonly TimeProvider timeProvider;
     private readonly TimeSpan failoverTime;
+    private readonly int maxConcurrentRenewals;
     private readonly ILogger logger;
 
     public LeaseRenewer(DynamoDbLeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger)
@@ -28,6 +29,7 @@ internal sealed class LeaseRenewer
         this.refresher = refresher;
         WorkerId = workerId;
         failoverTime = options.FailoverTime;
+        maxConcurrentRenewals = options.MaxConcurrentRenewals;
         this.timeProvider = timeProvider;
         this.logger = logger;
     }
@@ -88,17 +90,11 @@ internal sealed class LeaseRenewer
         return added;
     }
 
-    /// <summary>Renews every held lease in parallel; never throws except for cancellation.</summary>
+    /// <summary>Renews every held lease, <see cref="LeaseManagementOptions.MaxConcurrentRenewals"/> at a time; never throws except for cancellation.</summary>
     public async Task RenewAllAsync(CancellationToken cancellationToken = default)
     {
-        var leases = held.Values.ToArray();
-        var renewals = new Task[leases.Length];
-        for (var i = 0; i < leases.Length; i++)
-        {
-            renewals[i] = RenewAsync(leases[i], cancellationToken);
-        }
-
-        await Task.WhenAll(renewals).ConfigureAwait(false);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxConcurrentRenewals, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(held.Values.ToArray(), parallel, (lease, ct) => new ValueTask(RenewAsync(lease, ct))).ConfigureAwait(false);
     }
 
     /// <summary>
