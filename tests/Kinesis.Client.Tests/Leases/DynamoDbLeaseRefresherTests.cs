@@ -337,6 +337,39 @@ public sealed class DynamoDbLeaseRefresherTests(LocalAwsFixture fixture)
         Assert.Equal(env.Options.MaxRetryAttempts + 1, env.Handler.Count("UpdateItem"));
     }
 
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryTakeOrRenew_WriteAppliedButResponseLost_RetryConfirmsSuccess(bool renew)
+    {
+        using var env = new LeaseTestEnvironment(fixture);
+        var refresher = await env.CreateTableAsync();
+        var taken = await CreateTakenAsync(refresher, "worker-a");
+        env.Handler.ResetCounts();
+        env.Handler.InjectLostResponses("UpdateItem", 1);
+
+        var result = renew ? await refresher.TryRenewLeaseAsync(taken) : await refresher.TryTakeLeaseAsync(taken, "worker-b");
+
+        Assert.NotNull(result);
+        Assert.Equal(taken.LeaseCounter + 1, result.LeaseCounter);
+        Assert.Equal(renew ? "worker-a" : "worker-b", result.LeaseOwner);
+        Assert.Equal(2, env.Handler.Count("UpdateItem"));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task CreateTableIfNotExists_CreateTableFailsPersistently_ThrowsAfterRetries()
+    {
+        using var env = new LeaseTestEnvironment(fixture);
+        var refresher = env.CreateRefresher();
+        env.Handler.FaultType = "InternalServerError";
+        env.Handler.InjectFaults("CreateTable", 1_000);
+
+        await Assert.ThrowsAnyAsync<Amazon.Runtime.AmazonServiceException>(() => refresher.CreateTableIfNotExistsAsync());
+
+        Assert.Equal(env.Options.MaxRetryAttempts + 1, env.Handler.Count("CreateTable"));
+        Assert.False(await refresher.TableExistsAsync());
+    }
+
     private static async Task<Lease> CreateTakenAsync(DynamoDbLeaseRefresher refresher, string owner)
     {
         var lease = Lease.CreateNew(ShardId, ExtendedSequenceNumber.TrimHorizon);

@@ -13,6 +13,7 @@ internal sealed class DynamoDbTestHandler : DelegatingHandler
 {
     private readonly ConcurrentDictionary<string, int> counts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> pendingFaults = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> pendingLostResponses = new(StringComparer.Ordinal);
     private volatile bool failEverything;
 
     public DynamoDbTestHandler()
@@ -42,6 +43,9 @@ internal sealed class DynamoDbTestHandler : DelegatingHandler
     /// <summary>The next <paramref name="times"/> requests of <paramref name="operation"/> (e.g. "UpdateItem") fail with <see cref="FaultType"/>.</summary>
     public void InjectFaults(string operation, int times) => pendingFaults[operation] = times;
 
+    /// <summary>The next <paramref name="times"/> requests of <paramref name="operation"/> reach dynalite, but their responses are replaced by a 500.</summary>
+    public void InjectLostResponses(string operation, int times) => pendingLostResponses[operation] = times;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var target = request.Headers.TryGetValues("X-Amz-Target", out var values) ? values.First() : string.Empty;
@@ -65,7 +69,17 @@ internal sealed class DynamoDbTestHandler : DelegatingHandler
             }
         }
 
-        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        while (pendingLostResponses.TryGetValue(operation, out var left) && left > 0)
+        {
+            if (pendingLostResponses.TryUpdate(operation, left - 1, left))
+            {
+                response.Dispose();
+                return Error(HttpStatusCode.InternalServerError, "InternalServerError");
+            }
+        }
+
+        return response;
     }
 
     private static HttpResponseMessage Error(HttpStatusCode status, string type) => new(status)
