@@ -54,6 +54,44 @@ public sealed class LeaseCoordinatorTests(LocalAwsFixture fixture, ITestOutputHe
         Assert.All(await coordinator.Refresher.ListLeasesAsync(), lease => Assert.Null(lease.LeaseOwner));
     }
 
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task Start_ThreeWorkersOnRealClock_BalanceThenSurvivorsTakeOverStoppedWorker()
+    {
+        var options = LeaseTestEnvironment.CreateOptions();
+        options.FailoverTime = TimeSpan.FromSeconds(3);
+        options.TakerInterval = TimeSpan.FromMilliseconds(300);
+        using var env = new LeaseTestEnvironment(fixture, options);
+        var refresher = await env.CreateTableAsync();
+        await LeaseTestEnvironment.CreateLeasesAsync(refresher, 6);
+        var workers = new[] { "worker-a", "worker-b", "worker-c" }
+            .Select((id, i) => env.CreateCoordinator(id, TimeProvider.System, i))
+            .ToArray();
+
+        foreach (var worker in workers)
+        {
+            worker.Start();
+        }
+
+        try
+        {
+            await Eventually.HoldsAsync(async () => await OwnedCountsAsync(refresher) is [2, 2, 2], TimeSpan.FromSeconds(90), "2 leases per worker");
+
+            // worker-c crashes: its loops stop without releasing; the others take its leases after the failover time.
+            await workers[2].StopAsync();
+            await Eventually.HoldsAsync(
+                async () => await OwnedCountsAsync(refresher) is [3, 3] && workers[0].GetHeldLeases().Count == 3 && workers[1].GetHeldLeases().Count == 3,
+                TimeSpan.FromSeconds(90),
+                "3 leases per surviving worker");
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                await worker.DisposeAsync();
+            }
+        }
+    }
+
     [Fact(Timeout = TestTimeouts.Integration)]
     public async Task SteadyState_DefaultTimings_MeasuresLeaseTableCallsPerLeasePerMinute()
     {
@@ -125,5 +163,11 @@ public sealed class LeaseCoordinatorTests(LocalAwsFixture fixture, ITestOutputHe
         output.WriteLine($"Writes per lease per minute: {(double)updates / leaseCount:F2}; scans per worker per minute: {(double)scans / workers.Length:F2}.");
         Assert.Equal(renewalRounds * leaseCount, updates);
         Assert.All(await refresher.ListLeasesAsync(), lease => Assert.NotNull(lease.LeaseOwner));
+    }
+
+    private static async Task<int[]> OwnedCountsAsync(DynamoDbLeaseRefresher refresher)
+    {
+        var leases = await refresher.ListLeasesAsync();
+        return [.. leases.Where(l => l.LeaseOwner is not null).GroupBy(l => l.LeaseOwner).Select(g => g.Count()).Order()];
     }
 }
