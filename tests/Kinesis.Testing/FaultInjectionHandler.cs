@@ -185,6 +185,18 @@ public sealed class Fault
     /// <summary>A read-only stream over <paramref name="data"/> that fails with an <see cref="IOException"/> (connection reset) after <paramref name="bytes"/> bytes.</summary>
     public static Stream ResettingStream(byte[] data, long bytes) => new FaultyStream(new MemoryStream(data, writable: false), bytes, FaultyStream.Mode.Reset);
 
+    /// <summary>This fault, with <paramref name="edit"/> applied to its response (e.g. to set a Date header).</summary>
+    public Fault WithResponse(Action<HttpResponseMessage> edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        return new(async (request, next, ct) =>
+        {
+            var response = await apply(request, next, ct).ConfigureAwait(false);
+            edit(response);
+            return response;
+        });
+    }
+
     internal Task<HttpResponseMessage> ApplyAsync(HttpRequestMessage request, Func<HttpRequestMessage, Task<HttpResponseMessage>> next, CancellationToken cancellationToken) =>
         apply(request, next, cancellationToken);
 }
