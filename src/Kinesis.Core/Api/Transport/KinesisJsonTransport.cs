@@ -34,9 +34,11 @@ internal sealed class KinesisJsonTransport : IDisposable
         TRequest request,
         RequestBodyWriter<TRequest> writeBody,
         ResponseParser<TResponse> parseResponse,
+        int bodySizeHint,
         CancellationToken cancellationToken)
     {
-        using var body = new PooledBufferWriter();
+        // Sized up front so a multi-megabyte PutRecords body is not copied through a chain of ever larger buffers.
+        using var body = new PooledBufferWriter(Math.Max(bodySizeHint, 1024));
         KinesisRequestWriter.Write(body, request, writeBody);
         var httpRequest = CreateRequest(operation, body.WrittenMemory, rpcVersion, rpcVersionPolicy);
         for (var attempt = 0; ; attempt++)
