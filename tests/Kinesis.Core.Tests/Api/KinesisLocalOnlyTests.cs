@@ -133,20 +133,23 @@ public sealed class KinesisLocalOnlyTests(LocalAwsFixture fixture)
     public async Task StreamConsumers_RegisterDescribeListDeregister_FollowTheLifecycle()
     {
         using var client = ApiTestClients.Create(fixture.KinesisLocalEndpoint);
-        var name = LocalAwsFixture.UniqueName("consumers");
+        // kinesis-local 0.6.2 mis-parses a consumer ARN whose stream name contains "consumer" (".../stream/undefined/..."),
+        // hence the "fanout" stream name.
+        var name = LocalAwsFixture.UniqueName("fanout");
         var stream = await ApiTestClients.CreateActiveStreamAsync(client, name, 1);
 
-        var registered = await client.RegisterStreamConsumerAsync(new RegisterStreamConsumerRequest { StreamARN = stream.StreamARN!, ConsumerName = "app-1" });
+        var registered = await client.RegisterStreamConsumerAsync(new RegisterStreamConsumerRequest { StreamARN = stream.StreamARN!, ConsumerName = "lifecycle" });
         var active = await client.WaitForConsumerActiveAsync(registered.Consumer.ConsumerARN, ApiTestClients.ActiveTimeout);
-        // kinesis-local 0.6.2 cannot find a consumer named by StreamARN + ConsumerName (it builds ".../stream/undefined/..."), so ask by ARN.
         var byArn = await client.DescribeStreamConsumerAsync(new StreamConsumerRequest { ConsumerARN = registered.Consumer.ConsumerARN });
+        var byName = await client.DescribeStreamConsumerAsync(new StreamConsumerRequest { StreamARN = stream.StreamARN, ConsumerName = "lifecycle" });
         var listed = await client.ListStreamConsumersAsync(new ListStreamConsumersRequest { StreamARN = stream.StreamARN! });
         await client.DeregisterStreamConsumerAsync(new StreamConsumerRequest { ConsumerARN = registered.Consumer.ConsumerARN });
 
-        Assert.Equal("app-1", registered.Consumer.ConsumerName);
+        Assert.Equal("lifecycle", registered.Consumer.ConsumerName);
         Assert.Equal(ConsumerStatus.Active, active.ConsumerStatus);
         Assert.Equal(stream.StreamARN, active.StreamARN);
-        Assert.Equal("app-1", byArn.ConsumerDescription.ConsumerName);
+        Assert.Equal("lifecycle", byArn.ConsumerDescription.ConsumerName);
+        Assert.Equal(registered.Consumer.ConsumerARN, byName.ConsumerDescription.ConsumerARN);
         Assert.Contains(listed.Consumers, c => c.ConsumerARN == registered.Consumer.ConsumerARN);
         await Eventually.HoldsAsync(
             async () => !(await client.ListStreamConsumersAsync(new ListStreamConsumersRequest { StreamARN = stream.StreamARN! })).Consumers.Any(c => c.ConsumerStatus == ConsumerStatus.Active),
