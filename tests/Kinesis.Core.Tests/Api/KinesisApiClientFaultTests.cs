@@ -1,5 +1,6 @@
 using System.Net;
 using Kinesis.Core.Api;
+using Kinesis.LocalServices;
 using Kinesis.Testing;
 
 namespace Kinesis.Core.Tests.Api;
@@ -23,6 +24,7 @@ public sealed class KinesisApiClientFaultTests(LocalAwsFixture fixture)
         Assert.True(ex.IsRetryable);
         Assert.StartsWith("fault-injection-", ex.RequestId, StringComparison.Ordinal);
         Assert.Contains("Rate exceeded", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(LocalAwsServices.SecretAccessKey, ex.ToString(), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
@@ -209,6 +211,31 @@ public sealed class KinesisApiClientFaultTests(LocalAwsFixture fixture)
 
         Assert.Equal(KinesisErrorCodes.ResourceInUse, ex.ErrorCode);
         Assert.Equal(400, ex.StatusCode);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task SubscribeToShard_RealSubscriptionResetAfterFirstBytes_ThrowsNetworkError()
+    {
+        var faults = new FaultInjectionHandler();
+        using var client = ApiTestClients.Create(fixture.KinesisLocalEndpoint, faults);
+        var name = LocalAwsFixture.UniqueName("subreset");
+        var stream = await ApiTestClients.CreateActiveStreamAsync(client, name, 1);
+        var shardId = (await client.ListShardsAsync(new ListShardsRequest { StreamName = name })).Shards.Single().ShardId;
+        var consumer = await client.RegisterStreamConsumerAsync(new RegisterStreamConsumerRequest { StreamARN = stream.StreamARN!, ConsumerName = "resetter" });
+        await client.WaitForConsumerActiveAsync(consumer.Consumer.ConsumerARN, ApiTestClients.ActiveTimeout);
+        faults.ForTarget("SubscribeToShard", Fault.ResetResponseBodyAfter(40));
+        var request = new SubscribeToShardRequest { ConsumerARN = consumer.Consumer.ConsumerARN, ShardId = shardId, StartingPosition = new StartingPosition { Type = ShardIteratorType.TrimHorizon } };
+
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(async () =>
+        {
+            await foreach (var e in client.SubscribeToShardAsync(request))
+            {
+                Assert.Fail("The first frame is longer than 40 bytes, so no event can arrive.");
+            }
+        });
+
+        Assert.Equal(KinesisErrorKind.Network, ex.Kind);
+        Assert.True(ex.IsRetryable);
     }
 
     private static Fault ServerDateAhead(Fault inner, TimeSpan ahead) =>

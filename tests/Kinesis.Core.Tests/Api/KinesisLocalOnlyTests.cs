@@ -211,7 +211,8 @@ public sealed class KinesisLocalOnlyTests(LocalAwsFixture fixture)
         {
             await foreach (var subscribeEvent in client.SubscribeToShardAsync(request, cancel.Token))
             {
-                cancel.Cancel();
+                // Cancel while the reader waits for the next event, not between events.
+                cancel.CancelAfter(TimeSpan.FromMilliseconds(50));
             }
         });
 
