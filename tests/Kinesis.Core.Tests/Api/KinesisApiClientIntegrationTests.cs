@@ -181,6 +181,25 @@ public sealed class KinesisApiClientIntegrationTests(LocalAwsFixture fixture)
         Assert.False(ex.IsThrottling);
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutRecords_BatchAtTheFiveMebibyteLimit_IsAcceptedAndReadBack()
+    {
+        using var client = ApiTestClients.Create(fixture.KinesaliteEndpoint);
+        var name = LocalAwsFixture.UniqueName("bigbatch");
+        await ApiTestClients.CreateActiveStreamAsync(client, name, 1);
+        var perRecord = (KinesisLimits.MaxPutRecordsSize / 5) - 1;
+        var entries = Enumerable.Range(0, 5).Select(i => new PutRecordsRequestEntry { PartitionKey = "k", Data = ApiTestClients.Bytes(perRecord, i) }).ToArray();
+
+        var put = await client.PutRecordsAsync(new PutRecordsRequest { StreamName = name, Records = entries });
+
+        Assert.Equal(0, put.FailedRecordCount);
+        var shardId = (await client.ListShardsAsync(new ListShardsRequest { StreamName = name })).Shards[0].ShardId;
+        var iterator = await client.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = name, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon });
+        var records = await ReadAllAsync(client, iterator.ShardIterator, 5);
+        Assert.Equal(5, records.Count);
+        Assert.All(records.Zip(entries), pair => Assert.True(pair.First.Data.Span.SequenceEqual(pair.Second.Data.Span)));
+    }
+
     internal static async Task<List<Record>> ReadAllAsync(KinesisApiClient client, string iterator, int expected)
     {
         var records = new List<Record>();

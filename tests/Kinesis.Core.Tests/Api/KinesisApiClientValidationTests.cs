@@ -190,9 +190,28 @@ public sealed class KinesisApiClientValidationTests : IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(() => disposable.ListShardsAsync(new ListShardsRequest { StreamName = "s" }));
     }
 
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task AnyCall_CredentialProviderFails_ThrowsCredentialsErrorWithoutSending()
+    {
+        using var handler = new FaultInjectionHandler();
+        using var failing = new KinesisApiClient(new KinesisApiClientOptions { Region = "us-east-1", ServiceUrl = new Uri("http://127.0.0.1:9/"), Credentials = new FailingCredentials(), HttpHandler = handler });
+
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => failing.ListShardsAsync(new ListShardsRequest { StreamName = "s" }));
+
+        Assert.Equal(KinesisErrorKind.Credentials, ex.Kind);
+        Assert.Equal(KinesisErrorCodes.CredentialsUnavailable, ex.ErrorCode);
+        Assert.False(ex.IsRetryable);
+        Assert.Equal(0, handler.RequestCount);
+    }
+
     public void Dispose()
     {
         client.Dispose();
         neverCalled.Dispose();
+    }
+
+    private sealed class FailingCredentials : Amazon.Runtime.AWSCredentials
+    {
+        public override Amazon.Runtime.ImmutableCredentials GetCredentials() => throw new Amazon.Runtime.AmazonClientException("No credentials in the environment.");
     }
 }
