@@ -57,9 +57,9 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.StreamName(request.StreamName, nameof(request));
-        if (request.StreamMode == StreamMode.Provisioned && request.ShardCount is null)
+        if ((request.StreamMode == StreamMode.Provisioned) != request.ShardCount.HasValue)
         {
-            throw new ArgumentException("A provisioned stream needs a ShardCount.", nameof(request));
+            throw new ArgumentException(request.ShardCount.HasValue ? "An on-demand stream takes no ShardCount." : "A provisioned stream needs a ShardCount.", nameof(request));
         }
 
         KinesisRequestValidator.Positive(request.ShardCount, 100_000, nameof(request.ShardCount), nameof(request));
