@@ -1,0 +1,99 @@
+using Amazon.Runtime;
+
+namespace Kinesis.Core.Api;
+
+/// <summary>Configuration of a <see cref="KinesisApiClient"/>. Read once when the client is created.</summary>
+public sealed class KinesisApiClientOptions
+{
+    /// <summary>Default of <see cref="RequestTimeout"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Smallest <see cref="RequestTimeout"/>: 100 milliseconds.</summary>
+    public static readonly TimeSpan MinRequestTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Largest <see cref="RequestTimeout"/>: 10 minutes.</summary>
+    public static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Default of <see cref="MaxConnections"/>.</summary>
+    public const int DefaultMaxConnections = 24;
+
+    /// <summary>Largest <see cref="MaxConnections"/>.</summary>
+    public const int MaxMaxConnections = 1024;
+
+    private TimeSpan requestTimeout = DefaultRequestTimeout;
+    private int maxConnections = DefaultMaxConnections;
+
+    /// <summary>
+    /// The AWS region (e.g. <c>us-east-1</c>, <c>cn-north-1</c>, <c>us-gov-west-1</c>). Required: it selects the
+    /// endpoint unless <see cref="ServiceUrl"/> is set, and it is always the SigV4 signing region.
+    /// </summary>
+    public string? Region { get; set; }
+
+    /// <summary>
+    /// An explicit endpoint (a local emulator, a VPC endpoint). Default null: the standard endpoint of <see cref="Region"/>.
+    /// <c>http://</c> is accepted only for loopback addresses unless <see cref="AllowInsecureHttp"/> is set.
+    /// </summary>
+    public Uri? ServiceUrl { get; set; }
+
+    /// <summary>Allows a plain-HTTP <see cref="ServiceUrl"/> that is not a loopback address. Default false.</summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>
+    /// The credentials to sign with. Default null: AWSSDK.Core's default chain (environment variables, shared profile,
+    /// SSO, web identity, container and instance metadata), resolved on the first request.
+    /// </summary>
+    public AWSCredentials? Credentials { get; set; }
+
+    /// <summary>
+    /// The HTTP handler requests go through (proxies, fault injection, custom TLS). Default null: a
+    /// <see cref="SocketsHttpHandler"/> the client owns, sized by <see cref="MaxConnections"/>. A given handler is not
+    /// disposed by the client and must support HTTP/2 for <see cref="KinesisApiClient.SubscribeToShardAsync"/>.
+    /// </summary>
+    public HttpMessageHandler? HttpHandler { get; set; }
+
+    /// <summary>
+    /// Time allowed for one request, from sending until the whole response is read (for SubscribeToShard: until the
+    /// response headers arrive). Default <see cref="DefaultRequestTimeout"/>; between <see cref="MinRequestTimeout"/>
+    /// and <see cref="MaxRequestTimeout"/>.
+    /// </summary>
+    public TimeSpan RequestTimeout
+    {
+        get => requestTimeout;
+        set
+        {
+            if (value < MinRequestTimeout || value > MaxRequestTimeout)
+            {
+                throw new ArgumentOutOfRangeException(nameof(RequestTimeout), value, $"{nameof(RequestTimeout)} must be between {MinRequestTimeout} and {MaxRequestTimeout}.");
+            }
+
+            requestTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// Most HTTP/1.1 connections to the endpoint for request/response calls. Default <see cref="DefaultMaxConnections"/>;
+    /// between 1 and <see cref="MaxMaxConnections"/>. Ignored when <see cref="HttpHandler"/> is given.
+    /// </summary>
+    public int MaxConnections
+    {
+        get => maxConnections;
+        set
+        {
+            if (value < 1 || value > MaxMaxConnections)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaxConnections), value, $"{nameof(MaxConnections)} must be between 1 and {MaxMaxConnections}.");
+            }
+
+            maxConnections = value;
+        }
+    }
+
+    /// <summary>
+    /// Sends request/response calls over HTTP/2 (prior knowledge on <c>http://</c>, ALPN on <c>https://</c>) instead of
+    /// the HTTP/1.1 connection pool. Default false. SubscribeToShard always uses HTTP/2. Kinesalite speaks HTTP/1.1 only.
+    /// </summary>
+    public bool UseHttp2ForRequests { get; set; }
+
+    /// <summary>The clock used for signing; default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

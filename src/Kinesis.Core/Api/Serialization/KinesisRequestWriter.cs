@@ -1,0 +1,300 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Kinesis.Core.Api.Serialization;
+
+/// <summary>
+/// Writes the JSON 1.1 request bodies with <see cref="Utf8JsonWriter"/>. Record data goes from the caller's bytes
+/// straight to base64 in the output buffer; no intermediate strings or arrays.
+/// </summary>
+internal static class KinesisRequestWriter
+{
+    // Requests are never embedded in HTML; the relaxed encoder leaves '+' and similar characters of keys and ids alone.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    private static readonly JsonEncodedText StreamName = JsonEncodedText.Encode("StreamName");
+    private static readonly JsonEncodedText StreamArn = JsonEncodedText.Encode("StreamARN");
+    private static readonly JsonEncodedText Records = JsonEncodedText.Encode("Records");
+    private static readonly JsonEncodedText Data = JsonEncodedText.Encode("Data");
+    private static readonly JsonEncodedText PartitionKey = JsonEncodedText.Encode("PartitionKey");
+    private static readonly JsonEncodedText ExplicitHashKey = JsonEncodedText.Encode("ExplicitHashKey");
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? cachedWriter;
+
+    /// <summary>Writes a body with <paramref name="write"/> into <paramref name="output"/>, reusing a per-thread writer.</summary>
+    public static void Write<TRequest>(PooledBufferWriter output, TRequest request, RequestBodyWriter<TRequest> write)
+    {
+        var writer = cachedWriter;
+        if (writer is null)
+        {
+            writer = new Utf8JsonWriter(output, WriterOptions);
+            cachedWriter = writer;
+        }
+        else
+        {
+            writer.Reset(output);
+        }
+
+        try
+        {
+            write(writer, request);
+            writer.Flush();
+        }
+        finally
+        {
+            // Drop the reference to the caller's buffer so the pooled array is not kept alive by the thread.
+            writer.Reset(Stream.Null);
+        }
+    }
+
+    /// <summary>A close upper estimate of one record's JSON size (base64 data, partition key, member names).</summary>
+    public static int EstimateRecordSize(string partitionKey, int dataLength) =>
+        (((dataLength + 2) / 3) * 4) + (partitionKey.Length * 3) + 96;
+
+    /// <summary>A close upper estimate of a PutRecords body, used to size its buffer once.</summary>
+    public static int EstimatePutRecordsSize(PutRecordsRequest request)
+    {
+        long size = 256 + ((request.StreamName?.Length ?? 0) * 3) + ((request.StreamARN?.Length ?? 0) * 3);
+        var records = request.Records;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var entry = records[i];
+            size += EstimateRecordSize(entry.PartitionKey, entry.Data.Length) + (entry.ExplicitHashKey?.Length ?? 0) + 24;
+        }
+
+        return (int)Math.Min(size, int.MaxValue / 2);
+    }
+
+    public static void PutRecords(Utf8JsonWriter writer, PutRecordsRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        writer.WriteStartArray(Records);
+        var records = request.Records;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var entry = records[i];
+            writer.WriteStartObject();
+            writer.WriteBase64String(Data, entry.Data.Span);
+            writer.WriteString(PartitionKey, entry.PartitionKey);
+            if (entry.ExplicitHashKey is not null)
+            {
+                writer.WriteString(ExplicitHashKey, entry.ExplicitHashKey);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    public static void PutRecord(Utf8JsonWriter writer, PutRecordRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        writer.WriteBase64String(Data, request.Data.Span);
+        writer.WriteString(PartitionKey, request.PartitionKey);
+        WriteOptional(writer, ExplicitHashKey, request.ExplicitHashKey);
+        WriteOptional(writer, "SequenceNumberForOrdering", request.SequenceNumberForOrdering);
+        writer.WriteEndObject();
+    }
+
+    public static void CreateStream(Utf8JsonWriter writer, CreateStreamRequest request)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(StreamName, request.StreamName);
+        if (request.ShardCount is { } shards)
+        {
+            writer.WriteNumber("ShardCount", shards);
+        }
+
+        // Sent only when on-demand, so emulators without capacity modes (kinesalite) accept provisioned streams.
+        if (request.StreamMode != StreamMode.Provisioned)
+        {
+            writer.WriteStartObject("StreamModeDetails");
+            writer.WriteString("StreamMode", KinesisWireNames.ToWire(request.StreamMode));
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static void DeleteStream(Utf8JsonWriter writer, DeleteStreamRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        if (request.EnforceConsumerDeletion)
+        {
+            writer.WriteBoolean("EnforceConsumerDeletion", true);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static void DescribeStreamSummary(Utf8JsonWriter writer, DescribeStreamSummaryRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        writer.WriteEndObject();
+    }
+
+    public static void ListShards(Utf8JsonWriter writer, ListShardsRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        WriteOptional(writer, "NextToken", request.NextToken);
+        WriteOptional(writer, "ExclusiveStartShardId", request.ExclusiveStartShardId);
+        if (request.MaxResults is { } max)
+        {
+            writer.WriteNumber("MaxResults", max);
+        }
+
+        if (request.ShardFilter is { } filter)
+        {
+            writer.WriteStartObject("ShardFilter");
+            writer.WriteString("Type", KinesisWireNames.ToWire(filter.Type));
+            WriteOptional(writer, "ShardId", filter.ShardId);
+            if (filter.Timestamp is { } at)
+            {
+                WriteTimestamp(writer, "Timestamp", at);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static void GetShardIterator(Utf8JsonWriter writer, GetShardIteratorRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        writer.WriteString("ShardId", request.ShardId);
+        writer.WriteString("ShardIteratorType", KinesisWireNames.ToWire(request.ShardIteratorType));
+        WriteOptional(writer, "StartingSequenceNumber", request.StartingSequenceNumber);
+        if (request.Timestamp is { } at)
+        {
+            WriteTimestamp(writer, "Timestamp", at);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static void GetRecords(Utf8JsonWriter writer, GetRecordsRequest request)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("ShardIterator", request.ShardIterator);
+        if (request.Limit is { } limit)
+        {
+            writer.WriteNumber("Limit", limit);
+        }
+
+        WriteOptional(writer, StreamArn, request.StreamARN);
+        writer.WriteEndObject();
+    }
+
+    public static void SplitShard(Utf8JsonWriter writer, SplitShardRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        writer.WriteString("ShardToSplit", request.ShardToSplit);
+        writer.WriteString("NewStartingHashKey", request.NewStartingHashKey);
+        writer.WriteEndObject();
+    }
+
+    public static void MergeShards(Utf8JsonWriter writer, MergeShardsRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        writer.WriteString("ShardToMerge", request.ShardToMerge);
+        writer.WriteString("AdjacentShardToMerge", request.AdjacentShardToMerge);
+        writer.WriteEndObject();
+    }
+
+    public static void UpdateShardCount(Utf8JsonWriter writer, UpdateShardCountRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        writer.WriteNumber("TargetShardCount", request.TargetShardCount);
+        writer.WriteString("ScalingType", "UNIFORM_SCALING");
+        writer.WriteEndObject();
+    }
+
+    public static void RegisterStreamConsumer(Utf8JsonWriter writer, RegisterStreamConsumerRequest request)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(StreamArn, request.StreamARN);
+        writer.WriteString("ConsumerName", request.ConsumerName);
+        writer.WriteEndObject();
+    }
+
+    public static void StreamConsumer(Utf8JsonWriter writer, StreamConsumerRequest request)
+    {
+        writer.WriteStartObject();
+        WriteOptional(writer, StreamArn, request.StreamARN);
+        WriteOptional(writer, "ConsumerName", request.ConsumerName);
+        WriteOptional(writer, "ConsumerARN", request.ConsumerARN);
+        writer.WriteEndObject();
+    }
+
+    public static void ListStreamConsumers(Utf8JsonWriter writer, ListStreamConsumersRequest request)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(StreamArn, request.StreamARN);
+        WriteOptional(writer, "NextToken", request.NextToken);
+        if (request.MaxResults is { } max)
+        {
+            writer.WriteNumber("MaxResults", max);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static void SubscribeToShard(Utf8JsonWriter writer, SubscribeToShardRequest request)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("ConsumerARN", request.ConsumerARN);
+        writer.WriteString("ShardId", request.ShardId);
+        writer.WriteStartObject("StartingPosition");
+        writer.WriteString("Type", KinesisWireNames.ToWire(request.StartingPosition.Type));
+        WriteOptional(writer, "SequenceNumber", request.StartingPosition.SequenceNumber);
+        if (request.StartingPosition.Timestamp is { } at)
+        {
+            WriteTimestamp(writer, "Timestamp", at);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteStream(Utf8JsonWriter writer, string? streamName, string? streamArn)
+    {
+        WriteOptional(writer, StreamName, streamName);
+        WriteOptional(writer, StreamArn, streamArn);
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, JsonEncodedText name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    // The JSON protocol carries timestamps as epoch seconds with a fraction.
+    private static void WriteTimestamp(Utf8JsonWriter writer, string name, DateTimeOffset value) =>
+        writer.WriteNumber(name, value.ToUnixTimeMilliseconds() / 1000m);
+}
+
+/// <summary>Writes one request body.</summary>
+internal delegate void RequestBodyWriter<in TRequest>(Utf8JsonWriter writer, TRequest request);

@@ -1,0 +1,29 @@
+namespace Kinesis.Core.Http;
+
+/// <summary>
+/// What <see cref="AwsHttpSender"/> needs to build, sign and send one AWS request (a POST to the endpoint's root, as
+/// both the JSON and the query protocols use). The body is not copied; its hash is
+/// computed once so the request can be re-signed and re-sent.
+/// </summary>
+internal sealed class AwsHttpRequest
+{
+    public AwsHttpRequest(ReadOnlyMemory<byte> body, string contentType)
+    {
+        Body = body;
+        ContentType = contentType;
+        PayloadSha256 = AwsRequestSigner.HashPayload(body.Span);
+    }
+
+    public ReadOnlyMemory<byte> Body { get; }
+
+    public string ContentType { get; }
+
+    public string PayloadSha256 { get; }
+
+    /// <summary>Extra headers to send and sign (e.g. X-Amz-Target).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
+    public Version Version { get; init; } = System.Net.HttpVersion.Version11;
+
+    public HttpVersionPolicy VersionPolicy { get; init; } = HttpVersionPolicy.RequestVersionOrLower;
+}
