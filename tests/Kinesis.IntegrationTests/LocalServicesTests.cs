@@ -66,12 +66,67 @@ public sealed class LocalServicesTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Start_PortTakenByAnotherProcess_RetriesOnAnotherPortAndNeverAcceptsTheImpostor()
+    {
+        // Another server holds the port the launcher picks first; it answers HTTP like an emulator would.
+        using var impostor = new System.Net.HttpListener();
+        var takenPort = FreePort();
+
+        impostor.Prefixes.Add($"http://127.0.0.1:{takenPort}/");
+        impostor.Start();
+        _ = Task.Run(async () =>
+        {
+            while (impostor.IsListening)
+            {
+                try
+                {
+                    var context = await impostor.GetContextAsync();
+                    context.Response.StatusCode = 400;
+                    context.Response.Close();
+                }
+                catch (System.Net.HttpListenerException)
+                {
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+            }
+        });
+
+        var picks = 0;
+        var service = await LocalServiceProcess.StartAsync(
+            LocalServiceKind.Kinesalite,
+            Environment.ProcessId,
+            CancellationToken.None,
+            () => Interlocked.Increment(ref picks) == 1 ? takenPort : FreePort());
+        try
+        {
+            Assert.NotEqual(takenPort, service.Endpoint.Port);
+            Assert.True(picks >= 2);
+        }
+        finally
+        {
+            await service.DisposeAsync();
+            impostor.Stop();
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Dispose_CalledTwice_IsIdempotent()
     {
         var service = await LocalServiceProcess.StartAsync(LocalServiceKind.Kinesalite);
         await service.DisposeAsync();
         await service.DisposeAsync();
         Assert.False(service.IsRunning);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static bool ProcessExists(int pid)

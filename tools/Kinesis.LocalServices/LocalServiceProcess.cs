@@ -16,6 +16,7 @@ namespace Kinesis.LocalServices;
 public sealed class LocalServiceProcess : IAsyncDisposable
 {
     private const int MaxStartAttempts = 3;
+    private const string ListeningMarker = "@@local-aws listening ";
     private const int OutputLines = 200;
 
     private static readonly ConcurrentDictionary<int, Process> LiveProcesses = new();
@@ -26,14 +27,16 @@ public sealed class LocalServiceProcess : IAsyncDisposable
 
     private readonly Process process;
     private readonly ConcurrentQueue<string> output;
+    private readonly ConcurrentDictionary<int, bool> boundPorts;
     private int disposed;
 
-    private LocalServiceProcess(LocalServiceKind kind, Uri endpoint, Process process, ConcurrentQueue<string> output)
+    private LocalServiceProcess(LocalServiceKind kind, Uri endpoint, Process process, ConcurrentQueue<string> output, ConcurrentDictionary<int, bool> boundPorts)
     {
         Kind = kind;
         Endpoint = endpoint;
         this.process = process;
         this.output = output;
+        this.boundPorts = boundPorts;
     }
 
     /// <summary>Which emulator this is.</summary>
@@ -71,9 +74,13 @@ public sealed class LocalServiceProcess : IAsyncDisposable
     public static Task<LocalServiceProcess> StartAsync(LocalServiceKind kind, CancellationToken cancellationToken = default) =>
         StartAsync(kind, Environment.ProcessId, cancellationToken);
 
-    /// <summary>Starts an emulator that watches <paramref name="parentProcessId"/> instead of this process (for tests of the watchdog).</summary>
-    internal static async Task<LocalServiceProcess> StartAsync(LocalServiceKind kind, int parentProcessId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts an emulator that watches <paramref name="parentProcessId"/> instead of this process, on ports
+    /// from <paramref name="pickPort"/> (tests of the watchdog and of port clashes).
+    /// </summary>
+    internal static async Task<LocalServiceProcess> StartAsync(LocalServiceKind kind, int parentProcessId, CancellationToken cancellationToken, Func<int>? pickPort = null)
     {
+        pickPort ??= FreePort;
         var packageDirectory = NodePackages.FindPackageDirectory();
         await NodePackages.EnsureInstalledAsync(packageDirectory, cancellationToken).ConfigureAwait(false);
         InstallExitHooks();
@@ -83,7 +90,7 @@ public sealed class LocalServiceProcess : IAsyncDisposable
         {
             try
             {
-                return await StartOnceAsync(kind, packageDirectory, parentProcessId, cancellationToken).ConfigureAwait(false);
+                return await StartOnceAsync(kind, packageDirectory, parentProcessId, pickPort, cancellationToken).ConfigureAwait(false);
             }
             catch (LocalServicesException ex)
             {
@@ -95,9 +102,9 @@ public sealed class LocalServiceProcess : IAsyncDisposable
         throw last!;
     }
 
-    private static async Task<LocalServiceProcess> StartOnceAsync(LocalServiceKind kind, string packageDirectory, int parentProcessId, CancellationToken cancellationToken)
+    private static async Task<LocalServiceProcess> StartOnceAsync(LocalServiceKind kind, string packageDirectory, int parentProcessId, Func<int> pickPort, CancellationToken cancellationToken)
     {
-        var port = FreePort();
+        var port = pickPort();
         var entryPoint = NodePackages.EntryPoint(packageDirectory, kind);
         var startInfo = new ProcessStartInfo("node")
         {
@@ -141,11 +148,19 @@ public sealed class LocalServiceProcess : IAsyncDisposable
         }
 
         var output = new ConcurrentQueue<string>();
+        var boundPorts = new ConcurrentDictionary<int, bool>();
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         DataReceivedEventHandler collect = (_, e) =>
         {
             if (e.Data is null)
             {
+                return;
+            }
+
+            if (e.Data.StartsWith(ListeningMarker, StringComparison.Ordinal)
+                && int.TryParse(e.Data.AsSpan(ListeningMarker.Length), System.Globalization.CultureInfo.InvariantCulture, out var bound))
+            {
+                boundPorts[bound] = true;
                 return;
             }
 
@@ -165,7 +180,7 @@ public sealed class LocalServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var service = new LocalServiceProcess(kind, new Uri($"http://127.0.0.1:{port}/"), process, output);
+        var service = new LocalServiceProcess(kind, new Uri($"http://127.0.0.1:{port}/"), process, output, boundPorts);
         try
         {
             await service.WaitUntilAnsweringAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
@@ -211,6 +226,19 @@ public sealed class LocalServiceProcess : IAsyncDisposable
             if (!IsRunning)
             {
                 throw new LocalServicesException($"{Kind} exited during start-up with code {process.ExitCode}:{Environment.NewLine}{RecentOutput}");
+            }
+
+            if (RecentOutput.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                throw new LocalServicesException($"{Kind} could not bind {Endpoint}: the port is taken.");
+            }
+
+            // Only our own emulator counts: another process may have taken the port we picked before the
+            // emulator bound it, and it would answer HTTP too.
+            if (!boundPorts.ContainsKey(Endpoint.Port))
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                continue;
             }
 
             try

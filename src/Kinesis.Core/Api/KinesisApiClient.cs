@@ -57,9 +57,9 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.StreamName(request.StreamName, nameof(request));
-        if (request.StreamMode == StreamMode.Provisioned && request.ShardCount is null)
+        if ((request.StreamMode == StreamMode.Provisioned) != request.ShardCount.HasValue)
         {
-            throw new ArgumentException("A provisioned stream needs a ShardCount.", nameof(request));
+            throw new ArgumentException(request.ShardCount.HasValue ? "An on-demand stream takes no ShardCount." : "A provisioned stream needs a ShardCount.", nameof(request));
         }
 
         KinesisRequestValidator.Positive(request.ShardCount, 100_000, nameof(request.ShardCount), nameof(request));
@@ -105,7 +105,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
         KinesisRequestValidator.Record(request.PartitionKey, request.Data.Length, request.ExplicitHashKey, nameof(request));
-        return SendAsync("PutRecord", request, KinesisRequestWriter.PutRecord, KinesisResponseParser.PutRecord, cancellationToken);
+        return SendAsync("PutRecord", request, KinesisRequestWriter.PutRecord, KinesisResponseParser.PutRecord, cancellationToken, KinesisRequestWriter.EstimateRecordSize(request.PartitionKey, request.Data.Length));
     }
 
     /// <summary>
@@ -116,7 +116,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.PutRecords(request, nameof(request));
-        return SendAsync("PutRecords", request, KinesisRequestWriter.PutRecords, KinesisResponseParser.PutRecords, cancellationToken);
+        return SendAsync("PutRecords", request, KinesisRequestWriter.PutRecords, KinesisResponseParser.PutRecords, cancellationToken, KinesisRequestWriter.EstimatePutRecordsSize(request));
     }
 
     /// <summary>Gets an iterator for reading a shard from a position.</summary>
@@ -334,9 +334,9 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         }
     }
 
-    private Task<TResponse> SendAsync<TRequest, TResponse>(string operation, TRequest request, RequestBodyWriter<TRequest> write, ResponseParser<TResponse> parse, CancellationToken cancellationToken)
+    private Task<TResponse> SendAsync<TRequest, TResponse>(string operation, TRequest request, RequestBodyWriter<TRequest> write, ResponseParser<TResponse> parse, CancellationToken cancellationToken, int bodySizeHint = 0)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
-        return transport.SendAsync(operation, request, write, parse, cancellationToken);
+        return transport.SendAsync(operation, request, write, parse, bodySizeHint, cancellationToken);
     }
 }

@@ -14,6 +14,9 @@ public enum KinesisErrorKind
 
     /// <summary>The answer could not be understood: malformed JSON, a corrupt or truncated event-stream frame, an unexpected content type.</summary>
     MalformedResponse,
+
+    /// <summary>No credentials could be obtained (none configured, or the provider failed); nothing was sent.</summary>
+    Credentials,
 }
 
 /// <summary>
@@ -32,7 +35,7 @@ public sealed class KinesisApiException : Exception
         RequestId = requestId;
     }
 
-    /// <summary>Service errors carry the service's code (e.g. <c>ResourceNotFoundException</c>); other kinds carry <c>NetworkError</c>, <c>RequestTimeout</c> or <c>MalformedResponse</c>.</summary>
+    /// <summary>Service errors carry the service's code (e.g. <c>ResourceNotFoundException</c>); other kinds carry <c>NetworkError</c>, <c>RequestTimeout</c>, <c>MalformedResponse</c> or <c>CredentialsUnavailable</c>.</summary>
     public string ErrorCode { get; }
 
     /// <summary>The kind of failure.</summary>

@@ -39,6 +39,9 @@ public static class KinesisErrorCodes
     /// <summary>Client-side: the answer could not be parsed.</summary>
     public const string MalformedResponse = "MalformedResponse";
 
+    /// <summary>Client-side: the credential provider returned no credentials.</summary>
+    public const string CredentialsUnavailable = "CredentialsUnavailable";
+
     /// <summary>True for codes that mean "slow down".</summary>
     public static bool IsThrottling(string errorCode) => errorCode is ProvisionedThroughputExceeded or LimitExceeded or Throttling or KmsThrottling
         or "Throttling" or "RequestLimitExceeded" or "TooManyRequestsException";

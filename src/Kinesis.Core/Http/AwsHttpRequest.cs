@@ -1,7 +1,8 @@
 namespace Kinesis.Core.Http;
 
 /// <summary>
-/// What <see cref="AwsHttpSender"/> needs to build, sign and send one AWS request. The body is not copied; its hash is
+/// What <see cref="AwsHttpSender"/> needs to build, sign and send one AWS request (a POST to the endpoint's root, as
+/// both the JSON and the query protocols use). The body is not copied; its hash is
 /// computed once so the request can be re-signed and re-sent.
 /// </summary>
 internal sealed class AwsHttpRequest
@@ -12,11 +13,6 @@ internal sealed class AwsHttpRequest
         ContentType = contentType;
         PayloadSha256 = AwsRequestSigner.HashPayload(body.Span);
     }
-
-    public HttpMethod Method { get; init; } = HttpMethod.Post;
-
-    /// <summary>Path and query relative to the endpoint; default "/".</summary>
-    public string PathAndQuery { get; init; } = "/";
 
     public ReadOnlyMemory<byte> Body { get; }
 

@@ -40,7 +40,7 @@ internal sealed class AwsHttpSender : IDisposable
 
     public async Task<HttpResponseMessage> SendAsync(AwsHttpRequest request, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(request.Method, new Uri(Endpoint, request.PathAndQuery))
+        using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint)
         {
             Version = request.Version,
             VersionPolicy = request.VersionPolicy,

@@ -129,13 +129,29 @@ internal static class SubscribeToShardEventReader
 
     private static EventStreamMessage Decode(byte[] buffer, int offset, int length, HttpResponseMessage response)
     {
+        // EventStreamMessage.FromBuffer (AWSSDK.Core 4.0.102.18) fails its CRC check for frames that do not start at
+        // offset 0 of the array, so a frame found further in is copied out first.
+        byte[]? scratch = null;
         try
         {
-            return EventStreamMessage.FromBuffer(buffer, offset, length);
+            if (offset != 0)
+            {
+                scratch = ArrayPool<byte>.Shared.Rent(length);
+                buffer.AsSpan(offset, length).CopyTo(scratch);
+            }
+
+            return EventStreamMessage.FromBuffer(scratch ?? buffer, 0, length);
         }
         catch (Exception ex) when (ex is EventStreamChecksumFailureException or EventStreamParseException or ArgumentException or IndexOutOfRangeException or FormatException)
         {
             throw Malformed($"An event-stream frame is corrupt: {ex.Message}", ex, response);
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
         }
     }
 

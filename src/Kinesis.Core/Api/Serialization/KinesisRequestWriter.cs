@@ -48,6 +48,24 @@ internal static class KinesisRequestWriter
         }
     }
 
+    /// <summary>A close upper estimate of one record's JSON size (base64 data, partition key, member names).</summary>
+    public static int EstimateRecordSize(string partitionKey, int dataLength) =>
+        (((dataLength + 2) / 3) * 4) + (partitionKey.Length * 3) + 96;
+
+    /// <summary>A close upper estimate of a PutRecords body, used to size its buffer once.</summary>
+    public static int EstimatePutRecordsSize(PutRecordsRequest request)
+    {
+        long size = 256 + ((request.StreamName?.Length ?? 0) * 3) + ((request.StreamARN?.Length ?? 0) * 3);
+        var records = request.Records;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var entry = records[i];
+            size += EstimateRecordSize(entry.PartitionKey, entry.Data.Length) + (entry.ExplicitHashKey?.Length ?? 0) + 24;
+        }
+
+        return (int)Math.Min(size, int.MaxValue / 2);
+    }
+
     public static void PutRecords(Utf8JsonWriter writer, PutRecordsRequest request)
     {
         writer.WriteStartObject();

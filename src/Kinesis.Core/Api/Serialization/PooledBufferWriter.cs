@@ -17,9 +17,6 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public ReadOnlyMemory<byte> WrittenMemory => buffer.AsMemory(0, written);
 
-    /// <summary>The underlying array (valid until the next write or dispose); its first <see cref="WrittenCount"/> bytes are the content.</summary>
-    public byte[] Buffer => buffer;
-
     public void Advance(int count)
     {
         if (count < 0 || written + count > buffer.Length)
@@ -41,8 +38,6 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         Ensure(sizeHint);
         return buffer.AsSpan(written);
     }
-
-    public void Clear() => written = 0;
 
     public void Dispose()
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Amazon.Runtime;
 using Kinesis.Core.Api.Serialization;
 using Kinesis.Core.Http;
 
@@ -34,9 +35,11 @@ internal sealed class KinesisJsonTransport : IDisposable
         TRequest request,
         RequestBodyWriter<TRequest> writeBody,
         ResponseParser<TResponse> parseResponse,
+        int bodySizeHint,
         CancellationToken cancellationToken)
     {
-        using var body = new PooledBufferWriter();
+        // Sized up front so a multi-megabyte PutRecords body is not copied through a chain of ever larger buffers.
+        using var body = new PooledBufferWriter(Math.Max(bodySizeHint, 1024));
         KinesisRequestWriter.Write(body, request, writeBody);
         var httpRequest = CreateRequest(operation, body.WrittenMemory, rpcVersion, rpcVersionPolicy);
         for (var attempt = 0; ; attempt++)
@@ -127,6 +130,9 @@ internal sealed class KinesisJsonTransport : IDisposable
                 return null;
             case OperationCanceledException when timeout.IsCancellationRequested:
                 return new KinesisApiException(KinesisErrorKind.Timeout, KinesisErrorCodes.RequestTimeout, $"{operation} got no complete answer within the request timeout.", innerException: exception);
+            case AmazonClientException or AmazonServiceException:
+                // Raised by the credential chain (nothing configured, STS or instance metadata failing) before anything is sent.
+                return new KinesisApiException(KinesisErrorKind.Credentials, KinesisErrorCodes.CredentialsUnavailable, $"{operation} could not be signed: {exception.Message}", innerException: exception);
             case HttpRequestException or IOException or OperationCanceledException:
                 // A cancellation nobody asked for comes from the connection being torn down.
                 return new KinesisApiException(KinesisErrorKind.Network, KinesisErrorCodes.NetworkError, $"{operation} failed on the network: {exception.Message}", innerException: exception);

@@ -1,0 +1,56 @@
+namespace Kinesis.Client.Leases;
+
+/// <summary>
+/// One item of the lease table, in the Java KCL 2.x schema (see <see cref="LeaseAttributes"/>). Immutable: every
+/// write returns the lease as it now stands in the table.
+/// </summary>
+internal sealed record Lease
+{
+    /// <summary>The hash key: the shard id for a single-stream application.</summary>
+    public required string LeaseKey { get; init; }
+
+    /// <summary>The worker holding the lease, or <see langword="null"/> when unassigned.</summary>
+    public string? LeaseOwner { get; init; }
+
+    /// <summary>The optimistic-lock and heartbeat counter; every write increments it. 0 when the item has none.</summary>
+    public long LeaseCounter { get; init; }
+
+    /// <summary>How often the owner changed since the last checkpoint.</summary>
+    public long OwnerSwitchesSinceCheckpoint { get; init; }
+
+    /// <summary>The last checkpoint (<c>checkpoint</c> + <c>checkpointSubSequenceNumber</c>), or <see langword="null"/> when the item has none.</summary>
+    public ExtendedSequenceNumber? Checkpoint { get; init; }
+
+    /// <summary>A prepared, not yet committed checkpoint (<c>pendingCheckpoint</c> + <c>pendingCheckpointSubSequenceNumber</c>).</summary>
+    public ExtendedSequenceNumber? PendingCheckpoint { get; init; }
+
+    /// <summary>Application bytes attached to <see cref="PendingCheckpoint"/> (<c>pendingCheckpointState</c>).</summary>
+    public ReadOnlyMemory<byte>? PendingCheckpointState { get; init; }
+
+    /// <summary>Parent shard ids (<c>parentShardId</c>); empty for a shard without parents.</summary>
+    public IReadOnlyList<string> ParentShardIds { get; init; } = [];
+
+    /// <summary>Child shard ids (<c>childShardIds</c>), written at shard end.</summary>
+    public IReadOnlyList<string> ChildShardIds { get; init; } = [];
+
+    /// <summary>The first hash key of the shard as a decimal string (<c>startingHashKey</c>).</summary>
+    public string? StartingHashKey { get; init; }
+
+    /// <summary>The last hash key of the shard as a decimal string (<c>endingHashKey</c>).</summary>
+    public string? EndingHashKey { get; init; }
+
+    /// <summary>A new, unowned lease for a shard, starting at <paramref name="initialPosition"/>.</summary>
+    public static Lease CreateNew(
+        string shardId,
+        ExtendedSequenceNumber initialPosition,
+        IReadOnlyList<string>? parentShardIds = null,
+        string? startingHashKey = null,
+        string? endingHashKey = null) => new()
+        {
+            LeaseKey = shardId,
+            Checkpoint = initialPosition,
+            ParentShardIds = parentShardIds ?? [],
+            StartingHashKey = startingHashKey,
+            EndingHashKey = endingHashKey,
+        };
+}

@@ -1,0 +1,260 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kinesis.Client.Leases;
+
+/// <summary>
+/// Runs this worker's lease renewer and taker loops and reports lease changes. The renewer runs every
+/// <see cref="LeaseManagementOptions.RenewalInterval"/> (at a fixed rate); the taker runs at once, then with a pause of
+/// <see cref="LeaseManagementOptions.TakerInterval"/> after each run. A loop iteration that fails is logged (event ids
+/// 2030/2031) and the loop continues.
+/// </summary>
+/// <remarks>
+/// <see cref="LeaseAcquired"/> and <see cref="LeaseLost"/> are raised on the loop (or caller) thread that noticed the
+/// change, one at a time per loop; handlers must be quick (hand the work to the scheduler) and an exception they throw
+/// is logged and ignored. Safe for concurrent use.
+/// </remarks>
+internal sealed class LeaseCoordinator : IAsyncDisposable
+{
+    private readonly DynamoDbLeaseRefresher refresher;
+    private readonly LeaseRenewer renewer;
+    private readonly LeaseTaker taker;
+    private readonly LeaseManagementOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
+    private readonly SemaphoreSlim takerGate = new(1, 1);
+    private readonly object stateLock = new();
+    private CancellationTokenSource? renewerStop;
+    private CancellationTokenSource? takerStop;
+    private Task renewerLoop = Task.CompletedTask;
+    private Task takerLoop = Task.CompletedTask;
+
+    public LeaseCoordinator(
+        DynamoDbLeaseRefresher refresher,
+        string workerId,
+        LeaseManagementOptions options,
+        TimeProvider timeProvider,
+        ILoggerFactory? loggerFactory = null,
+        Random? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(refresher);
+        ArgumentException.ThrowIfNullOrEmpty(workerId);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        options.Validate();
+        this.refresher = refresher;
+        this.options = options;
+        this.timeProvider = timeProvider;
+        logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<LeaseCoordinator>();
+        WorkerId = workerId;
+        renewer = new LeaseRenewer(refresher, workerId, options, timeProvider, logger);
+        taker = new LeaseTaker(refresher, workerId, options, timeProvider, logger, random);
+        renewer.LeaseLost += (_, e) => Raise(LeaseLost, nameof(LeaseLost), e.HeldLease.LeaseKey, e);
+        CheckpointWriter = new LeaseCheckpointWriter(renewer, refresher);
+    }
+
+    /// <summary>Raised after this worker took a lease; start a shard consumer with the lease's concurrency token.</summary>
+    public event EventHandler<LeaseAcquiredEventArgs>? LeaseAcquired;
+
+    /// <summary>Raised when a lease is lost, expired locally, released or dropped; stop the shard's consumer.</summary>
+    public event EventHandler<LeaseLostEventArgs>? LeaseLost;
+
+    public string WorkerId { get; }
+
+    public DynamoDbLeaseRefresher Refresher => refresher;
+
+    public LeaseCheckpointWriter CheckpointWriter { get; }
+
+    /// <summary>The outcome of the last taker run.</summary>
+    public LeaseTakePlan? LastTakePlan => taker.LastPlan;
+
+    /// <summary>Creates the lease table when it is absent and waits until it is ACTIVE.</summary>
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => refresher.CreateTableIfNotExistsAsync(cancellationToken);
+
+    /// <summary>Starts the renewer and taker loops; does nothing when they run already.</summary>
+    public void Start()
+    {
+        lock (stateLock)
+        {
+            if (renewerStop is null)
+            {
+                renewerStop = new CancellationTokenSource();
+                renewerLoop = RunRenewerLoopAsync(renewerStop.Token);
+            }
+
+            if (takerStop is null)
+            {
+                takerStop = new CancellationTokenSource();
+                takerLoop = RunTakerLoopAsync(takerStop.Token);
+            }
+        }
+    }
+
+    /// <summary>The leases held now and not expired locally.</summary>
+    public IReadOnlyList<HeldLease> GetHeldLeases() => renewer.GetHeldLeases();
+
+    /// <summary>Whether the acquisition identified by <paramref name="concurrencyToken"/> still holds <paramref name="leaseKey"/>.</summary>
+    public bool IsHeld(string leaseKey, Guid concurrencyToken) => renewer.IsHeld(leaseKey, concurrencyToken);
+
+    /// <summary>One renewal round (the loop's body), for tests and for callers driving time themselves.</summary>
+    public Task RenewLeasesAsync(CancellationToken cancellationToken = default) => renewer.RenewAllAsync(cancellationToken);
+
+    /// <summary>One taker run (the loop's body): takes leases, starts renewing them and raises <see cref="LeaseAcquired"/>.</summary>
+    /// <returns>The new acquisitions.</returns>
+    public async Task<IReadOnlyList<HeldLease>> TakeLeasesAsync(CancellationToken cancellationToken = default)
+    {
+        await takerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (taken, takenTimestamp) = await taker.TakeLeasesAsync(cancellationToken).ConfigureAwait(false);
+            var acquired = renewer.AddLeases(taken, takenTimestamp);
+            foreach (var lease in acquired)
+            {
+                LeaseLog.LeaseAcquired(logger, WorkerId, lease.LeaseKey, lease.Lease.LeaseCounter);
+                Raise(LeaseAcquired, nameof(LeaseAcquired), lease.LeaseKey, new LeaseAcquiredEventArgs(lease));
+            }
+
+            return acquired;
+        }
+        finally
+        {
+            takerGate.Release();
+        }
+    }
+
+    /// <summary>Releases one lease (after its consumer checkpointed and stopped) so another worker can take it at once.</summary>
+    public Task<bool> ReleaseLeaseAsync(string leaseKey, CancellationToken cancellationToken = default) => renewer.ReleaseLeaseAsync(leaseKey, cancellationToken);
+
+    /// <summary>Stops renewing a lease without writing (for example after its shard ended).</summary>
+    public bool DropLease(string leaseKey) => renewer.DropLease(leaseKey);
+
+    /// <summary>
+    /// Graceful hand-over: stops taking leases, then clears this worker as owner of every held lease so other workers
+    /// take them at their next taker run instead of waiting for the failover time. Call after the shard consumers
+    /// checkpointed and stopped.
+    /// </summary>
+    /// <returns>How many leases were released in the table.</returns>
+    public async Task<int> ReleaseAllLeasesAsync(CancellationToken cancellationToken = default)
+    {
+        await StopLoopAsync(isTaker: true).ConfigureAwait(false);
+        await takerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await renewer.ReleaseAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            takerGate.Release();
+        }
+    }
+
+    /// <summary>Stops both loops. Held leases are not released (use <see cref="ReleaseAllLeasesAsync"/> first for a graceful hand-over); they are dropped and expire for other workers after the failover time.</summary>
+    public async Task StopAsync()
+    {
+        await StopLoopAsync(isTaker: true).ConfigureAwait(false);
+        await StopLoopAsync(isTaker: false).ConfigureAwait(false);
+        foreach (var lease in renewer.GetHeldLeases())
+        {
+            renewer.DropLease(lease.LeaseKey);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task StopLoopAsync(bool isTaker)
+    {
+        CancellationTokenSource? stop;
+        Task loop;
+        lock (stateLock)
+        {
+            stop = isTaker ? takerStop : renewerStop;
+            loop = isTaker ? takerLoop : renewerLoop;
+            if (isTaker)
+            {
+                takerStop = null;
+            }
+            else
+            {
+                renewerStop = null;
+            }
+        }
+
+        if (stop is null)
+        {
+            return;
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        stop.Dispose();
+    }
+
+    private async Task RunRenewerLoopAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        using var timer = new PeriodicTimer(options.RenewalInterval!.Value, timeProvider);
+        do
+        {
+            try
+            {
+                await renewer.RenewAllAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LeaseLog.RenewLoopFailed(logger, WorkerId, ex);
+            }
+        }
+        while (await WaitTickAsync(timer, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task RunTakerLoopAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await TakeLeasesAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(options.TakerInterval!.Value, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LeaseLog.TakerLoopFailed(logger, WorkerId, ex);
+                await Task.Delay(options.TakerInterval!.Value, timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private static async Task<bool> WaitTickAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, string eventName, string leaseKey, TArgs args)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception ex)
+        {
+            LeaseLog.EventHandlerFailed(logger, eventName, leaseKey, ex);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text;
+using System.Text.Json;
+using Kinesis.Core.Api;
+using Kinesis.Core.Api.Serialization;
+
+namespace Kinesis.Core.Tests.Api;
+
+public sealed class KinesisSerializationTests
+{
+    [Fact]
+    public void PutRecords_Body_IsExactJsonWithUnescapedBase64()
+    {
+        // 0xFB 0xFF yields '+' and '/' in base64, which a default JSON encoder would escape.
+        var request = new PutRecordsRequest
+        {
+            StreamName = "s",
+            Records =
+            [
+                new PutRecordsRequestEntry { PartitionKey = "k+1", Data = new byte[] { 0xFB, 0xFF, 0xBF } },
+                new PutRecordsRequestEntry { PartitionKey = "ключ", Data = Array.Empty<byte>(), ExplicitHashKey = "42" },
+            ],
+        };
+
+        var json = Write(request, KinesisRequestWriter.PutRecords);
+
+        Assert.Equal("""{"StreamName":"s","Records":[{"Data":"+/+/","PartitionKey":"k+1"},{"Data":"","PartitionKey":"ключ","ExplicitHashKey":"42"}]}""", json);
+    }
+
+    [Fact]
+    public void PutRecords_WrittenTwiceOnOneThread_ReusesWriterWithoutMixingBodies()
+    {
+        var first = Write(new PutRecordsRequest { StreamName = "a", Records = [new PutRecordsRequestEntry { PartitionKey = "1", Data = new byte[] { 1 } }] }, KinesisRequestWriter.PutRecords);
+        var second = Write(new PutRecordsRequest { StreamName = "b", Records = [new PutRecordsRequestEntry { PartitionKey = "2", Data = new byte[] { 2 } }] }, KinesisRequestWriter.PutRecords);
+
+        Assert.Equal("""{"StreamName":"a","Records":[{"Data":"AQ==","PartitionKey":"1"}]}""", first);
+        Assert.Equal("""{"StreamName":"b","Records":[{"Data":"Ag==","PartitionKey":"2"}]}""", second);
+    }
+
+    [Fact]
+    public void GetShardIterator_AtTimestamp_WritesEpochSecondsWithMilliseconds()
+    {
+        var json = Write(
+            new GetShardIteratorRequest { StreamName = "s", ShardId = "shardId-1", ShardIteratorType = ShardIteratorType.AtTimestamp, Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123) },
+            KinesisRequestWriter.GetShardIterator);
+
+        Assert.Equal("""{"StreamName":"s","ShardId":"shardId-1","ShardIteratorType":"AT_TIMESTAMP","Timestamp":1700000000.123}""", json);
+    }
+
+    [Fact]
+    public void CreateStream_OnDemand_WritesModeAndNoShardCount()
+    {
+        var json = Write(new CreateStreamRequest { StreamName = "s", StreamMode = StreamMode.OnDemand }, KinesisRequestWriter.CreateStream);
+
+        Assert.Equal("""{"StreamName":"s","StreamModeDetails":{"StreamMode":"ON_DEMAND"}}""", json);
+    }
+
+    [Fact]
+    public void GetRecords_RealisticResponse_ParsesEveryField()
+    {
+        var json = """
+            {"ChildShards":[{"HashKeyRange":{"EndingHashKey":"99","StartingHashKey":"0"},"ParentShards":["shardId-0"],"ShardId":"shardId-2"}],
+             "MillisBehindLatest":1234,"NextShardIterator":"AAAA+/==","Unknown":{"nested":[1,2,{"x":null}]},
+             "Records":[{"ApproximateArrivalTimestamp":1.700000000123E9,"Data":"aGVsbG8=","PartitionKey":"pk","SequenceNumber":"4959","EncryptionType":"NONE"},
+                        {"ApproximateArrivalTimestamp":1700000001,"Data":"\u002B/8=","PartitionKey":"p\u00e9","SequenceNumber":"4960"}]}
+            """;
+
+        var response = KinesisResponseParser.GetRecords(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(2, response.Records.Count);
+        Assert.Equal("hello", Encoding.UTF8.GetString(response.Records[0].Data.Span));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123), response.Records[0].ApproximateArrivalTimestamp);
+        Assert.Equal("NONE", response.Records[0].EncryptionType);
+        Assert.Equal(new byte[] { 0xFB, 0xFF }, response.Records[1].Data.ToArray());
+        Assert.Equal("pé", response.Records[1].PartitionKey);
+        Assert.Equal("AAAA+/==", response.NextShardIterator);
+        Assert.Equal(1234, response.MillisBehindLatest);
+        var child = Assert.Single(response.ChildShards);
+        Assert.Equal("shardId-2", child.ShardId);
+        Assert.Equal(["shardId-0"], child.ParentShards);
+        Assert.Equal("99", child.HashKeyRange.EndingHashKey);
+    }
+
+    [Theory]
+    [InlineData("""{"Records":[{"Data":"abc","PartitionKey":"p","SequenceNumber":"1"}]}""")]
+    [InlineData("""{"Records":[{"Data":"a$==","PartitionKey":"p","SequenceNumber":"1"}]}""")]
+    [InlineData("""{"Records":[{"PartitionKey":"p","SequenceNumber":"1"}]}""")]
+    [InlineData("""{"Records":[""")]
+    [InlineData("")]
+    [InlineData("[]")]
+    public void GetRecords_MalformedResponse_ThrowsJsonOrFormatException(string json)
+    {
+        var ex = Xunit.Record.Exception(() => KinesisResponseParser.GetRecords(Encoding.UTF8.GetBytes(json)));
+
+        Assert.True(ex is JsonException or FormatException, ex?.GetType().Name);
+    }
+
+    [Fact]
+    public void PutRecords_PartialFailureResponse_ReportsFailedEntries()
+    {
+        var json = """{"FailedRecordCount":1,"Records":[{"SequenceNumber":"1","ShardId":"shardId-0"},{"ErrorCode":"ProvisionedThroughputExceededException","ErrorMessage":"Rate exceeded"}]}""";
+
+        var response = KinesisResponseParser.PutRecords(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(1, response.FailedRecordCount);
+        Assert.False(response.Records[0].IsFailed);
+        Assert.True(response.Records[1].IsFailed);
+        Assert.Equal("ProvisionedThroughputExceededException", response.Records[1].ErrorCode);
+    }
+
+    [Fact]
+    public void Error_NonJsonBody_ReturnsNulls()
+    {
+        Assert.Equal((null, null), KinesisResponseParser.Error("<html>"u8));
+        Assert.Equal(("T", "m"), KinesisResponseParser.Error("""{"__type":"T","Message":"m"}"""u8));
+    }
+
+    private static string Write<T>(T request, RequestBodyWriter<T> write)
+    {
+        using var buffer = new PooledBufferWriter(16);
+        KinesisRequestWriter.Write(buffer, request, write);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Net;
+using Kinesis.Core.Api;
+using Kinesis.Core.Api.EventStream;
+using Kinesis.Testing;
+
+namespace Kinesis.Core.Tests.Api;
+
+public sealed class SubscribeToShardEventReaderTests
+{
+    [Theory(Timeout = TestTimeouts.Unit)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(100_000)]
+    public async Task ReadAsync_FramesSplitAcrossReads_YieldsEveryEventInOrder(int chunkSize)
+    {
+        var body = EventStreamFrames.Concat(
+            EventStreamFrames.Event("{}", "initial-response"),
+            EventStreamFrames.RecordsEvent("100", ("a", [1, 2, 3])),
+            EventStreamFrames.RecordsEvent("200"),
+            EventStreamFrames.RecordsEvent("300", ("b", new byte[70_000]), ("c", [9])));
+
+        var events = await ReadAllAsync(new ChunkedStream(body, chunkSize));
+
+        Assert.Equal(["100", "200", "300"], events.Select(e => e.ContinuationSequenceNumber));
+        Assert.Equal([1, 0, 2], events.Select(e => e.Records.Count));
+        Assert.Equal(new byte[] { 1, 2, 3 }, events[0].Records[0].Data.ToArray());
+        Assert.Equal(70_000, events[2].Records[0].Data.Length);
+        Assert.Equal("c", events[2].Records[1].PartitionKey);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_EmptyBody_CompletesWithoutEvents()
+    {
+        Assert.Empty(await ReadAllAsync(new MemoryStream()));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_ExceptionFrame_ThrowsServiceErrorWithType()
+    {
+        var body = EventStreamFrames.Concat(EventStreamFrames.RecordsEvent("1"), EventStreamFrames.Exception("ResourceInUseException", "busy"));
+
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(body)));
+
+        Assert.Equal(KinesisErrorKind.Service, ex.Kind);
+        Assert.Equal(KinesisErrorCodes.ResourceInUse, ex.ErrorCode);
+        Assert.Contains("busy", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_ThrottlingExceptionFrame_IsThrottlingAndRetryable()
+    {
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(EventStreamFrames.Exception("KMSThrottlingException", "slow down"))));
+
+        Assert.True(ex.IsThrottling);
+        Assert.True(ex.IsRetryable);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_BodyEndsInsideFrame_ThrowsMalformedResponse()
+    {
+        var frame = EventStreamFrames.RecordsEvent("1", ("k", [1, 2, 3]));
+
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(frame[..^5])));
+
+        Assert.Equal(KinesisErrorKind.MalformedResponse, ex.Kind);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_PayloadByteFlipped_ThrowsMalformedResponseForCrc()
+    {
+        var frame = EventStreamFrames.RecordsEvent("1", ("k", [1, 2, 3]));
+        frame[^10] ^= 0xFF;
+
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(frame)));
+
+        Assert.Equal(KinesisErrorKind.MalformedResponse, ex.Kind);
+        Assert.Equal(KinesisErrorCodes.MalformedResponse, ex.ErrorCode);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_AbsurdFrameLength_ThrowsMalformedResponseWithoutAllocating()
+    {
+        var frame = EventStreamFrames.RecordsEvent("1");
+        frame[0] = 0x7F;
+
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(frame)));
+
+        Assert.Equal(KinesisErrorKind.MalformedResponse, ex.Kind);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_ConnectionResetMidStream_ThrowsNetworkAfterEarlierEvents()
+    {
+        var first = EventStreamFrames.RecordsEvent("1", ("k", [1]));
+        var body = EventStreamFrames.Concat(first, EventStreamFrames.RecordsEvent("2", ("k", [2])));
+        var received = new List<SubscribeToShardEvent>();
+
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(async () =>
+        {
+            await foreach (var e in SubscribeToShardEventReader.ReadAsync(Response(Fault.ResettingStream(body, first.Length + 10)), CancellationToken.None))
+            {
+                received.Add(e);
+            }
+        });
+
+        Assert.Equal(KinesisErrorKind.Network, ex.Kind);
+        Assert.True(ex.IsRetryable);
+        Assert.Single(received);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_MalformedEventJson_ThrowsMalformedResponse()
+    {
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(EventStreamFrames.Event("""{"Records":[{"Data":5}]}"""))));
+
+        Assert.Equal(KinesisErrorKind.MalformedResponse, ex.Kind);
+    }
+
+    private static async Task<List<SubscribeToShardEvent>> ReadAllAsync(Stream body)
+    {
+        var events = new List<SubscribeToShardEvent>();
+        await foreach (var e in SubscribeToShardEventReader.ReadAsync(Response(body), CancellationToken.None))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    private static HttpResponseMessage Response(Stream body) => new(HttpStatusCode.OK) { Content = new StreamContent(body) };
+
+    /// <summary>Returns at most <c>chunk</c> bytes per read, as a network stream may.</summary>
+    private sealed class ChunkedStream(byte[] data, int chunk) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
+    }
+}
