@@ -115,10 +115,7 @@ public sealed class KinesisProducerTests(LocalAwsFixture fixture)
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
         var stream = LocalAwsFixture.UniqueName("producer-5xx");
         await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
-        using var faults = new PutRecordsFaultHandler
-        {
-            RequestFault = call => call < 2 ? new PutRecordsFaultHandler.Fault(status, errorCode) : null,
-        };
+        using var faults = new FaultInjectionHandler().ForTarget("PutRecords", Fault.AwsError(status, errorCode), times: 2);
 
         await using (var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults)))
         {
@@ -137,15 +134,9 @@ public sealed class KinesisProducerTests(LocalAwsFixture fixture)
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
         var stream = LocalAwsFixture.UniqueName("producer-reset");
         await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
-        using var faults = new PutRecordsFaultHandler
-        {
-            RequestFault = call => call switch
-            {
-                0 => new PutRecordsFaultHandler.Fault(Exception: new HttpRequestException("Connection reset by peer", new System.Net.Sockets.SocketException(104))),
-                1 => new PutRecordsFaultHandler.Fault(Delay: TimeSpan.FromSeconds(5)),
-                _ => null,
-            },
-        };
+        using var faults = new FaultInjectionHandler()
+            .ForTarget("PutRecords", Fault.Reset())
+            .ForTarget("PutRecords", Fault.Delay(TimeSpan.FromSeconds(5)));
 
         await using (var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o => o.RequestTimeout = TimeSpan.FromMilliseconds(500))))
         {
@@ -198,10 +189,7 @@ public sealed class KinesisProducerTests(LocalAwsFixture fixture)
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
         var stream = LocalAwsFixture.UniqueName("producer-denied");
         await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
-        using var faults = new PutRecordsFaultHandler
-        {
-            RequestFault = _ => new PutRecordsFaultHandler.Fault(HttpStatusCode.BadRequest, "AccessDeniedException"),
-        };
+        using var faults = new FaultInjectionHandler().ForTarget("PutRecords", Fault.AwsError(HttpStatusCode.BadRequest, "AccessDeniedException"), times: int.MaxValue);
 
         await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults));
         var error = await Assert.ThrowsAsync<UserRecordFailedException>(() => producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", 0)));
@@ -243,7 +231,7 @@ public sealed class KinesisProducerTests(LocalAwsFixture fixture)
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
         var stream = LocalAwsFixture.UniqueName("producer-full");
         await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
-        using var faults = new PutRecordsFaultHandler { RequestFault = _ => new PutRecordsFaultHandler.Fault(Delay: TimeSpan.FromSeconds(2)) };
+        using var faults = new FaultInjectionHandler().ForTarget("PutRecords", Fault.Delay(TimeSpan.FromSeconds(2)), times: int.MaxValue);
 
         await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o =>
         {
@@ -264,7 +252,7 @@ public sealed class KinesisProducerTests(LocalAwsFixture fixture)
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
         var stream = LocalAwsFixture.UniqueName("producer-wait");
         await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
-        using var faults = new PutRecordsFaultHandler { RequestFault = _ => new PutRecordsFaultHandler.Fault(Delay: TimeSpan.FromMilliseconds(300)) };
+        using var faults = new FaultInjectionHandler().ForTarget("PutRecords", Fault.Delay(TimeSpan.FromMilliseconds(300)), times: int.MaxValue);
 
         await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o => o.MaxOutstandingRecords = 10));
         await producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", 0));

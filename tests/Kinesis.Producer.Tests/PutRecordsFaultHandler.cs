@@ -5,24 +5,21 @@ using System.Text.Json.Nodes;
 namespace Kinesis.Producer.Tests;
 
 /// <summary>
-/// Injects PutRecords faults in the real HTTP pipeline. Per-record failures are real: the failed records
-/// are removed from the forwarded request (so the emulator never stores them) and reported as failed in
-/// the merged response, as Kinesis does. Whole-request faults answer without forwarding.
+/// Injects per-record PutRecords failures in the real HTTP pipeline, as Kinesis reports them: the failed
+/// records are removed from the forwarded request (so the emulator never stores them) and reported as
+/// failed in the merged response. Whole-request faults come from Kinesis.Testing's FaultInjectionHandler.
 /// </summary>
 internal sealed class PutRecordsFaultHandler : DelegatingHandler
 {
     private int requests;
 
-    public PutRecordsFaultHandler()
-        : base(new SocketsHttpHandler())
+    public PutRecordsFaultHandler(HttpMessageHandler? innerHandler = null)
+        : base(innerHandler ?? new SocketsHttpHandler())
     {
     }
 
     /// <summary>Per record of the n-th PutRecords call (0-based call, 0-based record): an error code to fail it with, or null.</summary>
     public Func<int, int, string?>? RecordFault { get; set; }
-
-    /// <summary>Per PutRecords call: a whole-request fault (a response to return, or an exception to throw), or null.</summary>
-    public Func<int, Fault?>? RequestFault { get; set; }
 
     /// <summary>Number of PutRecords calls seen.</summary>
     public int PutRecordsCalls => Volatile.Read(ref requests);
@@ -39,26 +36,6 @@ internal sealed class PutRecordsFaultHandler : DelegatingHandler
         }
 
         var call = Interlocked.Increment(ref requests) - 1;
-        if (RequestFault?.Invoke(call) is { } fault)
-        {
-            if (fault.Delay > TimeSpan.Zero)
-            {
-                await Task.Delay(fault.Delay, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (fault.Exception is not null)
-            {
-                throw fault.Exception;
-            }
-
-            if (fault.StatusCode is { } status)
-            {
-                return new HttpResponseMessage(status)
-                {
-                    Content = new StringContent($$"""{"__type":"{{fault.ErrorCode}}","message":"injected"}""", Encoding.UTF8, "application/x-amz-json-1.1"),
-                };
-            }
-        }
 
         var body = JsonNode.Parse(await request.Content!.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false))!;
         var records = body["Records"]!.AsArray();
@@ -110,7 +87,4 @@ internal sealed class PutRecordsFaultHandler : DelegatingHandler
         var json = new JsonObject { ["FailedRecordCount"] = failed, ["Records"] = merged }.ToJsonString();
         return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(json, Encoding.UTF8, "application/x-amz-json-1.1") };
     }
-
-    /// <summary>A whole-request fault.</summary>
-    internal sealed record Fault(HttpStatusCode? StatusCode = null, string ErrorCode = "InternalFailure", Exception? Exception = null, TimeSpan Delay = default);
 }
