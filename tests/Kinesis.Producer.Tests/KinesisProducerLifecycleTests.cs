@@ -1,0 +1,153 @@
+using System.Net;
+using Kinesis.Core.Api;
+using Kinesis.Testing;
+
+namespace Kinesis.Producer.Tests;
+
+[Collection(LocalAwsCollection.Name)]
+public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
+{
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task DisposeAsync_RecordsBuffered_FlushesThemFirst()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-dispose");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+
+        var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.RecordMaxBufferedTime = TimeSpan.FromMinutes(1)));
+        var puts = Enumerable.Range(0, 20).Select(i => producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", i))).ToArray();
+        await producer.DisposeAsync();
+
+        Assert.All(puts, p => Assert.True(p.IsCompletedSuccessfully));
+        Assert.Equal(20, (await LocalKinesis.ReadAllAsync(client, stream)).Count);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task DisposeAsync_RequestStuckPastShutdownTimeout_FailsRecordsWithShutdownReason()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-stuck");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+        using var faults = new FaultInjectionHandler().ForTarget("PutRecords", Fault.Delay(TimeSpan.FromSeconds(30)), times: int.MaxValue);
+
+        var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromMilliseconds(300);
+            o.RequestTimeout = TimeSpan.FromSeconds(60);
+        }));
+        var put = producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", 0));
+        await Eventually.HoldsAsync(() => faults.RequestCount >= 2, TimeSpan.FromSeconds(10), "the PutRecords call to be in flight");
+
+        await producer.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+
+        var error = await Assert.ThrowsAsync<UserRecordFailedException>(() => put);
+        Assert.Equal(ProducerErrorCodes.Shutdown, error.ErrorCode);
+        Assert.Equal(0, producer.OutstandingRecords);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_ExplicitHashKey_LandsOnTheShardOwningThatKey()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-ehk");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 4);
+        var shards = (await client.ListShardsAsync(new ListShardsRequest { StreamName = stream })).Shards;
+
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint));
+        foreach (var shard in shards)
+        {
+            var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+                producer.PutAsync(stream, $"any-{i}", ProducerTestKit.Payload("x", i), shard.HashKeyRange.EndingHashKey)));
+            Assert.All(results, r => Assert.Equal(shard.ShardId, r.ShardId));
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_StrictOrderingWithPartialFailures_KeepsPerKeyOrderInTheStream()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-strict");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 2);
+        using var faults = new PutRecordsFaultHandler
+        {
+            RecordFault = (call, record) => call % 3 == 0 ? KinesisErrorCodes.ProvisionedThroughputExceeded : null,
+        };
+        string[] keys = ["a", "b", "c", "d"];
+
+        await using (var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o =>
+        {
+            o.Ordering = ProducerOrdering.StrictPerShard;
+            o.AggregationMaxSize = 600;
+        })))
+        {
+            var puts = new List<Task<UserRecordResult>>();
+            for (var i = 0; i < 40; i++)
+            {
+                foreach (var key in keys)
+                {
+                    puts.Add(producer.PutAsync(stream, key, ProducerTestKit.Payload(key, i)));
+                }
+            }
+
+            var results = await Task.WhenAll(puts);
+            Assert.Contains(results, r => r.Attempts.Count > 1);
+        }
+
+        ProducerTestKit.AssertExactlyOnceInOrder(await LocalKinesis.ReadAllAsync(client, stream), keys, 40, checkOrder: true);
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task PutAsync_SplitAndMergeDuringProduction_NoRecordLost()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-reshard");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 2);
+        var keys = Enumerable.Range(0, 12).Select(i => $"key-{i}").ToArray();
+        const int perKey = 45;
+
+        await using (var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.ShardMapRefreshInterval = TimeSpan.FromSeconds(1))))
+        {
+            var puts = new List<Task<UserRecordResult>>();
+            async Task ProduceAsync(int from, int to)
+            {
+                for (var i = from; i < to; i++)
+                {
+                    foreach (var key in keys)
+                    {
+                        puts.Add(producer.PutAsync(stream, key, ProducerTestKit.Payload(key, i)));
+                    }
+
+                    await Task.Delay(5);
+                }
+            }
+
+            await ProduceAsync(0, 15);
+            var shards = (await client.ListShardsAsync(new ListShardsRequest { StreamName = stream })).Shards;
+            var first = shards[0];
+            var middle = (UInt128.Parse(first.HashKeyRange.StartingHashKey, System.Globalization.CultureInfo.InvariantCulture)
+                + UInt128.Parse(first.HashKeyRange.EndingHashKey, System.Globalization.CultureInfo.InvariantCulture)) / 2;
+            await client.SplitShardAsync(new SplitShardRequest { StreamName = stream, ShardToSplit = first.ShardId, NewStartingHashKey = middle.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));
+            await ProduceAsync(15, 30);
+
+            var open = (await client.ListShardsAsync(new ListShardsRequest { StreamName = stream })).Shards
+                .Where(s => s.SequenceNumberRange.EndingSequenceNumber is null)
+                .OrderBy(s => UInt128.Parse(s.HashKeyRange.StartingHashKey, System.Globalization.CultureInfo.InvariantCulture))
+                .ToArray();
+            await client.MergeShardsAsync(new MergeShardsRequest { StreamName = stream, ShardToMerge = open[0].ShardId, AdjacentShardToMerge = open[1].ShardId });
+            await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));
+            await ProduceAsync(30, perKey);
+
+            var results = await Task.WhenAll(puts);
+            Assert.All(results, r => Assert.True(r.IsSuccessful));
+        }
+
+        var read = await LocalKinesis.ReadAllAsync(client, stream);
+        var indexes = read.GroupBy(r => ProducerTestKit.Parse(r.Record).Key)
+            .ToDictionary(g => g.Key, g => g.Select(r => ProducerTestKit.Parse(r.Record).Index).ToHashSet());
+        foreach (var key in keys)
+        {
+            Assert.Equal(Enumerable.Range(0, perKey).ToHashSet(), indexes[key]);
+        }
+    }
+}
