@@ -44,6 +44,7 @@ public sealed class KinesisProducer : IAsyncDisposable
     private readonly ShardMapLoader maps;
     private readonly BatchSender sender;
     private readonly ConcurrentDictionary<string, StreamPipeline> streams = new(StringComparer.Ordinal);
+    private readonly AggregatorPool aggregators;
     private volatile StreamPipeline[] streamList = [];
     private readonly object disposeGate = new();
     private Task? disposal;
@@ -76,6 +77,7 @@ public sealed class KinesisProducer : IAsyncDisposable
         });
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<KinesisProducer>();
         outstanding = new OutstandingGate(options.MaxOutstandingRecords, options.MaxOutstandingBytes);
+        aggregators = new AggregatorPool(options.AggregationMaxSize, (int)Math.Min(options.AggregationMaxCount, int.MaxValue));
         completion = new RecordCompletion(outstanding, time);
         maps = new ShardMapLoader(this.client, options, time, logger);
         sender = new BatchSender(this.client, options, time, completion, maps, () => streamList, logger);
@@ -129,19 +131,7 @@ public sealed class KinesisProducer : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-
-        // Queued behind earlier waiters and routed when admitted, so waiting never reorders records.
-        var waiting = NewRecord(partitionKey, data, explicitHashKey, hashKey, accountedBytes);
-        outstanding.Enqueue(
-            accountedBytes,
-            () => Route(stream, waiting),
-            () =>
-            {
-                waiting.Epoch.Resolve();
-                waiting.TrySetCanceled(cancellationToken);
-            },
-            cancellationToken);
-        return waiting.Task;
+        return PutWhenAdmitted(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes, cancellationToken);
     }
 
     /// <summary>
@@ -198,6 +188,23 @@ public sealed class KinesisProducer : IAsyncDisposable
         }
     }
 
+    /// <summary>Queues the record behind earlier waiters and routes it when admitted, so waiting never reorders records.</summary>
+    private Task<UserRecordResult> PutWhenAdmitted(
+        StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes, CancellationToken cancellationToken)
+    {
+        var waiting = NewRecord(partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+        outstanding.Enqueue(
+            accountedBytes,
+            () => Route(stream, waiting),
+            () =>
+            {
+                waiting.Epoch.Resolve();
+                waiting.TrySetCanceled(cancellationToken);
+            },
+            cancellationToken);
+        return waiting.Task;
+    }
+
     private UserRecord NewRecord(string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes) =>
         new(partitionKey, explicitHashKey, hashKey, data, accountedBytes, time.GetTimestamp(), time.GetUtcNow() + options.RecordTtl, flushes.Join());
 
@@ -225,7 +232,7 @@ public sealed class KinesisProducer : IAsyncDisposable
         {
             if (!streams.TryGetValue(streamName, out stream))
             {
-                stream = new StreamPipeline(streamName, options, time, completion);
+                stream = new StreamPipeline(streamName, options, time, completion, aggregators);
                 streams[streamName] = stream;
                 streamList = [.. streams.Values];
             }

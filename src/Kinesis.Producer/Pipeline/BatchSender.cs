@@ -199,6 +199,7 @@ internal sealed partial class BatchSender
         var entries = new PutRecordsRequestEntry[records.Length];
         for (var i = 0; i < records.Length; i++)
         {
+            records[i].EnsureEncoded();
             entries[i] = new PutRecordsRequestEntry
             {
                 PartitionKey = records[i].PartitionKey,

@@ -1,31 +1,38 @@
 using System.Buffers;
+using Kinesis.Core.Aggregation;
+using Kinesis.Core.Hashing;
 
 namespace Kinesis.Producer.Pipeline;
 
 /// <summary>
 /// One Kinesis record on its way out: either a single user record sent raw, or a KPL aggregate of
-/// several. Owns its pooled buffer until <see cref="Release"/>.
+/// several. An aggregate is sealed under the stream lock but encoded (protobuf and MD5) later by the
+/// sender, outside any lock, so callers of <see cref="KinesisProducer.PutAsync"/> never wait for it.
+/// Owns its aggregator, then its pooled buffer, until <see cref="Release"/>.
 /// </summary>
 internal sealed class OutgoingRecord
 {
+    /// <summary>The Java KPL's partition key for aggregates: one byte, since the explicit hash key routes them.</summary>
+    public const string AggregatePartitionKey = AggregatedRecordFormat.AggregatePartitionKey;
+
+    private RecordAggregator? aggregator;
+    private AggregatorPool? pool;
     private byte[]? pooled;
 
-    private OutgoingRecord(string partitionKey, string? explicitHashKey, ReadOnlyMemory<byte> data, byte[]? pooled, UserRecord[] users, string? predictedShardId)
+    private OutgoingRecord(UserRecord[] users, string? predictedShardId, int collectionSize)
     {
-        PartitionKey = partitionKey;
-        ExplicitHashKey = explicitHashKey;
-        Data = data;
-        this.pooled = pooled;
         Users = users;
         PredictedShardId = predictedShardId;
-        CollectionSize = System.Text.Encoding.UTF8.GetByteCount(partitionKey) + data.Length;
+        CollectionSize = collectionSize;
+        PartitionKey = AggregatePartitionKey;
     }
 
-    public string PartitionKey { get; }
+    public string PartitionKey { get; private set; }
 
-    public string? ExplicitHashKey { get; }
+    public string? ExplicitHashKey { get; private set; }
 
-    public ReadOnlyMemory<byte> Data { get; }
+    /// <summary>The record's data; valid after <see cref="EnsureEncoded"/>.</summary>
+    public ReadOnlyMemory<byte> Data { get; private set; }
 
     public UserRecord[] Users { get; }
 
@@ -34,24 +41,75 @@ internal sealed class OutgoingRecord
     /// <summary>The shard the record should land on; null when the stream's shard map was unknown.</summary>
     public string? PredictedShardId { get; }
 
-    /// <summary>Size as the service counts it against the 5 MiB PutRecords limit: partition key plus data.</summary>
+    /// <summary>Size as the service counts it against the 5 MiB PutRecords limit: partition key plus data. Exact before encoding.</summary>
     public int CollectionSize { get; }
 
     public static OutgoingRecord Single(UserRecord user, string? predictedShardId) =>
-        new(user.PartitionKey, user.ExplicitHashKey, user.Data, pooled: null, [user], predictedShardId);
+        new([user], predictedShardId, System.Text.Encoding.UTF8.GetByteCount(user.PartitionKey) + user.Data.Length)
+        {
+            PartitionKey = user.PartitionKey,
+            ExplicitHashKey = user.ExplicitHashKey,
+            Data = user.Data,
+        };
 
-    public static OutgoingRecord Aggregate(string explicitHashKey, byte[] pooled, int length, UserRecord[] users, string predictedShardId) =>
-        new(AggregatePartitionKey, explicitHashKey, pooled.AsMemory(0, length), pooled, users, predictedShardId);
+    /// <summary>Takes over a full aggregator of two or more records; it returns to <paramref name="pool"/> once encoded.</summary>
+    public static OutgoingRecord Aggregate(RecordAggregator aggregator, AggregatorPool pool, UserRecord[] users, string predictedShardId) =>
+        new(users, predictedShardId, AggregatePartitionKey.Length + aggregator.EncodedSize)
+        {
+            aggregator = aggregator,
+            pool = pool,
+        };
 
-    /// <summary>The Java KPL's partition key for aggregates: one byte, since the explicit hash key routes them.</summary>
-    public const string AggregatePartitionKey = "a";
+    /// <summary>Encodes an aggregate into a pooled buffer (once); a no-op for raw records and already-encoded aggregates.</summary>
+    public void EnsureEncoded()
+    {
+        if (aggregator is null)
+        {
+            return;
+        }
 
+        var buffer = ArrayPool<byte>.Shared.Rent(aggregator.EncodedSize);
+        var encoded = aggregator.Encode(buffer);
+        pooled = buffer;
+        Data = buffer.AsMemory(0, encoded.Length);
+        ExplicitHashKey = HashKeys.Format(encoded.ExplicitHashKey);
+        pool!.Return(aggregator);
+        aggregator = null;
+    }
+
+    /// <summary>Returns the aggregator or the buffer to their pools. Idempotent.</summary>
     public void Release()
     {
-        var buffer = Interlocked.Exchange(ref pooled, null);
-        if (buffer is not null)
+        if (Interlocked.Exchange(ref aggregator, null) is { } held)
+        {
+            pool!.Return(held);
+        }
+
+        if (Interlocked.Exchange(ref pooled, null) is { } buffer)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
+
+/// <summary>Reuses aggregators (and their internal buffers) across aggregates of a producer.</summary>
+internal sealed class AggregatorPool(int maxSize, int maxCount)
+{
+    private const int MaxPooled = 256;
+    private readonly System.Collections.Concurrent.ConcurrentBag<RecordAggregator> pooled = [];
+
+    public RecordAggregator Rent() => pooled.TryTake(out var aggregator) ? aggregator : new RecordAggregator(maxSize, maxCount);
+
+    public void Return(RecordAggregator aggregator)
+    {
+        aggregator.Reset();
+        if (pooled.Count < MaxPooled)
+        {
+            pooled.Add(aggregator);
+        }
+        else
+        {
+            aggregator.Dispose();
         }
     }
 }

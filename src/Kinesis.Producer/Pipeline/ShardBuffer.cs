@@ -1,6 +1,4 @@
-using System.Buffers;
 using Kinesis.Core.Aggregation;
-using Kinesis.Core.Hashing;
 
 namespace Kinesis.Producer.Pipeline;
 
@@ -11,17 +9,19 @@ namespace Kinesis.Producer.Pipeline;
 internal sealed class ShardBuffer : IDisposable
 {
     private readonly KinesisProducerOptions options;
-    private readonly RecordAggregator? aggregator;
+    private readonly AggregatorPool? pool;
+    private RecordAggregator? aggregator;
     private readonly List<UserRecord> open = [];
     private readonly LinkedList<OutgoingRecord> queue = new();
 
-    public ShardBuffer(string? shardId, KinesisProducerOptions options, TimeProvider time)
+    public ShardBuffer(string? shardId, KinesisProducerOptions options, TimeProvider time, AggregatorPool pool)
     {
         ShardId = shardId;
         this.options = options;
         if (options.AggregationEnabled && shardId is not null)
         {
-            aggregator = new RecordAggregator(options.AggregationMaxSize, (int)Math.Min(options.AggregationMaxCount, int.MaxValue));
+            this.pool = pool;
+            aggregator = pool.Rent();
         }
 
         // Unpredictable records (no shard map) bypass the limiter, as in the KPL: their shard is unknown.
@@ -89,9 +89,9 @@ internal sealed class ShardBuffer : IDisposable
         }
         else
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(aggregator!.EncodedSize);
-            var encoded = aggregator.Encode(buffer);
-            record = OutgoingRecord.Aggregate(HashKeys.Format(encoded.ExplicitHashKey), buffer, encoded.Length, [.. open], ShardId!);
+            // Encoding (protobuf and MD5) happens in the sender, outside the stream lock.
+            record = OutgoingRecord.Aggregate(aggregator!, pool!, [.. open], ShardId!);
+            aggregator = pool!.Rent();
         }
 
         aggregator!.Reset();
@@ -125,6 +125,13 @@ internal sealed class ShardBuffer : IDisposable
         return users;
     }
 
-    /// <summary>Returns the aggregator's pooled buffer (shutdown, or the shard closed).</summary>
-    public void Dispose() => aggregator?.Dispose();
+    /// <summary>Returns the aggregator to the pool (shutdown, or the shard closed).</summary>
+    public void Dispose()
+    {
+        if (aggregator is not null)
+        {
+            pool!.Return(aggregator);
+            aggregator = null;
+        }
+    }
 }

@@ -15,20 +15,22 @@ internal sealed class StreamPipeline
     private readonly RecordCompletion completion;
     private readonly long bufferedTicks;
     private readonly ShardBuffer unpredicted;
+    private readonly AggregatorPool aggregators;
     private readonly List<UserRecord> waitingForMap = [];
     private Dictionary<string, ShardBuffer> buffers = new(StringComparer.Ordinal);
     private bool mapUnavailable;
     private ShardMap? map;
     private bool stopped;
 
-    public StreamPipeline(string streamName, KinesisProducerOptions options, TimeProvider time, RecordCompletion completion)
+    public StreamPipeline(string streamName, KinesisProducerOptions options, TimeProvider time, RecordCompletion completion, AggregatorPool aggregators)
     {
+        this.aggregators = aggregators;
         StreamName = streamName;
         this.options = options;
         this.time = time;
         this.completion = completion;
         bufferedTicks = (long)(options.RecordMaxBufferedTime.TotalSeconds * time.TimestampFrequency);
-        unpredicted = new ShardBuffer(shardId: null, options, time);
+        unpredicted = new ShardBuffer(shardId: null, options, time, aggregators);
     }
 
     public string StreamName { get; }
@@ -126,7 +128,7 @@ internal sealed class StreamPipeline
             {
                 next[shard.ShardId] = buffers.TryGetValue(shard.ShardId, out var existing)
                     ? existing
-                    : new ShardBuffer(shard.ShardId, options, time);
+                    : new ShardBuffer(shard.ShardId, options, time, aggregators);
             }
 
             foreach (var (shardId, buffer) in buffers)
