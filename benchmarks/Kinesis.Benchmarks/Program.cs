@@ -1,10 +1,24 @@
 using BenchmarkDotNet.Running;
+using Kinesis.Benchmarks.LoadRunner;
 
 namespace Kinesis.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/Kinesis.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Entry point. <c>dotnet run -c Release --project benchmarks/Kinesis.Benchmarks -- --filter '*'</c> runs the
+/// BenchmarkDotNet hot-path benchmarks; <c>-- producer-e2e</c> runs the end-to-end producer comparison
+/// against a local kinesalite.
+/// </summary>
 public static class Program
 {
-    /// <summary>Runs the benchmarks chosen on the command line.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>Runs what the command line chooses.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "producer-e2e")
+        {
+            return await ProducerComparison.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Amazon.Runtime;
+using Kinesis.Core.Api;
+using Kinesis.LocalServices;
+using Kinesis.Producer;
+
+namespace Kinesis.Benchmarks.LoadRunner;
+
+/// <summary>
+/// End-to-end producer comparison against kinesalite, side by side in one run: one PutRecord call per
+/// user record, PutRecords batches without aggregation, and <see cref="KinesisProducer"/> with and without
+/// aggregation. Reports user records/s and the client's CPU-seconds per million user records (kinesalite
+/// runs in its own process, so its CPU is not counted).
+/// </summary>
+internal static class ProducerComparison
+{
+    private const int Shards = 8;
+    private const int Concurrency = 24;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var recordSize = IntArg(args, "--record-size", 100);
+        var scale = IntArg(args, "--scale", 1);
+        var output = StringArg(args, "--output", "results");
+        Console.WriteLine($"Starting kinesalite on 127.0.0.1 ...");
+        await using var service = await LocalServiceProcess.StartAsync(LocalServiceKind.Kinesalite);
+        var credentials = new BasicAWSCredentials(LocalAwsServices.AccessKeyId, LocalAwsServices.SecretAccessKey);
+        using var client = new KinesisApiClient(new KinesisApiClientOptions { Region = LocalAwsServices.Region, ServiceUrl = service.Endpoint, Credentials = credentials, MaxConnections = Concurrency });
+        var payload = new byte[recordSize];
+        Random.Shared.NextBytes(payload);
+
+        var results = new List<Result>
+        {
+            await MeasureAsync("PutRecord per user record", 4_000 * scale, client, async (stream, n) =>
+            {
+                await ForEachConcurrentlyAsync(n, Concurrency, i => client.PutRecordAsync(new PutRecordRequest { StreamName = stream, PartitionKey = Key(i), Data = payload })).ConfigureAwait(false);
+            }),
+            await MeasureAsync("PutRecords (500/call), no aggregation", 20_000 * scale, client, async (stream, n) =>
+            {
+                var batches = (n + 499) / 500;
+                await ForEachConcurrentlyAsync(batches, Concurrency, b =>
+                {
+                    var entries = Enumerable.Range(b * 500, Math.Min(500, n - (b * 500)))
+                        .Select(i => new PutRecordsRequestEntry { PartitionKey = Key(i), Data = payload }).ToArray();
+                    return client.PutRecordsAsync(new PutRecordsRequest { StreamName = stream, Records = entries });
+                }).ConfigureAwait(false);
+            }),
+            await MeasureAsync("KinesisProducer, no aggregation", 20_000 * scale, client, (stream, n) => ProduceAsync(service.Endpoint, credentials, stream, n, payload, aggregation: false)),
+            await MeasureAsync("KinesisProducer, aggregation (KPL format)", 400_000 * scale, client, (stream, n) => ProduceAsync(service.Endpoint, credentials, stream, n, payload, aggregation: true)),
+        };
+
+        var baseline = results[0].CpuSecondsPerMillion;
+        var table = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"Producer end to end against kinesalite ({Shards} shards, {recordSize}-byte user records, {Environment.ProcessorCount} cores)")
+            .AppendLine()
+            .AppendLine("| Scenario | User records | Seconds | User records/s | Client CPU-s per million | vs PutRecord |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            table.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Records:N0} | {r.Seconds:F2} | {r.RecordsPerSecond:N0} | {r.CpuSecondsPerMillion:F2} | {baseline / r.CpuSecondsPerMillion:F1}x less CPU |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(table);
+        Directory.CreateDirectory(output);
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(Path.Combine(output, $"producer-e2e-{stamp}.md"), table.ToString());
+        await File.WriteAllTextAsync(Path.Combine(output, $"producer-e2e-{stamp}.json"), JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"Written to {Path.GetFullPath(output)}");
+        return 0;
+    }
+
+    private static async Task ProduceAsync(Uri endpoint, AWSCredentials credentials, string stream, int n, byte[] payload, bool aggregation)
+    {
+        await using var producer = new KinesisProducer(new KinesisProducerOptions
+        {
+            Region = LocalAwsServices.Region,
+            ServiceUrl = endpoint,
+            Credentials = credentials,
+            AggregationEnabled = aggregation,
+            MaxConnections = Concurrency,
+
+            // kinesalite does not enforce shard limits; the comparison measures the client, not the limiter.
+            RateLimit = 100_000,
+        });
+        var tasks = new Task<UserRecordResult>[n];
+        for (var i = 0; i < n; i++)
+        {
+            tasks[i] = producer.PutAsync(stream, Key(i), payload);
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private static async Task<Result> MeasureAsync(string scenario, int records, KinesisApiClient client, Func<string, int, Task> run)
+    {
+        var stream = $"compare-{Guid.NewGuid():N}"[..24];
+        await client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = Shards }).ConfigureAwait(false);
+        await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        GC.Collect();
+        var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        await run(stream, records).ConfigureAwait(false);
+        clock.Stop();
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        var result = new Result(scenario, records, clock.Elapsed.TotalSeconds, records / clock.Elapsed.TotalSeconds, cpu / records * 1_000_000);
+        Console.WriteLine($"  {scenario}: {result.RecordsPerSecond:N0} user records/s, {result.CpuSecondsPerMillion:F2} CPU-s per million");
+        await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream }).ConfigureAwait(false);
+        return result;
+    }
+
+    private static async Task ForEachConcurrentlyAsync(int count, int concurrency, Func<int, Task> action)
+    {
+        var next = -1;
+        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                await action(i).ConfigureAwait(false);
+            }
+        });
+        await Task.WhenAll(workers).ConfigureAwait(false);
+    }
+
+    private static string Key(int i) => $"user-{i % 5000:D6}";
+
+    private static int IntArg(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static string StringArg(string[] args, string name, string fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+    }
+
+    private sealed record Result(string Scenario, int Records, double Seconds, double RecordsPerSecond, double CpuSecondsPerMillion);
+}
