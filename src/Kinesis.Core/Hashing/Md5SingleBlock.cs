@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Unicode;
 
 namespace Kinesis.Core.Hashing;
@@ -148,8 +149,12 @@ internal static class Md5SingleBlock
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Word(ReadOnlySpan<byte> block, int index) =>
-        BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(index * 4, 4));
+    private static uint Word(ReadOnlySpan<byte> block, int index)
+    {
+        // Callers pass a 64-byte block and indices 0-15; reading without bounds checks keeps the 16 loads cheap.
+        uint word = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetReference(block), index * 4));
+        return BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint F(uint a, uint b, uint c, uint d, uint m, int s, uint k) =>
