@@ -153,6 +153,26 @@ public sealed class DeaggregatorTests
     }
 
     [Fact]
+    public void Deaggregate_RecordsBeforeKeyTables_ResolvesKeysAfterTheTables()
+    {
+        // Legal protobuf (fields may come in any order) although the KPL always writes the tables first.
+        byte[] message =
+        [
+            0x1A, 0x07, 0x08, 0x01, 0x10, 0x00, 0x1A, 0x01, 0x07,
+            0x0A, 0x01, (byte)'x',
+            0x1A, 0x05, 0x08, 0x00, 0x1A, 0x01, 0x08,
+            0x0A, 0x01, (byte)'y',
+            0x12, 0x01, (byte)'5',
+        ];
+        var records = new List<DeaggregatedRecord>();
+
+        Assert.Equal(2, new Deaggregator().Deaggregate(AggregationTestData.Input(Frame(message)), records, new HashKeyRange(0, 10)));
+
+        Assert.Equal(("y", "5", 0L), (records[0].PartitionKey, records[0].ExplicitHashKey, records[0].SubSequenceNumber));
+        Assert.Equal(("x", (string?)null, 1L), (records[1].PartitionKey, records[1].ExplicitHashKey, records[1].SubSequenceNumber));
+    }
+
+    [Fact]
     public void Deaggregate_RecordsOutsideShardRangeWithDeliver_DeliversAllAndCounts()
     {
         (byte[] data, HashKeyRange range) = AggregateStraddlingRange();
