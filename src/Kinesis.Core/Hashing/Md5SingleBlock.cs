@@ -32,8 +32,14 @@ internal static class Md5SingleBlock
     /// <returns><see langword="false"/> when the UTF-8 form is longer than <see cref="MaxMessageLength"/>.</returns>
     public static bool TryHashUtf8(ReadOnlySpan<char> chars, out UInt128 hashKey)
     {
-        // Each char is at most 3 UTF-8 bytes, so a short string always fits and the encoder is never
-        // asked to stop half-way; a longer one may still fit when it is mostly ASCII.
+        // Every char takes at least one UTF-8 byte, so a longer string cannot fit; a shorter one fits unless
+        // it holds enough non-ASCII characters, which the encoder reports as DestinationTooSmall.
+        if (chars.Length > MaxMessageLength)
+        {
+            hashKey = default;
+            return false;
+        }
+
         Span<byte> block = stackalloc byte[BlockLength];
         OperationStatus status = Utf8.FromUtf16(chars, block[..MaxMessageLength], out _, out int length);
         if (status != OperationStatus.Done)
