@@ -149,6 +149,12 @@ public sealed class ShardMapTests
         Assert.Throws<ArgumentException>("shards", () => new ShardMap([Open("a", 0, 1), Open("a", 2, 3)]));
     }
 
+    [Fact]
+    public void Constructor_EmptyShardId_ThrowsArgumentException()
+    {
+        Assert.Throws<ArgumentException>("shards", () => new ShardMap([Open("", 0, 1)]));
+    }
+
     private static IEnumerable<ShardMapEntry> EvenShards(int count)
     {
         UInt128 width = (UInt128.MaxValue / (UInt128)count) + 1;
