@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Kinesis.Core.Hashing;
@@ -196,6 +197,7 @@ internal static class AggregatedRecordReader
 
     /// <summary>Appends one user record whose key indices are known to be valid.</summary>
     /// <returns>Whether the record's hash key lies outside <paramref name="shardRange"/> (always false without a range).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool AddRecord(
         in KinesisRecordInput record,
         int recordStart,
@@ -229,6 +231,7 @@ internal static class AggregatedRecordReader
         return outOfRange;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryReadRecord(
         ReadOnlySpan<byte> recordMessage,
         out ulong partitionKeyIndex,
