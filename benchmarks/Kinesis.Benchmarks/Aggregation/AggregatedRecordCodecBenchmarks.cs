@@ -11,6 +11,7 @@ namespace Kinesis.Benchmarks.Aggregation;
 /// same number of bytes, and against the Google.Protobuf generated code.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn] // The machines are shared: the minimum is the figure least disturbed by other load.
 public class AggregatedRecordCodecBenchmarks
 {
     private readonly List<DeaggregatedRecord> _records = new(1024);
