@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Kinesis.Core.Hashing;
@@ -43,31 +44,29 @@ internal static class AggregatedRecordReader
             return new ReadResult(DeaggregationFailureReason.ChecksumMismatch, 0, 0);
         }
 
-        if (!TryCountFields(message, out int partitionKeyCount, out int explicitHashKeyCount, out int recordCount))
-        {
-            return new ReadResult(DeaggregationFailureReason.InvalidProtobuf, 0, 0);
-        }
-
-        if (recordCount == 0)
-        {
-            return new ReadResult(DeaggregationFailureReason.NoUserRecords, 0, 0);
-        }
-
-        string[] partitionKeys = ArrayPool<string>.Shared.Rent(partitionKeyCount);
-        string[] explicitHashKeys = ArrayPool<string>.Shared.Rent(explicitHashKeyCount);
         bool filter = shardRange is { IsAll: false };
-        UInt128[]? hashKeys = filter ? ArrayPool<UInt128>.Shared.Rent(partitionKeyCount + explicitHashKeyCount) : null;
+        var partitionKeys = new KeyColumn(filter);
+        var explicitHashKeys = new KeyColumn(filter);
         int start = destination.Count;
         try
         {
-            DeaggregationFailureReason? failure = ReadTables(message, partitionKeys, explicitHashKeys, hashKeys, partitionKeyCount);
+            DeaggregationFailureReason? failure = ReadInOnePass(record, message, ref partitionKeys, ref explicitHashKeys, shardRange, destination, out bool forwardReference, out int outOfRange);
+            if (failure is null && forwardReference)
+            {
+                // A record used a key index before the table entry appeared; legal protobuf (field order is free)
+                // but not what any KPL writes. Now that the tables are complete, read the records again.
+                destination.RemoveRange(start, destination.Count - start);
+                failure = ReadRecords(record, message, partitionKeys, explicitHashKeys, shardRange, destination, out outOfRange);
+            }
+
+            if (failure is null && destination.Count == start)
+            {
+                failure = DeaggregationFailureReason.NoUserRecords;
+            }
+
             if (failure is null)
             {
-                failure = ReadRecords(record, message, partitionKeys, partitionKeyCount, explicitHashKeys, explicitHashKeyCount, hashKeys, shardRange, destination, out int outOfRange);
-                if (failure is null)
-                {
-                    return new ReadResult(null, destination.Count - start, outOfRange);
-                }
+                return new ReadResult(null, destination.Count - start, outOfRange);
             }
 
             destination.RemoveRange(start, destination.Count - start);
@@ -75,105 +74,82 @@ internal static class AggregatedRecordReader
         }
         finally
         {
-            ArrayPool<string>.Shared.Return(partitionKeys, clearArray: true);
-            ArrayPool<string>.Shared.Return(explicitHashKeys, clearArray: true);
-            if (hashKeys is not null)
-            {
-                ArrayPool<UInt128>.Shared.Return(hashKeys);
-            }
+            partitionKeys.Return();
+            explicitHashKeys.Return();
         }
     }
 
-    private static bool TryCountFields(ReadOnlySpan<byte> message, out int partitionKeys, out int explicitHashKeys, out int records)
+    private static DeaggregationFailureReason? ReadInOnePass(
+        in KinesisRecordInput record,
+        ReadOnlySpan<byte> message,
+        ref KeyColumn partitionKeys,
+        ref KeyColumn explicitHashKeys,
+        HashKeyRange? shardRange,
+        List<DeaggregatedRecord> destination,
+        out bool forwardReference,
+        out int outOfRange)
     {
-        partitionKeys = 0;
-        explicitHashKeys = 0;
-        records = 0;
+        forwardReference = false;
+        outOfRange = 0;
         int position = 0;
+        long subSequenceNumber = 0;
         while (position < message.Length)
         {
             if (!TryReadTag(message, ref position, out ulong field, out int wireType))
             {
-                return false;
+                return DeaggregationFailureReason.InvalidProtobuf;
             }
 
-            if (field is >= 1 and <= 3)
+            if (field is < 1 or > 3)
             {
-                if (wireType != ProtobufWire.WireTypeLengthDelimited
-                    || !ProtobufWire.TryReadLengthDelimited(message, ref position, out _, out _))
+                if (!ProtobufWire.TrySkipField(message, ref position, wireType))
                 {
-                    return false;
+                    return DeaggregationFailureReason.InvalidProtobuf;
                 }
 
-                switch (field)
-                {
-                    case 1:
-                        partitionKeys++;
-                        break;
-                    case 2:
-                        explicitHashKeys++;
-                        break;
-                    default:
-                        records++;
-                        break;
-                }
+                continue;
             }
-            else if (!ProtobufWire.TrySkipField(message, ref position, wireType))
+
+            if (wireType != ProtobufWire.WireTypeLengthDelimited
+                || !ProtobufWire.TryReadLengthDelimited(message, ref position, out int start, out int length))
             {
-                return false;
+                return DeaggregationFailureReason.InvalidProtobuf;
             }
-        }
 
-        return true;
-    }
-
-    private static DeaggregationFailureReason? ReadTables(
-        ReadOnlySpan<byte> message,
-        string[] partitionKeys,
-        string[] explicitHashKeys,
-        UInt128[]? hashKeys,
-        int partitionKeyCount)
-    {
-        // The framing was validated by TryCountFields, so only the contents can fail here.
-        int position = 0;
-        int partitionKeyIndex = 0;
-        int explicitHashKeyIndex = 0;
-        while (position < message.Length)
-        {
-            TryReadTag(message, ref position, out ulong field, out int wireType);
-            if (field is 1 or 2)
+            ReadOnlySpan<byte> payload = message.Slice(start, length);
+            if (field == 1)
             {
-                ProtobufWire.TryReadLengthDelimited(message, ref position, out int start, out int length);
-                ReadOnlySpan<byte> text = message.Slice(start, length);
-                if (field == 1)
+                partitionKeys.Add(Encoding.UTF8.GetString(payload), partitionKeys.WithHashKeys ? HashKeys.FromUtf8PartitionKey(payload) : default);
+            }
+            else if (field == 2)
+            {
+                if (!HashKeys.TryParseExplicitHashKey(payload, out UInt128 hashKey))
                 {
-                    partitionKeys[partitionKeyIndex] = Encoding.UTF8.GetString(text);
-                    if (hashKeys is not null)
-                    {
-                        hashKeys[partitionKeyIndex] = HashKeys.FromUtf8PartitionKey(text);
-                    }
-
-                    partitionKeyIndex++;
+                    return DeaggregationFailureReason.InvalidExplicitHashKey;
                 }
-                else
-                {
-                    if (!HashKeys.TryParseExplicitHashKey(text, out UInt128 hashKey))
-                    {
-                        return DeaggregationFailureReason.InvalidExplicitHashKey;
-                    }
 
-                    explicitHashKeys[explicitHashKeyIndex] = Encoding.UTF8.GetString(text);
-                    if (hashKeys is not null)
-                    {
-                        hashKeys[partitionKeyCount + explicitHashKeyIndex] = hashKey;
-                    }
-
-                    explicitHashKeyIndex++;
-                }
+                explicitHashKeys.Add(Encoding.UTF8.GetString(payload), hashKey);
             }
             else
             {
-                ProtobufWire.TrySkipField(message, ref position, wireType);
+                if (!TryReadRecord(payload, out ulong partitionKeyIndex, out ulong? explicitHashKeyIndex, out int dataStart, out int dataLength))
+                {
+                    return DeaggregationFailureReason.InvalidProtobuf;
+                }
+
+                if (forwardReference
+                    || partitionKeyIndex >= (ulong)partitionKeys.Count
+                    || (explicitHashKeyIndex is ulong ehkIndex && ehkIndex >= (ulong)explicitHashKeys.Count))
+                {
+                    // Keep validating the framing; the records are read again once the tables are complete.
+                    forwardReference = true;
+                    continue;
+                }
+
+                if (AddRecord(record, start, dataStart, dataLength, partitionKeyIndex, explicitHashKeyIndex, partitionKeys, explicitHashKeys, shardRange, subSequenceNumber++, destination))
+                {
+                    outOfRange++;
+                }
             }
         }
 
@@ -183,15 +159,13 @@ internal static class AggregatedRecordReader
     private static DeaggregationFailureReason? ReadRecords(
         in KinesisRecordInput record,
         ReadOnlySpan<byte> message,
-        string[] partitionKeys,
-        int partitionKeyCount,
-        string[] explicitHashKeys,
-        int explicitHashKeyCount,
-        UInt128[]? hashKeys,
+        in KeyColumn partitionKeys,
+        in KeyColumn explicitHashKeys,
         HashKeyRange? shardRange,
         List<DeaggregatedRecord> destination,
         out int outOfRange)
     {
+        // The framing was validated by the first pass, so only key indices can fail here.
         outOfRange = 0;
         int position = 0;
         long subSequenceNumber = 0;
@@ -205,42 +179,59 @@ internal static class AggregatedRecordReader
             }
 
             ProtobufWire.TryReadLengthDelimited(message, ref position, out int recordStart, out int recordLength);
-            if (!TryReadRecord(message.Slice(recordStart, recordLength), out ulong partitionKeyIndex, out ulong? explicitHashKeyIndex, out int dataStart, out int dataLength))
-            {
-                return DeaggregationFailureReason.InvalidProtobuf;
-            }
-
-            if (partitionKeyIndex >= (ulong)partitionKeyCount
-                || (explicitHashKeyIndex is ulong ehkIndex && ehkIndex >= (ulong)explicitHashKeyCount))
+            TryReadRecord(message.Slice(recordStart, recordLength), out ulong partitionKeyIndex, out ulong? explicitHashKeyIndex, out int dataStart, out int dataLength);
+            if (partitionKeyIndex >= (ulong)partitionKeys.Count
+                || (explicitHashKeyIndex is ulong ehkIndex && ehkIndex >= (ulong)explicitHashKeys.Count))
             {
                 return DeaggregationFailureReason.KeyIndexOutOfRange;
             }
 
-            if (hashKeys is not null)
+            if (AddRecord(record, recordStart, dataStart, dataLength, partitionKeyIndex, explicitHashKeyIndex, partitionKeys, explicitHashKeys, shardRange, subSequenceNumber++, destination))
             {
-                UInt128 hashKey = explicitHashKeyIndex is ulong index
-                    ? hashKeys[partitionKeyCount + (int)index]
-                    : hashKeys[(int)partitionKeyIndex];
-                if (!shardRange!.Value.Contains(hashKey))
-                {
-                    outOfRange++;
-                }
+                outOfRange++;
             }
-
-            int dataOffset = AggregatedRecordFormat.MagicLength + recordStart + dataStart;
-            destination.Add(new DeaggregatedRecord(
-                record.Data.Slice(dataOffset, dataLength),
-                partitionKeys[(int)partitionKeyIndex],
-                explicitHashKeyIndex is ulong i ? explicitHashKeys[(int)i] : null,
-                record.SequenceNumber,
-                subSequenceNumber++,
-                record.ApproximateArrivalTimestamp,
-                isAggregated: true));
         }
 
         return null;
     }
 
+    /// <summary>Appends one user record whose key indices are known to be valid.</summary>
+    /// <returns>Whether the record's hash key lies outside <paramref name="shardRange"/> (always false without a range).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AddRecord(
+        in KinesisRecordInput record,
+        int recordStart,
+        int dataStart,
+        int dataLength,
+        ulong partitionKeyIndex,
+        ulong? explicitHashKeyIndex,
+        in KeyColumn partitionKeys,
+        in KeyColumn explicitHashKeys,
+        HashKeyRange? shardRange,
+        long subSequenceNumber,
+        List<DeaggregatedRecord> destination)
+    {
+        bool outOfRange = false;
+        if (partitionKeys.WithHashKeys)
+        {
+            UInt128 hashKey = explicitHashKeyIndex is ulong index
+                ? explicitHashKeys.HashKeyAt((int)index)
+                : partitionKeys.HashKeyAt((int)partitionKeyIndex);
+            outOfRange = !shardRange!.Value.Contains(hashKey);
+        }
+
+        destination.Add(new DeaggregatedRecord(
+            record.Data.Slice(AggregatedRecordFormat.MagicLength + recordStart + dataStart, dataLength),
+            partitionKeys.TextAt((int)partitionKeyIndex),
+            explicitHashKeyIndex is ulong i ? explicitHashKeys.TextAt((int)i) : null,
+            record.SequenceNumber,
+            subSequenceNumber,
+            record.ApproximateArrivalTimestamp,
+            isAggregated: true));
+        return outOfRange;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryReadRecord(
         ReadOnlySpan<byte> recordMessage,
         out ulong partitionKeyIndex,
@@ -316,5 +307,66 @@ internal static class AggregatedRecordReader
         field = tag >> 3;
         wireType = (int)(tag & 7);
         return true;
+    }
+
+    /// <summary>A key table being read: texts, and hash keys when a range filter needs them, in pooled arrays.</summary>
+    private struct KeyColumn
+    {
+        private const int InitialCapacity = 8;
+
+        private string[] _texts;
+        private UInt128[]? _hashKeys;
+
+        public KeyColumn(bool withHashKeys)
+        {
+            _texts = ArrayPool<string>.Shared.Rent(InitialCapacity);
+            _hashKeys = withHashKeys ? ArrayPool<UInt128>.Shared.Rent(InitialCapacity) : null;
+            Count = 0;
+        }
+
+        public int Count { get; private set; }
+
+        public readonly bool WithHashKeys => _hashKeys is not null;
+
+        public readonly string TextAt(int index) => _texts[index];
+
+        public readonly UInt128 HashKeyAt(int index) => _hashKeys![index];
+
+        public void Add(string text, UInt128 hashKey)
+        {
+            if (Count == _texts.Length)
+            {
+                _texts = Grow(_texts, Count, clear: true);
+                if (_hashKeys is not null)
+                {
+                    _hashKeys = Grow(_hashKeys, Count, clear: false);
+                }
+            }
+
+            _texts[Count] = text;
+            if (_hashKeys is not null)
+            {
+                _hashKeys[Count] = hashKey;
+            }
+
+            Count++;
+        }
+
+        public readonly void Return()
+        {
+            ArrayPool<string>.Shared.Return(_texts, clearArray: true);
+            if (_hashKeys is not null)
+            {
+                ArrayPool<UInt128>.Shared.Return(_hashKeys);
+            }
+        }
+
+        private static T[] Grow<T>(T[] array, int count, bool clear)
+        {
+            T[] larger = ArrayPool<T>.Shared.Rent(array.Length * 2);
+            Array.Copy(array, larger, count);
+            ArrayPool<T>.Shared.Return(array, clear);
+            return larger;
+        }
     }
 }

@@ -49,6 +49,13 @@ internal static class ProtobufWire
     /// <returns><see langword="false"/> when the varint is truncated or longer than 10 bytes.</returns>
     public static bool TryReadVarint(ReadOnlySpan<byte> source, ref int position, out ulong value)
     {
+        // Tags, key indices and short lengths are one byte; skip the loop for them.
+        if ((uint)position < (uint)source.Length && source[position] < 0x80)
+        {
+            value = source[position++];
+            return true;
+        }
+
         value = 0;
         int shift = 0;
         int index = position;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Unicode;
 
 namespace Kinesis.Core.Hashing;
@@ -31,8 +32,14 @@ internal static class Md5SingleBlock
     /// <returns><see langword="false"/> when the UTF-8 form is longer than <see cref="MaxMessageLength"/>.</returns>
     public static bool TryHashUtf8(ReadOnlySpan<char> chars, out UInt128 hashKey)
     {
-        // Each char is at most 3 UTF-8 bytes, so a short string always fits and the encoder is never
-        // asked to stop half-way; a longer one may still fit when it is mostly ASCII.
+        // Every char takes at least one UTF-8 byte, so a longer string cannot fit; a shorter one fits unless
+        // it holds enough non-ASCII characters, which the encoder reports as DestinationTooSmall.
+        if (chars.Length > MaxMessageLength)
+        {
+            hashKey = default;
+            return false;
+        }
+
         Span<byte> block = stackalloc byte[BlockLength];
         OperationStatus status = Utf8.FromUtf16(chars, block[..MaxMessageLength], out _, out int length);
         if (status != OperationStatus.Done)
@@ -148,8 +155,12 @@ internal static class Md5SingleBlock
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Word(ReadOnlySpan<byte> block, int index) =>
-        BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(index * 4, 4));
+    private static uint Word(ReadOnlySpan<byte> block, int index)
+    {
+        // Callers pass a 64-byte block and indices 0-15; reading without bounds checks keeps the 16 loads cheap.
+        uint word = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetReference(block), index * 4));
+        return BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint F(uint a, uint b, uint c, uint d, uint m, int s, uint k) =>

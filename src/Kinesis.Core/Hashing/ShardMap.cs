@@ -24,7 +24,7 @@ public sealed class ShardMap
     /// <summary>Builds a map from the given shards.</summary>
     /// <param name="shards">All known shards, open and closed, in any order.</param>
     /// <exception cref="ArgumentNullException"><paramref name="shards"/> or one of its items is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">Two shards have the same id.</exception>
+    /// <exception cref="ArgumentException">A shard id is empty, or two shards have the same id.</exception>
     public ShardMap(IEnumerable<ShardMapEntry> shards)
     {
         ArgumentNullException.ThrowIfNull(shards);
@@ -34,6 +34,11 @@ public sealed class ShardMap
         foreach (ShardMapEntry shard in shards)
         {
             ArgumentNullException.ThrowIfNull(shard, nameof(shards));
+            if (string.IsNullOrEmpty(shard.ShardId))
+            {
+                throw new ArgumentException("Every shard needs a non-empty shard id.", nameof(shards));
+            }
+
             if (!_byId.TryAdd(shard.ShardId, shard))
             {
                 throw new ArgumentException($"Shard ids must be unique; {shard.ShardId} appears more than once.", nameof(shards));
