@@ -19,9 +19,10 @@ namespace Kinesis.Producer;
 /// <see cref="KinesisProducerOptions.RecordTtl"/>. One producer serves any number of streams.
 /// </para>
 /// <para>
-/// Ordering: records of one shard leave in <see cref="PutAsync"/> order. With
-/// <see cref="ProducerOrdering.Relaxed"/> (the default, as in the KPL) a retried record may land after
-/// records put later; <see cref="ProducerOrdering.StrictPerShard"/> keeps the order across retries.
+/// Ordering: each shard has one PutRecords call in flight at a time, so records of one shard (and so of one
+/// partition key) land in <see cref="PutAsync"/> order. With <see cref="ProducerOrdering.Relaxed"/> (the
+/// default, as in the KPL) a retried record may land after records put later;
+/// <see cref="ProducerOrdering.StrictPerShard"/> keeps the order across retries.
 /// Delivery is at least once: a request that timed out may have succeeded, and its retry duplicates it.
 /// </para>
 /// <para>
@@ -77,11 +78,14 @@ public sealed class KinesisProducer : IAsyncDisposable
         });
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<KinesisProducer>();
         outstanding = new OutstandingGate(options.MaxOutstandingRecords, options.MaxOutstandingBytes);
-        aggregators = new AggregatorPool(options.AggregationMaxSize, (int)Math.Min(options.AggregationMaxCount, int.MaxValue));
+        // An aggregate travels with the one-byte partition key "a", and key plus data must fit in 1 MiB.
+        aggregators = new AggregatorPool(
+            Math.Min(options.AggregationMaxSize, KinesisLimits.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length),
+            (int)Math.Min(options.AggregationMaxCount, int.MaxValue));
         completion = new RecordCompletion(outstanding, time);
         maps = new ShardMapLoader(this.client, options, time, logger);
         sender = new BatchSender(this.client, options, time, completion, maps, () => streamList, logger);
-        maps.MapApplied += sender.WakeUp;
+        maps.RoutingChanged += sender.WakeUp;
         sender.Start();
     }
 

@@ -150,4 +150,54 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
             Assert.Equal(Enumerable.Range(0, perKey).ToHashSet(), indexes[key]);
         }
     }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_TwoStreams_EachGetsItsOwnRecordsAndShardMap()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var first = LocalAwsFixture.UniqueName("producer-multi-a");
+        var second = LocalAwsFixture.UniqueName("producer-multi-b");
+        await LocalKinesis.CreateStreamAsync(client, first, shardCount: 1);
+        await LocalKinesis.CreateStreamAsync(client, second, shardCount: 3);
+
+        await using (var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint)))
+        {
+            var puts = Enumerable.Range(0, 60).Select(i => producer.PutAsync(i % 2 == 0 ? first : second, $"k{i}", ProducerTestKit.Payload(i % 2 == 0 ? "a" : "b", i))).ToArray();
+            var results = await Task.WhenAll(puts);
+            Assert.Single(results.Where((_, i) => i % 2 == 0).Select(r => r.ShardId).Distinct());
+            Assert.True(results.Where((_, i) => i % 2 == 1).Select(r => r.ShardId).Distinct().Count() > 1);
+        }
+
+        Assert.All(await LocalKinesis.ReadAllAsync(client, first), r => Assert.Equal("a", ProducerTestKit.Parse(r.Record).Key));
+        Assert.All(await LocalKinesis.ReadAllAsync(client, second), r => Assert.Equal("b", ProducerTestKit.Parse(r.Record).Key));
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task PutAsync_VolumeAgainstKinesalite_EveryRecordReadBackExactlyOnce()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesaliteEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-volume");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 4);
+        var keys = Enumerable.Range(0, 200).Select(i => $"volume-key-{i}").ToArray();
+        const int perKey = 250;
+
+        await using (var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesaliteEndpoint)))
+        {
+            var puts = new Task<UserRecordResult>[keys.Length * perKey];
+            var n = 0;
+            for (var i = 0; i < perKey; i++)
+            {
+                foreach (var key in keys)
+                {
+                    puts[n++] = producer.PutAsync(stream, key, ProducerTestKit.Payload(key, i, size: 100));
+                }
+            }
+
+            await Task.WhenAll(puts);
+        }
+
+        var read = await LocalKinesis.ReadAllAsync(client, stream);
+        Assert.Equal(keys.Length * perKey, read.Count);
+        ProducerTestKit.AssertExactlyOnceInOrder(read, keys, perKey);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Kinesis.Core.Api;
 using Kinesis.Core.Hashing;
+using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;
 
 namespace Kinesis.Producer.Pipeline;
@@ -184,6 +185,7 @@ internal sealed partial class BatchSender
                 }
 
                 record.Release();
+                stream.ReleaseInFlight(record);
             }
         }
         finally
@@ -226,6 +228,15 @@ internal sealed partial class BatchSender
         }
 
         var end = time.GetTimestamp();
+        if (options.Ordering == ProducerOrdering.Relaxed)
+        {
+            // The shards' places in the stream are settled by the answer: their next records may go now.
+            foreach (var record in records)
+            {
+                stream.ReleaseInFlight(record);
+            }
+        }
+
         if (response is null)
         {
             var code = error?.ErrorCode ?? ProducerErrorCodes.Shutdown;
@@ -408,13 +419,9 @@ internal sealed partial class BatchSender
         }
     }
 
-    private static TimeSpan FullJitterDelay(int attempts)
-    {
-        // Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(n-1))].
-        var exponent = Math.Min(Math.Max(attempts - 1, 0), 16);
-        var ceiling = Math.Min(RetryMaxDelay.TotalMilliseconds, RetryBaseDelay.TotalMilliseconds * (1 << exponent));
-        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
-    }
+    /// <summary>Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(n-1))] after the n-th failed attempt.</summary>
+    private static TimeSpan FullJitterDelay(int attempts) =>
+        RetryBackoff.ComputeFullJitterDelay(Math.Max(attempts - 1, 0), RetryBaseDelay, RetryMaxDelay, Random.Shared.NextDouble());
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "The producer's send loop failed; it continues.")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);

@@ -26,8 +26,8 @@ internal sealed partial class ShardMapLoader
         this.logger = logger;
     }
 
-    /// <summary>Raised after a new map is applied, so the sender can look at the new buffers.</summary>
-    public event Action? MapApplied;
+    /// <summary>Raised after a load succeeded or failed and records were routed again, so the sender looks at them.</summary>
+    public event Action? RoutingChanged;
 
     /// <summary>Loads the map again (or joins a load in progress). Never throws: failures are logged and yield null.</summary>
     public Task<ShardMap?> RefreshAsync(StreamPipeline stream)
@@ -103,13 +103,14 @@ internal sealed partial class ShardMapLoader
             }
 
             stream.ApplyMap(map);
-            MapApplied?.Invoke();
+            RoutingChanged?.Invoke();
             return map;
         }
         catch (Exception ex) when (ex is KinesisApiException or OperationCanceledException or ArgumentException)
         {
             LogMapLoadFailed(logger, ex, stream.StreamName);
             stream.MapLoadFailed(ex is KinesisApiException { ErrorCode: KinesisErrorCodes.ResourceNotFound } ? ex : null);
+            RoutingChanged?.Invoke();
             return null;
         }
     }

@@ -55,29 +55,28 @@ internal sealed class StreamPipeline
     /// </summary>
     public void MapLoadFailed(Exception? missingStream)
     {
-        List<UserRecord> waiting;
         lock (gate)
         {
             MapLoadedAt = time.GetTimestamp();
-            waiting = [.. waitingForMap];
-            waitingForMap.Clear();
-            if (missingStream is null && map is null)
-            {
-                mapUnavailable = true;
-            }
-        }
-
-        var now = time.GetTimestamp();
-        foreach (var user in waiting)
-        {
             if (missingStream is null)
             {
-                Route(user);
+                if (map is null)
+                {
+                    mapUnavailable = true;
+                }
+
+                RouteAll(waitingForMap);
             }
             else
             {
-                completion.Fail(user, Core.Api.KinesisErrorCodes.ResourceNotFound, $"Stream '{StreamName}' does not exist or is not accessible: {missingStream.Message}", now);
+                var now = time.GetTimestamp();
+                foreach (var user in waitingForMap)
+                {
+                    completion.Fail(user, Core.Api.KinesisErrorCodes.ResourceNotFound, $"Stream '{StreamName}' does not exist or is not accessible: {missingStream.Message}", now);
+                }
             }
+
+            waitingForMap.Clear();
         }
     }
 
@@ -120,9 +119,9 @@ internal sealed class StreamPipeline
     /// </summary>
     public void ApplyMap(ShardMap newMap)
     {
-        List<UserRecord>? orphans = null;
         lock (gate)
         {
+            List<UserRecord>? orphans = null;
             var next = new Dictionary<string, ShardBuffer>(StringComparer.Ordinal);
             foreach (var shard in newMap.OpenShards)
             {
@@ -145,19 +144,22 @@ internal sealed class StreamPipeline
             MapLoadedAt = time.GetTimestamp();
             MapRefreshRequested = false;
             mapUnavailable = false;
-            if (waitingForMap.Count > 0)
+
+            // Routed under the lock (it is re-entrant), so records put from now on queue behind them.
+            RouteAll(waitingForMap);
+            waitingForMap.Clear();
+            if (orphans is not null)
             {
-                (orphans ??= []).InsertRange(0, waitingForMap);
-                waitingForMap.Clear();
+                RouteAll(orphans);
             }
         }
+    }
 
-        if (orphans is not null)
+    private void RouteAll(List<UserRecord> users)
+    {
+        foreach (var user in users)
         {
-            foreach (var user in orphans)
-            {
-                Route(user);
-            }
+            Route(user);
         }
     }
 
@@ -183,7 +185,7 @@ internal sealed class StreamPipeline
         }
     }
 
-    /// <summary>Ends strict-ordering exclusivity of a shard after its record resolved.</summary>
+    /// <summary>Lets the shard of <paramref name="record"/> send again: its request was answered (or, under strict ordering, its record resolved).</summary>
     public void ReleaseInFlight(OutgoingRecord record)
     {
         lock (gate)
@@ -252,7 +254,10 @@ internal sealed class StreamPipeline
             nextWake = buffer.OpenDeadline;
         }
 
-        while (batch.Count < options.CollectionMaxCount && !(strict && buffer.InFlight))
+        // One request per shard at a time, so records of a shard land in the order they were put (only a
+        // retry can reorder them); strict ordering also limits that request to one record of the shard.
+        var taken = false;
+        while (batch.Count < options.CollectionMaxCount && !(buffer.InFlight && (strict || !taken)))
         {
             var record = buffer.PeekQueued();
             if (record is null)
@@ -296,13 +301,11 @@ internal sealed class StreamPipeline
             buffer.RemoveFirstQueued();
             batch.Add(record);
             batchBytes += record.CollectionSize;
-            if (strict)
-            {
-                buffer.InFlight = true;
-            }
+            buffer.InFlight = true;
+            taken = true;
         }
 
-        if (buffer.HasQueued && !(strict && buffer.InFlight))
+        if (buffer.HasQueued && !buffer.InFlight)
         {
             nextWake = now;
         }
