@@ -1,0 +1,52 @@
+namespace Kinesis.Core.Aggregation;
+
+/// <summary>
+/// A deduplicated key table of an aggregate (partition keys or explicit hash keys): keys in order of
+/// first appearance, their encoded lengths, and the bytes the table takes in the protobuf message.
+/// </summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+internal sealed class KeyTable<TKey>
+    where TKey : notnull
+{
+    private readonly Dictionary<TKey, int> _indices;
+    private readonly List<TKey> _keys = [];
+    private readonly List<int> _encodedLengths = [];
+
+    public KeyTable(IEqualityComparer<TKey>? comparer = null)
+    {
+        _indices = new Dictionary<TKey, int>(comparer);
+    }
+
+    /// <summary>The number of distinct keys.</summary>
+    public int Count => _keys.Count;
+
+    /// <summary>The bytes the table's repeated field takes in the message (tag, length and payload per key).</summary>
+    public int EncodedSize { get; private set; }
+
+    public TKey this[int index] => _keys[index];
+
+    public int EncodedLengthAt(int index) => _encodedLengths[index];
+
+    public bool TryGetIndex(TKey key, out int index) => _indices.TryGetValue(key, out index);
+
+    /// <summary>Adds a key known to be absent, with the length of its UTF-8 form.</summary>
+    /// <returns>Its index.</returns>
+    public int Add(TKey key, int encodedLength)
+    {
+        int index = _keys.Count;
+        _indices.Add(key, index);
+        _keys.Add(key);
+        _encodedLengths.Add(encodedLength);
+        EncodedSize += ProtobufWire.LengthDelimitedFieldLength(encodedLength);
+        return index;
+    }
+
+    /// <summary>Empties the table, keeping its capacity for the next aggregate.</summary>
+    public void Clear()
+    {
+        _indices.Clear();
+        _keys.Clear();
+        _encodedLengths.Clear();
+        EncodedSize = 0;
+    }
+}

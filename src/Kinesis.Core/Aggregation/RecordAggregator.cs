@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using Kinesis.Core.Hashing;
+
+namespace Kinesis.Core.Aggregation;
+
+/// <summary>
+/// Collects user records into one Kinesis record in the KPL aggregated record format, byte-compatible
+/// with the Java KPL, and tracks the exact encoded size as records are added.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Partition keys and explicit hash keys are deduplicated into the aggregate's key tables. An aggregate
+/// with one user record is encoded raw (just its data, sent with its own partition key), as the KPL does;
+/// with two or more it is encoded as magic, protobuf and MD5, sent with partition key
+/// <see cref="AggregatedRecordFormat.AggregatePartitionKey"/> and the first record's hash key as explicit
+/// hash key. All records of one aggregate should therefore map to the same shard.
+/// </para>
+/// <para>
+/// Adding a record is O(1) and, once the internal buffers have grown to the aggregate's size, allocates
+/// nothing; <see cref="Reset"/> keeps those buffers for the next aggregate. Not thread-safe: use one
+/// aggregator per thread or per shard queue. Dispose it to return its buffer to the shared array pool.
+/// </para>
+/// </remarks>
+public sealed class RecordAggregator : IDisposable
+{
+    /// <summary>The default <see cref="MaxSize"/>: 51,200 bytes, the Java KPL's <c>AggregationMaxSize</c> default.</summary>
+    public const int DefaultMaxSize = 51_200;
+
+    /// <summary>The smallest allowed <see cref="MaxSize"/> (the Java KPL's lower bound).</summary>
+    public const int MinMaxSize = 64;
+
+    /// <summary>The largest allowed <see cref="MaxSize"/>: 1 MiB, the Kinesis record size limit.</summary>
+    public const int MaxMaxSize = 1_048_576;
+
+    /// <summary>The default <see cref="MaxRecordCount"/>: no practical limit, as in the Java KPL.</summary>
+    public const int DefaultMaxRecordCount = int.MaxValue;
+
+    /// <summary>The longest partition key in UTF-16 characters, as Kinesis allows.</summary>
+    public const int MaxPartitionKeyLength = 256;
+
+    /// <summary>The largest user record data, 1 MiB.</summary>
+    public const int MaxDataLength = 1_048_576;
+
+    private const int InitialBufferSize = 4096;
+
+    private readonly KeyTable<string> _partitionKeys = new(StringComparer.Ordinal);
+    private readonly KeyTable<UInt128> _explicitHashKeys = new();
+
+    // The encoded Record fields (field 3 of AggregatedRecord), appended as records are added; Encode
+    // writes the key tables in front of them.
+    private byte[] _records;
+    private int _recordsLength;
+
+    private string? _firstPartitionKey;
+    private UInt128? _firstExplicitHashKey;
+    private int _firstDataOffset;
+    private int _firstDataLength;
+    private bool _disposed;
+
+    /// <summary>Creates an empty aggregator.</summary>
+    /// <param name="maxSize">The largest encoded aggregate in bytes, magic and checksum included; from <see cref="MinMaxSize"/> to <see cref="MaxMaxSize"/>, default <see cref="DefaultMaxSize"/>.</param>
+    /// <param name="maxRecordCount">The most user records per aggregate; at least 1, default <see cref="DefaultMaxRecordCount"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is out of its range.</exception>
+    public RecordAggregator(int maxSize = DefaultMaxSize, int maxRecordCount = DefaultMaxRecordCount)
+    {
+        if (maxSize is < MinMaxSize or > MaxMaxSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxSize), maxSize, $"The maximum aggregate size must be in the range [{MinMaxSize}, {MaxMaxSize}] bytes.");
+        }
+
+        if (maxRecordCount < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxRecordCount), maxRecordCount, $"The maximum record count must be in the range [1, {int.MaxValue}].");
+        }
+
+        MaxSize = maxSize;
+        MaxRecordCount = maxRecordCount;
+        _records = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferSize, maxSize));
+    }
+
+    /// <summary>The largest encoded aggregate in bytes (magic and checksum included).</summary>
+    public int MaxSize { get; }
+
+    /// <summary>The most user records per aggregate.</summary>
+    public int MaxRecordCount { get; }
+
+    /// <summary>The number of user records added since creation or the last <see cref="Reset"/>.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>
+    /// The exact number of bytes <see cref="Encode(Span{byte})"/> will write: 0 when empty, the data length
+    /// for one record (sent raw), otherwise magic + protobuf + 16-byte MD5. Maintained in O(1) per add.
+    /// </summary>
+    public int EncodedSize => Count switch
+    {
+        0 => 0,
+        1 => _firstDataLength,
+        _ => AggregatedSize(_partitionKeys.EncodedSize, _explicitHashKeys.EncodedSize, _recordsLength),
+    };
+
+    /// <summary>
+    /// Adds a user record unless that would take the aggregate past <see cref="MaxSize"/> or
+    /// <see cref="MaxRecordCount"/>. The first record is always accepted, whatever its size, because a
+    /// lone record is sent raw; an aggregate holding it accepts nothing more if it is already too big.
+    /// </summary>
+    /// <param name="partitionKey">The partition key: 1 to <see cref="MaxPartitionKeyLength"/> characters.</param>
+    /// <param name="data">The data, copied into the aggregate; at most <see cref="MaxDataLength"/> bytes.</param>
+    /// <param name="explicitHashKey">The explicit hash key, or <see langword="null"/> to route by partition key (see <see cref="HashKeys.ParseExplicitHashKey"/>).</param>
+    /// <returns><see langword="true"/> when added; <see langword="false"/> when the aggregate is full (encode and reset it, then add again).</returns>
+    /// <exception cref="ArgumentException">The partition key is null, empty or too long, or the data is too long.</exception>
+    /// <exception cref="ObjectDisposedException">The aggregator was disposed.</exception>
+    public bool TryAdd(string partitionKey, ReadOnlySpan<byte> data, UInt128? explicitHashKey = null)
+    {
+        ValidatePartitionKey(partitionKey);
+        if (data.Length > MaxDataLength)
+        {
+            throw new ArgumentException($"User record data must be at most {MaxDataLength} bytes; got {data.Length}.", nameof(data));
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Count >= MaxRecordCount)
+        {
+            return false;
+        }
+
+        // Work out the size change before touching any state, so a refused add leaves nothing behind.
+        int partitionKeyLength = -1;
+        if (!_partitionKeys.TryGetIndex(partitionKey, out int partitionKeyIndex))
+        {
+            partitionKeyIndex = _partitionKeys.Count;
+            partitionKeyLength = Encoding.UTF8.GetByteCount(partitionKey);
+        }
+
+        int explicitHashKeyIndex = -1;
+        int explicitHashKeyLength = -1;
+        if (explicitHashKey is UInt128 hashKey && !_explicitHashKeys.TryGetIndex(hashKey, out explicitHashKeyIndex))
+        {
+            explicitHashKeyIndex = _explicitHashKeys.Count;
+            explicitHashKeyLength = HashKeys.DecimalLength(hashKey);
+        }
+
+        int innerLength = 1 + ProtobufWire.VarintLength((ulong)partitionKeyIndex)
+            + (explicitHashKeyIndex >= 0 ? 1 + ProtobufWire.VarintLength((ulong)explicitHashKeyIndex) : 0)
+            + ProtobufWire.LengthDelimitedFieldLength(data.Length);
+        int recordFieldLength = ProtobufWire.LengthDelimitedFieldLength(innerLength);
+
+        if (Count > 0)
+        {
+            long sizeAfter = (long)AggregatedSize(_partitionKeys.EncodedSize, _explicitHashKeys.EncodedSize, _recordsLength)
+                + (partitionKeyLength >= 0 ? ProtobufWire.LengthDelimitedFieldLength(partitionKeyLength) : 0)
+                + (explicitHashKeyLength >= 0 ? ProtobufWire.LengthDelimitedFieldLength(explicitHashKeyLength) : 0)
+                + recordFieldLength;
+            if (sizeAfter > MaxSize)
+            {
+                return false;
+            }
+        }
+
+        if (partitionKeyLength >= 0)
+        {
+            _partitionKeys.Add(partitionKey, partitionKeyLength);
+        }
+
+        if (explicitHashKeyLength >= 0)
+        {
+            _explicitHashKeys.Add(explicitHashKey!.Value, explicitHashKeyLength);
+        }
+
+        EnsureRecordsCapacity(_recordsLength + recordFieldLength);
+        Span<byte> destination = _records.AsSpan(_recordsLength, recordFieldLength);
+        int position = 0;
+        destination[position++] = ProtobufWire.RecordTag;
+        position += ProtobufWire.WriteVarint(destination[position..], (ulong)innerLength);
+        destination[position++] = ProtobufWire.PartitionKeyIndexTag;
+        position += ProtobufWire.WriteVarint(destination[position..], (ulong)partitionKeyIndex);
+        if (explicitHashKeyIndex >= 0)
+        {
+            destination[position++] = ProtobufWire.ExplicitHashKeyIndexTag;
+            position += ProtobufWire.WriteVarint(destination[position..], (ulong)explicitHashKeyIndex);
+        }
+
+        destination[position++] = ProtobufWire.DataTag;
+        position += ProtobufWire.WriteVarint(destination[position..], (ulong)data.Length);
+        data.CopyTo(destination[position..]);
+
+        if (Count == 0)
+        {
+            _firstPartitionKey = partitionKey;
+            _firstExplicitHashKey = explicitHashKey;
+            _firstDataOffset = _recordsLength + position;
+            _firstDataLength = data.Length;
+        }
+
+        _recordsLength += recordFieldLength;
+        Count++;
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the Kinesis record into <paramref name="destination"/> (exactly <see cref="EncodedSize"/>
+    /// bytes, no allocation) and returns the keys to send it with. The aggregator keeps its records;
+    /// call <see cref="Reset"/> to start the next aggregate.
+    /// </summary>
+    /// <param name="destination">The buffer writer to append to.</param>
+    /// <returns>The keys and length of the Kinesis record.</returns>
+    /// <exception cref="InvalidOperationException">The aggregator is empty.</exception>
+    public EncodedRecordInfo Encode(IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int size = EncodedSize;
+        EncodedRecordInfo info = Encode(destination.GetSpan(size));
+        destination.Advance(size);
+        return info;
+    }
+
+    /// <summary>
+    /// Writes the Kinesis record into the start of <paramref name="destination"/> (exactly
+    /// <see cref="EncodedSize"/> bytes, no allocation) and returns the keys to send it with.
+    /// </summary>
+    /// <param name="destination">At least <see cref="EncodedSize"/> bytes.</param>
+    /// <returns>The keys and length of the Kinesis record.</returns>
+    /// <exception cref="InvalidOperationException">The aggregator is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="EncodedSize"/>.</exception>
+    public EncodedRecordInfo Encode(Span<byte> destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Count == 0)
+        {
+            throw new InvalidOperationException("An empty aggregator has nothing to encode.");
+        }
+
+        int size = EncodedSize;
+        if (destination.Length < size)
+        {
+            throw new ArgumentException($"The destination must hold at least {size} bytes (EncodedSize); got {destination.Length}.", nameof(destination));
+        }
+
+        UInt128 hashKey = _firstExplicitHashKey ?? HashKeys.FromPartitionKey(_firstPartitionKey!);
+        if (Count == 1)
+        {
+            _records.AsSpan(_firstDataOffset, _firstDataLength).CopyTo(destination);
+            return new EncodedRecordInfo(_firstPartitionKey!, hashKey, size, 1, IsAggregated: false);
+        }
+
+        AggregatedRecordFormat.Magic.CopyTo(destination);
+        Span<byte> message = destination.Slice(AggregatedRecordFormat.MagicLength, size - AggregatedRecordFormat.FixedOverhead);
+        int position = 0;
+        for (int i = 0; i < _partitionKeys.Count; i++)
+        {
+            message[position++] = ProtobufWire.PartitionKeyTableTag;
+            position += ProtobufWire.WriteVarint(message[position..], (ulong)_partitionKeys.EncodedLengthAt(i));
+            position += Encoding.UTF8.GetBytes(_partitionKeys[i], message[position..]);
+        }
+
+        for (int i = 0; i < _explicitHashKeys.Count; i++)
+        {
+            message[position++] = ProtobufWire.ExplicitHashKeyTableTag;
+            position += ProtobufWire.WriteVarint(message[position..], (ulong)_explicitHashKeys.EncodedLengthAt(i));
+            HashKeys.TryFormat(_explicitHashKeys[i], message[position..], out int written);
+            position += written;
+        }
+
+        _records.AsSpan(0, _recordsLength).CopyTo(message[position..]);
+        MD5.HashData(message, destination.Slice(AggregatedRecordFormat.MagicLength + message.Length, AggregatedRecordFormat.ChecksumLength));
+        return new EncodedRecordInfo(AggregatedRecordFormat.AggregatePartitionKey, hashKey, size, Count, IsAggregated: true);
+    }
+
+    /// <summary>Removes all records, keeping the buffers for the next aggregate.</summary>
+    public void Reset()
+    {
+        _partitionKeys.Clear();
+        _explicitHashKeys.Clear();
+        _recordsLength = 0;
+        _firstPartitionKey = null;
+        _firstExplicitHashKey = null;
+        _firstDataOffset = 0;
+        _firstDataLength = 0;
+        Count = 0;
+    }
+
+    /// <summary>Returns the buffer to the shared array pool. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Reset();
+        ArrayPool<byte>.Shared.Return(_records);
+        _records = [];
+    }
+
+    private static int AggregatedSize(int partitionKeyTableSize, int explicitHashKeyTableSize, int recordsSize) =>
+        AggregatedRecordFormat.FixedOverhead + partitionKeyTableSize + explicitHashKeyTableSize + recordsSize;
+
+    private static void ValidatePartitionKey(string partitionKey)
+    {
+        ArgumentNullException.ThrowIfNull(partitionKey);
+        if (partitionKey.Length is 0 or > MaxPartitionKeyLength)
+        {
+            throw new ArgumentException(
+                $"A partition key must be 1 to {MaxPartitionKeyLength} characters long; got {partitionKey.Length}.",
+                nameof(partitionKey));
+        }
+    }
+
+    private void EnsureRecordsCapacity(int required)
+    {
+        if (required <= _records.Length)
+        {
+            return;
+        }
+
+        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(required, _records.Length * 2));
+        _records.AsSpan(0, _recordsLength).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_records);
+        _records = larger;
+    }
+}
