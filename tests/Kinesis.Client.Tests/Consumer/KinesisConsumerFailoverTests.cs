@@ -83,4 +83,70 @@ public sealed class KinesisConsumerFailoverTests(LocalAwsFixture fixture, ITestO
         Assert.Equal(first.Count + second.Count, env.Deliveries.Count);
         await staying.StopAsync();
     }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task DisposeAsync_OneOfTwoWorkers_ItsShardProgressesOnTheOtherAfterFailover()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(2);
+        var victim = env.CreateConsumer("victim");
+        var survivor = env.CreateConsumer("survivor");
+        await victim.StartAsync();
+        await survivor.StartAsync();
+        await Eventually.HoldsAsync(() => victim.HeldShardIds.Count == 1 && survivor.HeldShardIds.Count == 1, Deadline, "one shard each");
+        var orphan = victim.HeldShardIds[0];
+        var warmup = await env.PutRawAsync(keys: 8, first: 0, count: 2);
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(warmup), Deadline, "both shards flowing");
+
+        await victim.DisposeAsync();
+        var clock = Stopwatch.StartNew();
+        var after = await env.PutRawAsync(keys: 8, first: 2, count: 2);
+        await Eventually.HoldsAsync(
+            () => env.Deliveries.Any(d => d.WorkerId == "survivor" && d.ShardId == orphan && after.Contains(d.Payload)),
+            Deadline,
+            "the orphaned shard progresses on the survivor",
+            TimeSpan.FromMilliseconds(10));
+        var elapsed = clock.Elapsed;
+        output.WriteLine($"Failover figure: the killed worker's shard progressed again after {elapsed.TotalMilliseconds:F0} ms (FailoverTime {ConsumerTestEnvironment.FailoverTime.TotalMilliseconds:F0} ms, taker interval 500 ms, idle between reads 150 ms).");
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(after), Deadline, "no loss");
+        await survivor.StopAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task LeaseTakenInTable_ProcessorGetsLeaseLostWithinRenewalInterval()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = env.CreateConsumer("w1", _ => new LeaseLostSignallingProcessor(lost, env.Deliveries));
+        await consumer.StartAsync();
+        await Eventually.HoldsAsync(() => consumer.HeldShardIds.Count == 1, Deadline, "the lease is held");
+
+        var refresher = new Kinesis.Client.Leases.DynamoDbLeaseRefresher(env.DynamoDb, env.ApplicationName, new LeaseManagementOptions(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var lease = (await refresher.ListLeasesAsync()).Single();
+        Assert.NotNull(await refresher.TryTakeLeaseAsync(lease, "intruder"));
+        var clock = Stopwatch.StartNew();
+        await lost.Task.WaitAsync(Deadline);
+        output.WriteLine($"LeaseLostAsync {clock.Elapsed.TotalMilliseconds:F0} ms after the take (renewal interval {env.CreateOptions("x").Leases.RenewalInterval!.Value.TotalMilliseconds:F0} ms).");
+        Assert.DoesNotContain(lease.LeaseKey, consumer.HeldShardIds);
+    }
+
+    private sealed class LeaseLostSignallingProcessor(TaskCompletionSource lost, System.Collections.Concurrent.ConcurrentQueue<Delivery> deliveries) : IShardRecordProcessor
+    {
+        private readonly RecordingProcessor inner = new("w1", deliveries);
+
+        public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default) => inner.ProcessRecordsAsync(input, cancellationToken);
+
+        public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default)
+        {
+            lost.TrySetResult();
+            return Task.CompletedTask;
+        }
+
+        public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => input.Checkpointer.CheckpointAsync(cancellationToken);
+
+        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
 }

@@ -37,13 +37,14 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
-    public async Task StartAsync_GetRecordsAndDynamoDbThrottled_BacksOffWithoutLoss()
+    public async Task StartAsync_ThrottledAndExpiredIterators_BacksOffAndResumesWithoutLossOrDuplicates()
     {
         await using var env = new ConsumerTestEnvironment(fixture);
         await env.CreateStreamAsync(2);
         var faults = new FaultInjectionHandler()
             .ForTarget("GetRecords", Fault.AwsError(HttpStatusCode.BadRequest, KinesisErrorCodes.ProvisionedThroughputExceeded), times: 8)
-            .ForTarget("GetShardIterator", Fault.AwsError(HttpStatusCode.BadRequest, KinesisErrorCodes.ProvisionedThroughputExceeded), times: 2);
+            .ForTarget("GetShardIterator", Fault.AwsError(HttpStatusCode.BadRequest, KinesisErrorCodes.ProvisionedThroughputExceeded), times: 2)
+            .ForTarget("GetRecords", Fault.AwsError(HttpStatusCode.BadRequest, KinesisErrorCodes.ExpiredIterator), times: 2);
         var expected = await env.PutRawAsync(keys: 6, first: 0, count: 10);
         var consumer = env.CreateConsumer("w1", kinesisHandler: faults);
         await consumer.StartAsync();
@@ -52,6 +53,8 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
 
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "every record delivered despite throttling");
         Assert.True(consumer.Counters.GetRecordsThrottled >= 8, $"throttles seen: {consumer.Counters.GetRecordsThrottled}");
+        Assert.Equal(2, consumer.Counters.ExpiredIterators);
+        Assert.Equal(expected.Count, env.Deliveries.Count);
         KinesisConsumerIntegrationTests.AssertPerKeyOrder(env);
         await consumer.StopAsync();
     }
