@@ -205,24 +205,23 @@ internal sealed class ShardConsumer
                     return false;
                 }
 
-                Lease? parentLease;
                 try
                 {
-                    parentLease = await coordinator.Refresher.GetLeaseAsync(parent, cancellationToken).ConfigureAwait(false);
+                    var parentLease = await coordinator.Refresher.GetLeaseAsync(parent, cancellationToken).ConfigureAwait(false);
+
+                    // A missing parent lease was cleaned up or trimmed: nothing to wait for.
+                    if (parentLease is null || parentLease.Checkpoint?.IsShardEnd == true)
+                    {
+                        break;
+                    }
+
+                    ConsumerLog.WaitingOnParent(logger, ShardId, parent);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     ConsumerLog.LeaseStepFailed(logger, ShardId, "parent check", ex);
-                    parentLease = heldLease.Lease;
                 }
 
-                // A missing parent lease was cleaned up or trimmed: nothing to wait for.
-                if (parentLease is null || parentLease.Checkpoint?.IsShardEnd == true)
-                {
-                    break;
-                }
-
-                ConsumerLog.WaitingOnParent(logger, ShardId, parent);
                 await DelayUnlessShutdownAsync(options.ParentShardPollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
