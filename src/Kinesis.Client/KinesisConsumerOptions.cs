@@ -247,6 +247,11 @@ public sealed class KinesisConsumerOptions
             throw new ArgumentException($"{nameof(Leases)}, {nameof(Kinesis)} and {nameof(TimeProvider)} must not be null.", Leases is null ? nameof(Leases) : Kinesis is null ? nameof(Kinesis) : nameof(TimeProvider));
         }
 
+        if (string.IsNullOrWhiteSpace(Kinesis.Region))
+        {
+            throw new ArgumentException($"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)} is required (the signing region, also for the lease table unless {nameof(DynamoDbClient)} is set).", $"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)}");
+        }
+
         Leases.Validate();
     }
 

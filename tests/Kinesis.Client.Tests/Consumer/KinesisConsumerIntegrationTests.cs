@@ -28,6 +28,29 @@ public sealed class KinesisConsumerIntegrationTests(LocalAwsFixture fixture)
         await consumer.StopAsync();
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task StartAsync_AtTimestamp_SkipsRecordsBeforeTheTimestamp()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var before = await env.PutRawAsync(keys: 2, first: 0, count: 5);
+        // A gap in arrival times on both sides of the timestamp, so emulator and test clock resolution cannot blur it.
+        await Task.Delay(TimeSpan.FromMilliseconds(1500));
+        var timestamp = DateTimeOffset.UtcNow;
+        await Task.Delay(TimeSpan.FromMilliseconds(1500));
+        var after = await env.PutRawAsync(keys: 2, first: 5, count: 5);
+        var consumer = env.CreateConsumer("w1", configure: o =>
+        {
+            o.InitialPosition = InitialPositionInStream.AtTimestamp;
+            o.InitialPositionTimestamp = timestamp;
+        });
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(after), Deadline, "records after the timestamp delivered");
+        Assert.False(env.DeliveredPayloads().Overlaps(before));
+        await consumer.StopAsync();
+    }
+
     internal static void AssertPerKeyOrder(ConsumerTestEnvironment env)
     {
         // Raw payloads are "key-k:n"; for each key the first delivery of n must come in increasing n.

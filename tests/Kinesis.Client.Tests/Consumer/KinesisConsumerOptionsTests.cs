@@ -56,6 +56,8 @@ public sealed class KinesisConsumerOptionsTests
         options.ApplicationName = "app";
         Assert.Equal(nameof(options.StreamName), Assert.Throws<ArgumentException>(options.Validate).ParamName);
         options.StreamName = "stream";
+        Assert.Equal("Kinesis.Region", Assert.Throws<ArgumentException>(options.Validate).ParamName);
+        options.Kinesis.Region = "us-east-1";
         options.Validate();
         options.InitialPosition = InitialPositionInStream.AtTimestamp;
         Assert.Equal(nameof(options.InitialPositionTimestamp), Assert.Throws<ArgumentException>(options.Validate).ParamName);
