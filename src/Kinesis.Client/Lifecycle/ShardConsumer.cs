@@ -76,27 +76,15 @@ internal sealed class ShardConsumer
     /// <summary>Stops at once: the processor's token is cancelled and it gets <see cref="IShardRecordProcessor.LeaseLostAsync"/>.</summary>
     public void CancelLeaseLost()
     {
-        try
-        {
-            leaseLost.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already finished.
-        }
+        // Callbacks run on the thread pool: the caller may hold the scheduler's or the renewer's lock.
+        _ = leaseLost.CancelAsync();
     }
 
     /// <summary>Asks for a graceful stop after the current batch.</summary>
     public void RequestShutdown()
     {
-        try
-        {
-            shutdownRequested.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already finished.
-        }
+        // Callbacks run on the thread pool: the caller may hold the scheduler's or the renewer's lock.
+        _ = shutdownRequested.CancelAsync();
     }
 
     private async Task<ShardConsumerEnd> RunAsync()

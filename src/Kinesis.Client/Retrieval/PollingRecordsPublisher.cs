@@ -41,6 +41,9 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
         time = options.TimeProvider;
     }
 
+    /// <summary>Records fetched and not yet released (for tests of the prefetch bound).</summary>
+    internal long QueuedRecords => Volatile.Read(ref queuedRecords);
+
     public void Start() => loop = RunAsync(stop.Token);
 
     public ValueTask<RecordsBatch> ReadAsync(CancellationToken cancellationToken) => queue.Reader.ReadAsync(cancellationToken);

@@ -62,6 +62,22 @@ public sealed class RecordBatchProcessorTests
         Assert.Equal(new ExtendedSequenceNumber("1000"), checkpointer.LargestPermittedCheckpoint);
     }
 
+    [Theory]
+    [InlineData(HashKeyRangeFilterMode.Deliver, 5)]
+    [InlineData(HashKeyRangeFilterMode.DropAndReport, 0)]
+    public void Prepare_AggregateOutsideShardRange_HandledPerFilterModeAndCounted(HashKeyRangeFilterMode mode, int delivered)
+    {
+        var deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = mode });
+        var checkpointer = new RecordProcessorCheckpointer("shard", null, Guid.NewGuid(), ExtendedSequenceNumber.TrimHorizon);
+        var emptyRange = new Kinesis.Core.Hashing.HashKeyRange(UInt128.Zero, UInt128.Zero);
+        var dispatcher = new RecordBatchProcessor("shard", new ThrowingProcessor(0), checkpointer, deaggregator, emptyRange, ExtendedSequenceNumber.TrimHorizon, new KinesisConsumerOptions(), new ConsumerCounters(), NullLogger.Instance);
+
+        var records = dispatcher.Prepare(Batch(Aggregate("1000", 5)));
+
+        Assert.Equal(delivered, records?.Count ?? 0);
+        Assert.Equal(5, mode == HashKeyRangeFilterMode.Deliver ? deaggregator.Counters.OutOfRangeUserRecordsDelivered : deaggregator.Counters.DroppedUserRecords);
+    }
+
     private static (RecordBatchProcessor Dispatcher, RecordProcessorCheckpointer Checkpointer, ConsumerCounters Counters) Create(ExtendedSequenceNumber start, IShardRecordProcessor processor)
     {
         var counters = new ConsumerCounters();
