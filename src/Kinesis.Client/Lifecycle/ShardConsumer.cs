@@ -93,6 +93,9 @@ internal sealed class ShardConsumer
         var cancellationToken = leaseLost.Token;
         IShardRecordProcessor? processor = null;
         IRecordsPublisher? publisher = null;
+
+        // Exactly one terminal callback: once ShardEnded or ShutdownRequested has been called, a lost lease is not reported on top.
+        var terminalCalled = false;
         try
         {
             if (!await WaitForParentsAsync(cancellationToken).ConfigureAwait(false))
@@ -149,6 +152,7 @@ internal sealed class ShardConsumer
                 publisher.Release(batch);
                 if (batch.IsShardEnd)
                 {
+                    terminalCalled = true;
                     await ShardEndAsync(processor, checkpointer, batch, cancellationToken).ConfigureAwait(false);
                     return ShardConsumerEnd.ShardEnd;
                 }
@@ -159,12 +163,13 @@ internal sealed class ShardConsumer
                 }
             }
 
+            terminalCalled = true;
             await NotifyShutdownAsync(processor, checkpointer, cancellationToken).ConfigureAwait(false);
             return ShardConsumerEnd.ShutdownRequested;
         }
         catch (Exception ex) when ((ex is OperationCanceledException && cancellationToken.IsCancellationRequested) || ex is LeaseLostException)
         {
-            if (processor is not null)
+            if (processor is not null && !terminalCalled)
             {
                 await NotifyLeaseLostAsync(processor).ConfigureAwait(false);
             }

@@ -153,6 +153,22 @@ internal sealed class ConsumerTestEnvironment : IAsyncDisposable
         return await refresher.ListLeasesAsync();
     }
 
+    /// <summary>Whether every shard's lease checkpoint has reached the last record delivered from it.</summary>
+    public async Task<bool> CheckpointsCaughtUpAsync()
+    {
+        var leases = (await ListLeasesAsync()).ToDictionary(l => l.LeaseKey, l => l.Checkpoint);
+        foreach (var shard in Deliveries.GroupBy(d => d.ShardId))
+        {
+            var last = shard.Select(d => new ExtendedSequenceNumber(d.SequenceNumber, d.SubSequenceNumber)).Max()!;
+            if (!leases.TryGetValue(shard.Key, out var checkpoint) || checkpoint is null || checkpoint < last)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public HashSet<string> DeliveredPayloads() => Deliveries.Select(d => d.Payload).ToHashSet(StringComparer.Ordinal);
 
     public async ValueTask DisposeAsync()
