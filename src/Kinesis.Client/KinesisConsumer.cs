@@ -82,8 +82,6 @@ public sealed class KinesisConsumer : IAsyncDisposable
 
     internal DeaggregationCounters? DeaggregationCounters => scheduler?.DeaggregationCounters;
 
-    internal LeaseCoordinator? Coordinator => coordinator;
-
     /// <summary>Creates a consumer that runs <paramref name="handler"/> for every batch and checkpoints after it (see <see cref="DelegateShardRecordProcessor"/>).</summary>
     /// <param name="options">The settings.</param>
     /// <param name="handler">Processes one batch; called as described for <see cref="IShardRecordProcessor.ProcessRecordsAsync"/>.</param>
@@ -202,11 +200,11 @@ public sealed class KinesisConsumer : IAsyncDisposable
         ownedDynamoDb?.Dispose();
     }
 
-    private void RaiseShardStopped(string shardId, Exception? exception)
+    private void RaiseShardStopped(string shardId, Exception exception)
     {
         try
         {
-            ShardStopped?.Invoke(this, new ShardStoppedEventArgs(shardId));
+            ShardStopped?.Invoke(this, new ShardStoppedEventArgs(shardId, exception));
         }
         catch (Exception ex)
         {

@@ -22,7 +22,7 @@ internal sealed class ConsumerScheduler
     private readonly Deaggregator deaggregator;
     private readonly ConsumerCounters counters;
     private readonly ILogger logger;
-    private readonly Action<string, Exception?> onShardStopped;
+    private readonly Action<string, Exception> onShardStopped;
     private readonly object gate = new();
     private readonly Dictionary<string, ShardConsumer> consumers = new(StringComparer.Ordinal);
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -37,7 +37,7 @@ internal sealed class ConsumerScheduler
         Func<string, IShardRecordProcessor> processorFactory,
         ConsumerCounters counters,
         ILoggerFactory loggerFactory,
-        Action<string, Exception?> onShardStopped)
+        Action<string, Exception> onShardStopped)
     {
         this.coordinator = coordinator;
         this.api = api;

@@ -53,6 +53,9 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 3028, Level = LogLevel.Error, Message = "Shard consumer {ShardId} failed unexpectedly; it is restarted while the lease is held.")]
     public static partial void ShardConsumerFailed(ILogger logger, string shardId, Exception exception);
 
+    [LoggerMessage(EventId = 3029, Level = LogLevel.Information, Message = "Shard consumer {ShardId} ended: {End}.")]
+    public static partial void ShardConsumerEnded(ILogger logger, string shardId, ShardConsumerEnd end);
+
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "GetRecords for shard {ShardId} was throttled ({Consecutive} in a row); backing off {Delay}.")]
     public static partial void GetRecordsThrottled(ILogger logger, string shardId, int consecutive, TimeSpan delay);
 

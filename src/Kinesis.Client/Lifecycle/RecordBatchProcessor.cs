@@ -36,6 +36,9 @@ internal sealed class RecordBatchProcessor
     private readonly List<DeaggregatedRecord> scratch = [];
     private ExtendedSequenceNumber? filterAtOrBelow;
 
+    /// <summary>The processor's exception behind the last <see cref="BatchOutcome.StopShard"/>.</summary>
+    public Exception? StopReason { get; private set; }
+
     public RecordBatchProcessor(
         string shardId,
         IShardRecordProcessor processor,
@@ -169,6 +172,7 @@ internal sealed class RecordBatchProcessor
                     case ProcessorErrorMode.StopShard:
                         ConsumerLog.ProcessorFailedStopping(logger, shardId, records.Count, ex);
                         counters.AddShardStopped();
+                        StopReason = ex;
                         checkpointer.SetLargestPermitted(previousPermitted);
                         return BatchOutcome.StopShard;
                     default:

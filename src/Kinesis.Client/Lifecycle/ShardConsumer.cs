@@ -69,9 +69,9 @@ internal sealed class ShardConsumer
     public Task<ShardConsumerEnd> Completion { get; private set; } = Task.FromResult(ShardConsumerEnd.LeaseLost);
 
     /// <summary>Raised (on the consumer's thread) when the processor failed under <see cref="ProcessorErrorMode.StopShard"/>.</summary>
-    public Action<string, Exception?>? OnStopped { get; init; }
+    public Action<string, Exception>? OnStopped { get; init; }
 
-    public void Start() => Completion = RunAsync();
+    public void Start() => Completion = RunAndLogAsync();
 
     /// <summary>Stops at once: the processor's token is cancelled and it gets <see cref="IShardRecordProcessor.LeaseLostAsync"/>.</summary>
     public void CancelLeaseLost()
@@ -85,6 +85,13 @@ internal sealed class ShardConsumer
     {
         // Callbacks run on the thread pool: the caller may hold the scheduler's or the renewer's lock.
         _ = shutdownRequested.CancelAsync();
+    }
+
+    private async Task<ShardConsumerEnd> RunAndLogAsync()
+    {
+        var end = await RunAsync().ConfigureAwait(false);
+        ConsumerLog.ShardConsumerEnded(logger, ShardId, end);
+        return end;
     }
 
     private async Task<ShardConsumerEnd> RunAsync()
@@ -139,7 +146,7 @@ internal sealed class ShardConsumer
                     var outcome = await batches.DeliverAsync(records, batch, shutdownRequested.Token, cancellationToken).ConfigureAwait(false);
                     if (outcome == BatchOutcome.StopShard)
                     {
-                        OnStopped?.Invoke(ShardId, null);
+                        OnStopped?.Invoke(ShardId, batches.StopReason!);
                         return ShardConsumerEnd.Stopped;
                     }
 

@@ -90,7 +90,7 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
         await env.CreateStreamAsync(1);
         var poison = await env.PutRawAsync(keys: 1, first: 0, count: 3);
         var failures = 0;
-        var stopped = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stopped = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = env.CreateConsumer(
             "w1",
             _ => new DelegateShardRecordProcessor((input, _) =>
@@ -108,7 +108,7 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
                 return Task.CompletedTask;
             }),
             o => o.ErrorMode = mode);
-        consumer.ShardStopped += (_, e) => stopped.TrySetResult(e.ShardId);
+        consumer.ShardStopped += (_, e) => stopped.TrySetResult(e.Exception);
         await consumer.StartAsync();
 
         switch (mode)
@@ -125,7 +125,7 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
                 Assert.Equal(1, consumer.Counters.ProcessorFailures);
                 break;
             default:
-                await stopped.Task.WaitAsync(Deadline);
+                Assert.Equal("user code failed", (await stopped.Task.WaitAsync(Deadline)).Message);
                 Assert.Equal(1, consumer.Counters.ShardsStopped);
                 Assert.Empty(env.Deliveries);
                 Assert.Single(consumer.HeldShardIds);
