@@ -110,12 +110,26 @@ public sealed class KinesisConsumer : IAsyncDisposable
                 throw new InvalidOperationException("The consumer has already been started.");
             }
 
-            api = new KinesisApiClient(options.Kinesis);
-            var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient());
-            var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ApplicationName!, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
-            coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory);
-            scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, loggerFactory, RaiseShardStopped);
-            await scheduler.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                api = new KinesisApiClient(options.Kinesis);
+                var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient());
+                var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ApplicationName!, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
+                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory);
+                scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, loggerFactory, RaiseShardStopped);
+                await scheduler.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Nothing runs yet (the scheduler starts its loops last), so a failed start can simply be retried.
+                scheduler = null;
+                coordinator = null;
+                DisposeClients();
+                api = null;
+                ownedDynamoDb = null;
+                throw;
+            }
+
             started = true;
             ConsumerLog.Started(logger, options.WorkerId, options.StreamName!, options.ApplicationName!);
         }

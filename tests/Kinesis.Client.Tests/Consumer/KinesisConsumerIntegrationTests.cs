@@ -51,6 +51,22 @@ public sealed class KinesisConsumerIntegrationTests(LocalAwsFixture fixture)
         await consumer.StopAsync();
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task StartAsync_LeaseTableUnavailable_ThrowsAndCanBeRetried()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var expected = await env.PutRawAsync(keys: 2, first: 0, count: 3);
+        var consumer = env.CreateConsumer("w1");
+        env.DynamoDbHandler.FailEverything = true;
+        await Assert.ThrowsAnyAsync<Amazon.Runtime.AmazonServiceException>(() => consumer.StartAsync());
+
+        env.DynamoDbHandler.FailEverything = false;
+        await consumer.StartAsync();
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "records delivered after the retried start");
+        await consumer.StopAsync();
+    }
+
     internal static void AssertPerKeyOrder(ConsumerTestEnvironment env)
     {
         // Raw payloads are "key-k:n"; for each key the first delivery of n must come in increasing n.
