@@ -128,6 +128,9 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     /// <summary>Stops renewing a lease without writing (for example after its shard ended).</summary>
     public bool DropLease(string leaseKey) => renewer.DropLease(leaseKey);
 
+    /// <summary>Stops the taker loop (no new leases) while renewals continue; used at the start of a graceful shutdown.</summary>
+    public Task StopTakingAsync() => StopLoopAsync(isTaker: true);
+
     /// <summary>
     /// Graceful hand-over: stops taking leases, then clears this worker as owner of every held lease so other workers
     /// take them at their next taker run instead of waiting for the failover time. Call after the shard consumers

@@ -1,0 +1,255 @@
+using System.Threading.Channels;
+using Kinesis.Client.Leases;
+using Kinesis.Client.Lifecycle;
+using Kinesis.Client.Retrieval;
+using Kinesis.Core.Aggregation;
+using Kinesis.Core.Api;
+using Microsoft.Extensions.Logging;
+
+namespace Kinesis.Client.Coordination;
+
+/// <summary>
+/// Runs the worker: the lease coordinator (renew, take, steal), the periodic shard sync, and one
+/// <see cref="ShardConsumer"/> per held lease, started when a lease is acquired and cancelled when it is lost.
+/// </summary>
+internal sealed class ConsumerScheduler
+{
+    private readonly LeaseCoordinator coordinator;
+    private readonly ShardSyncer syncer;
+    private readonly KinesisApiClient api;
+    private readonly KinesisConsumerOptions options;
+    private readonly Func<string, IShardRecordProcessor> processorFactory;
+    private readonly Deaggregator deaggregator;
+    private readonly ConsumerCounters counters;
+    private readonly ILogger logger;
+    private readonly Action<string, Exception> onShardStopped;
+    private readonly object gate = new();
+    private readonly Dictionary<string, ShardConsumer> consumers = new(StringComparer.Ordinal);
+    private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource stopLoops = new();
+    private Task dispatchLoop = Task.CompletedTask;
+    private Task syncLoop = Task.CompletedTask;
+
+    public ConsumerScheduler(
+        LeaseCoordinator coordinator,
+        KinesisApiClient api,
+        KinesisConsumerOptions options,
+        Func<string, IShardRecordProcessor> processorFactory,
+        ConsumerCounters counters,
+        ILoggerFactory loggerFactory,
+        Action<string, Exception> onShardStopped)
+    {
+        this.coordinator = coordinator;
+        this.api = api;
+        this.options = options;
+        this.processorFactory = processorFactory;
+        this.counters = counters;
+        this.onShardStopped = onShardStopped;
+        logger = loggerFactory.CreateLogger<KinesisConsumer>();
+        deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = options.HashKeyRangeFilter }, loggerFactory.CreateLogger<Deaggregator>());
+        syncer = new ShardSyncer(api, coordinator.Refresher, coordinator, options, counters, logger);
+        coordinator.LeaseAcquired += (_, _) => wake.Writer.TryWrite(true);
+        coordinator.LeaseLost += (_, e) => OnLeaseLost(e.HeldLease);
+    }
+
+    public DeaggregationCounters DeaggregationCounters => deaggregator.Counters;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await coordinator.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            ConsumerLog.ShardSyncFailed(logger, options.StreamName!, ex);
+        }
+
+        coordinator.Start();
+        dispatchLoop = RunDispatchLoopAsync(stopLoops.Token);
+        syncLoop = RunSyncLoopAsync(stopLoops.Token);
+    }
+
+    /// <summary>Graceful: stop taking, let each shard finish its batch and checkpoint, then release every lease.</summary>
+    public async Task StopGracefullyAsync(CancellationToken cancellationToken)
+    {
+        await coordinator.StopTakingAsync().ConfigureAwait(false);
+        await StopLoopsAsync().ConfigureAwait(false);
+        var running = Snapshot();
+        foreach (var consumer in running)
+        {
+            consumer.RequestShutdown();
+        }
+
+        await AwaitConsumersAsync(running, options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        await coordinator.ReleaseAllLeasesAsync(cancellationToken).ConfigureAwait(false);
+        await coordinator.StopAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Abrupt: processors see their leases lost; leases are not released and expire after the failover time.</summary>
+    public async Task StopAbruptlyAsync()
+    {
+        await StopLoopsAsync().ConfigureAwait(false);
+        await coordinator.StopAsync().ConfigureAwait(false);
+        var running = Snapshot();
+        foreach (var consumer in running)
+        {
+            consumer.CancelLeaseLost();
+        }
+
+        await AwaitConsumersAsync(running, options.ShutdownTimeout, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private List<ShardConsumer> Snapshot()
+    {
+        lock (gate)
+        {
+            return [.. consumers.Values];
+        }
+    }
+
+    private async Task AwaitConsumersAsync(List<ShardConsumer> running, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var all = Task.WhenAll(running.Select(c => (Task)c.Completion));
+        try
+        {
+            await all.WaitAsync(timeout, options.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        finally
+        {
+            if (!all.IsCompleted)
+            {
+                var late = running.Count(c => !c.Completion.IsCompleted);
+                ConsumerLog.ShutdownTimedOut(logger, coordinator.WorkerId, late);
+                foreach (var consumer in running)
+                {
+                    consumer.CancelLeaseLost();
+                }
+            }
+        }
+    }
+
+    private async Task StopLoopsAsync()
+    {
+        if (!stopLoops.IsCancellationRequested)
+        {
+            await stopLoops.CancelAsync().ConfigureAwait(false);
+        }
+
+        await dispatchLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await syncLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private void OnLeaseLost(HeldLease lease)
+    {
+        ShardConsumer? consumer;
+        lock (gate)
+        {
+            consumers.TryGetValue(lease.LeaseKey, out consumer);
+        }
+
+        if (consumer is not null && consumer.ConcurrencyToken == lease.ConcurrencyToken)
+        {
+            consumer.CancelLeaseLost();
+        }
+
+        wake.Writer.TryWrite(true);
+    }
+
+    private async Task RunDispatchLoopAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+
+        // Lease events wake the loop at once; the periodic pass is a safety net for anything missed.
+        var interval = options.Leases.RenewalInterval!.Value < TimeSpan.FromSeconds(1) ? options.Leases.RenewalInterval.Value : TimeSpan.FromSeconds(1);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                Reconcile();
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(interval);
+                await ((Task)wake.Reader.WaitToReadAsync(timeout.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                wake.Reader.TryRead(out _);
+            }
+            catch (Exception ex)
+            {
+                ConsumerLog.DispatchLoopFailed(logger, coordinator.WorkerId, ex);
+                await Task.Delay(interval, options.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private void Reconcile()
+    {
+        var held = coordinator.GetHeldLeases();
+        var heldByKey = new Dictionary<string, HeldLease>(held.Count, StringComparer.Ordinal);
+        foreach (var lease in held)
+        {
+            heldByKey[lease.LeaseKey] = lease;
+        }
+
+        lock (gate)
+        {
+            foreach (var (key, consumer) in consumers.ToArray())
+            {
+                var stillHeld = heldByKey.TryGetValue(key, out var lease) && lease.ConcurrencyToken == consumer.ConcurrencyToken;
+                if (!stillHeld)
+                {
+                    consumer.CancelLeaseLost();
+                    if (consumer.Completion.IsCompleted)
+                    {
+                        consumers.Remove(key);
+                    }
+                }
+                else if (consumer.Completion.IsFaulted)
+                {
+                    // A bug or an unexpected fault: restart the shard from its checkpoint while the lease is held.
+                    ConsumerLog.ShardConsumerFailed(logger, key, consumer.Completion.Exception!.GetBaseException());
+                    consumers.Remove(key);
+                }
+            }
+
+            foreach (var lease in held)
+            {
+                if (consumers.ContainsKey(lease.LeaseKey))
+                {
+                    continue;
+                }
+
+                var consumer = new ShardConsumer(lease, coordinator, processorFactory, CreatePublisher, deaggregator, options, counters, logger)
+                {
+                    OnStopped = onShardStopped,
+                };
+                consumers[lease.LeaseKey] = consumer;
+                consumer.Start();
+            }
+        }
+    }
+
+    private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) =>
+        new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger);
+
+    private async Task RunSyncLoopAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(options.ShardSyncInterval, options.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                ConsumerLog.ShardSyncFailed(logger, options.StreamName!, ex);
+            }
+        }
+    }
+}

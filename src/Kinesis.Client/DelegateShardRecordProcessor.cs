@@ -1,0 +1,45 @@
+namespace Kinesis.Client;
+
+/// <summary>
+/// A processor for small applications: runs a delegate for each batch and checkpoints at the batch's last record when the
+/// delegate returns. On shard end and on a graceful stop it checkpoints what was processed.
+/// </summary>
+public sealed class DelegateShardRecordProcessor : IShardRecordProcessor
+{
+    private readonly Func<ProcessRecordsInput, CancellationToken, Task> handler;
+
+    /// <param name="handler">Processes one batch; see <see cref="IShardRecordProcessor.ProcessRecordsAsync"/> for threading and error handling.</param>
+    public DelegateShardRecordProcessor(Func<ProcessRecordsInput, CancellationToken, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        this.handler = handler;
+    }
+
+    /// <inheritdoc/>
+    public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public async Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        await handler(input, cancellationToken).ConfigureAwait(false);
+        await input.Checkpointer.CheckpointAsync(input.Records[^1], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Checkpointer.CheckpointAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Checkpointer.CheckpointAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,57 @@
+namespace Kinesis.Client;
+
+/// <summary>
+/// Processes the records of one shard. The consumer creates one instance per shard lease it starts processing and calls
+/// it from a thread-pool thread, one call at a time and in this order: <see cref="InitializeAsync"/> once, then
+/// <see cref="ProcessRecordsAsync"/> for each batch in shard order, then exactly one of <see cref="ShardEndedAsync"/>,
+/// <see cref="ShutdownRequestedAsync"/> or <see cref="LeaseLostAsync"/> (none when the shard is stopped by
+/// <see cref="ProcessorErrorMode.StopShard"/>). Calls for different shards run concurrently on different instances.
+/// When the instance implements <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/> it is disposed after its last call.
+/// </summary>
+/// <remarks>
+/// Delivery is at least once: after a failover or a crash the new owner restarts from the last checkpoint, so records
+/// delivered after it are delivered again. Checkpoint often enough to bound the replay.
+/// </remarks>
+public interface IShardRecordProcessor
+{
+    /// <summary>
+    /// Called once before the first batch. If it throws, the exception is logged and counted and the call is retried
+    /// after a backoff for as long as the lease is held.
+    /// </summary>
+    /// <param name="input">The shard and its checkpoint.</param>
+    /// <param name="cancellationToken">Cancelled when the lease is lost or the consumer is disposed.</param>
+    Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Processes one non-empty batch. An exception is handled per <see cref="KinesisConsumerOptions.ErrorMode"/>; it never
+    /// stops the worker. An <see cref="OperationCanceledException"/> caused by <paramref name="cancellationToken"/> is not an error.
+    /// </summary>
+    /// <param name="input">The records and the checkpointer.</param>
+    /// <param name="cancellationToken">Cancelled when the lease is lost or the consumer is disposed (not on a graceful stop, which lets the batch finish within <see cref="KinesisConsumerOptions.ShutdownTimeout"/>).</param>
+    Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The lease was lost (taken by another worker, expired, or the consumer was disposed without a graceful stop).
+    /// Do not checkpoint: it would throw <see cref="LeaseLostException"/>. Exceptions are logged and ignored.
+    /// </summary>
+    /// <param name="input">The shard.</param>
+    /// <param name="cancellationToken">Cancelled when the consumer is disposed.</param>
+    Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// All records of the shard were delivered. The processor must call <see cref="RecordProcessorCheckpointer.CheckpointAsync(CancellationToken)"/>
+    /// (which writes SHARD_END); until it does, the call is repeated after <see cref="KinesisConsumerOptions.ParentShardPollInterval"/>
+    /// and the child shards stay blocked. Exceptions are logged and the call is repeated the same way.
+    /// </summary>
+    /// <param name="input">The shard and its checkpointer.</param>
+    /// <param name="cancellationToken">Cancelled when the lease is lost or the consumer is disposed.</param>
+    Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The consumer is stopping gracefully and still holds the lease: checkpoint what was processed so the next owner
+    /// starts there. Exceptions are logged and ignored; the lease is released afterwards either way.
+    /// </summary>
+    /// <param name="input">The shard and its checkpointer.</param>
+    /// <param name="cancellationToken">Cancelled when <see cref="KinesisConsumerOptions.ShutdownTimeout"/> runs out.</param>
+    Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default);
+}

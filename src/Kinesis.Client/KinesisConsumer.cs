@@ -1,0 +1,244 @@
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Kinesis.Client.Coordination;
+using Kinesis.Client.Leases;
+using Kinesis.Client.Lifecycle;
+using Kinesis.Core.Aggregation;
+using Kinesis.Core.Api;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kinesis.Client;
+
+/// <summary>
+/// A lease-coordinated consumer of one Kinesis stream (the KCL for .NET): workers sharing an
+/// <see cref="KinesisConsumerOptions.ApplicationName"/> split the shards between them through a KCL 2.x-compatible
+/// DynamoDB lease table, read them with GetRecords, deaggregate KPL records, and hand them to one
+/// <see cref="IShardRecordProcessor"/> per shard.
+/// </summary>
+/// <remarks>
+/// <para>Delivery is at least once, in order within a shard; a child shard is processed only after its parents reached
+/// SHARD_END, so per-partition-key order holds across resharding. After a failover, records after the last checkpoint
+/// are delivered again.</para>
+/// <para>Long-lived; call <see cref="StartAsync"/> once, and <see cref="StopAsync"/> for a graceful hand-over before
+/// <see cref="DisposeAsync"/>. Safe for concurrent use.</para>
+/// </remarks>
+public sealed class KinesisConsumer : IAsyncDisposable
+{
+    private readonly KinesisConsumerOptions options;
+    private readonly Func<string, IShardRecordProcessor> processorFactory;
+    private readonly ILoggerFactory loggerFactory;
+    private readonly ILogger logger;
+    private readonly SemaphoreSlim lifecycle = new(1, 1);
+    private KinesisApiClient? api;
+    private IAmazonDynamoDB? ownedDynamoDb;
+    private LeaseCoordinator? coordinator;
+    private ConsumerScheduler? scheduler;
+    private bool started;
+    private bool stopped;
+
+    /// <summary>Creates a consumer; nothing runs until <see cref="StartAsync"/>.</summary>
+    /// <param name="options">The settings; validated here and not to be changed afterwards.</param>
+    /// <param name="processorFactory">Creates the processor for a shard id; called on a thread-pool thread each time a shard starts processing on this worker. If it throws, the shard consumer is restarted at the next dispatch pass (logged, event id 3028).</param>
+    /// <param name="loggerFactory">Receives the consumer's logs; none when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">An option is missing or out of range.</exception>
+    public KinesisConsumer(KinesisConsumerOptions options, Func<string, IShardRecordProcessor> processorFactory, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(processorFactory);
+        options.Validate();
+        this.options = options;
+        this.processorFactory = processorFactory;
+        this.loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        logger = this.loggerFactory.CreateLogger<KinesisConsumer>();
+    }
+
+    /// <summary>
+    /// Raised when a shard stops under <see cref="ProcessorErrorMode.StopShard"/>, on the thread-pool thread that ran the
+    /// failing batch. Exceptions from handlers are logged (event id 3034) and ignored.
+    /// </summary>
+    public event EventHandler<ShardStoppedEventArgs>? ShardStopped;
+
+    /// <summary>This worker's id in the lease table.</summary>
+    public string WorkerId => options.WorkerId;
+
+    /// <summary>The shards whose leases this worker holds right now.</summary>
+    public IReadOnlyList<string> HeldShardIds
+    {
+        get
+        {
+            var held = coordinator?.GetHeldLeases() ?? [];
+            var ids = new string[held.Count];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                ids[i] = held[i].LeaseKey;
+            }
+
+            return ids;
+        }
+    }
+
+    internal ConsumerCounters Counters { get; } = new();
+
+    internal DeaggregationCounters? DeaggregationCounters => scheduler?.DeaggregationCounters;
+
+    /// <summary>Creates a consumer that runs <paramref name="handler"/> for every batch and checkpoints after it (see <see cref="DelegateShardRecordProcessor"/>).</summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="handler">Processes one batch; called as described for <see cref="IShardRecordProcessor.ProcessRecordsAsync"/>.</param>
+    /// <param name="loggerFactory">Receives the consumer's logs.</param>
+    /// <returns>A consumer that is not started yet.</returns>
+    public static KinesisConsumer Create(KinesisConsumerOptions options, Func<ProcessRecordsInput, CancellationToken, Task> handler, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return new KinesisConsumer(options, _ => new DelegateShardRecordProcessor(handler), loggerFactory);
+    }
+
+    /// <summary>
+    /// Creates the lease table if needed (waiting until it is ACTIVE), runs a first shard sync, and starts taking leases and
+    /// processing shards in the background. Returns once the background work runs.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start-up (not the consumer once started).</param>
+    /// <exception cref="InvalidOperationException">Already started.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(stopped, this);
+            if (started)
+            {
+                throw new InvalidOperationException("The consumer has already been started.");
+            }
+
+            try
+            {
+                api = new KinesisApiClient(options.Kinesis);
+                var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient());
+                var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ApplicationName!, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
+                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory);
+                scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, loggerFactory, RaiseShardStopped);
+                await scheduler.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Nothing runs yet (the scheduler starts its loops last), so a failed start can simply be retried.
+                scheduler = null;
+                coordinator = null;
+                DisposeClients();
+                api = null;
+                ownedDynamoDb = null;
+                throw;
+            }
+
+            started = true;
+            ConsumerLog.Started(logger, options.WorkerId, options.StreamName!, options.ApplicationName!);
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Graceful stop: stops taking leases, asks every shard's processor to finish its batch and checkpoint
+    /// (<see cref="IShardRecordProcessor.ShutdownRequestedAsync"/>, bounded by <see cref="KinesisConsumerOptions.ShutdownTimeout"/>),
+    /// then releases the leases so other workers take them at their next taker run instead of after the failover time.
+    /// Idempotent.
+    /// </summary>
+    /// <param name="cancellationToken">Abandons the remaining graceful work; leases not yet released then expire normally.</param>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (stopped)
+            {
+                return;
+            }
+
+            stopped = true;
+            if (scheduler is not null)
+            {
+                try
+                {
+                    await scheduler.StopGracefullyAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    await scheduler.StopAbruptlyAsync().ConfigureAwait(false);
+                }
+            }
+
+            ConsumerLog.Stopped(logger, options.WorkerId, "graceful");
+            DisposeClients();
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stops without the graceful hand-over if <see cref="StopAsync"/> was not called: processors get
+    /// <see cref="IShardRecordProcessor.LeaseLostAsync"/>, leases are left to expire after the failover time. Idempotent and
+    /// bounded by <see cref="KinesisConsumerOptions.ShutdownTimeout"/>.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (stopped)
+            {
+                return;
+            }
+
+            stopped = true;
+            if (scheduler is not null)
+            {
+                await scheduler.StopAbruptlyAsync().ConfigureAwait(false);
+                ConsumerLog.Stopped(logger, options.WorkerId, "abrupt");
+            }
+
+            DisposeClients();
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
+    }
+
+    private void DisposeClients()
+    {
+        api?.Dispose();
+        ownedDynamoDb?.Dispose();
+    }
+
+    private void RaiseShardStopped(string shardId, Exception exception)
+    {
+        try
+        {
+            ShardStopped?.Invoke(this, new ShardStoppedEventArgs(shardId, exception));
+        }
+        catch (Exception ex)
+        {
+            ConsumerLog.ShardStoppedHandlerFailed(logger, shardId, ex);
+        }
+    }
+
+    private AmazonDynamoDBClient CreateDynamoDbClient()
+    {
+        var config = new AmazonDynamoDBConfig();
+        if (options.DynamoDbServiceUrl is { } url)
+        {
+            config.ServiceURL = url.ToString();
+            config.AuthenticationRegion = options.Kinesis.Region;
+        }
+        else if (options.Kinesis.Region is { } region)
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
+        }
+
+        return options.Kinesis.Credentials is AWSCredentials credentials ? new AmazonDynamoDBClient(credentials, config) : new AmazonDynamoDBClient(config);
+    }
+}

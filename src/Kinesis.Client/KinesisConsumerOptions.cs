@@ -1,0 +1,268 @@
+using Amazon.DynamoDBv2;
+using Kinesis.Core.Aggregation;
+using Kinesis.Core.Api;
+
+namespace Kinesis.Client;
+
+/// <summary>
+/// Settings of a <see cref="KinesisConsumer"/>. Setters reject out-of-range values with an <see cref="ArgumentOutOfRangeException"/>
+/// naming the option and its range; <see cref="Validate"/> checks required values and cross-option rules.
+/// </summary>
+public sealed class KinesisConsumerOptions
+{
+    /// <summary>Default of <see cref="InitialPosition"/>: <see cref="InitialPositionInStream.Latest"/>, the Java KCL's effective default.</summary>
+    public const InitialPositionInStream DefaultInitialPosition = InitialPositionInStream.Latest;
+
+    /// <summary>Default and maximum of <see cref="MaxRecords"/> (the GetRecords limit).</summary>
+    public const int DefaultMaxRecords = GetRecordsRequest.MaxLimit;
+
+    /// <summary>Default of <see cref="MaxPrefetchRecords"/> (the KCL's maxRecordsCount).</summary>
+    public const int DefaultMaxPrefetchRecords = 30_000;
+
+    /// <summary>Default of <see cref="MaxPrefetchBytes"/>: 8 MiB (the KCL's maxByteSize).</summary>
+    public const long DefaultMaxPrefetchBytes = 8L * 1024 * 1024;
+
+    /// <summary>Default of <see cref="ErrorMode"/>.</summary>
+    public const ProcessorErrorMode DefaultErrorMode = ProcessorErrorMode.RetryBatch;
+
+    /// <summary>Default of <see cref="HashKeyRangeFilter"/>: deliver and count (never a silent loss).</summary>
+    public const HashKeyRangeFilterMode DefaultHashKeyRangeFilter = HashKeyRangeFilterMode.Deliver;
+
+    /// <summary>
+    /// Default of <see cref="IdleTimeBetweenReads"/>: 1 s. The Java KCL uses 1.5 s; 1 s keeps two consumers of one stream
+    /// well inside the 5 GetRecords calls per second per shard limit while lowering latency.
+    /// </summary>
+    public static readonly TimeSpan DefaultIdleTimeBetweenReads = TimeSpan.FromSeconds(1);
+
+    /// <summary>Default of <see cref="ShardSyncInterval"/> (the KCL's shardSyncIntervalMillis).</summary>
+    public static readonly TimeSpan DefaultShardSyncInterval = TimeSpan.FromSeconds(60);
+
+    /// <summary>Default of <see cref="ParentShardPollInterval"/> (the KCL's parentShardPollIntervalMillis).</summary>
+    public static readonly TimeSpan DefaultParentShardPollInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Default of <see cref="ProcessorRetryBaseDelay"/>.</summary>
+    public static readonly TimeSpan DefaultProcessorRetryBaseDelay = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Default of <see cref="ProcessorRetryMaxDelay"/>.</summary>
+    public static readonly TimeSpan DefaultProcessorRetryMaxDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default of <see cref="ShutdownTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default of <see cref="GetRecordsRetryBaseDelay"/>.</summary>
+    public static readonly TimeSpan DefaultGetRecordsRetryBaseDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Default of <see cref="GetRecordsRetryMaxDelay"/>.</summary>
+    public static readonly TimeSpan DefaultGetRecordsRetryMaxDelay = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
+
+    private InitialPositionInStream initialPosition = DefaultInitialPosition;
+    private int maxRecords = DefaultMaxRecords;
+    private int maxPrefetchRecords = DefaultMaxPrefetchRecords;
+    private long maxPrefetchBytes = DefaultMaxPrefetchBytes;
+    private ProcessorErrorMode errorMode = DefaultErrorMode;
+    private HashKeyRangeFilterMode hashKeyRangeFilter = DefaultHashKeyRangeFilter;
+    private TimeSpan idleTimeBetweenReads = DefaultIdleTimeBetweenReads;
+    private TimeSpan shardSyncInterval = DefaultShardSyncInterval;
+    private TimeSpan parentShardPollInterval = DefaultParentShardPollInterval;
+    private TimeSpan processorRetryBaseDelay = DefaultProcessorRetryBaseDelay;
+    private TimeSpan processorRetryMaxDelay = DefaultProcessorRetryMaxDelay;
+    private TimeSpan shutdownTimeout = DefaultShutdownTimeout;
+    private TimeSpan getRecordsRetryBaseDelay = DefaultGetRecordsRetryBaseDelay;
+    private TimeSpan getRecordsRetryMaxDelay = DefaultGetRecordsRetryMaxDelay;
+
+    /// <summary>The application name; also the lease table's name, as in the KCL. Required.</summary>
+    public string? ApplicationName { get; set; }
+
+    /// <summary>The stream to consume. Required.</summary>
+    public string? StreamName { get; set; }
+
+    /// <summary>This worker's identity in the lease table; default: the host name plus a unique suffix. Must be unique per running worker.</summary>
+    public string WorkerId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
+
+    /// <summary>Where shards without a lease start; default <see cref="DefaultInitialPosition"/>. Applies only when leases are created.</summary>
+    public InitialPositionInStream InitialPosition
+    {
+        get => initialPosition;
+        set => initialPosition = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(InitialPosition), value, $"{nameof(InitialPosition)} must be Latest, TrimHorizon or AtTimestamp.");
+    }
+
+    /// <summary>The timestamp for <see cref="InitialPositionInStream.AtTimestamp"/>; required with it, ignored otherwise.</summary>
+    public DateTimeOffset? InitialPositionTimestamp { get; set; }
+
+    /// <summary>Records per GetRecords call, 1 to <see cref="DefaultMaxRecords"/>; default <see cref="DefaultMaxRecords"/>.</summary>
+    public int MaxRecords
+    {
+        get => maxRecords;
+        set => maxRecords = CheckRange(value, 1, GetRecordsRequest.MaxLimit, nameof(MaxRecords));
+    }
+
+    /// <summary>
+    /// The pause between GetRecords calls of one shard, measured from the start of the previous call (the KCL's
+    /// idleTimeBetweenReadsInMillis); 10 ms to 1 h, default <see cref="DefaultIdleTimeBetweenReads"/>. Values under 200 ms
+    /// exceed Kinesis's 5 reads per second per shard and cause throttling (which is backed off).
+    /// </summary>
+    public TimeSpan IdleTimeBetweenReads
+    {
+        get => idleTimeBetweenReads;
+        set => idleTimeBetweenReads = CheckRange(value, MinInterval, MaxInterval, nameof(IdleTimeBetweenReads));
+    }
+
+    /// <summary>
+    /// Records fetched ahead of the processor per shard, 1 to 1,000,000; default <see cref="DefaultMaxPrefetchRecords"/>.
+    /// The reader waits while this many are queued; one batch is always allowed, so a single batch may exceed it.
+    /// </summary>
+    public int MaxPrefetchRecords
+    {
+        get => maxPrefetchRecords;
+        set => maxPrefetchRecords = CheckRange(value, 1, 1_000_000, nameof(MaxPrefetchRecords));
+    }
+
+    /// <summary>Payload bytes fetched ahead of the processor per shard, 1 KiB to 1 GiB; default <see cref="DefaultMaxPrefetchBytes"/>. Same rule as <see cref="MaxPrefetchRecords"/>.</summary>
+    public long MaxPrefetchBytes
+    {
+        get => maxPrefetchBytes;
+        set => maxPrefetchBytes = CheckRange(value, 1024L, 1024L * 1024 * 1024, nameof(MaxPrefetchBytes));
+    }
+
+    /// <summary>What happens when the processor throws; default <see cref="DefaultErrorMode"/>.</summary>
+    public ProcessorErrorMode ErrorMode
+    {
+        get => errorMode;
+        set => errorMode = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(ErrorMode), value, $"{nameof(ErrorMode)} must be RetryBatch, StopShard or SkipBatch.");
+    }
+
+    /// <summary>
+    /// What happens to user records of an aggregated record whose hash key lies outside the shard's range (duplicates left
+    /// behind by resharding); default <see cref="DefaultHashKeyRangeFilter"/>. Either way they are counted and logged.
+    /// </summary>
+    public HashKeyRangeFilterMode HashKeyRangeFilter
+    {
+        get => hashKeyRangeFilter;
+        set => hashKeyRangeFilter = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(HashKeyRangeFilter), value, $"{nameof(HashKeyRangeFilter)} must be Deliver or DropAndReport.");
+    }
+
+    /// <summary>First retry delay of <see cref="ProcessorErrorMode.RetryBatch"/> (and of failing initialize calls); 1 ms to 1 h, default <see cref="DefaultProcessorRetryBaseDelay"/>.</summary>
+    public TimeSpan ProcessorRetryBaseDelay
+    {
+        get => processorRetryBaseDelay;
+        set => processorRetryBaseDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(ProcessorRetryBaseDelay));
+    }
+
+    /// <summary>Cap of the processor retry delay; 1 ms to 1 h, default <see cref="DefaultProcessorRetryMaxDelay"/>.</summary>
+    public TimeSpan ProcessorRetryMaxDelay
+    {
+        get => processorRetryMaxDelay;
+        set => processorRetryMaxDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(ProcessorRetryMaxDelay));
+    }
+
+    /// <summary>First backoff after a throttled or failed GetRecords call; 1 ms to 1 h, default <see cref="DefaultGetRecordsRetryBaseDelay"/>.</summary>
+    public TimeSpan GetRecordsRetryBaseDelay
+    {
+        get => getRecordsRetryBaseDelay;
+        set => getRecordsRetryBaseDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(GetRecordsRetryBaseDelay));
+    }
+
+    /// <summary>Cap of the GetRecords backoff (full jitter); 1 ms to 1 h, default <see cref="DefaultGetRecordsRetryMaxDelay"/>.</summary>
+    public TimeSpan GetRecordsRetryMaxDelay
+    {
+        get => getRecordsRetryMaxDelay;
+        set => getRecordsRetryMaxDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(GetRecordsRetryMaxDelay));
+    }
+
+    /// <summary>How often every worker lists the shards, creates missing leases and deletes finished parent leases; 10 ms to 1 h, default <see cref="DefaultShardSyncInterval"/>.</summary>
+    public TimeSpan ShardSyncInterval
+    {
+        get => shardSyncInterval;
+        set => shardSyncInterval = CheckRange(value, MinInterval, MaxInterval, nameof(ShardSyncInterval));
+    }
+
+    /// <summary>How often a child shard checks whether its parents reached SHARD_END (and how often an unacknowledged shard end is re-notified); 10 ms to 1 h, default <see cref="DefaultParentShardPollInterval"/>.</summary>
+    public TimeSpan ParentShardPollInterval
+    {
+        get => parentShardPollInterval;
+        set => parentShardPollInterval = CheckRange(value, MinInterval, MaxInterval, nameof(ParentShardPollInterval));
+    }
+
+    /// <summary>How long <see cref="KinesisConsumer.StopAsync"/> waits for processors to finish their batch and checkpoint before giving up on them; 10 ms to 1 h, default <see cref="DefaultShutdownTimeout"/>.</summary>
+    public TimeSpan ShutdownTimeout
+    {
+        get => shutdownTimeout;
+        set => shutdownTimeout = CheckRange(value, MinInterval, MaxInterval, nameof(ShutdownTimeout));
+    }
+
+    /// <summary>Lease timing, balancing and lease-table settings (the KCL's LeaseManagementConfig).</summary>
+    public LeaseManagementOptions Leases { get; set; } = new();
+
+    /// <summary>The Kinesis connection: <see cref="KinesisApiClientOptions.Region"/>, <see cref="KinesisApiClientOptions.ServiceUrl"/>, credentials and HTTP handler.</summary>
+    public KinesisApiClientOptions Kinesis { get; set; } = new();
+
+    /// <summary>The DynamoDB endpoint for the lease table (for example a local emulator); <see langword="null"/> uses the region's endpoint. Ignored when <see cref="DynamoDbClient"/> is set.</summary>
+    public Uri? DynamoDbServiceUrl { get; set; }
+
+    /// <summary>A DynamoDB client to use for the lease table instead of creating one; it is not disposed by the consumer.</summary>
+    public IAmazonDynamoDB? DynamoDbClient { get; set; }
+
+    /// <summary>The clock for every timer of the consumer; default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Checks required values and cross-option rules.</summary>
+    /// <exception cref="ArgumentException">A required value is missing or two options contradict each other; the message names the option.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ApplicationName) || ApplicationName.Length is < 3 or > 255)
+        {
+            throw new ArgumentException($"{nameof(ApplicationName)} is required and must be 3 to 255 characters (it names the lease table).", nameof(ApplicationName));
+        }
+
+        if (string.IsNullOrWhiteSpace(StreamName) || StreamName.Length > 128)
+        {
+            throw new ArgumentException($"{nameof(StreamName)} is required and must be 1 to 128 characters.", nameof(StreamName));
+        }
+
+        if (string.IsNullOrWhiteSpace(WorkerId))
+        {
+            throw new ArgumentException($"{nameof(WorkerId)} is required.", nameof(WorkerId));
+        }
+
+        if (InitialPosition == InitialPositionInStream.AtTimestamp && InitialPositionTimestamp is null)
+        {
+            throw new ArgumentException($"{nameof(InitialPositionTimestamp)} is required when {nameof(InitialPosition)} is {nameof(InitialPositionInStream.AtTimestamp)}.", nameof(InitialPositionTimestamp));
+        }
+
+        if (ProcessorRetryMaxDelay < ProcessorRetryBaseDelay)
+        {
+            throw new ArgumentException($"{nameof(ProcessorRetryMaxDelay)} must be at least {nameof(ProcessorRetryBaseDelay)} ({ProcessorRetryBaseDelay}).", nameof(ProcessorRetryMaxDelay));
+        }
+
+        if (GetRecordsRetryMaxDelay < GetRecordsRetryBaseDelay)
+        {
+            throw new ArgumentException($"{nameof(GetRecordsRetryMaxDelay)} must be at least {nameof(GetRecordsRetryBaseDelay)} ({GetRecordsRetryBaseDelay}).", nameof(GetRecordsRetryMaxDelay));
+        }
+
+        if (Leases is null || Kinesis is null || TimeProvider is null)
+        {
+            throw new ArgumentException($"{nameof(Leases)}, {nameof(Kinesis)} and {nameof(TimeProvider)} must not be null.", Leases is null ? nameof(Leases) : Kinesis is null ? nameof(Kinesis) : nameof(TimeProvider));
+        }
+
+        if (string.IsNullOrWhiteSpace(Kinesis.Region))
+        {
+            throw new ArgumentException($"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)} is required (the signing region, also for the lease table unless {nameof(DynamoDbClient)} is set).", $"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)}");
+        }
+
+        Leases.Validate();
+    }
+
+    private static T CheckRange<T>(T value, T min, T max, string name)
+        where T : IComparable<T>
+    {
+        if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be between {min} and {max}.");
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,84 @@
+namespace Kinesis.Client.Lifecycle;
+
+/// <summary>Running totals of one consumer, kept where the code counts naturally so a metrics layer can publish them later.</summary>
+internal sealed class ConsumerCounters
+{
+    private long recordsProcessed;
+    private long bytesProcessed;
+    private long batchesProcessed;
+    private long processorFailures;
+    private long batchesSkipped;
+    private long recordsSkipped;
+    private long shardsStopped;
+    private long callbackFailures;
+    private long getRecordsCalls;
+    private long getRecordsThrottled;
+    private long getRecordsFailures;
+    private long expiredIterators;
+    private long recordsFilteredBelowCheckpoint;
+    private long leasesCreated;
+    private long leasesCleanedUp;
+
+    public long RecordsProcessed => Volatile.Read(ref recordsProcessed);
+
+    public long BytesProcessed => Volatile.Read(ref bytesProcessed);
+
+    public long BatchesProcessed => Volatile.Read(ref batchesProcessed);
+
+    public long ProcessorFailures => Volatile.Read(ref processorFailures);
+
+    public long BatchesSkipped => Volatile.Read(ref batchesSkipped);
+
+    public long RecordsSkipped => Volatile.Read(ref recordsSkipped);
+
+    public long ShardsStopped => Volatile.Read(ref shardsStopped);
+
+    public long CallbackFailures => Volatile.Read(ref callbackFailures);
+
+    public long GetRecordsCalls => Volatile.Read(ref getRecordsCalls);
+
+    public long GetRecordsThrottled => Volatile.Read(ref getRecordsThrottled);
+
+    public long GetRecordsFailures => Volatile.Read(ref getRecordsFailures);
+
+    public long ExpiredIterators => Volatile.Read(ref expiredIterators);
+
+    public long RecordsFilteredBelowCheckpoint => Volatile.Read(ref recordsFilteredBelowCheckpoint);
+
+    public long LeasesCreated => Volatile.Read(ref leasesCreated);
+
+    public long LeasesCleanedUp => Volatile.Read(ref leasesCleanedUp);
+
+    public void AddProcessed(int records, long bytes)
+    {
+        Interlocked.Add(ref recordsProcessed, records);
+        Interlocked.Add(ref bytesProcessed, bytes);
+        Interlocked.Increment(ref batchesProcessed);
+    }
+
+    public void AddProcessorFailure() => Interlocked.Increment(ref processorFailures);
+
+    public void AddSkipped(int records)
+    {
+        Interlocked.Increment(ref batchesSkipped);
+        Interlocked.Add(ref recordsSkipped, records);
+    }
+
+    public void AddShardStopped() => Interlocked.Increment(ref shardsStopped);
+
+    public void AddCallbackFailure() => Interlocked.Increment(ref callbackFailures);
+
+    public void AddGetRecordsCall() => Interlocked.Increment(ref getRecordsCalls);
+
+    public void AddGetRecordsThrottled() => Interlocked.Increment(ref getRecordsThrottled);
+
+    public void AddGetRecordsFailure() => Interlocked.Increment(ref getRecordsFailures);
+
+    public void AddExpiredIterator() => Interlocked.Increment(ref expiredIterators);
+
+    public void AddFilteredBelowCheckpoint(int records) => Interlocked.Add(ref recordsFilteredBelowCheckpoint, records);
+
+    public void AddLeaseCreated() => Interlocked.Increment(ref leasesCreated);
+
+    public void AddLeaseCleanedUp() => Interlocked.Increment(ref leasesCleanedUp);
+}

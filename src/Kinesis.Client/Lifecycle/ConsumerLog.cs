@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+
+namespace Kinesis.Client.Lifecycle;
+
+/// <summary>Log events of the consumer (event ids 3000–3099); lease-layer events use 2000–2099.</summary>
+internal static partial class ConsumerLog
+{
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Consumer {WorkerId} started on stream {StreamName} (application {ApplicationName}).")]
+    public static partial void Started(ILogger logger, string workerId, string streamName, string applicationName);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Consumer {WorkerId} stopped ({Graceful}).")]
+    public static partial void Stopped(ILogger logger, string workerId, string graceful);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Consumer {WorkerId}: the dispatch loop failed; it continues at the next interval.")]
+    public static partial void DispatchLoopFailed(ILogger logger, string workerId, Exception exception);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Consumer {WorkerId}: {Count} shard consumers did not finish within the shutdown timeout and were cancelled.")]
+    public static partial void ShutdownTimedOut(ILogger logger, string workerId, int count);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Error, Message = "Shard sync failed for stream {StreamName}; it runs again at the next interval.")]
+    public static partial void ShardSyncFailed(ILogger logger, string streamName, Exception exception);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Created lease {LeaseKey} at {Checkpoint}.")]
+    public static partial void LeaseCreated(ILogger logger, string leaseKey, string checkpoint);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Deleted finished lease {LeaseKey}: its children have started.")]
+    public static partial void LeaseCleanedUp(ILogger logger, string leaseKey);
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Error, Message = "The processor of shard {ShardId} threw while processing {RecordCount} records (attempt {Attempt}); the batch is retried in {Delay}.")]
+    public static partial void ProcessorFailedRetrying(ILogger logger, string shardId, int recordCount, int attempt, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Error, Message = "The processor of shard {ShardId} threw while processing {RecordCount} records; the batch ({FirstSequenceNumber} to {LastSequenceNumber}) is skipped.")]
+    public static partial void ProcessorFailedSkipping(ILogger logger, string shardId, int recordCount, string firstSequenceNumber, string lastSequenceNumber, Exception exception);
+
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Critical, Message = "The processor of shard {ShardId} threw while processing {RecordCount} records; processing of the shard is stopped until the consumer restarts.")]
+    public static partial void ProcessorFailedStopping(ILogger logger, string shardId, int recordCount, Exception exception);
+
+    [LoggerMessage(EventId = 3023, Level = LogLevel.Error, Message = "The processor of shard {ShardId} threw in {Callback}.")]
+    public static partial void ProcessorCallbackFailed(ILogger logger, string shardId, string callback, Exception exception);
+
+    [LoggerMessage(EventId = 3024, Level = LogLevel.Warning, Message = "The processor of shard {ShardId} did not checkpoint at shard end; it is asked again in {Delay} and the child shards stay blocked.")]
+    public static partial void ShardEndNotCheckpointed(ILogger logger, string shardId, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3025, Level = LogLevel.Information, Message = "Shard {ShardId} waits for parent {ParentShardId} to reach SHARD_END.")]
+    public static partial void WaitingOnParent(ILogger logger, string shardId, string parentShardId);
+
+    [LoggerMessage(EventId = 3026, Level = LogLevel.Information, Message = "Shard {ShardId} reached its end; {ChildCount} child shards.")]
+    public static partial void ShardEnded(ILogger logger, string shardId, int childCount);
+
+    [LoggerMessage(EventId = 3027, Level = LogLevel.Error, Message = "Shard {ShardId}: lease-table call failed during {Step}; retrying.")]
+    public static partial void LeaseStepFailed(ILogger logger, string shardId, string step, Exception exception);
+
+    [LoggerMessage(EventId = 3028, Level = LogLevel.Error, Message = "Shard consumer {ShardId} failed unexpectedly; it is restarted while the lease is held.")]
+    public static partial void ShardConsumerFailed(ILogger logger, string shardId, Exception exception);
+
+    [LoggerMessage(EventId = 3029, Level = LogLevel.Information, Message = "Shard consumer {ShardId} ended: {End}.")]
+    public static partial void ShardConsumerEnded(ILogger logger, string shardId, ShardConsumerEnd end);
+
+    [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "GetRecords for shard {ShardId} was throttled ({Consecutive} in a row); backing off {Delay}.")]
+    public static partial void GetRecordsThrottled(ILogger logger, string shardId, int consecutive, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3031, Level = LogLevel.Information, Message = "The iterator of shard {ShardId} expired; a new one starts after {SequenceNumber}.")]
+    public static partial void IteratorExpired(ILogger logger, string shardId, string sequenceNumber);
+
+    [LoggerMessage(EventId = 3032, Level = LogLevel.Warning, Message = "Shard {ShardId} was not found; treated as the shard's end.")]
+    public static partial void ShardNotFound(ILogger logger, string shardId);
+
+    [LoggerMessage(EventId = 3033, Level = LogLevel.Warning, Message = "Reading shard {ShardId} failed; retrying in {Delay}.")]
+    public static partial void GetRecordsFailed(ILogger logger, string shardId, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 3034, Level = LogLevel.Error, Message = "A ShardStopped handler threw for shard {ShardId}; the exception was ignored.")]
+    public static partial void ShardStoppedHandlerFailed(ILogger logger, string shardId, Exception exception);
+}

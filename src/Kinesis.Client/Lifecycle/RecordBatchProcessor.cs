@@ -1,0 +1,216 @@
+using Kinesis.Client.Retrieval;
+using Kinesis.Core.Aggregation;
+using Kinesis.Core.Resilience;
+using Microsoft.Extensions.Logging;
+using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
+
+namespace Kinesis.Client.Lifecycle;
+
+/// <summary>How the delivery of one batch ended.</summary>
+internal enum BatchOutcome
+{
+    Delivered,
+    Skipped,
+    StopShard,
+    Abandoned,
+}
+
+/// <summary>
+/// The dispatch path of one shard: deaggregates a GetRecords batch, drops what is at or below the start checkpoint,
+/// advances the checkpointer's upper bound, and calls the processor with the configured error handling. It does no I/O
+/// of its own, so it can be driven from in-memory batches.
+/// </summary>
+internal sealed class RecordBatchProcessor
+{
+    private readonly string shardId;
+    private readonly IShardRecordProcessor processor;
+    private readonly RecordProcessorCheckpointer checkpointer;
+    private readonly Deaggregator deaggregator;
+    private readonly HashKeyRange? shardRange;
+    private readonly ProcessorErrorMode errorMode;
+    private readonly TimeSpan retryBaseDelay;
+    private readonly TimeSpan retryMaxDelay;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly ConsumerCounters counters;
+    private readonly List<DeaggregatedRecord> scratch = [];
+    private ExtendedSequenceNumber? filterAtOrBelow;
+
+    /// <summary>The processor's exception behind the last <see cref="BatchOutcome.StopShard"/>.</summary>
+    public Exception? StopReason { get; private set; }
+
+    public RecordBatchProcessor(
+        string shardId,
+        IShardRecordProcessor processor,
+        RecordProcessorCheckpointer checkpointer,
+        Deaggregator deaggregator,
+        HashKeyRange? shardRange,
+        ExtendedSequenceNumber startCheckpoint,
+        KinesisConsumerOptions options,
+        ConsumerCounters counters,
+        ILogger logger)
+    {
+        this.shardId = shardId;
+        this.processor = processor;
+        this.checkpointer = checkpointer;
+        this.deaggregator = deaggregator;
+        this.shardRange = shardRange;
+        this.counters = counters;
+        this.logger = logger;
+        errorMode = options.ErrorMode;
+        retryBaseDelay = options.ProcessorRetryBaseDelay;
+        retryMaxDelay = options.ProcessorRetryMaxDelay;
+        time = options.TimeProvider;
+        filterAtOrBelow = startCheckpoint.IsSentinel ? null : startCheckpoint;
+    }
+
+    /// <summary>Turns a batch into the user records to deliver; <see langword="null"/> when nothing is left to deliver.</summary>
+    public List<KinesisClientRecord>? Prepare(RecordsBatch batch)
+    {
+        var records = batch.Records;
+        if (records.Count == 0)
+        {
+            return null;
+        }
+
+        scratch.Clear();
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = records[i];
+            var input = new KinesisRecordInput(record.Data, record.PartitionKey, record.SequenceNumber, record.ApproximateArrivalTimestamp ?? default);
+            deaggregator.Deaggregate(input, scratch, shardRange);
+        }
+
+        var start = 0;
+        if (filterAtOrBelow is { } checkpoint)
+        {
+            // Records come in order, so filtering ends at the first record past the checkpoint.
+            while (start < scratch.Count && new ExtendedSequenceNumber(scratch[start].SequenceNumber, scratch[start].SubSequenceNumber) <= checkpoint)
+            {
+                start++;
+            }
+
+            if (start < scratch.Count)
+            {
+                filterAtOrBelow = null;
+            }
+
+            if (start > 0)
+            {
+                counters.AddFilteredBelowCheckpoint(start);
+            }
+        }
+
+        if (start == scratch.Count)
+        {
+            return null;
+        }
+
+        var result = new List<KinesisClientRecord>(scratch.Count - start);
+        for (var i = start; i < scratch.Count; i++)
+        {
+            var r = scratch[i];
+            result.Add(new KinesisClientRecord
+            {
+                SequenceNumber = r.SequenceNumber,
+                SubSequenceNumber = r.SubSequenceNumber,
+                PartitionKey = r.PartitionKey,
+                ExplicitHashKey = r.ExplicitHashKey,
+                ApproximateArrivalTimestamp = r.ApproximateArrivalTimestamp,
+                Data = r.Data,
+                IsAggregated = r.IsAggregated,
+            });
+        }
+
+        scratch.Clear();
+        return result;
+    }
+
+    /// <summary>
+    /// Delivers the records, handling processor exceptions per <see cref="KinesisConsumerOptions.ErrorMode"/>.
+    /// <paramref name="stopRetrying"/> ends a retry loop (graceful shutdown) with <see cref="BatchOutcome.Abandoned"/>.
+    /// </summary>
+    public async Task<BatchOutcome> DeliverAsync(List<KinesisClientRecord> records, RecordsBatch batch, CancellationToken stopRetrying, CancellationToken cancellationToken)
+    {
+        var last = records[^1];
+        var previousPermitted = checkpointer.LargestPermittedCheckpoint;
+        checkpointer.SetLargestPermitted(last.ToExtendedSequenceNumber());
+        var input = new ProcessRecordsInput
+        {
+            ShardId = shardId,
+            Records = records,
+            MillisBehindLatest = batch.MillisBehindLatest,
+            FetchedAt = batch.FetchedAt,
+            Checkpointer = checkpointer,
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await processor.ProcessRecordsAsync(input, cancellationToken).ConfigureAwait(false);
+                counters.AddProcessed(records.Count, SizeOf(records));
+                return BatchOutcome.Delivered;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (LeaseLostException)
+            {
+                // Not a processor fault: the checkpoint failed because another worker owns the shard now.
+                throw;
+            }
+            catch (Exception ex)
+            {
+                counters.AddProcessorFailure();
+                switch (errorMode)
+                {
+                    case ProcessorErrorMode.SkipBatch:
+                        ConsumerLog.ProcessorFailedSkipping(logger, shardId, records.Count, records[0].SequenceNumber, last.SequenceNumber, ex);
+                        counters.AddSkipped(records.Count);
+                        return BatchOutcome.Skipped;
+                    case ProcessorErrorMode.StopShard:
+                        ConsumerLog.ProcessorFailedStopping(logger, shardId, records.Count, ex);
+                        counters.AddShardStopped();
+                        StopReason = ex;
+                        checkpointer.SetLargestPermitted(previousPermitted);
+                        return BatchOutcome.StopShard;
+                    default:
+                        var delay = RetryBackoff.ComputeFullJitterDelay(attempt - 1, retryBaseDelay, retryMaxDelay, Random.Shared.NextDouble());
+                        ConsumerLog.ProcessorFailedRetrying(logger, shardId, records.Count, attempt, delay, ex);
+                        if (stopRetrying.IsCancellationRequested)
+                        {
+                            // Undelivered records must not become checkpointable by the shutdown checkpoint.
+                            checkpointer.SetLargestPermitted(previousPermitted);
+                            return BatchOutcome.Abandoned;
+                        }
+
+                        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(stopRetrying, cancellationToken))
+                        {
+                            await Task.Delay(delay, time, linked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        }
+
+                        cancellationToken.ThrowIfCancellationRequested();
+                        if (stopRetrying.IsCancellationRequested)
+                        {
+                            checkpointer.SetLargestPermitted(previousPermitted);
+                            return BatchOutcome.Abandoned;
+                        }
+
+                        break;
+                }
+            }
+        }
+    }
+
+    private static long SizeOf(List<KinesisClientRecord> records)
+    {
+        long size = 0;
+        foreach (var record in records)
+        {
+            size += record.Data.Length;
+        }
+
+        return size;
+    }
+}

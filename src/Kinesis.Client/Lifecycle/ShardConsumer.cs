@@ -1,0 +1,374 @@
+using Kinesis.Client.Leases;
+using Kinesis.Client.Retrieval;
+using Kinesis.Core.Aggregation;
+using Kinesis.Core.Resilience;
+using Microsoft.Extensions.Logging;
+using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
+
+namespace Kinesis.Client.Lifecycle;
+
+/// <summary>How a shard consumer ended.</summary>
+internal enum ShardConsumerEnd
+{
+    /// <summary>The shard reached SHARD_END and the processor checkpointed it.</summary>
+    ShardEnd,
+
+    /// <summary>The lease was lost or the consumer was cancelled.</summary>
+    LeaseLost,
+
+    /// <summary>A graceful shutdown was requested and the processor was notified.</summary>
+    ShutdownRequested,
+
+    /// <summary>The processor failed under <see cref="ProcessorErrorMode.StopShard"/>.</summary>
+    Stopped,
+}
+
+/// <summary>
+/// The state machine of one held lease: waiting on parents → initializing → processing → shard end | lease lost |
+/// shutdown requested (the KCL's ConsumerStates). One instance per acquisition; processor calls are sequential.
+/// </summary>
+internal sealed class ShardConsumer
+{
+    private readonly HeldLease heldLease;
+    private readonly LeaseCoordinator coordinator;
+    private readonly Func<string, IShardRecordProcessor> processorFactory;
+    private readonly Func<string, ExtendedSequenceNumber, IRecordsPublisher> publisherFactory;
+    private readonly Deaggregator deaggregator;
+    private readonly KinesisConsumerOptions options;
+    private readonly ConsumerCounters counters;
+    private readonly ILogger logger;
+    private readonly TimeProvider time;
+    private readonly CancellationTokenSource leaseLost = new();
+    private readonly CancellationTokenSource shutdownRequested = new();
+
+    public ShardConsumer(
+        HeldLease heldLease,
+        LeaseCoordinator coordinator,
+        Func<string, IShardRecordProcessor> processorFactory,
+        Func<string, ExtendedSequenceNumber, IRecordsPublisher> publisherFactory,
+        Deaggregator deaggregator,
+        KinesisConsumerOptions options,
+        ConsumerCounters counters,
+        ILogger logger)
+    {
+        this.heldLease = heldLease;
+        this.coordinator = coordinator;
+        this.processorFactory = processorFactory;
+        this.publisherFactory = publisherFactory;
+        this.deaggregator = deaggregator;
+        this.options = options;
+        this.counters = counters;
+        this.logger = logger;
+        time = options.TimeProvider;
+    }
+
+    public string ShardId => heldLease.LeaseKey;
+
+    public Guid ConcurrencyToken => heldLease.ConcurrencyToken;
+
+    public Task<ShardConsumerEnd> Completion { get; private set; } = Task.FromResult(ShardConsumerEnd.LeaseLost);
+
+    /// <summary>Raised (on the consumer's thread) when the processor failed under <see cref="ProcessorErrorMode.StopShard"/>.</summary>
+    public Action<string, Exception>? OnStopped { get; init; }
+
+    public void Start() => Completion = RunAndLogAsync();
+
+    /// <summary>Stops at once: the processor's token is cancelled and it gets <see cref="IShardRecordProcessor.LeaseLostAsync"/>.</summary>
+    public void CancelLeaseLost()
+    {
+        // Callbacks run on the thread pool: the caller may hold the scheduler's or the renewer's lock.
+        _ = leaseLost.CancelAsync();
+    }
+
+    /// <summary>Asks for a graceful stop after the current batch.</summary>
+    public void RequestShutdown()
+    {
+        // Callbacks run on the thread pool: the caller may hold the scheduler's or the renewer's lock.
+        _ = shutdownRequested.CancelAsync();
+    }
+
+    private async Task<ShardConsumerEnd> RunAndLogAsync()
+    {
+        var end = await RunAsync().ConfigureAwait(false);
+        ConsumerLog.ShardConsumerEnded(logger, ShardId, end);
+        return end;
+    }
+
+    private async Task<ShardConsumerEnd> RunAsync()
+    {
+        await Task.Yield();
+        var cancellationToken = leaseLost.Token;
+        IShardRecordProcessor? processor = null;
+        IRecordsPublisher? publisher = null;
+
+        // Exactly one terminal callback: once ShardEnded or ShutdownRequested has been called, a lost lease is not reported on top.
+        var terminalCalled = false;
+        try
+        {
+            if (!await WaitForParentsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return ShardConsumerEnd.ShutdownRequested;
+            }
+
+            var lease = heldLease.Lease;
+            var checkpoint = lease.Checkpoint ?? ExtendedSequenceNumber.TrimHorizon;
+            if (checkpoint.IsShardEnd)
+            {
+                return ShardConsumerEnd.ShardEnd;
+            }
+
+            processor = processorFactory(ShardId);
+            var checkpointer = new RecordProcessorCheckpointer(ShardId, coordinator.CheckpointWriter, heldLease.ConcurrencyToken, checkpoint);
+            await InitializeAsync(processor, lease, checkpoint, cancellationToken).ConfigureAwait(false);
+
+            HashKeyRange? range = lease.StartingHashKey is { } startKey && lease.EndingHashKey is { } endKey ? HashKeyRange.Parse(startKey, endKey) : null;
+            var batches = new RecordBatchProcessor(ShardId, processor, checkpointer, deaggregator, range, checkpoint, options, counters, logger);
+            publisher = publisherFactory(ShardId, checkpoint);
+            publisher.Start();
+            while (true)
+            {
+                RecordsBatch batch;
+                using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdownRequested.Token))
+                {
+                    try
+                    {
+                        batch = await publisher.ReadAsync(linked.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (shutdownRequested.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                }
+
+                var records = batches.Prepare(batch);
+                if (records is not null)
+                {
+                    var outcome = await batches.DeliverAsync(records, batch, shutdownRequested.Token, cancellationToken).ConfigureAwait(false);
+                    if (outcome == BatchOutcome.StopShard)
+                    {
+                        OnStopped?.Invoke(ShardId, batches.StopReason!);
+                        return ShardConsumerEnd.Stopped;
+                    }
+
+                    if (outcome == BatchOutcome.Abandoned)
+                    {
+                        break;
+                    }
+                }
+
+                publisher.Release(batch);
+                if (batch.IsShardEnd)
+                {
+                    terminalCalled = true;
+                    await ShardEndAsync(processor, checkpointer, batch, cancellationToken).ConfigureAwait(false);
+                    return ShardConsumerEnd.ShardEnd;
+                }
+
+                if (shutdownRequested.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+
+            terminalCalled = true;
+            await NotifyShutdownAsync(processor, checkpointer, cancellationToken).ConfigureAwait(false);
+            return ShardConsumerEnd.ShutdownRequested;
+        }
+        catch (Exception ex) when ((ex is OperationCanceledException && cancellationToken.IsCancellationRequested) || ex is LeaseLostException)
+        {
+            if (processor is not null && !terminalCalled)
+            {
+                await NotifyLeaseLostAsync(processor).ConfigureAwait(false);
+            }
+
+            return ShardConsumerEnd.LeaseLost;
+        }
+        finally
+        {
+            if (publisher is not null)
+            {
+                await publisher.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await DisposeProcessorAsync(processor).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> WaitForParentsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var parent in heldLease.Lease.ParentShardIds)
+        {
+            while (true)
+            {
+                if (shutdownRequested.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                try
+                {
+                    var parentLease = await coordinator.Refresher.GetLeaseAsync(parent, cancellationToken).ConfigureAwait(false);
+
+                    // A missing parent lease was cleaned up or trimmed: nothing to wait for.
+                    if (parentLease is null || parentLease.Checkpoint?.IsShardEnd == true)
+                    {
+                        break;
+                    }
+
+                    ConsumerLog.WaitingOnParent(logger, ShardId, parent);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    ConsumerLog.LeaseStepFailed(logger, ShardId, "parent check", ex);
+                }
+
+                await DelayUnlessShutdownAsync(options.ParentShardPollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return !shutdownRequested.IsCancellationRequested;
+    }
+
+    private async Task InitializeAsync(IShardRecordProcessor processor, Lease lease, ExtendedSequenceNumber checkpoint, CancellationToken cancellationToken)
+    {
+        var input = new InitializationInput
+        {
+            ShardId = ShardId,
+            Checkpoint = checkpoint,
+            PendingCheckpoint = lease.PendingCheckpoint,
+            PendingCheckpointState = lease.PendingCheckpointState,
+        };
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await processor.InitializeAsync(input, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                counters.AddCallbackFailure();
+                ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.InitializeAsync), ex);
+                var delay = RetryBackoff.ComputeFullJitterDelay(attempt, options.ProcessorRetryBaseDelay, options.ProcessorRetryMaxDelay, Random.Shared.NextDouble());
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ShardEndAsync(IShardRecordProcessor processor, RecordProcessorCheckpointer checkpointer, RecordsBatch batch, CancellationToken cancellationToken)
+    {
+        ConsumerLog.ShardEnded(logger, ShardId, batch.ChildShards.Count);
+        var childIds = new List<string>(batch.ChildShards.Count);
+        foreach (var child in batch.ChildShards)
+        {
+            childIds.Add(child.ShardId);
+        }
+
+        // Children first (the KCL's order): once SHARD_END is written, nothing else would create them promptly.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                foreach (var child in batch.ChildShards)
+                {
+                    var childLease = Lease.CreateNew(child.ShardId, ExtendedSequenceNumber.TrimHorizon, child.ParentShards, child.HashKeyRange.StartingHashKey, child.HashKeyRange.EndingHashKey);
+                    if (await coordinator.Refresher.CreateLeaseIfNotExistsAsync(childLease, cancellationToken).ConfigureAwait(false))
+                    {
+                        counters.AddLeaseCreated();
+                        ConsumerLog.LeaseCreated(logger, child.ShardId, ExtendedSequenceNumber.TrimHorizonValue);
+                    }
+                }
+
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                ConsumerLog.LeaseStepFailed(logger, ShardId, "child lease creation", ex);
+                await Task.Delay(RetryBackoff.ComputeFullJitterDelay(attempt, options.ProcessorRetryBaseDelay, options.ProcessorRetryMaxDelay, Random.Shared.NextDouble()), time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        checkpointer.EnterShardEnd(childIds);
+        var input = new ShardEndedInput { ShardId = ShardId, Checkpointer = checkpointer };
+        while (true)
+        {
+            try
+            {
+                await processor.ShardEndedAsync(input, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LeaseLostException)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                counters.AddCallbackFailure();
+                ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.ShardEndedAsync), ex);
+            }
+
+            if (checkpointer.LastCheckpoint.IsShardEnd)
+            {
+                return;
+            }
+
+            ConsumerLog.ShardEndNotCheckpointed(logger, ShardId, options.ParentShardPollInterval);
+            await Task.Delay(options.ParentShardPollInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task NotifyShutdownAsync(IShardRecordProcessor processor, RecordProcessorCheckpointer checkpointer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await processor.ShutdownRequestedAsync(new ShutdownRequestedInput { ShardId = ShardId, Checkpointer = checkpointer }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            counters.AddCallbackFailure();
+            ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.ShutdownRequestedAsync), ex);
+        }
+    }
+
+    private async Task NotifyLeaseLostAsync(IShardRecordProcessor processor)
+    {
+        // Bounded: a processor must not hold up the shutdown of a worker whose lease is already gone.
+        using var timeout = new CancellationTokenSource(options.ShutdownTimeout, time);
+        try
+        {
+            await processor.LeaseLostAsync(new LeaseLostInput { ShardId = ShardId }, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            counters.AddCallbackFailure();
+            ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.LeaseLostAsync), ex);
+        }
+    }
+
+    private async Task DelayUnlessShutdownAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdownRequested.Token);
+        await Task.Delay(delay, time, linked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task DisposeProcessorAsync(IShardRecordProcessor? processor)
+    {
+        try
+        {
+            switch (processor)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            counters.AddCallbackFailure();
+            ConsumerLog.ProcessorCallbackFailed(logger, ShardId, "Dispose", ex);
+        }
+    }
+}

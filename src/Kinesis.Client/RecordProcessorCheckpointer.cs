@@ -1,0 +1,177 @@
+using Kinesis.Client.Leases;
+
+namespace Kinesis.Client;
+
+/// <summary>
+/// Records how far a shard has been processed, in the lease table. A checkpoint must lie between the last checkpoint and
+/// the last record delivered to the processor (both inclusive); re-checkpointing the same position does nothing.
+/// Safe for concurrent use: writes for one shard are serialized.
+/// </summary>
+/// <remarks>
+/// DynamoDB throttling and transient faults are retried with backoff by the lease layer (<see cref="LeaseManagementOptions.MaxRetryAttempts"/>)
+/// and then rethrown. When the lease is no longer held, every method throws <see cref="LeaseLostException"/>.
+/// </remarks>
+public sealed class RecordProcessorCheckpointer
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly LeaseCheckpointWriter? writer;
+    private readonly Guid concurrencyToken;
+    private ExtendedSequenceNumber lastCheckpoint;
+    private ExtendedSequenceNumber largestPermitted;
+    private IReadOnlyList<string>? shardEndChildren;
+
+    internal RecordProcessorCheckpointer(string shardId, LeaseCheckpointWriter? writer, Guid concurrencyToken, ExtendedSequenceNumber checkpoint)
+    {
+        ShardId = shardId;
+        this.writer = writer;
+        this.concurrencyToken = concurrencyToken;
+        lastCheckpoint = checkpoint;
+        largestPermitted = checkpoint;
+    }
+
+    /// <summary>The shard this checkpointer writes for.</summary>
+    public string ShardId { get; }
+
+    /// <summary>The last committed checkpoint (at start, the lease's checkpoint).</summary>
+    public ExtendedSequenceNumber LastCheckpoint => Volatile.Read(ref lastCheckpoint);
+
+    /// <summary>The position of the last record delivered to the processor; checkpoints cannot go beyond it.</summary>
+    public ExtendedSequenceNumber LargestPermittedCheckpoint => Volatile.Read(ref largestPermitted);
+
+    internal bool IsAtShardEnd => Volatile.Read(ref shardEndChildren) is not null;
+
+    /// <summary>
+    /// Checkpoints at the last record delivered so far; at shard end (in <see cref="IShardRecordProcessor.ShardEndedAsync"/>)
+    /// writes SHARD_END, which unblocks the child shards.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
+    public Task CheckpointAsync(CancellationToken cancellationToken = default) =>
+        WriteAsync(IsAtShardEnd ? ExtendedSequenceNumber.ShardEnd : LargestPermittedCheckpoint, cancellationToken);
+
+    /// <summary>Checkpoints at <paramref name="record"/> (its sequence and sub-sequence number): it and everything before it count as processed.</summary>
+    /// <param name="record">A record delivered to this shard's processor.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="ArgumentException">The record lies before the last checkpoint or after the last delivered record.</exception>
+    /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
+    public Task CheckpointAsync(KinesisClientRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return WriteAsync(record.ToExtendedSequenceNumber(), cancellationToken);
+    }
+
+    /// <summary>Checkpoints at (<paramref name="sequenceNumber"/>, <paramref name="subSequenceNumber"/>).</summary>
+    /// <param name="sequenceNumber">A sequence number of this shard.</param>
+    /// <param name="subSequenceNumber">The user record's index inside an aggregated record; 0 for a plain record.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="ArgumentException">The position is malformed, lies before the last checkpoint, or after the last delivered record.</exception>
+    /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
+    public Task CheckpointAsync(string sequenceNumber, long subSequenceNumber = 0, CancellationToken cancellationToken = default) =>
+        WriteAsync(Parse(sequenceNumber, subSequenceNumber), cancellationToken);
+
+    /// <summary>
+    /// Prepares a two-phase checkpoint at the last delivered record with optional application state, without moving the
+    /// committed checkpoint. A later <see cref="CheckpointAsync(CancellationToken)"/> commits and clears it; after a failover
+    /// the next processor sees it in <see cref="InitializationInput.PendingCheckpoint"/>.
+    /// </summary>
+    /// <param name="applicationState">Bytes stored with the pending checkpoint (bounded only by DynamoDB's 400 KB item size).</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
+    public Task PrepareCheckpointAsync(ReadOnlyMemory<byte>? applicationState = null, CancellationToken cancellationToken = default) =>
+        PrepareAsync(LargestPermittedCheckpoint, applicationState, cancellationToken);
+
+    /// <summary>Prepares a two-phase checkpoint at (<paramref name="sequenceNumber"/>, <paramref name="subSequenceNumber"/>); the same range rules as a checkpoint apply.</summary>
+    /// <param name="sequenceNumber">A sequence number of this shard.</param>
+    /// <param name="subSequenceNumber">The user record's index inside an aggregated record.</param>
+    /// <param name="applicationState">Bytes stored with the pending checkpoint.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="ArgumentException">The position is malformed or out of range.</exception>
+    /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
+    public Task PrepareCheckpointAsync(string sequenceNumber, long subSequenceNumber, ReadOnlyMemory<byte>? applicationState = null, CancellationToken cancellationToken = default) =>
+        PrepareAsync(Parse(sequenceNumber, subSequenceNumber), applicationState, cancellationToken);
+
+    internal void SetLargestPermitted(ExtendedSequenceNumber value) => Volatile.Write(ref largestPermitted, value);
+
+    internal void EnterShardEnd(IReadOnlyList<string> childShardIds) => Volatile.Write(ref shardEndChildren, childShardIds);
+
+    private static ExtendedSequenceNumber Parse(string sequenceNumber, long subSequenceNumber)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sequenceNumber);
+        ArgumentOutOfRangeException.ThrowIfNegative(subSequenceNumber);
+        if (!ExtendedSequenceNumber.TryCreate(sequenceNumber, subSequenceNumber, out var value))
+        {
+            throw new ArgumentException($"'{sequenceNumber}' is not a sequence number (1 to {ExtendedSequenceNumber.MaxSequenceNumberLength} decimal digits).", nameof(sequenceNumber));
+        }
+
+        return value;
+    }
+
+    private ExtendedSequenceNumber Validate(ExtendedSequenceNumber target)
+    {
+        var last = LastCheckpoint;
+        var permitted = LargestPermittedCheckpoint;
+        if (IsAtShardEnd && (target.IsShardEnd || target == permitted))
+        {
+            // The KCL rewrites a checkpoint at the shard's last record to SHARD_END.
+            return ExtendedSequenceNumber.ShardEnd;
+        }
+
+        if (target < last)
+        {
+            throw new ArgumentException(
+                $"Checkpoint {target} for shard {ShardId} is before the last checkpoint {last}; checkpoints cannot go backwards.", "sequenceNumber");
+        }
+
+        if (target > permitted && target != last)
+        {
+            throw new ArgumentException(
+                $"Checkpoint {target} for shard {ShardId} is beyond the last record delivered to the processor ({permitted}); the allowed range is {last} to {permitted}.", "sequenceNumber");
+        }
+
+        return target;
+    }
+
+    private async Task WriteAsync(ExtendedSequenceNumber target, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var value = Validate(target);
+            if (value == LastCheckpoint)
+            {
+                return;
+            }
+
+            var store = writer ?? throw new InvalidOperationException("This checkpointer is not connected to a lease table.");
+            if (value.IsShardEnd)
+            {
+                await store.MarkShardEndAsync(ShardId, concurrencyToken, shardEndChildren ?? [], cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await store.CheckpointAsync(ShardId, concurrencyToken, value, cancellationToken).ConfigureAwait(false);
+            }
+
+            Volatile.Write(ref lastCheckpoint, value);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task PrepareAsync(ExtendedSequenceNumber target, ReadOnlyMemory<byte>? applicationState, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var value = Validate(target);
+            var store = writer ?? throw new InvalidOperationException("This checkpointer is not connected to a lease table.");
+            await store.PrepareCheckpointAsync(ShardId, concurrencyToken, value, applicationState, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+}

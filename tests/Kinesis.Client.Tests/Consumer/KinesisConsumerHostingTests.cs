@@ -1,0 +1,71 @@
+using Kinesis.Client.Hosting;
+using Kinesis.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Kinesis.Client.Tests.Consumer;
+
+[Collection(LocalAwsCollection.Name)]
+public sealed class KinesisConsumerHostingTests(LocalAwsFixture fixture)
+{
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task AddKinesisConsumer_HostStartAndStop_ProcessesWithDiProcessorAndReleasesLeases()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var expected = await env.PutRawAsync(keys: 2, first: 0, count: 5);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kinesis:ApplicationName"] = env.ApplicationName,
+            ["Kinesis:StreamName"] = env.StreamName,
+            ["Kinesis:WorkerId"] = "hosted",
+            ["Kinesis:InitialPosition"] = "TrimHorizon",
+            ["Kinesis:IdleTimeBetweenReads"] = "00:00:00.150",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(env.Deliveries);
+        builder.Services.AddKinesisConsumer<HostedRecordingProcessor>(configuration.GetSection("Kinesis"), o =>
+        {
+            var template = env.CreateOptions("hosted");
+            o.Kinesis = template.Kinesis;
+            o.DynamoDbClient = template.DynamoDbClient;
+            o.Leases = template.Leases;
+        });
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), TimeSpan.FromSeconds(60), "records processed by the hosted consumer");
+        await host.StopAsync();
+
+        Assert.All(await env.ListLeasesAsync(), l => Assert.Null(l.LeaseOwner));
+        Assert.All(env.Deliveries, d => Assert.Equal("hosted", d.WorkerId));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task AddKinesisConsumer_InvalidOptions_FailsAtStart()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddKinesisConsumer<HostedRecordingProcessor>(configure: o => o.StreamName = "s");
+        using var host = builder.Build();
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(nameof(KinesisConsumerOptions.ApplicationName), ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Created per shard by ActivatorUtilities, with the delivery log injected.</summary>
+    internal sealed class HostedRecordingProcessor(System.Collections.Concurrent.ConcurrentQueue<Delivery> deliveries) : IShardRecordProcessor
+    {
+        private readonly RecordingProcessor inner = new("hosted", deliveries);
+
+        public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => inner.InitializeAsync(input, cancellationToken);
+
+        public Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default) => inner.ProcessRecordsAsync(input, cancellationToken);
+
+        public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default) => inner.LeaseLostAsync(input, cancellationToken);
+
+        public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => inner.ShardEndedAsync(input, cancellationToken);
+
+        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => inner.ShutdownRequestedAsync(input, cancellationToken);
+    }
+}
