@@ -26,8 +26,8 @@ internal static class PutMetricDataWriter
     /// <summary>Bodies larger than this are gzip-compressed (the service accepts <c>Content-Encoding: gzip</c>).</summary>
     public const int CompressionThresholdBytes = 16 * 1024;
 
-    /// <summary>The content type of a query-protocol body.</summary>
-    public const string ContentType = "application/x-www-form-urlencoded; charset=utf-8";
+    /// <summary>The content type of a query-protocol body (escaped ASCII, so no charset is needed).</summary>
+    public const string ContentType = "application/x-www-form-urlencoded";
 
     /// <summary>Splits <paramref name="datums"/> into request bodies; datums whose statistics are not finite are skipped and counted in <paramref name="skipped"/>.</summary>
     public static List<PutMetricDataBatch> Write(string metricsNamespace, IReadOnlyList<MetricDatum> datums, out int skipped, int maxDatums = MaxDatumsPerRequest, int maxBytes = MaxRequestBytes)
