@@ -14,10 +14,12 @@ internal sealed record MetricDatum(MetricDefinition Metric, IReadOnlyList<KeyVal
 /// filtered by level and rolled up by granularity (a shard sample also counts in its stream and global series).
 /// </summary>
 /// <remarks>
-/// The measurement callback runs on the recording thread: it does one dictionary lookup of the sample's series chain
-/// and a short uncontended lock per series, and never blocks on I/O. The number of series is bounded; a sample that
-/// would exceed the bound is dropped and counted. <see cref="Collect"/> takes and resets every series and releases
-/// the ones that saw no sample in the interval.
+/// The measurement callback runs on the recording thread and touches only the sample's own (deepest) series: one
+/// dictionary lookup and a short uncontended lock; it never blocks on I/O. Roll-up to the stream and global series
+/// happens in <see cref="Collect"/>, by merging statistic sets (count and sum add, minimum and maximum combine), which
+/// gives exactly what recording into every level would. The number of series is bounded; a sample that would exceed
+/// the bound is dropped and counted. <see cref="Collect"/> takes and resets every series and releases the ones that
+/// saw no sample in the interval.
 /// </remarks>
 internal sealed class MetricAggregator : IDisposable
 {
@@ -27,7 +29,6 @@ internal sealed class MetricAggregator : IDisposable
     private readonly MetricsGranularity granularity;
     private readonly int maxSeries;
     private readonly MeterListener listener;
-    private readonly ConcurrentDictionary<SeriesKey, MetricSeries[]> chains = new();
     private readonly ConcurrentDictionary<SeriesKey, MetricSeries> series = new();
     private int seriesCount;
     private long droppedSamples;
@@ -55,21 +56,35 @@ internal sealed class MetricAggregator : IDisposable
     /// <summary>Samples ignored because they were NaN or infinite (CloudWatch refuses them).</summary>
     public long RejectedSamples => Interlocked.Read(ref rejectedSamples);
 
-    /// <summary>Series currently held.</summary>
+    /// <summary>Series currently held (the deepest level of each sample; roll-ups are computed when collecting).</summary>
     public int SeriesCount => Volatile.Read(ref seriesCount);
 
     /// <summary>Runs the callbacks of the observable instruments (gauges), recording what they return.</summary>
     public void ObserveGauges() => listener.RecordObservableInstruments();
 
-    /// <summary>Takes every non-empty series as a datum stamped <paramref name="timestamp"/>, resets it, and releases idle series.</summary>
+    /// <summary>
+    /// Takes every non-empty series, rolls it up into its stream and global series, and returns one datum per series
+    /// stamped <paramref name="timestamp"/>, sorted by metric name and dimensions. Series idle for the interval are released.
+    /// </summary>
     public List<MetricDatum> Collect(DateTimeOffset timestamp)
     {
-        var datums = new List<MetricDatum>();
+        var totals = new Dictionary<SeriesKey, StatisticSet>();
         foreach (var (key, entry) in series)
         {
             if (entry.TryTake(out var statistics))
             {
-                datums.Add(new MetricDatum(key.Metric, entry.Dimensions, statistics, timestamp));
+                Merge(totals, key, statistics);
+                var stream = key with { Shard = null };
+                if (stream != key)
+                {
+                    Merge(totals, stream, statistics);
+                }
+
+                var global = stream with { Stream = null };
+                if (global != stream)
+                {
+                    Merge(totals, global, statistics);
+                }
             }
             else if (entry.TryRetire() && series.TryRemove(new KeyValuePair<SeriesKey, MetricSeries>(key, entry)))
             {
@@ -77,16 +92,10 @@ internal sealed class MetricAggregator : IDisposable
             }
         }
 
-        foreach (var (key, chain) in chains)
+        var datums = new List<MetricDatum>(totals.Count);
+        foreach (var (key, statistics) in totals)
         {
-            foreach (var entry in chain)
-            {
-                if (entry.IsRetired)
-                {
-                    chains.TryRemove(new KeyValuePair<SeriesKey, MetricSeries[]>(key, chain));
-                    break;
-                }
-            }
+            datums.Add(new MetricDatum(key.Metric, key.ToDimensions(), statistics, timestamp));
         }
 
         datums.Sort(static (a, b) => SeriesOrder(a, b));
@@ -94,6 +103,17 @@ internal sealed class MetricAggregator : IDisposable
     }
 
     public void Dispose() => listener.Dispose();
+
+    private static void Merge(Dictionary<SeriesKey, StatisticSet> totals, SeriesKey key, StatisticSet statistics)
+    {
+        totals[key] = totals.TryGetValue(key, out var total)
+            ? new StatisticSet(
+                total.SampleCount + statistics.SampleCount,
+                total.Sum + statistics.Sum,
+                Math.Min(total.Minimum, statistics.Minimum),
+                Math.Max(total.Maximum, statistics.Maximum))
+            : statistics;
+    }
 
     private static int SeriesOrder(MetricDatum a, MetricDatum b)
     {
@@ -128,44 +148,19 @@ internal sealed class MetricAggregator : IDisposable
             return;
         }
 
-        var key = SeriesKey.From(metric, tags);
-        if (!chains.TryGetValue(key, out var chain))
-        {
-            chain = CreateChain(key);
-            if (chain is null)
-            {
-                Interlocked.Increment(ref droppedSamples);
-                return;
-            }
-        }
-
-        var stale = false;
-        for (var i = 0; i < chain.Length; i++)
-        {
-            if (!chain[i].TryRecord(value))
-            {
-                // Collect released this series between the lookup and now; record into its successor instead.
-                stale = true;
-                RecordSlow(chain[i].Key, value);
-            }
-        }
-
-        if (stale)
-        {
-            chains.TryRemove(new KeyValuePair<SeriesKey, MetricSeries[]>(key, chain));
-        }
-    }
-
-    private void RecordSlow(SeriesKey key, double value)
-    {
+        var key = SeriesKey.From(metric, tags, granularity);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var entry = GetOrAddSeries(key);
-            if (entry is null)
+            if (!series.TryGetValue(key, out var entry))
             {
-                break;
+                entry = GetOrAddSeries(key);
+                if (entry is null)
+                {
+                    break;
+                }
             }
 
+            // False only when Collect released the series after our lookup; the next lookup finds or makes its successor.
             if (entry.TryRecord(value))
             {
                 return;
@@ -175,51 +170,15 @@ internal sealed class MetricAggregator : IDisposable
         Interlocked.Increment(ref droppedSamples);
     }
 
-    private MetricSeries[]? CreateChain(SeriesKey key)
-    {
-        // Deepest first, so the list reads shard, stream, global; each level exists only if granularity allows.
-        var levels = new List<SeriesKey>(3);
-        if (key.Shard is not null && key.Stream is not null && granularity >= MetricsGranularity.Shard)
-        {
-            levels.Add(key);
-        }
-
-        if (key.Stream is not null && granularity >= MetricsGranularity.Stream)
-        {
-            levels.Add(key with { Shard = null });
-        }
-
-        levels.Add(key with { Stream = null, Shard = null });
-        var chain = new MetricSeries[levels.Count];
-        for (var i = 0; i < levels.Count; i++)
-        {
-            var entry = GetOrAddSeries(levels[i]);
-            if (entry is null)
-            {
-                return null;
-            }
-
-            chain[i] = entry;
-        }
-
-        chains.TryAdd(key, chain);
-        return chain;
-    }
-
     private MetricSeries? GetOrAddSeries(SeriesKey key)
     {
-        if (series.TryGetValue(key, out var existing))
-        {
-            return existing;
-        }
-
         if (Interlocked.Increment(ref seriesCount) > maxSeries)
         {
             Interlocked.Decrement(ref seriesCount);
             return null;
         }
 
-        var created = new MetricSeries(key);
+        var created = new MetricSeries();
         var stored = series.GetOrAdd(key, created);
         if (!ReferenceEquals(stored, created))
         {
@@ -232,7 +191,8 @@ internal sealed class MetricAggregator : IDisposable
     /// <summary>Identifies a series: the metric and the dimension values that CloudWatch receives.</summary>
     internal readonly record struct SeriesKey(MetricDefinition Metric, string? ErrorCode, string? Operation, string? Worker, string? Stream, string? Shard)
     {
-        public static SeriesKey From(MetricDefinition metric, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        /// <summary>The key of a sample's deepest series under <paramref name="granularity"/>.</summary>
+        public static SeriesKey From(MetricDefinition metric, ReadOnlySpan<KeyValuePair<string, object?>> tags, MetricsGranularity granularity)
         {
             string? errorCode = null, operation = null, worker = null, stream = null, shard = null;
             foreach (var tag in tags)
@@ -251,6 +211,17 @@ internal sealed class MetricAggregator : IDisposable
                     case MetricTagNames.Operation: operation = value; break;
                     case MetricTagNames.WorkerIdentifier: worker = value; break;
                 }
+            }
+
+            // A shard is only meaningful within its stream.
+            if (stream is null || granularity < MetricsGranularity.Shard)
+            {
+                shard = null;
+            }
+
+            if (granularity < MetricsGranularity.Stream)
+            {
+                stream = null;
             }
 
             return new SeriesKey(metric, errorCode, operation, worker, stream, shard);
@@ -277,7 +248,7 @@ internal sealed class MetricAggregator : IDisposable
     }
 
     /// <summary>The running statistics of one series; updated under its own lock, which is held for a few instructions.</summary>
-    internal sealed class MetricSeries(SeriesKey key)
+    internal sealed class MetricSeries
     {
         private readonly object gate = new();
         private long count;
@@ -285,12 +256,6 @@ internal sealed class MetricAggregator : IDisposable
         private double min;
         private double max;
         private bool retired;
-
-        public SeriesKey Key { get; } = key;
-
-        public KeyValuePair<string, string>[] Dimensions { get; } = key.ToDimensions();
-
-        public bool IsRetired => Volatile.Read(ref retired);
 
         public bool TryRecord(double value)
         {

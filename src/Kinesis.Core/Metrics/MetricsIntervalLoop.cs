@@ -21,6 +21,7 @@ internal sealed class MetricsIntervalLoop
     private readonly int maxSeries;
     private readonly SemaphoreSlim emitGate = new(1, 1);
     private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource uploadDeadline = new();
     private readonly ITimer gaugeTimer;
     private readonly Task loop;
     private long reportedDrops;
@@ -67,7 +68,7 @@ internal sealed class MetricsIntervalLoop
         }
     }
 
-    /// <summary>Stops the loop and emits what is left, giving up after <paramref name="timeout"/>.</summary>
+    /// <summary>Stops the loop and emits what is left (an emission in flight may finish), giving up after <paramref name="timeout"/>.</summary>
     public async ValueTask DisposeAsync(TimeSpan timeout)
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
@@ -76,40 +77,48 @@ internal sealed class MetricsIntervalLoop
         }
 
         await gaugeTimer.DisposeAsync().ConfigureAwait(false);
+        uploadDeadline.CancelAfter(timeout);
         await stopping.CancelAsync().ConfigureAwait(false);
         await loop.ConfigureAwait(false);
-        using (var deadline = new CancellationTokenSource(timeout))
+        try
         {
-            try
-            {
-                await FlushAsync(deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // The sink has logged what it dropped; nothing more to do within the deadline.
-                MetricsLog.ShutdownDropped(logger, aggregator.SeriesCount, metricsNamespace);
-            }
-            catch (Exception e)
-            {
-                MetricsLog.EmitFailed(logger, metricsNamespace, e);
-            }
+            await FlushAsync(uploadDeadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The sink has counted and logged what it dropped.
+            MetricsLog.ShutdownIncomplete(logger, metricsNamespace, timeout);
+        }
+        catch (Exception e)
+        {
+            MetricsLog.EmitFailed(logger, metricsNamespace, e);
         }
 
         aggregator.Dispose();
         stopping.Dispose();
+        uploadDeadline.Dispose();
         emitGate.Dispose();
     }
 
     private async Task RunAsync()
     {
-        while (!stopping.IsCancellationRequested)
+        while (true)
         {
             try
             {
                 await Task.Delay(interval, time, stopping.Token).ConfigureAwait(false);
-                await FlushAsync(stopping.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                // Not the stop token: an upload under way when disposal starts may finish within the shutdown deadline.
+                await FlushAsync(uploadDeadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (uploadDeadline.IsCancellationRequested)
             {
                 return;
             }

@@ -23,6 +23,6 @@ internal static partial class MetricsLog
     [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Metrics of namespace {Namespace}: {RejectedSamples} NaN or infinite samples ignored so far.")]
     public static partial void NonFiniteSamples(ILogger logger, string @namespace, long rejectedSamples);
 
-    [LoggerMessage(EventId = 1506, Level = LogLevel.Warning, Message = "Dropped {DatumCount} metric datums of namespace {Namespace} at shutdown: the flush did not finish in time.")]
-    public static partial void ShutdownDropped(ILogger logger, int datumCount, string @namespace);
+    [LoggerMessage(EventId = 1506, Level = LogLevel.Warning, Message = "Metrics of namespace {Namespace}: the final flush did not finish within {Timeout}; the rest was dropped.")]
+    public static partial void ShutdownIncomplete(ILogger logger, string @namespace, TimeSpan timeout);
 }

@@ -145,7 +145,7 @@ public sealed class MetricAggregatorTests
 
         metrics.UserRecordExpired("a", "shardId-000000000000");
         Assert.Equal(3, aggregator.Collect(Now).Count);
-        Assert.Equal(3, aggregator.SeriesCount);
+        Assert.Equal(1, aggregator.SeriesCount);
 
         Assert.Empty(aggregator.Collect(Now));
         Assert.Equal(0, aggregator.SeriesCount);
@@ -158,14 +158,14 @@ public sealed class MetricAggregatorTests
     public void Record_BeyondSeriesBound_DropsAndCountsSamples()
     {
         using var metrics = new ProducerMetrics();
-        using var aggregator = new MetricAggregator(metrics, MetricsLevel.Detailed, MetricsGranularity.Shard, maxSeries: 3);
+        using var aggregator = new MetricAggregator(metrics, MetricsLevel.Detailed, MetricsGranularity.Shard, maxSeries: 1);
 
         metrics.UserRecordExpired("a", "shardId-000000000000");
         metrics.UserRecordExpired("a", "shardId-000000000001");
         metrics.UserRecordExpired("a", "shardId-000000000000");
 
         Assert.Equal(1, aggregator.DroppedSamples);
-        Assert.Equal(3, aggregator.SeriesCount);
+        Assert.Equal(1, aggregator.SeriesCount);
         Assert.Equal(2, Series(aggregator.Collect(Now), ProducerMetricNames.UserRecordExpired)[""].Sum);
     }
 
