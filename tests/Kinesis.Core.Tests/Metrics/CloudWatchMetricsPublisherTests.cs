@@ -150,13 +150,32 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
     public async Task DisposeAsync_PendingStatistics_UploadedBeforeReturning()
     {
         var publisher = Create(Options());
-        metrics.UserRecordsPutTwice("orders", "shardId-000000000000");
+        metrics.UserRecordPut("orders", "shardId-000000000000", 10, 0);
+        metrics.UserRecordFailed("orders", "shardId-000000000000", 3);
 
         await publisher.DisposeAsync();
         await publisher.DisposeAsync();
 
         Assert.Single(server.Requests);
         Assert.Contains(server.AllDatums, d => d.Name == ProducerMetricNames.UserRecordsPut && d.Dimensions == "" && d.SampleCount == 2);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task DisposeAsync_HangingServer_GivesUpAfterShutdownTimeoutAndCountsTheDrop()
+    {
+        var faults = new FaultInjectionHandler(new SocketsHttpHandler());
+        faults.When(_ => true, Fault.Delay(TimeSpan.FromMinutes(5)), times: 100);
+        var options = Options(faults);
+        options.RequestTimeout = TimeSpan.FromMinutes(1);
+        options.ShutdownTimeout = TimeSpan.FromMilliseconds(300);
+        var publisher = Create(options);
+        metrics.UserRecordExpired("orders", "shardId-000000000000");
+
+        await publisher.DisposeAsync();
+
+        Assert.Equal(3, publisher.DroppedDatums);
+        Assert.True(logger.Has(1506));
+        Assert.Empty(server.Requests);
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
@@ -255,13 +274,4 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
 
     private CloudWatchMetricsPublisher Create(CloudWatchMetricsOptions options, TimeProvider? clock = null) =>
         new(metrics, options, CloudWatchMetricsOptions.DefaultProducerNamespace, logger: logger, timeProvider: clock);
-}
-
-internal static class ProducerMetricsTestExtensions
-{
-    public static void UserRecordsPutTwice(this ProducerMetrics metrics, string stream, string shard)
-    {
-        metrics.UserRecordPut(stream, shard, 10, 0);
-        metrics.UserRecordFailed(stream, shard, 3);
-    }
 }
