@@ -1,12 +1,14 @@
+using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using Kinesis.Core.Metrics;
 
 namespace Kinesis.Benchmarks.Metrics;
 
 /// <summary>
-/// Cost of the producer's metric calls, per call, with nobody listening and with the CloudWatch aggregator listening at
-/// Detailed level and Shard granularity (what <see cref="CloudWatchMetricsPublisher"/> runs on the recording thread;
-/// uploads happen elsewhere). Records spread over <see cref="Shards"/> shards of one stream.
+/// Cost of the producer's metric calls, per call: with nobody listening, with a listener whose callbacks do nothing
+/// (the floor set by System.Diagnostics.Metrics dispatch), and with the CloudWatch aggregator listening at Detailed
+/// level and Shard granularity (what <see cref="CloudWatchMetricsPublisher"/> runs on the recording thread; uploads
+/// happen elsewhere). Records spread over <see cref="Shards"/> shards of one stream.
 /// </summary>
 [MemoryDiagnoser]
 public class ProducerMetricsBenchmarks
@@ -15,11 +17,25 @@ public class ProducerMetricsBenchmarks
     private const string Stream = "benchmark-stream";
     private ProducerMetrics metrics = null!;
     private MetricAggregator? aggregator;
+    private MeterListener? noOpListener;
     private string[] shards = null!;
 
-    /// <summary>Whether the CloudWatch aggregator listens.</summary>
-    [Params(false, true)]
-    public bool Listening { get; set; }
+    /// <summary>Who listens.</summary>
+    public enum ListenerKind
+    {
+        /// <summary>Nobody.</summary>
+        None,
+
+        /// <summary>A listener whose callbacks do nothing.</summary>
+        NoOp,
+
+        /// <summary>The CloudWatch aggregator at Detailed level and Shard granularity.</summary>
+        CloudWatchAggregator,
+    }
+
+    /// <summary>Who listens.</summary>
+    [Params(ListenerKind.None, ListenerKind.NoOp, ListenerKind.CloudWatchAggregator)]
+    public ListenerKind Listener { get; set; }
 
     /// <summary>Shards the records are spread over.</summary>
     [Params(16)]
@@ -31,9 +47,16 @@ public class ProducerMetricsBenchmarks
     {
         metrics = new ProducerMetrics();
         shards = Enumerable.Range(0, Shards).Select(i => "shardId-" + i.ToString("D12", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        if (Listening)
+        if (Listener == ListenerKind.CloudWatchAggregator)
         {
             aggregator = new MetricAggregator(metrics, MetricsLevel.Detailed, MetricsGranularity.Shard, MetricsAggregationOptions.DefaultMaxQueuedDatums);
+        }
+        else if (Listener == ListenerKind.NoOp)
+        {
+            noOpListener = new MeterListener { InstrumentPublished = (instrument, l) => l.EnableMeasurementEvents(instrument) };
+            noOpListener.SetMeasurementEventCallback<long>(static (_, _, _, _) => { });
+            noOpListener.SetMeasurementEventCallback<double>(static (_, _, _, _) => { });
+            noOpListener.Start();
         }
     }
 
@@ -42,6 +65,7 @@ public class ProducerMetricsBenchmarks
     public void Cleanup()
     {
         aggregator?.Dispose();
+        noOpListener?.Dispose();
         metrics.Dispose();
     }
 
