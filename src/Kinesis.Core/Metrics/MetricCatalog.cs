@@ -69,8 +69,6 @@ internal sealed class MetricCatalog
         new(ConsumerMetricNames.SubscribeToShardTime, MetricsLevel.Detailed, Milliseconds, false),
         new(ConsumerMetricNames.SubscribeToShardThrottled, MetricsLevel.Summary, Count, true));
 
-    public IEnumerable<MetricDefinition> All => definitions.Values;
-
     public bool TryGet(string instrumentName, out MetricDefinition definition) =>
         definitions.TryGetValue(instrumentName, out definition!);
 }
