@@ -20,6 +20,9 @@ internal sealed class AwsHttpRequest
 
     public string PayloadSha256 { get; }
 
+    /// <summary>The body's Content-Encoding (e.g. <c>gzip</c>), or null when it is sent as is. Sent, not signed (SigV4 does not require it).</summary>
+    public string? ContentEncoding { get; init; }
+
     /// <summary>Extra headers to send and sign (e.g. X-Amz-Target).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 

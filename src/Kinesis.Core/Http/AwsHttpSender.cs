@@ -46,6 +46,11 @@ internal sealed class AwsHttpSender : IDisposable
             VersionPolicy = request.VersionPolicy,
             Content = new AwsBodyContent(request.Body, new MediaTypeHeaderValue(request.ContentType)),
         };
+        if (request.ContentEncoding is { } encoding)
+        {
+            message.Content.Headers.ContentEncoding.Add(encoding);
+        }
+
         foreach (var header in request.Headers)
         {
             message.Headers.TryAddWithoutValidation(header.Key, header.Value);

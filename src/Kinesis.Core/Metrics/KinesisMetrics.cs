@@ -1,0 +1,38 @@
+using System.Diagnostics.Metrics;
+
+namespace Kinesis.Core.Metrics;
+
+/// <summary>
+/// The instruments of one producer or consumer on a <see cref="System.Diagnostics.Metrics.Meter"/>: the source that
+/// <see cref="CloudWatchMetricsPublisher"/> and <see cref="EmfMetricsWriter"/> aggregate. Only
+/// <see cref="ProducerMetrics"/> and <see cref="ConsumerMetrics"/> derive from it.
+/// </summary>
+/// <remarks>Recording methods are safe for concurrent use, never throw for a listener's sake and allocate nothing.</remarks>
+public abstract class KinesisMetrics : IDisposable
+{
+    private readonly bool ownsMeter;
+    private int disposed;
+
+    private protected KinesisMetrics(string meterName, IMeterFactory? meterFactory)
+    {
+        // A factory caches meters by name, so clients created from one factory share a meter and its instruments.
+        ownsMeter = meterFactory is null;
+        Meter = meterFactory?.Create(new MeterOptions(meterName)) ?? new Meter(meterName);
+    }
+
+    /// <summary>The meter the instruments live on.</summary>
+    public Meter Meter { get; }
+
+    internal abstract MetricCatalog Catalog { get; }
+
+    /// <summary>Disposes the meter when this object created it (not when it came from an <see cref="IMeterFactory"/>), which ends every listener's subscription to it.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0 && ownsMeter)
+        {
+            Meter.Dispose();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Collections.Frozen;
+
+namespace Kinesis.Core.Metrics;
+
+/// <summary>
+/// How CloudWatch sees one instrument: its level, its unit and whether the interval's sum is its natural value.
+/// A class compared by reference, not a record: it is part of the series key hashed on every measurement.
+/// </summary>
+/// <param name="name">The instrument and CloudWatch metric name.</param>
+/// <param name="level">The lowest <see cref="MetricsLevel"/> that uploads it.</param>
+/// <param name="cloudWatchUnit">Count, Bytes or Milliseconds.</param>
+/// <param name="isCounter">True for counters (the sum is the value); false for distributions (the average is).</param>
+internal sealed class MetricDefinition(string name, MetricsLevel level, string cloudWatchUnit, bool isCounter)
+{
+    public string Name { get; } = name;
+
+    public MetricsLevel Level { get; } = level;
+
+    public string CloudWatchUnit { get; } = cloudWatchUnit;
+
+    public bool IsCounter { get; } = isCounter;
+}
+
+/// <summary>The metric definitions of one meter, looked up by instrument name.</summary>
+internal sealed class MetricCatalog
+{
+    private const string Count = "Count";
+    private const string Bytes = "Bytes";
+    private const string Milliseconds = "Milliseconds";
+
+    private readonly FrozenDictionary<string, MetricDefinition> definitions;
+
+    private MetricCatalog(params MetricDefinition[] definitions) =>
+        this.definitions = definitions.ToFrozenDictionary(d => d.Name, StringComparer.Ordinal);
+
+    public static MetricCatalog Producer { get; } = new(
+        new(ProducerMetricNames.UserRecordsReceived, MetricsLevel.Detailed, Count, true),
+        new(ProducerMetricNames.UserRecordsPending, MetricsLevel.Detailed, Count, false),
+        new(ProducerMetricNames.UserRecordsPut, MetricsLevel.Summary, Count, true),
+        new(ProducerMetricNames.UserRecordsDataPut, MetricsLevel.Detailed, Bytes, true),
+        new(ProducerMetricNames.KinesisRecordsPut, MetricsLevel.Summary, Count, true),
+        new(ProducerMetricNames.KinesisRecordsDataPut, MetricsLevel.Detailed, Bytes, true),
+        new(ProducerMetricNames.ErrorsByCode, MetricsLevel.Summary, Count, true),
+        new(ProducerMetricNames.AllErrors, MetricsLevel.Summary, Count, true),
+        new(ProducerMetricNames.RetriesPerRecord, MetricsLevel.Detailed, Count, false),
+        new(ProducerMetricNames.BufferingTime, MetricsLevel.Summary, Milliseconds, false),
+        new(ProducerMetricNames.RequestTime, MetricsLevel.Detailed, Milliseconds, false),
+        new(ProducerMetricNames.UserRecordsPerKinesisRecord, MetricsLevel.Detailed, Count, false),
+        new(ProducerMetricNames.KinesisRecordsPerPutRecordsRequest, MetricsLevel.Detailed, Count, false),
+        new(ProducerMetricNames.UserRecordsPerPutRecordsRequest, MetricsLevel.Detailed, Count, false),
+        new(ProducerMetricNames.UserRecordExpired, MetricsLevel.Summary, Count, true));
+
+    public static MetricCatalog Consumer { get; } = new(
+        new(ConsumerMetricNames.RecordsProcessed, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.DataBytesProcessed, MetricsLevel.Summary, Bytes, true),
+        new(ConsumerMetricNames.MillisBehindLatest, MetricsLevel.Summary, Milliseconds, false),
+        new(ConsumerMetricNames.ProcessRecordsTime, MetricsLevel.Summary, Milliseconds, false),
+        new(ConsumerMetricNames.ExpiredIterator, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.CurrentLeases, MetricsLevel.Summary, Count, false),
+        new(ConsumerMetricNames.LostLeases, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.TakenLeases, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.LeaseSpillover, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.Success, MetricsLevel.Summary, Count, false),
+        new(ConsumerMetricNames.Time, MetricsLevel.Summary, Milliseconds, false),
+        new(ConsumerMetricNames.GetRecordsSuccess, MetricsLevel.Detailed, Count, false),
+        new(ConsumerMetricNames.GetRecordsTime, MetricsLevel.Detailed, Milliseconds, false),
+        new(ConsumerMetricNames.GetRecordsThrottled, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.SubscribeToShardSuccess, MetricsLevel.Detailed, Count, false),
+        new(ConsumerMetricNames.SubscribeToShardTime, MetricsLevel.Detailed, Milliseconds, false),
+        new(ConsumerMetricNames.SubscribeToShardThrottled, MetricsLevel.Summary, Count, true));
+
+    public bool TryGet(string instrumentName, out MetricDefinition definition) =>
+        definitions.TryGetValue(instrumentName, out definition!);
+}

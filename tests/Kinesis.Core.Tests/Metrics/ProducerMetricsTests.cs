@@ -1,0 +1,141 @@
+using System.Diagnostics.Metrics;
+using Kinesis.Core.Metrics;
+
+namespace Kinesis.Core.Tests.Metrics;
+
+public sealed class ProducerMetricsTests
+{
+    private const string Stream = "orders";
+    private const string Shard = "shardId-000000000001";
+
+    [Fact]
+    public void Constructor_Instruments_AreNamedAsTheKplOnTheProducerMeter()
+    {
+        using var metrics = new ProducerMetrics();
+        using var recorder = new MeasurementRecorder(metrics.Meter);
+
+        Assert.Equal(KinesisMeterNames.Producer, metrics.Meter.Name);
+        string[] expected =
+        [
+            "UserRecordsReceived", "UserRecordsPending", "UserRecordsPut", "UserRecordsDataPut", "KinesisRecordsPut",
+            "KinesisRecordsDataPut", "ErrorsByCode", "AllErrors", "RetriesPerRecord", "BufferingTime", "RequestTime",
+            "UserRecordsPerKinesisRecord", "KinesisRecordsPerPutRecordsRequest", "UserRecordsPerPutRecordsRequest", "UserRecordExpired",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), recorder.Instruments.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(MetricUnits.Bytes, recorder.Instruments[ProducerMetricNames.UserRecordsDataPut].Unit);
+        Assert.Equal(MetricUnits.Milliseconds, recorder.Instruments[ProducerMetricNames.BufferingTime].Unit);
+        Assert.Equal(MetricUnits.Count, recorder.Instruments[ProducerMetricNames.UserRecordsPut].Unit);
+        Assert.IsType<ObservableGauge<long>>(recorder.Instruments[ProducerMetricNames.UserRecordsPending]);
+    }
+
+    [Fact]
+    public void RecordingMethods_WithListener_EmitValuesUnitsAndTags()
+    {
+        using var metrics = new ProducerMetrics();
+        using var recorder = new MeasurementRecorder(metrics.Meter);
+
+        metrics.UserRecordReceived(Stream);
+        metrics.UserRecordAttemptStarted(Stream, Shard, TimeSpan.FromMilliseconds(12.5));
+        metrics.UserRecordPut(Stream, Shard, bytes: 100, retries: 2);
+        metrics.UserRecordFailed(Stream, Shard, retries: 4);
+        metrics.UserRecordExpired(Stream, Shard);
+        metrics.KinesisRecordPut(Stream, Shard, bytes: 5000, userRecords: 7);
+        metrics.KinesisRecordFailed(Stream, Shard);
+        metrics.PutRecordsCompleted(Stream, kinesisRecords: 3, userRecords: 21, TimeSpan.FromMilliseconds(40));
+        metrics.Error(Stream, Shard, "ProvisionedThroughputExceededException");
+        metrics.Error(Stream, null, "InternalFailure");
+
+        var streamAndShard = $"ShardId={Shard},StreamName={Stream}";
+        Assert.Equal([(1.0, $"StreamName={Stream}")], recorder.Of(ProducerMetricNames.UserRecordsReceived).Select(m => (m.Value, m.TagText)));
+        Assert.Equal([(12.5, streamAndShard)], recorder.Of(ProducerMetricNames.BufferingTime).Select(m => (m.Value, m.TagText)));
+        Assert.Equal([1.0, 0.0], recorder.Of(ProducerMetricNames.UserRecordsPut).Select(m => m.Value));
+        Assert.Equal([100.0], recorder.Of(ProducerMetricNames.UserRecordsDataPut).Select(m => m.Value));
+        Assert.Equal([2.0, 4.0], recorder.Of(ProducerMetricNames.RetriesPerRecord).Select(m => m.Value));
+        Assert.Equal([(1.0, streamAndShard)], recorder.Of(ProducerMetricNames.UserRecordExpired).Select(m => (m.Value, m.TagText)));
+        Assert.Equal([1.0, 0.0], recorder.Of(ProducerMetricNames.KinesisRecordsPut).Select(m => m.Value));
+        Assert.Equal([5000.0], recorder.Of(ProducerMetricNames.KinesisRecordsDataPut).Select(m => m.Value));
+        Assert.Equal([7.0], recorder.Of(ProducerMetricNames.UserRecordsPerKinesisRecord).Select(m => m.Value));
+        Assert.Equal([(40.0, $"StreamName={Stream}")], recorder.Of(ProducerMetricNames.RequestTime).Select(m => (m.Value, m.TagText)));
+        Assert.Equal([3.0], recorder.Of(ProducerMetricNames.KinesisRecordsPerPutRecordsRequest).Select(m => m.Value));
+        Assert.Equal([21.0], recorder.Of(ProducerMetricNames.UserRecordsPerPutRecordsRequest).Select(m => m.Value));
+        Assert.Equal(
+            [$"ErrorCode=ProvisionedThroughputExceededException,{streamAndShard}", $"ErrorCode=InternalFailure,StreamName={Stream}"],
+            recorder.Of(ProducerMetricNames.ErrorsByCode).Select(m => m.TagText));
+        Assert.Equal([streamAndShard, $"StreamName={Stream}"], recorder.Of(ProducerMetricNames.AllErrors).Select(m => m.TagText));
+    }
+
+    [Fact]
+    public void ObservePendingRecords_PerStreamCallbacks_ReportedUntilDisposed()
+    {
+        using var metrics = new ProducerMetrics();
+        using var recorder = new MeasurementRecorder(metrics.Meter);
+        long pending = 5;
+        using var orders = metrics.ObservePendingRecords("orders", () => pending);
+        var clicks = metrics.ObservePendingRecords("clicks", () => 9);
+
+        recorder.Observe();
+        clicks.Dispose();
+        pending = 6;
+        recorder.Observe();
+
+        Assert.Equal(
+            [(5.0, "StreamName=orders"), (9.0, "StreamName=clicks"), (6.0, "StreamName=orders")],
+            recorder.Of(ProducerMetricNames.UserRecordsPending).Select(m => (m.Value, m.TagText)));
+    }
+
+    [Fact]
+    public void RecordingMethods_NobodyListening_InstrumentsDisabledAndNothingThrows()
+    {
+        using var metrics = new ProducerMetrics();
+
+        metrics.UserRecordPut(Stream, Shard, 10, 0);
+        metrics.Error(Stream, null, "x");
+
+        using var recorder = new MeasurementRecorder(metrics.Meter);
+        Assert.Empty(recorder.Measurements);
+        Assert.True(recorder.Instruments[ProducerMetricNames.UserRecordsPut].Enabled);
+    }
+
+    [Fact]
+    public void Constructor_WithMeterFactory_UsesTheFactoryMeterAndLeavesItUndisposed()
+    {
+        using var factory = new TestMeterFactory();
+        var metrics = new ProducerMetrics(factory);
+        using var recorder = new MeasurementRecorder(metrics.Meter);
+
+        metrics.Dispose();
+        metrics.UserRecordReceived(Stream);
+
+        Assert.Same(factory.Created.Single(), metrics.Meter);
+        Assert.Single(recorder.Of(ProducerMetricNames.UserRecordsReceived));
+    }
+
+    [Fact]
+    public void ObservePendingRecords_InvalidArguments_Throw()
+    {
+        using var metrics = new ProducerMetrics();
+
+        Assert.Throws<ArgumentException>("stream", () => metrics.ObservePendingRecords("", () => 0));
+        Assert.Throws<ArgumentNullException>("pendingRecords", () => metrics.ObservePendingRecords("s", null!));
+    }
+
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        public List<Meter> Created { get; } = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            Created.Add(meter);
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            foreach (var meter in Created)
+            {
+                meter.Dispose();
+            }
+        }
+    }
+}
