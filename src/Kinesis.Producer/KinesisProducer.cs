@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Kinesis.Core.Api;
 using Kinesis.Core.Hashing;
+using Kinesis.Core.Metrics;
 using Kinesis.Producer.Pipeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,6 +47,9 @@ public sealed class KinesisProducer : IAsyncDisposable
     private readonly BatchSender sender;
     private readonly ConcurrentDictionary<string, StreamPipeline> streams = new(StringComparer.Ordinal);
     private readonly AggregatorPool aggregators;
+    private readonly ProducerMetrics metrics;
+    private readonly CloudWatchMetricsPublisher? metricsPublisher;
+    private readonly List<IDisposable> pendingGauges = [];
     private volatile StreamPipeline[] streamList = [];
     private readonly object disposeGate = new();
     private Task? disposal;
@@ -77,14 +81,17 @@ public sealed class KinesisProducer : IAsyncDisposable
             TimeProvider = time,
         });
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<KinesisProducer>();
+        metrics = new ProducerMetrics(options.MeterFactory);
+        options.Metrics.Credentials ??= options.Credentials;
+        metricsPublisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, CloudWatchMetricsOptions.DefaultProducerNamespace, options.Region, logger, time);
         outstanding = new OutstandingGate(options.MaxOutstandingRecords, options.MaxOutstandingBytes);
         // An aggregate travels with the one-byte partition key "a", and key plus data must fit in 1 MiB.
         aggregators = new AggregatorPool(
             Math.Min(options.AggregationMaxSize, KinesisLimits.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length),
             (int)Math.Min(options.AggregationMaxCount, int.MaxValue));
-        completion = new RecordCompletion(outstanding, time);
+        completion = new RecordCompletion(outstanding, time, metrics);
         maps = new ShardMapLoader(this.client, options, time, logger);
-        sender = new BatchSender(this.client, options, time, completion, maps, () => streamList, logger);
+        sender = new BatchSender(this.client, options, time, completion, maps, () => streamList, metrics, logger);
         maps.RoutingChanged += sender.WakeUp;
         sender.Start();
     }
@@ -121,9 +128,10 @@ public sealed class KinesisProducer : IAsyncDisposable
         var accountedBytes = RecordValidation.ValidateRecord(partitionKey, data, explicitHashKey, out var hashKey);
 
         var stream = GetStream(streamName);
+        metrics.UserRecordReceived(streamName);
         if (outstanding.TryEnter(accountedBytes))
         {
-            var user = NewRecord(partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+            var user = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
             Route(stream, user);
             return user.Task;
         }
@@ -186,6 +194,18 @@ public sealed class KinesisProducer : IAsyncDisposable
             }
         }
 
+        if (metricsPublisher is not null)
+        {
+            // Uploads what the last interval gathered, bounded by the publisher's own shutdown timeout.
+            await metricsPublisher.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var gauge in pendingGauges)
+        {
+            gauge.Dispose();
+        }
+
+        metrics.Dispose();
         if (ownsClient)
         {
             client.Dispose();
@@ -196,7 +216,7 @@ public sealed class KinesisProducer : IAsyncDisposable
     private Task<UserRecordResult> PutWhenAdmitted(
         StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes, CancellationToken cancellationToken)
     {
-        var waiting = NewRecord(partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+        var waiting = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
         outstanding.Enqueue(
             accountedBytes,
             () => Route(stream, waiting),
@@ -209,8 +229,11 @@ public sealed class KinesisProducer : IAsyncDisposable
         return waiting.Task;
     }
 
-    private UserRecord NewRecord(string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes) =>
-        new(partitionKey, explicitHashKey, hashKey, data, accountedBytes, time.GetTimestamp(), time.GetUtcNow() + options.RecordTtl, flushes.Join());
+    private UserRecord NewRecord(StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes)
+    {
+        stream.RecordSubmitted();
+        return new(stream, partitionKey, explicitHashKey, hashKey, data, accountedBytes, time.GetTimestamp(), time.GetUtcNow() + options.RecordTtl, flushes.Join());
+    }
 
     private void Route(StreamPipeline stream, UserRecord user)
     {
@@ -237,6 +260,8 @@ public sealed class KinesisProducer : IAsyncDisposable
             if (!streams.TryGetValue(streamName, out stream))
             {
                 stream = new StreamPipeline(streamName, options, time, completion, aggregators);
+                var observed = stream;
+                pendingGauges.Add(metrics.ObservePendingRecords(streamName, () => observed.Pending));
                 streams[streamName] = stream;
                 streamList = [.. streams.Values];
             }

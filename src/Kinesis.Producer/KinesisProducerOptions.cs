@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using Kinesis.Core.Metrics;
+
 namespace Kinesis.Producer;
 
 /// <summary>
@@ -136,6 +139,17 @@ public sealed class KinesisProducerOptions
     /// <summary>How long <see cref="KinesisProducer.DisposeAsync"/> flushes before it fails what is left. Default <see cref="DefaultShutdownTimeout"/>.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
 
+    /// <summary>
+    /// Uploading the KPL metric set to CloudWatch (off by default; namespace
+    /// <see cref="CloudWatchMetricsOptions.DefaultProducerNamespace"/>; region and credentials default to the
+    /// producer's). The instruments on the <see cref="KinesisMeterNames.Producer"/> meter are always there for
+    /// OpenTelemetry and dotnet-counters. Uploads never block or slow the record path.
+    /// </summary>
+    public CloudWatchMetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>Creates the producer's meter (hosting passes the container's); null uses a meter of its own.</summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option outside its allowed range.</summary>
     public void Validate()
     {
@@ -154,6 +168,11 @@ public sealed class KinesisProducerOptions
         Check(Enum.IsDefined(Ordering), nameof(Ordering), Ordering, "Relaxed or StrictPerShard");
         Check(ShardMapRefreshInterval >= TimeSpan.FromSeconds(1), nameof(ShardMapRefreshInterval), ShardMapRefreshInterval, "1 second or more");
         Check(ShutdownTimeout >= TimeSpan.Zero, nameof(ShutdownTimeout), ShutdownTimeout, "zero or more");
+        if (Metrics is null)
+        {
+            throw new ArgumentNullException(nameof(Metrics), $"{nameof(Metrics)} must not be null; leave it at its default to keep CloudWatch uploads off.");
+        }
+
         if (ServiceUrl is null && string.IsNullOrWhiteSpace(Region))
         {
             throw new ArgumentException($"Set {nameof(Region)} or {nameof(ServiceUrl)}.", nameof(Region));

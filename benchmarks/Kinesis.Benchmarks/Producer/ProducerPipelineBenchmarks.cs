@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using BenchmarkDotNet.Attributes;
+using Kinesis.Core.Metrics;
 using Kinesis.Producer;
 
 namespace Kinesis.Benchmarks.Producer;
@@ -24,6 +25,10 @@ public class ProducerPipelineBenchmarks
     [Params(100, 1024)]
     public int RecordSize { get; set; }
 
+    /// <summary>Whether the CloudWatch aggregator listens at detailed level and shard granularity (the KPL's default and most expensive setting).</summary>
+    [Params(false, true)]
+    public bool DetailedShardMetrics { get; set; }
+
     /// <summary>Builds a producer over the in-memory sink and warms its shard map.</summary>
     [GlobalSetup]
     public void Setup()
@@ -43,6 +48,13 @@ public class ProducerPipelineBenchmarks
             RateLimit = 100_000,
             MaxOutstandingRecords = RecordsPerInvoke,
             MaxOutstandingBytes = 1L << 32,
+            Metrics = new CloudWatchMetricsOptions
+            {
+                Enabled = DetailedShardMetrics,
+                ServiceUrl = new Uri("http://127.0.0.1:1/"),
+                Level = MetricsLevel.Detailed,
+                Granularity = MetricsGranularity.Shard,
+            },
         });
         producer.PutAsync(Stream, "warm-up", payload).GetAwaiter().GetResult();
     }

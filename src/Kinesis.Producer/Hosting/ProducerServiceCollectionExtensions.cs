@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -32,9 +33,12 @@ public static class ProducerServiceCollectionExtensions
 
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisProducerOptions>, KinesisProducerOptionsValidator>());
-        services.TryAddSingleton(provider => new KinesisProducer(
-            provider.GetRequiredService<IOptions<KinesisProducerOptions>>().Value,
-            provider.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<KinesisProducerOptions>>().Value;
+            options.MeterFactory ??= provider.GetService<IMeterFactory>();
+            return new KinesisProducer(options, provider.GetService<ILoggerFactory>());
+        });
         services.AddHostedService<ProducerFlushOnShutdown>();
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Kinesis.Core.Api;
 using Kinesis.Core.Hashing;
+using Kinesis.Core.Metrics;
 using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,7 @@ internal sealed partial class BatchSender
     private readonly RecordCompletion completion;
     private readonly ShardMapLoader maps;
     private readonly ILogger logger;
+    private readonly ProducerMetrics metrics;
     private readonly Func<IReadOnlyCollection<StreamPipeline>> streams;
     private readonly SemaphoreSlim slots;
     private readonly Channel<byte> wakeUps = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -39,8 +41,10 @@ internal sealed partial class BatchSender
         RecordCompletion completion,
         ShardMapLoader maps,
         Func<IReadOnlyCollection<StreamPipeline>> streams,
+        ProducerMetrics metrics,
         ILogger logger)
     {
+        this.metrics = metrics;
         this.client = client;
         this.options = options;
         this.time = time;
@@ -212,6 +216,16 @@ internal sealed partial class BatchSender
 
         var startUtc = time.GetUtcNow();
         var start = time.GetTimestamp();
+        var userRecords = 0;
+        foreach (var record in records)
+        {
+            userRecords += record.Users.Length;
+            foreach (var user in record.Users)
+            {
+                metrics.UserRecordAttemptStarted(stream.StreamName, record.PredictedShardId ?? string.Empty, time.GetElapsedTime(user.ReadySince, start));
+            }
+        }
+
         PutRecordsResponse? response = null;
         KinesisApiException? error = null;
         try
@@ -237,9 +251,11 @@ internal sealed partial class BatchSender
             }
         }
 
+        metrics.PutRecordsCompleted(stream.StreamName, records.Length, userRecords, time.GetElapsedTime(start, end));
         if (response is null)
         {
             var code = error?.ErrorCode ?? ProducerErrorCodes.Shutdown;
+            metrics.Error(stream.StreamName, shard: null, code);
             var message = error?.Message ?? "The producer was disposed while the request was in flight.";
             foreach (var record in records)
             {
@@ -265,6 +281,8 @@ internal sealed partial class BatchSender
             var result = response.Records[i];
             if (result.ErrorCode is not null)
             {
+                metrics.Error(stream.StreamName, record.PredictedShardId, result.ErrorCode);
+                metrics.KinesisRecordFailed(stream.StreamName, record.PredictedShardId ?? string.Empty);
                 await HandleFailureAsync(stream, record, startUtc, start, end, result.ErrorCode, result.ErrorMessage ?? result.ErrorCode, error: null).ConfigureAwait(false);
                 continue;
             }
@@ -279,6 +297,7 @@ internal sealed partial class BatchSender
             }
 
             NewAttempts(record, startUtc, start, end, errorCode: null, errorMessage: null);
+            metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.Users.Length);
             for (var sub = 0; sub < record.Users.Length; sub++)
             {
                 completion.Succeed(record.Users[sub], result.ShardId!, result.SequenceNumber!, record.IsAggregated ? sub : 0, record.IsAggregated);
@@ -389,7 +408,7 @@ internal sealed partial class BatchSender
     {
         foreach (var user in record.Users)
         {
-            completion.FailWithAttempts(user);
+            completion.FailWithAttempts(user, record.PredictedShardId);
         }
 
         record.Release();

@@ -21,6 +21,7 @@ internal sealed class StreamPipeline
     private bool mapUnavailable;
     private ShardMap? map;
     private bool stopped;
+    private long pending;
 
     public StreamPipeline(string streamName, KinesisProducerOptions options, TimeProvider time, RecordCompletion completion, AggregatorPool aggregators)
     {
@@ -34,6 +35,15 @@ internal sealed class StreamPipeline
     }
 
     public string StreamName { get; }
+
+    /// <summary>User records of this stream submitted and not yet resolved (the KPL's UserRecordsPending).</summary>
+    public long Pending => Volatile.Read(ref pending);
+
+    /// <summary>Counts a record submitted to this stream.</summary>
+    public void RecordSubmitted() => Interlocked.Increment(ref pending);
+
+    /// <summary>Counts a record of this stream resolved.</summary>
+    public void RecordResolved() => Interlocked.Decrement(ref pending);
 
     /// <summary>The current shard map; null until the first load succeeds.</summary>
     public ShardMap? Map => Volatile.Read(ref map);
@@ -273,7 +283,7 @@ internal sealed class StreamPipeline
                 {
                     if (user.ExpiresAt <= utcNow)
                     {
-                        completion.Expire(user, now);
+                        completion.Expire(user, now, buffer.ShardId);
                     }
                     else
                     {

@@ -8,6 +8,7 @@ namespace Kinesis.Producer.Pipeline;
 internal sealed class UserRecord : TaskCompletionSource<UserRecordResult>
 {
     public UserRecord(
+        StreamPipeline stream,
         string partitionKey,
         string? explicitHashKey,
         UInt128 hashKey,
@@ -18,6 +19,7 @@ internal sealed class UserRecord : TaskCompletionSource<UserRecordResult>
         FlushTracker.Epoch epoch)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
+        Stream = stream;
         PartitionKey = partitionKey;
         ExplicitHashKey = explicitHashKey;
         HashKey = hashKey;
@@ -27,6 +29,8 @@ internal sealed class UserRecord : TaskCompletionSource<UserRecordResult>
         ExpiresAt = expiresAt;
         Epoch = epoch;
     }
+
+    public StreamPipeline Stream { get; }
 
     public string PartitionKey { get; }
 
