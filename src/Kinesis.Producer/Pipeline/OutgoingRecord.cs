@@ -68,12 +68,12 @@ internal sealed class OutgoingRecord
             return;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(aggregator.EncodedSize);
+        var buffer = pool!.Buffers.Rent(aggregator.EncodedSize);
         var encoded = aggregator.Encode(buffer);
         pooled = buffer;
         Data = buffer.AsMemory(0, encoded.Length);
         ExplicitHashKey = HashKeys.Format(encoded.ExplicitHashKey);
-        pool!.Return(aggregator);
+        pool.Return(aggregator);
         aggregator = null;
     }
 
@@ -87,16 +87,24 @@ internal sealed class OutgoingRecord
 
         if (Interlocked.Exchange(ref pooled, null) is { } buffer)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            pool!.Buffers.Return(buffer);
         }
     }
 }
 
-/// <summary>Reuses aggregators (and their internal buffers) across aggregates of a producer.</summary>
+/// <summary>Reuses aggregators (and their internal buffers) and encoded-aggregate buffers across aggregates of a producer.</summary>
 internal sealed class AggregatorPool(int maxSize, int maxCount)
 {
     private const int MaxPooled = 256;
+
+    // Thousands of encoded aggregates can be in flight at once (24 requests of up to 5 MiB); the shared
+    // pool keeps only a few dozen arrays per size and would allocate the rest, so aggregates get their own.
+    private const int MaxPooledBuffersPerSize = 2048;
+
     private readonly System.Collections.Concurrent.ConcurrentBag<RecordAggregator> pooled = [];
+
+    /// <summary>Buffers for encoded aggregates.</summary>
+    public ArrayPool<byte> Buffers { get; } = ArrayPool<byte>.Create(maxSize, MaxPooledBuffersPerSize);
 
     public RecordAggregator Rent() => pooled.TryTake(out var aggregator) ? aggregator : new RecordAggregator(maxSize, maxCount);
 
