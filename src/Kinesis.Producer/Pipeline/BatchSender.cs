@@ -112,16 +112,19 @@ internal sealed partial class BatchSender
                     maps.RefreshIfDue(stream);
                     while (true)
                     {
+                        // The connection slot is taken before records leave their buffers, so a stop while
+                        // waiting for one strands nothing: what is still buffered fails with a clear reason.
+                        await slots.WaitAsync(stopping.Token).ConfigureAwait(false);
                         var batchBytes = 0;
                         var wake = long.MaxValue;
                         stream.Collect(batch, ref batchBytes, flush, ref wake);
                         if (batch.Count == 0)
                         {
+                            slots.Release();
                             nextWake = Math.Min(nextWake, wake);
                             break;
                         }
 
-                        await slots.WaitAsync(stopping.Token).ConfigureAwait(false);
                         var records = batch.ToArray();
                         batch.Clear();
                         Interlocked.Increment(ref inFlightRequests);
@@ -159,8 +162,8 @@ internal sealed partial class BatchSender
             return;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-        timeout.CancelAfter(TimeSpan.FromSeconds((double)Math.Min(wait, refreshWake) / time.TimestampFrequency));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds((double)Math.Min(wait, refreshWake) / time.TimestampFrequency), time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, deadline.Token);
         try
         {
             await wakeUps.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
