@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Kinesis.Client;
 
@@ -12,7 +13,8 @@ internal sealed class RecordPrinter(Stream output, long? maxRecords)
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private readonly Lock gate = new();
-    private readonly Utf8JsonWriter writer = new(output);
+        // Lines are read by scripts, not embedded in HTML: escape only what JSON requires.
+    private readonly Utf8JsonWriter writer = new(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     private long printed;
     private long lastActivityTicks = Environment.TickCount64;
 
@@ -67,7 +69,7 @@ internal sealed class RecordPrinter(Stream output, long? maxRecords)
             writer.WriteNull("explicitHashKey");
         }
 
-        writer.WriteString("approximateArrivalTimestamp", record.ApproximateArrivalTimestamp.ToString("O", CultureInfo.InvariantCulture));
+        writer.WriteString("approximateArrivalTimestamp", record.ApproximateArrivalTimestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
         writer.WriteBase64String("data", record.Data.Span);
         writer.WriteEndObject();
         writer.Flush();

@@ -61,7 +61,7 @@ await using (var producer = new KinesisProducer(new KinesisProducerOptions
     await DrainAsync();
 }
 
-Console.Error.WriteLine(JsonSerializer.Serialize(new Summary(put, failed, skipped)));
+Console.Error.WriteLine(JsonSerializer.Serialize(new Summary(put, failed, skipped), JsonSerializerOptions.Web));
 return failed == 0 ? 0 : 1;
 
 // Awaiting in batches keeps memory flat for any input size while the producer keeps batching in the background.

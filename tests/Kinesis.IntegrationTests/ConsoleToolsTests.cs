@@ -37,7 +37,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
                 ["--stream", stream, "--endpoint", fixture.KinesisLocalEndpoint.ToString(), "--key-separator", "|", "--aggregation", "on"],
                 input);
             Assert.True(produced.ExitCode == 0, produced.Stderr);
-            Assert.Contains("\"RecordsPut\":300", produced.Stderr, StringComparison.Ordinal);
+            Assert.Contains("\"recordsPut\":300", produced.Stderr, StringComparison.Ordinal);
 
             var consumed = await RunToolAsync(
                 "ConsoleConsumer",
