@@ -48,7 +48,16 @@ var options = new KinesisConsumerOptions
     IdleTimeBetweenReads = TimeSpan.FromMilliseconds(200),
 };
 await using var consumer = new KinesisConsumer(options, _ => new PrintingRecordProcessor(printer));
-await consumer.StartAsync(stop.Token);
+try
+{
+    await consumer.StartAsync(stop.Token);
+}
+catch (Exception ex) when (ex is not OperationCanceledException)
+{
+    // A missing stream, bad credentials or an unreachable endpoint: say so in one line, not a stack trace.
+    Console.Error.WriteLine($"kinesis-console-consumer: could not start: {ex.Message}");
+    return 1;
+}
 while (!stop.IsCancellationRequested && !printer.LimitReached && !(arguments.ExitWhenIdle is { } idle && printer.IdleFor >= idle))
 {
     try

@@ -45,7 +45,8 @@ await using (var producer = new KinesisProducer(new KinesisProducerOptions
             }
 
             var (key, data) = Split(line, arguments.KeySeparator);
-            pending.Add(producer.PutAsync(arguments.Stream, key, Encoding.UTF8.GetBytes(data), cancellationToken: stop.Token));
+            // No cancellation token: a line that was read is sent and confirmed even after Ctrl+C.
+            pending.Add(producer.PutAsync(arguments.Stream, key, Encoding.UTF8.GetBytes(data)));
             if (pending.Count == PendingBatch)
             {
                 await DrainAsync();
@@ -78,10 +79,6 @@ async Task DrainAsync()
         {
             failed++;
             Console.Error.WriteLine($"kinesis-console-producer: record failed: {ex.Message}");
-        }
-        catch (OperationCanceledException)
-        {
-            failed++;
         }
     }
 

@@ -82,9 +82,12 @@ internal sealed class LibraryDriver(LoadTarget target, bool aggregation, TimeSpa
                     sequenceNumbers.Add(sequenceNumber);
                 }
             }
-            catch (UserRecordFailedException)
+            catch (UserRecordFailedException ex)
             {
-                failed++;
+                if (failed++ == 0)
+                {
+                    Console.WriteLine($"  first failed record: {ex.Message}");
+                }
             }
         }
 

@@ -143,7 +143,7 @@ internal static class LoadCommand
                 latency[3],
                 cpu / produced * 1_000_000,
                 (double)allocated / produced,
-                (double)produced / Math.Max(1, driver.KinesisRecordsWritten));
+                (double)(produced - failed) / Math.Max(1, driver.KinesisRecordsWritten));
             Console.WriteLine($"  {result.Scenario}: {result.UserRecordsPerSecond:N0} user records/s, p50 {result.LatencyP50Ms:F0} ms, p99 {result.LatencyP99Ms:F0} ms, missing {result.Missing}");
             await driver.StopConsumerAsync().ConfigureAwait(false);
             return result;
