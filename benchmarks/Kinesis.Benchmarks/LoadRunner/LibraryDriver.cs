@@ -9,7 +9,11 @@ namespace Kinesis.Benchmarks.LoadRunner;
 /// <summary><see cref="KinesisProducer"/> (with or without KPL aggregation) and one <see cref="KinesisConsumer"/> worker.</summary>
 internal sealed class LibraryDriver(LoadTarget target, bool aggregation, TimeSpan pollInterval) : ILoadDriver
 {
+    /// <summary>Most user records handed to the producer and not yet resolved.</summary>
+    public const int OutstandingWindow = 25_000;
+
     private readonly List<Task<UserRecordResult>> puts = [];
+    private int oldestPending;
     private KinesisProducer? producer;
     private KinesisConsumer? consumer;
     private int kinesisRecords;
@@ -62,10 +66,16 @@ internal sealed class LibraryDriver(LoadTarget target, bool aggregation, TimeSpa
         });
     }
 
-    public ValueTask PutAsync(string stream, string partitionKey, byte[] payload)
+    public async ValueTask PutAsync(string stream, string partitionKey, byte[] payload)
     {
         puts.Add(producer!.PutAsync(stream, partitionKey, payload));
-        return ValueTask.CompletedTask;
+
+        // Closed loop: without a window a duration run would queue far more than the target can take and let
+        // records expire. Records resolve roughly in put order, so waiting on the oldest is enough.
+        while (puts.Count - oldestPending > OutstandingWindow)
+        {
+            await ((Task)puts[oldestPending++]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     public async Task<int> CompleteProducerAsync()
