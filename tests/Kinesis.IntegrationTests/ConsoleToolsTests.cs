@@ -18,56 +18,103 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
     public async Task ConsoleTools_LinesThroughProducerAndConsumer_EveryLinePrintedBack()
     {
         var stream = LocalAwsFixture.UniqueName("console");
-        using var client = new KinesisApiClient(new KinesisApiClientOptions
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var lines = Enumerable.Range(0, 300).Select(i => $"key-{i % 7}|line {i} ünïcode").ToArray();
+        try
         {
-            Region = LocalAwsServices.Region,
-            ServiceUrl = fixture.KinesisLocalEndpoint,
-            Credentials = new BasicAWSCredentials(LocalAwsServices.AccessKeyId, LocalAwsServices.SecretAccessKey),
-        });
+            var produced = await ProduceAsync(stream, lines, "--key-separator", "|", "--aggregation", "on");
+            Assert.Contains("\"recordsPut\":300", produced, StringComparison.Ordinal);
+
+            var printed = await ConsumeAsync(stream, LocalAwsFixture.UniqueName("console-app"));
+
+            Assert.Equal(lines.Order(StringComparer.Ordinal), printed.Select(r => $"{r.PartitionKey}|{r.Data}").Distinct().Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_MaxRecordsThenRerun_ResumesAfterWhatWasPrinted()
+    {
+        var stream = LocalAwsFixture.UniqueName("console");
+        var application = LocalAwsFixture.UniqueName("console-app");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var lines = Enumerable.Range(0, 200).Select(i => $"record {i}").ToArray();
+        try
+        {
+            await ProduceAsync(stream, lines, "--aggregation", "off");
+
+            var first = await ConsumeAsync(stream, application, "--max-records", "50");
+            var second = await ConsumeAsync(stream, application);
+
+            Assert.Equal(50, first.Count);
+            Assert.Equal(lines.Order(StringComparer.Ordinal), first.Concat(second).Select(r => r.Data).Distinct().Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    private KinesisApiClient CreateClient() => new(new KinesisApiClientOptions
+    {
+        Region = LocalAwsServices.Region,
+        ServiceUrl = fixture.KinesisLocalEndpoint,
+        Credentials = new BasicAWSCredentials(LocalAwsServices.AccessKeyId, LocalAwsServices.SecretAccessKey),
+    });
+
+    private static async Task CreateStreamAsync(KinesisApiClient client, string stream)
+    {
         await client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = 2 });
         await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));
-        var lines = Enumerable.Range(0, 300).Select(i => $"key-{i % 7}|line {i} ünïcode").ToArray();
+    }
+
+    /// <summary>Runs the producer with the lines on stdin; returns its stderr (the JSON summary).</summary>
+    private async Task<string> ProduceAsync(string stream, string[] lines, params string[] options)
+    {
         var input = Path.Combine(Path.GetTempPath(), $"{stream}.txt");
         await File.WriteAllLinesAsync(input, lines);
         try
         {
-            var produced = await RunToolAsync(
-                "ConsoleProducer",
-                "kinesis-console-producer",
-                ["--stream", stream, "--endpoint", fixture.KinesisLocalEndpoint.ToString(), "--key-separator", "|", "--aggregation", "on"],
-                input);
+            var produced = await RunToolAsync("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--endpoint", fixture.KinesisLocalEndpoint.ToString(), .. options], input);
             Assert.True(produced.ExitCode == 0, produced.Stderr);
-            Assert.Contains("\"recordsPut\":300", produced.Stderr, StringComparison.Ordinal);
-
-            var consumed = await RunToolAsync(
-                "ConsoleConsumer",
-                "kinesis-console-consumer",
-                [
-                    "--stream", stream, "--application", LocalAwsFixture.UniqueName("console-app"),
-                    "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.DynaliteEndpoint.ToString(),
-                    "--initial-position", "trim-horizon", "--exit-when-idle", "3",
-                ],
-                stdinFile: null);
-            Assert.True(consumed.ExitCode == 0, consumed.Stderr);
-
-            var printed = new List<string>();
-            foreach (var line in consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                using var json = JsonDocument.Parse(line);
-                var root = json.RootElement;
-                var data = Encoding.UTF8.GetString(root.GetProperty("data").GetBytesFromBase64());
-                printed.Add($"{root.GetProperty("partitionKey").GetString()}|{data}");
-                Assert.StartsWith("shardId-", root.GetProperty("shardId").GetString(), StringComparison.Ordinal);
-                Assert.False(string.IsNullOrEmpty(root.GetProperty("sequenceNumber").GetString()));
-            }
-
-            Assert.Equal(lines.Order(StringComparer.Ordinal), printed.Distinct().Order(StringComparer.Ordinal));
+            return produced.Stderr;
         }
         finally
         {
             File.Delete(input);
-            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
         }
+    }
+
+    /// <summary>Runs the consumer from the stream's start until it is idle; returns the printed records.</summary>
+    private async Task<List<(string PartitionKey, string Data)>> ConsumeAsync(string stream, string application, params string[] options)
+    {
+        var consumed = await RunToolAsync(
+            "ConsoleConsumer",
+            "kinesis-console-consumer",
+            [
+                "--stream", stream, "--application", application,
+                "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.DynaliteEndpoint.ToString(),
+                "--initial-position", "trim-horizon", "--exit-when-idle", "3", .. options,
+            ],
+            stdinFile: null);
+        Assert.True(consumed.ExitCode == 0, consumed.Stderr);
+
+        var printed = new List<(string, string)>();
+        foreach (var line in consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            Assert.StartsWith("shardId-", root.GetProperty("shardId").GetString(), StringComparison.Ordinal);
+            Assert.False(string.IsNullOrEmpty(root.GetProperty("sequenceNumber").GetString()));
+            printed.Add((root.GetProperty("partitionKey").GetString()!, Encoding.UTF8.GetString(root.GetProperty("data").GetBytesFromBase64())));
+        }
+
+        return printed;
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToolAsync(string project, string assembly, string[] arguments, string? stdinFile)
