@@ -1,89 +1,212 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using Kinesis.Core.Aggregation;
+using Kinesis.Client;
 using Kinesis.Core.Api;
+using Kinesis.Demo;
 using Kinesis.LocalServices;
 using Kinesis.Producer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-// The README's main job, on local emulators: start kinesis-local, create a 4-shard stream, produce user
-// records with Kinesis.Producer (KPL-aggregated), read every shard back, deaggregate, check that every
-// record arrived exactly once, report, and stop everything. Usage: [--records N] (default 20,000).
-var records = args.Length > 1 && args[0] == "--records" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
-const int shardCount = 4;
-const string streamName = "kinesis-libraries-demo";
-
-Console.WriteLine("Starting kinesis-local on 127.0.0.1 (installing the emulators with npm on first use) ...");
-await using var services = await LocalAwsServices.StartAsync(LocalServiceKind.KinesisLocal);
-var endpoint = services.KinesisLocal.Endpoint;
-var credentials = new BasicAWSCredentials(LocalAwsServices.AccessKeyId, LocalAwsServices.SecretAccessKey);
-using var client = new KinesisApiClient(new KinesisApiClientOptions { Region = LocalAwsServices.Region, ServiceUrl = endpoint, Credentials = credentials });
-
-await client.CreateStreamAsync(new CreateStreamRequest { StreamName = streamName, ShardCount = shardCount });
-await client.WaitForStreamActiveAsync(streamName, TimeSpan.FromSeconds(30));
-Console.WriteLine($"Created stream '{streamName}' with {shardCount} shards at {endpoint}");
-
-var clock = Stopwatch.StartNew();
-var results = new Task<UserRecordResult>[records];
-await using (var producer = new KinesisProducer(new KinesisProducerOptions { Region = LocalAwsServices.Region, ServiceUrl = endpoint, Credentials = credentials }))
+// The README's main job. On a machine without an AWS account: install and start kinesis-local and dynalite,
+// create a 4-shard stream, produce user records with Kinesis.Producer (KPL-aggregated), consume them with two
+// Kinesis.Client workers in a generic host sharing one lease table, check that every record arrived, report,
+// and stop everything. With --region and no endpoint the same program runs against real AWS.
+var settings = DemoSettings.Parse(args);
+if (settings is null)
 {
-    for (var i = 0; i < records; i++)
-    {
-        results[i] = producer.PutAsync(streamName, $"customer-{i % 1000}", System.Text.Encoding.UTF8.GetBytes($"order {i}"));
-        if (i % 2000 == 1999)
-        {
-            Progress("produced", i + 1, records);
-        }
-    }
-
-    await producer.FlushAsync();
+    Console.Error.WriteLine("usage: Kinesis.Demo [--records N] [--region REGION] [--kinesis-endpoint URL --dynamodb-endpoint URL]");
+    return 2;
 }
 
-var putSeconds = clock.Elapsed.TotalSeconds;
-var acknowledged = await Task.WhenAll(results);
-var kinesisRecords = acknowledged.Select(r => r.SequenceNumber).Distinct().Count();
-Console.WriteLine();
-
-// Read everything back and check it.
-var seen = new HashSet<string>();
-var duplicates = 0;
-var deaggregator = new Deaggregator();
-var buffer = new List<DeaggregatedRecord>();
-foreach (var shard in (await client.ListShardsAsync(new ListShardsRequest { StreamName = streamName })).Shards)
+const int shardCount = 4;
+var streamName = $"kinesis-libraries-demo-{Guid.NewGuid():N}"[..32];
+var applicationName = $"kinesis-libraries-demo-app-{Guid.NewGuid():N}"[..36];
+LocalAwsServices? services = null;
+AWSCredentials? credentials = null;
+Uri? kinesisEndpoint = settings.KinesisEndpoint;
+Uri? dynamoDbEndpoint = settings.DynamoDbEndpoint;
+var region = settings.Region ?? LocalAwsServices.Region;
+if (settings.UsesLocalServices)
 {
-    var iterator = (await client.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = streamName, ShardId = shard.ShardId, ShardIteratorType = ShardIteratorType.TrimHorizon })).ShardIterator;
-    while (iterator is not null)
+    Console.WriteLine("Starting kinesis-local and dynalite on 127.0.0.1 (installing the emulators with npm on first use) ...");
+    services = await LocalAwsServices.StartAsync(LocalServiceKind.KinesisLocal, LocalServiceKind.Dynalite);
+    kinesisEndpoint = services.KinesisLocal.Endpoint;
+    dynamoDbEndpoint = services.Dynalite.Endpoint;
+    credentials = new BasicAWSCredentials(LocalAwsServices.AccessKeyId, LocalAwsServices.SecretAccessKey);
+}
+else if (kinesisEndpoint is not null)
+{
+    credentials = new BasicAWSCredentials(LocalAwsServices.AccessKeyId, LocalAwsServices.SecretAccessKey);
+}
+
+try
+{
+    var apiOptions = new KinesisApiClientOptions { Region = region, ServiceUrl = kinesisEndpoint, Credentials = credentials };
+    using var client = new KinesisApiClient(apiOptions);
+    await client.CreateStreamAsync(new CreateStreamRequest { StreamName = streamName, ShardCount = shardCount });
+    await client.WaitForStreamActiveAsync(streamName, TimeSpan.FromSeconds(120));
+    Console.WriteLine($"Created stream '{streamName}' with {shardCount} shards ({kinesisEndpoint?.ToString() ?? region}); lease table '{applicationName}'");
+    try
     {
-        var page = await client.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator });
-        foreach (var record in page.Records)
+        var exitCode = await RunAsync(settings.Records, apiOptions);
+        Console.WriteLine("Stopping everything.");
+        return exitCode;
+    }
+    finally
+    {
+        await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = streamName });
+        await DeleteLeaseTableAsync();
+    }
+}
+finally
+{
+    if (services is not null)
+    {
+        await services.DisposeAsync();
+    }
+}
+
+async Task<int> RunAsync(int records, KinesisApiClientOptions apiOptions)
+{
+    var tracker = new DeliveryTracker(records);
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.ClearProviders();
+    builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+    var workers = new[] { "worker-a", "worker-b" }.Select(id => KinesisConsumer.Create(ConsumerOptions(id, apiOptions), tracker.HandleAsync)).ToArray();
+    foreach (var worker in workers)
+    {
+        builder.Services.AddSingleton<IHostedService>(new ConsumerHostedService(worker));
+    }
+
+    using var host = builder.Build();
+    await host.StartAsync();
+    Console.WriteLine($"Started two consumers ({string.Join(", ", workers.Select(w => w.WorkerId))}) in a generic host");
+
+    // The first worker to start takes every lease; the second steals its share within a few taker runs.
+    // Waiting for that keeps the lease hand-over (and its at-least-once replay) out of the measurement.
+    var balance = Stopwatch.StartNew();
+    while (workers.Any(w => w.HeldShardIds.Count != shardCount / workers.Length) && balance.Elapsed < TimeSpan.FromSeconds(30))
+    {
+        await Task.Delay(100);
+    }
+
+    Console.WriteLine($"Leases balanced after {balance.Elapsed.TotalSeconds:F1} s: {string.Join(", ", workers.Select(w => $"{w.WorkerId} holds {string.Join(" ", w.HeldShardIds)}"))}");
+
+    var clock = Stopwatch.StartNew();
+    var kinesisRecords = 0;
+    var failed = 0;
+    var producerOptions = new KinesisProducerOptions { Region = region, ServiceUrl = apiOptions.ServiceUrl, Credentials = credentials };
+    var progress = new ProgressBar(records);
+    await using (var producer = new KinesisProducer(producerOptions))
+    {
+        var results = new Task<UserRecordResult>[records];
+        for (var i = 0; i < records; i++)
         {
-            buffer.Clear();
-            deaggregator.Deaggregate(new KinesisRecordInput(record.Data, record.PartitionKey, record.SequenceNumber, record.ApproximateArrivalTimestamp ?? DateTimeOffset.UtcNow), buffer);
-            foreach (var user in buffer)
+            var payload = new byte[DeliveryTracker.PayloadSize];
+            BinaryPrimitives.WriteInt32LittleEndian(payload, i);
+            BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(4), Stopwatch.GetTimestamp());
+            results[i] = producer.PutAsync(streamName, $"customer-{i % 1000}", payload);
+            if (i % 2000 == 1999)
             {
-                duplicates += seen.Add(System.Text.Encoding.UTF8.GetString(user.Data.Span)) ? 0 : 1;
+                progress.Draw(i + 1, tracker.Delivered);
             }
         }
 
-        Progress("read back", seen.Count, records);
-        iterator = page.Records.Count == 0 && page.MillisBehindLatest == 0 ? null : page.NextShardIterator;
+        await producer.FlushAsync();
+        var sequenceNumbers = new HashSet<string>();
+        foreach (var result in results)
+        {
+            try
+            {
+                if ((await result).SequenceNumber is { } sequenceNumber)
+                {
+                    sequenceNumbers.Add(sequenceNumber);
+                }
+            }
+            catch (UserRecordFailedException)
+            {
+                failed++;
+            }
+        }
+
+        kinesisRecords = sequenceNumbers.Count;
     }
+
+    var produceSeconds = clock.Elapsed.TotalSeconds;
+    var deadline = TimeSpan.FromSeconds(90);
+    while (tracker.Delivered < records - failed && clock.Elapsed < deadline)
+    {
+        progress.Draw(records, tracker.Delivered);
+        await Task.Delay(100);
+    }
+
+    progress.Draw(records, tracker.Delivered);
+    var consumeSeconds = clock.Elapsed.TotalSeconds;
+    Console.WriteLine();
+    var leases = workers.Select(w => (w.WorkerId, Count: w.HeldShardIds.Count)).ToArray();
+    await host.StopAsync();
+
+    var missing = tracker.Missing();
+    var latency = tracker.LatencyPercentiles();
+    Console.WriteLine();
+    Console.WriteLine("Report");
+    Console.WriteLine($"  user records               {records:N0} produced ({failed} failed) in {produceSeconds:F2} s, all consumed after {consumeSeconds:F2} s");
+    Console.WriteLine($"  throughput                 {tracker.Delivered / consumeSeconds:N0} user records/s end to end");
+    Console.WriteLine($"  put-to-process latency     p50 {latency.P50:F0} ms, p99 {latency.P99:F0} ms");
+    Console.WriteLine($"  aggregation                {kinesisRecords:N0} Kinesis records, {(double)records / Math.Max(1, kinesisRecords):F1} user records per Kinesis record");
+    Console.WriteLine($"  leases per worker          {string.Join(", ", leases.Select(l => $"{l.WorkerId}: {l.Count}"))}");
+    Console.WriteLine($"  delivered                  {tracker.Delivered:N0} distinct, missing {missing}, redelivered {tracker.Duplicates}");
+    var ok = missing == 0 && failed == 0;
+    Console.WriteLine(ok ? "OK: every record arrived." : "FAILED: records are missing.");
+    return ok ? 0 : 1;
 }
 
-Console.WriteLine();
-var missing = records - seen.Count;
-Console.WriteLine();
-Console.WriteLine("Report");
-Console.WriteLine($"  user records produced      {records:N0} in {putSeconds:F2} s ({records / putSeconds:N0} user records/s against kinesis-local)");
-Console.WriteLine($"  Kinesis records written    {kinesisRecords:N0} ({(double)records / kinesisRecords:F1} user records per Kinesis record)");
-Console.WriteLine($"  read back                  {seen.Count:N0}, missing {missing}, duplicates {duplicates}");
-Console.WriteLine(missing == 0 && duplicates == 0 ? "OK: every record arrived exactly once." : "FAILED: records are missing or duplicated.");
-Console.WriteLine("Stopping the emulators.");
-return missing == 0 && duplicates == 0 ? 0 : 1;
-
-static void Progress(string what, int done, int total)
+KinesisConsumerOptions ConsumerOptions(string workerId, KinesisApiClientOptions apiOptions) => new()
 {
-    const int width = 30;
-    var filled = (int)((double)Math.Min(done, total) / total * width);
-    Console.Write($"\r  {what,-10} [{new string('#', filled)}{new string('.', width - filled)}] {done:N0}/{total:N0}");
+    ApplicationName = applicationName,
+    StreamName = streamName,
+    WorkerId = workerId,
+    InitialPosition = InitialPositionInStream.TrimHorizon,
+    Kinesis = apiOptions,
+    DynamoDbServiceUrl = dynamoDbEndpoint,
+
+    // Short timings so the two workers share the shards within seconds; production defaults are longer.
+    IdleTimeBetweenReads = TimeSpan.FromMilliseconds(200),
+    ShardSyncInterval = TimeSpan.FromSeconds(2),
+    ShutdownTimeout = TimeSpan.FromSeconds(10),
+    Leases = new LeaseManagementOptions
+    {
+        FailoverTime = TimeSpan.FromSeconds(3),
+        TakerInterval = TimeSpan.FromMilliseconds(500),
+        TableActivePollInterval = TimeSpan.FromMilliseconds(100),
+    },
+};
+
+async Task DeleteLeaseTableAsync()
+{
+    var config = new AmazonDynamoDBConfig();
+    if (dynamoDbEndpoint is not null)
+    {
+        config.ServiceURL = dynamoDbEndpoint.ToString();
+        config.AuthenticationRegion = region;
+    }
+    else
+    {
+        config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
+    }
+
+    using var dynamoDb = credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(credentials, config);
+    try
+    {
+        await dynamoDb.DeleteTableAsync(applicationName);
+    }
+    catch (Amazon.DynamoDBv2.Model.ResourceNotFoundException)
+    {
+        // The consumers never created it (they failed to start); nothing to clean up.
+    }
 }

@@ -1,0 +1,105 @@
+using System.Runtime.InteropServices;
+using Amazon.DynamoDBv2;
+using Kinesis.Client;
+using Kinesis.Core.Api;
+using Kinesis.Samples.ConsoleConsumer;
+
+// kinesis-console-consumer: user records -> JSON lines on stdout, like Kafka's console consumer.
+var arguments = ConsumerArguments.Parse(args, out var error);
+if (arguments is null)
+{
+    Console.Error.WriteLine($"kinesis-console-consumer: {error}");
+    Console.Error.WriteLine(ConsumerArguments.Usage);
+    return 2;
+}
+
+if (arguments.FanOut)
+{
+    Console.Error.WriteLine("kinesis-console-consumer: --fan-out (enhanced fan-out, SubscribeToShard) is not available yet in this build; run without it to use polling.");
+    return 2;
+}
+
+var temporaryApplication = arguments.Application is null;
+var application = arguments.Application ?? $"kinesis-console-consumer-{Guid.NewGuid():N}"[..33];
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    // Keep the process alive until the consumer has checkpointed and released its leases.
+    context.Cancel = true;
+    stop.Cancel();
+});
+
+await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
+var printer = new RecordPrinter(stdout, arguments.MaxRecords);
+var options = new KinesisConsumerOptions
+{
+    ApplicationName = application,
+    StreamName = arguments.Stream,
+    InitialPosition = arguments.InitialPosition,
+    Kinesis = new KinesisApiClientOptions { Region = arguments.Region, ServiceUrl = arguments.KinesisEndpoint },
+    DynamoDbServiceUrl = arguments.DynamoDbEndpoint,
+
+    // A console tool should pick up new records within a fraction of a second.
+    IdleTimeBetweenReads = TimeSpan.FromMilliseconds(200),
+};
+await using var consumer = new KinesisConsumer(options, _ => new PrintingRecordProcessor(printer));
+try
+{
+    await consumer.StartAsync(stop.Token);
+}
+catch (Exception ex) when (ex is not OperationCanceledException)
+{
+    // A missing stream, bad credentials or an unreachable endpoint: say so in one line, not a stack trace.
+    Console.Error.WriteLine($"kinesis-console-consumer: could not start: {ex.Message}");
+    return 1;
+}
+while (!stop.IsCancellationRequested && !printer.LimitReached && !(arguments.ExitWhenIdle is { } idle && printer.IdleFor >= idle))
+{
+    try
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(100), stop.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        break;
+    }
+}
+
+using var shutdownDeadline = new CancellationTokenSource(options.ShutdownTimeout + TimeSpan.FromSeconds(5));
+await consumer.StopAsync(shutdownDeadline.Token);
+if (temporaryApplication)
+{
+    await DeleteLeaseTableAsync(application, arguments);
+}
+
+Console.Error.WriteLine($"kinesis-console-consumer: {printer.Printed} records printed");
+return 0;
+
+static async Task DeleteLeaseTableAsync(string table, ConsumerArguments arguments)
+{
+    var config = new AmazonDynamoDBConfig();
+    if (arguments.DynamoDbEndpoint is { } endpoint)
+    {
+        config.ServiceURL = endpoint.ToString();
+        config.AuthenticationRegion = arguments.Region;
+    }
+    else
+    {
+        config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(arguments.Region);
+    }
+
+    using var dynamoDb = new AmazonDynamoDBClient(config);
+    try
+    {
+        await dynamoDb.DeleteTableAsync(table);
+    }
+    catch (Amazon.DynamoDBv2.Model.ResourceNotFoundException)
+    {
+        // The consumer never created it.
+    }
+}

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Amazon.Runtime;
+using Kinesis.Core.Api;
+using Kinesis.LocalServices;
+using Kinesis.Testing;
+
+namespace Kinesis.IntegrationTests;
+
+/// <summary>Runs the built kinesis-console-producer and kinesis-console-consumer as processes against the emulators.</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
+{
+    private static readonly TimeSpan ToolDeadline = TimeSpan.FromSeconds(60);
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleTools_LinesThroughProducerAndConsumer_EveryLinePrintedBack()
+    {
+        var stream = LocalAwsFixture.UniqueName("console");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var lines = Enumerable.Range(0, 300).Select(i => $"key-{i % 7}|line {i} ünïcode").ToArray();
+        try
+        {
+            var produced = await ProduceAsync(stream, lines, "--key-separator", "|", "--aggregation", "on");
+            Assert.Contains("\"recordsPut\":300", produced, StringComparison.Ordinal);
+
+            var printed = await ConsumeAsync(stream, LocalAwsFixture.UniqueName("console-app"));
+
+            Assert.Equal(lines.Order(StringComparer.Ordinal), printed.Select(r => $"{r.PartitionKey}|{r.Data}").Distinct().Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_MaxRecordsThenRerun_ResumesAfterWhatWasPrinted()
+    {
+        var stream = LocalAwsFixture.UniqueName("console");
+        var application = LocalAwsFixture.UniqueName("console-app");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var lines = Enumerable.Range(0, 200).Select(i => $"record {i}").ToArray();
+        try
+        {
+            await ProduceAsync(stream, lines, "--aggregation", "off");
+
+            var first = await ConsumeAsync(stream, application, "--max-records", "50");
+            var second = await ConsumeAsync(stream, application);
+
+            Assert.Equal(50, first.Count);
+            Assert.Equal(lines.Order(StringComparer.Ordinal), first.Concat(second).Select(r => r.Data).Distinct().Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    private KinesisApiClient CreateClient() => new(new KinesisApiClientOptions
+    {
+        Region = LocalAwsServices.Region,
+        ServiceUrl = fixture.KinesisLocalEndpoint,
+        Credentials = new BasicAWSCredentials(LocalAwsServices.AccessKeyId, LocalAwsServices.SecretAccessKey),
+    });
+
+    private static async Task CreateStreamAsync(KinesisApiClient client, string stream)
+    {
+        await client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = 2 });
+        await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Runs the producer with the lines on stdin; returns its stderr (the JSON summary).</summary>
+    private async Task<string> ProduceAsync(string stream, string[] lines, params string[] options)
+    {
+        var input = Path.Combine(Path.GetTempPath(), $"{stream}.txt");
+        await File.WriteAllLinesAsync(input, lines);
+        try
+        {
+            var produced = await RunToolAsync("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--endpoint", fixture.KinesisLocalEndpoint.ToString(), .. options], input);
+            Assert.True(produced.ExitCode == 0, produced.Stderr);
+            return produced.Stderr;
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
+    /// <summary>Runs the consumer from the stream's start until it is idle; returns the printed records.</summary>
+    private async Task<List<(string PartitionKey, string Data)>> ConsumeAsync(string stream, string application, params string[] options)
+    {
+        var consumed = await RunToolAsync(
+            "ConsoleConsumer",
+            "kinesis-console-consumer",
+            [
+                "--stream", stream, "--application", application,
+                "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.DynaliteEndpoint.ToString(),
+                "--initial-position", "trim-horizon", "--exit-when-idle", "3", .. options,
+            ],
+            stdinFile: null);
+        Assert.True(consumed.ExitCode == 0, consumed.Stderr);
+
+        var printed = new List<(string, string)>();
+        foreach (var line in consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            Assert.StartsWith("shardId-", root.GetProperty("shardId").GetString(), StringComparison.Ordinal);
+            Assert.False(string.IsNullOrEmpty(root.GetProperty("sequenceNumber").GetString()));
+            printed.Add((root.GetProperty("partitionKey").GetString()!, Encoding.UTF8.GetString(root.GetProperty("data").GetBytesFromBase64())));
+        }
+
+        return printed;
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToolAsync(string project, string assembly, string[] arguments, string? stdinFile)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ToolPath(project, assembly));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The tools take credentials and region from the standard AWS chain, as they would in a shell script.
+        start.Environment["AWS_ACCESS_KEY_ID"] = LocalAwsServices.AccessKeyId;
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = LocalAwsServices.SecretAccessKey;
+        start.Environment["AWS_REGION"] = LocalAwsServices.Region;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
+        using var deadline = new CancellationTokenSource(ToolDeadline);
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
+            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
+            if (stdinFile is not null)
+            {
+                await using var file = File.OpenRead(stdinFile);
+                await file.CopyToAsync(process.StandardInput.BaseStream, deadline.Token);
+            }
+
+            process.StandardInput.Close();
+            await process.WaitForExitAsync(deadline.Token);
+            return (process.ExitCode, await stdout, await stderr);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{assembly} did not finish within {ToolDeadline}.");
+        }
+    }
+
+    /// <summary>The tool's dll, built with the same configuration as this test assembly (see the ProjectReferences).</summary>
+    private static string ToolPath(string project, string assembly)
+    {
+        var testDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var targetFramework = testDirectory.Name;
+        var configuration = testDirectory.Parent!.Name;
+        var root = testDirectory;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Kinesis.Libraries.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Kinesis.Libraries.sln not found above the test assembly."), "samples", project, "bin", configuration, targetFramework, $"{assembly}.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the samples first; {path} is missing.", path);
+    }
+}
