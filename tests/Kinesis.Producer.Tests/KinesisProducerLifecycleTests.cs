@@ -200,4 +200,32 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
         Assert.Equal(keys.Length * perKey, read.Count);
         ProducerTestKit.AssertExactlyOnceInOrder(read, keys, perKey);
     }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_PacedBurstsOverManyShards_NoWakeUpIsLostAndEveryRecordIsSent()
+    {
+        // Regression: small bursts arriving while the send loop was between passes could leave records
+        // queued with the loop asleep until they expired.
+        using var client = LocalKinesis.CreateClient(fixture.KinesaliteEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-paced");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 4);
+
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesaliteEndpoint, configure: o =>
+        {
+            o.AggregationEnabled = false;
+            o.RecordTtl = TimeSpan.FromSeconds(20);
+        }));
+        var puts = new List<Task<UserRecordResult>>();
+        for (var i = 0; i < 1500; i++)
+        {
+            puts.Add(producer.PutAsync(stream, $"k{i % 100}", ProducerTestKit.Payload("k", i)));
+            if (i % 10 == 9)
+            {
+                await Task.Delay(2);
+            }
+        }
+
+        var results = await Task.WhenAll(puts);
+        Assert.All(results, r => Assert.True(r.IsSuccessful));
+    }
 }

@@ -100,10 +100,14 @@ internal sealed partial class BatchSender
         {
             try
             {
-                Volatile.Write(ref wakeUpPending, 0);
+                // Consume the signal first, then re-arm: a wake-up that lands in between is either still in
+                // the channel or was made after its work was visible to the pass below. Re-arming first lost
+                // wake-ups (the flag stayed set after its signal was consumed) and stranded queued records.
                 while (wakeUps.Reader.TryRead(out _))
                 {
                 }
+
+                Volatile.Write(ref wakeUpPending, 0);
 
                 var flush = Volatile.Read(ref activeFlushes) > 0;
                 var nextWake = long.MaxValue;
