@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using Amazon.DynamoDBv2;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
+using Kinesis.Core.Metrics;
 
 namespace Kinesis.Client;
 
@@ -205,6 +207,16 @@ public sealed class KinesisConsumerOptions
     /// <summary>A DynamoDB client to use for the lease table instead of creating one; it is not disposed by the consumer.</summary>
     public IAmazonDynamoDB? DynamoDbClient { get; set; }
 
+    /// <summary>
+    /// CloudWatch publishing of the consumer's metrics (off unless <see cref="CloudWatchMetricsOptions.Enabled"/>); the
+    /// namespace defaults to <see cref="ApplicationName"/> and the region to <see cref="KinesisApiClientOptions.Region"/>,
+    /// as the KCL. The instruments themselves (meter <see cref="KinesisMeterNames.Client"/>) exist either way.
+    /// </summary>
+    public CloudWatchMetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>The factory the consumer's meter is created with (hosting passes the container's); default <see langword="null"/>: the consumer creates and owns its meter.</summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>The clock for every timer of the consumer; default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -242,9 +254,9 @@ public sealed class KinesisConsumerOptions
             throw new ArgumentException($"{nameof(GetRecordsRetryMaxDelay)} must be at least {nameof(GetRecordsRetryBaseDelay)} ({GetRecordsRetryBaseDelay}).", nameof(GetRecordsRetryMaxDelay));
         }
 
-        if (Leases is null || Kinesis is null || TimeProvider is null)
+        if (Leases is null || Kinesis is null || TimeProvider is null || Metrics is null)
         {
-            throw new ArgumentException($"{nameof(Leases)}, {nameof(Kinesis)} and {nameof(TimeProvider)} must not be null.", Leases is null ? nameof(Leases) : Kinesis is null ? nameof(Kinesis) : nameof(TimeProvider));
+            throw new ArgumentException($"{nameof(Leases)}, {nameof(Kinesis)}, {nameof(Metrics)} and {nameof(TimeProvider)} must not be null.", Leases is null ? nameof(Leases) : Kinesis is null ? nameof(Kinesis) : Metrics is null ? nameof(Metrics) : nameof(TimeProvider));
         }
 
         if (string.IsNullOrWhiteSpace(Kinesis.Region))

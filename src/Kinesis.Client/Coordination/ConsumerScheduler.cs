@@ -4,6 +4,7 @@ using Kinesis.Client.Lifecycle;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
+using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Kinesis.Client.Coordination;
@@ -21,6 +22,7 @@ internal sealed class ConsumerScheduler
     private readonly Func<string, IShardRecordProcessor> processorFactory;
     private readonly Deaggregator deaggregator;
     private readonly ConsumerCounters counters;
+    private readonly ConsumerMetrics metrics;
     private readonly ILogger logger;
     private readonly Action<string, Exception> onShardStopped;
     private readonly object gate = new();
@@ -36,6 +38,7 @@ internal sealed class ConsumerScheduler
         KinesisConsumerOptions options,
         Func<string, IShardRecordProcessor> processorFactory,
         ConsumerCounters counters,
+        ConsumerMetrics metrics,
         ILoggerFactory loggerFactory,
         Action<string, Exception> onShardStopped)
     {
@@ -44,6 +47,7 @@ internal sealed class ConsumerScheduler
         this.options = options;
         this.processorFactory = processorFactory;
         this.counters = counters;
+        this.metrics = metrics;
         this.onShardStopped = onShardStopped;
         logger = loggerFactory.CreateLogger<KinesisConsumer>();
         deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = options.HashKeyRangeFilter }, loggerFactory.CreateLogger<Deaggregator>());
@@ -221,6 +225,7 @@ internal sealed class ConsumerScheduler
                 var consumer = new ShardConsumer(lease, coordinator, processorFactory, CreatePublisher, deaggregator, options, counters, logger)
                 {
                     OnStopped = onShardStopped,
+                    Metrics = metrics,
                 };
                 consumers[lease.LeaseKey] = consumer;
                 consumer.Start();
@@ -229,7 +234,7 @@ internal sealed class ConsumerScheduler
     }
 
     private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) =>
-        new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger);
+        new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics };
 
     private async Task RunSyncLoopAsync(CancellationToken cancellationToken)
     {
