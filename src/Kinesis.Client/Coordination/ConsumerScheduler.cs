@@ -29,6 +29,7 @@ internal sealed class ConsumerScheduler
     private readonly Dictionary<string, ShardConsumer> consumers = new(StringComparer.Ordinal);
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopLoops = new();
+    private readonly FanOutConsumerRegistration? registration;
     private Task dispatchLoop = Task.CompletedTask;
     private Task syncLoop = Task.CompletedTask;
 
@@ -51,6 +52,11 @@ internal sealed class ConsumerScheduler
         this.onShardStopped = onShardStopped;
         logger = loggerFactory.CreateLogger<KinesisConsumer>();
         deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = options.HashKeyRangeFilter }, loggerFactory.CreateLogger<Deaggregator>());
+        if (options.Retrieval == RetrievalMode.FanOut)
+        {
+            registration = new FanOutConsumerRegistration(api, options.StreamName!, options.FanOut.ConsumerName ?? options.ApplicationName!, options.FanOut, options.TimeProvider, logger);
+        }
+
         syncer = new ShardSyncer(api, coordinator.Refresher, coordinator, options, counters, logger);
         coordinator.LeaseAcquired += (_, _) => wake.Writer.TryWrite(true);
         coordinator.LeaseLost += (_, e) => OnLeaseLost(e.HeldLease);
@@ -58,9 +64,18 @@ internal sealed class ConsumerScheduler
 
     public DeaggregationCounters DeaggregationCounters => deaggregator.Counters;
 
+    /// <summary>The stream consumer of fan-out retrieval; <see langword="null"/> when polling.</summary>
+    public FanOutConsumerRegistration? Registration => registration;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await coordinator.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        if (registration is not null)
+        {
+            // Registered before any lease is taken, so a consumer that cannot be registered fails the start instead of every shard.
+            await registration.GetConsumerArnAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             await syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
@@ -89,6 +104,7 @@ internal sealed class ConsumerScheduler
         await AwaitConsumersAsync(running, options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         await coordinator.ReleaseAllLeasesAsync(cancellationToken).ConfigureAwait(false);
         await coordinator.StopAsync().ConfigureAwait(false);
+        await DeregisterIfRequestedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Abrupt: processors see their leases lost; leases are not released and expire after the failover time.</summary>
@@ -103,6 +119,19 @@ internal sealed class ConsumerScheduler
         }
 
         await AwaitConsumersAsync(running, options.ShutdownTimeout, CancellationToken.None).ConfigureAwait(false);
+        await DeregisterIfRequestedAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task DeregisterIfRequestedAsync(CancellationToken cancellationToken)
+    {
+        if (registration is null || !options.FanOut.DeregisterOnShutdown)
+        {
+            return;
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ShutdownTimeout);
+        await registration.DeregisterAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private List<ShardConsumer> Snapshot()
@@ -233,8 +262,9 @@ internal sealed class ConsumerScheduler
         }
     }
 
-    private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) =>
-        new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics };
+    private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) => registration is null
+        ? new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics }
+        : new FanOutRecordsPublisher(api, registration, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics };
 
     private async Task RunSyncLoopAsync(CancellationToken cancellationToken)
     {
