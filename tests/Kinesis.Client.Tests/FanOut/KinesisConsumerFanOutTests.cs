@@ -245,6 +245,50 @@ public sealed class KinesisConsumerFanOutTests(LocalAwsFixture fixture, ITestOut
         await Eventually.HoldsAsync(async () => (await ListConsumersAsync(env)).All(c => c.ConsumerName != env.ApplicationName), Deadline, "the consumer is deregistered");
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Subscribe_SlowProcessor_ReadsNoMoreThanTheEventBufferAhead()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        const int Events = 60;
+        const int Buffered = 4;
+        var frames = new List<byte>();
+        var expected = new List<string>();
+        for (var e = 0; e < Events; e++)
+        {
+            var records = Enumerable.Range(0, 5).Select(i => ($"key-{i}", System.Text.Encoding.UTF8.GetBytes($"event-{e}-{i}"))).ToList();
+            expected.AddRange(records.Select(r => System.Text.Encoding.UTF8.GetString(r.Item2)));
+            frames.AddRange(EventStreamFrames.RecordsEvent($"4959{e + 100:D6}", records));
+        }
+
+        // The constructed subscription ends after its events; later subscriptions find the shard quiet on kinesis-local.
+        var served = 0;
+        using var tap = new SubscriptionTap { Override = _ => Interlocked.Increment(ref served) == 1 ? frames.ToArray() : null };
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = env.CreateConsumer(
+            "w1",
+            _ => new GatedProcessor(gate.Task, new RecordingProcessor("w1", env.Deliveries)),
+            o =>
+            {
+                ConfigureFanOut(o);
+                o.FanOut.MaxBufferedEvents = Buffered;
+            },
+            tap);
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => tap.FramesServed >= Buffered, Deadline, "the buffer fills");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var readAhead = tap.FramesServed;
+        output.WriteLine($"frames read while the processor was blocked: {readAhead} (buffer {Buffered})");
+
+        // The buffer, the event the processor holds, the one waiting for space and the one being decoded.
+        Assert.InRange(readAhead, Buffered, Buffered + 3);
+        gate.SetResult();
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "every event delivered once the processor continues");
+        Assert.Equal(expected.Count, env.Deliveries.Count);
+        await consumer.StopAsync();
+    }
+
     internal static void ConfigureFanOut(KinesisConsumerOptions options)
     {
         options.Retrieval = RetrievalMode.FanOut;
@@ -277,5 +321,22 @@ public sealed class KinesisConsumerFanOutTests(LocalAwsFixture fixture, ITestOut
         await env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = parent.ShardId, NewStartingHashKey = middle });
         await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
         return parent;
+    }
+
+    private sealed class GatedProcessor(Task gate, IShardRecordProcessor inner) : IShardRecordProcessor
+    {
+        public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => inner.InitializeAsync(input, cancellationToken);
+
+        public async Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default)
+        {
+            await gate.WaitAsync(cancellationToken);
+            await inner.ProcessRecordsAsync(input, cancellationToken);
+        }
+
+        public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default) => inner.LeaseLostAsync(input, cancellationToken);
+
+        public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => inner.ShardEndedAsync(input, cancellationToken);
+
+        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => inner.ShutdownRequestedAsync(input, cancellationToken);
     }
 }

@@ -18,6 +18,7 @@ internal sealed class SubscriptionTap(HttpMessageHandler? inner = null) : Delega
     private readonly object gate = new();
     private readonly List<TappedStream> open = [];
     private int subscriptions;
+    private int framesServed;
 
     /// <summary>End every subscription (cleanly, at a frame boundary) after this many frames; 0 = never.</summary>
     public int EndAfterFrames { get; set; }
@@ -29,6 +30,9 @@ internal sealed class SubscriptionTap(HttpMessageHandler? inner = null) : Delega
     public Func<string, byte[]?>? Override { get; set; }
 
     public int Subscriptions => Volatile.Read(ref subscriptions);
+
+    /// <summary>Event-stream frames handed to the client so far.</summary>
+    public int FramesServed => Volatile.Read(ref framesServed);
 
     public int OpenSubscriptions
     {
@@ -92,7 +96,7 @@ internal sealed class SubscriptionTap(HttpMessageHandler? inner = null) : Delega
 
     private TappedStream Track(Stream inner)
     {
-        var stream = new TappedStream(inner, EndAfterFrames, StallAfterFrames, Untrack);
+        var stream = new TappedStream(inner, EndAfterFrames, StallAfterFrames, Untrack, () => Interlocked.Increment(ref framesServed));
         lock (gate)
         {
             open.Add(stream);
@@ -110,7 +114,7 @@ internal sealed class SubscriptionTap(HttpMessageHandler? inner = null) : Delega
     }
 
     /// <summary>Passes whole event-stream frames through, counting them.</summary>
-    private sealed class TappedStream(Stream inner, int endAfter, int stallAfter, Action<TappedStream> closed) : Stream
+    private sealed class TappedStream(Stream inner, int endAfter, int stallAfter, Action<TappedStream> closed, Action frameServed) : Stream
     {
         private readonly CancellationTokenSource disposed = new();
         private byte[] frame = [];
@@ -168,6 +172,7 @@ internal sealed class SubscriptionTap(HttpMessageHandler? inner = null) : Delega
 
                     offset = 0;
                     frames++;
+                    frameServed();
                 }
 
                 var count = Math.Min(buffer.Length, frame.Length - offset);
