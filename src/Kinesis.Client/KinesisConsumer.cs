@@ -14,7 +14,7 @@ namespace Kinesis.Client;
 /// <summary>
 /// A lease-coordinated consumer of one Kinesis stream (the KCL for .NET): workers sharing an
 /// <see cref="KinesisConsumerOptions.ApplicationName"/> split the shards between them through a KCL 2.x-compatible
-/// DynamoDB lease table, read them with GetRecords, deaggregate KPL records, and hand them to one
+/// DynamoDB lease table, read them with GetRecords or enhanced fan-out (<see cref="KinesisConsumerOptions.Retrieval"/>), deaggregate KPL records, and hand them to one
 /// <see cref="IShardRecordProcessor"/> per shard.
 /// </summary>
 /// <remarks>

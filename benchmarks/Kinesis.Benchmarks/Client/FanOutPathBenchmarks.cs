@@ -63,6 +63,21 @@ public class FanOutPathBenchmarks
     [Benchmark(OperationsPerInvoke = Events * RecordsPerEvent)]
     public Task<int> SubscribeAndDispatch() => RunAsync(manyEvents);
 
+    /// <summary>The same subscription read straight from <see cref="KinesisApiClient.SubscribeToShardAsync"/> (frame decoding and JSON parsing only, no queue, no dispatch); time per user record.</summary>
+    [Benchmark(OperationsPerInvoke = Events * RecordsPerEvent)]
+    public async Task<int> DecodeOnly()
+    {
+        handler.Body = manyEvents;
+        var request = new SubscribeToShardRequest { ConsumerARN = options.FanOut.ConsumerArn!, ShardId = "shardId-000000000000", StartingPosition = new StartingPosition { Type = ShardIteratorType.TrimHorizon } };
+        var records = 0;
+        await foreach (var subscribeEvent in api.SubscribeToShardAsync(request).ConfigureAwait(false))
+        {
+            records += subscribeEvent.Records.Count;
+        }
+
+        return records;
+    }
+
     /// <summary>
     /// One subscription with a single one-record event, from the request to the processor call: an upper bound of the
     /// time from bytes received to the processor (it includes signing and sending the request).

@@ -146,7 +146,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return Failure(ex, answered: true);
+            return Failure(ex, null);
         }
 
         var position = CurrentPosition();
@@ -157,9 +157,10 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
         var started = time.GetTimestamp();
         var answered = false;
         var events = 0;
-        var enumerator = api.SubscribeToShardAsync(request, subscription.Token).GetAsyncEnumerator(subscription.Token);
+        IAsyncEnumerator<SubscribeToShardEvent>? enumerator = null;
         try
         {
+            enumerator = api.SubscribeToShardAsync(request, subscription.Token).GetAsyncEnumerator(subscription.Token);
             while (true)
             {
                 // Only time spent waiting for the service counts as silence, not time spent waiting for queue space.
@@ -210,26 +211,30 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
                 return SubscriptionEnd.ShardEnd;
             }
 
-            return Failure(ex, answered);
+            return Failure(ex, answered ? null : time.GetElapsedTime(started));
         }
         catch (Exception ex)
         {
-            return Failure(ex, answered);
+            return Failure(ex, answered ? null : time.GetElapsedTime(started));
         }
         finally
         {
             // Disposing the enumerator closes the HTTP/2 stream at once (also when the lease was lost).
-            await enumerator.DisposeAsync().ConfigureAwait(false);
+            if (enumerator is not null)
+            {
+                await enumerator.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
-    private SubscriptionEnd Failure(Exception ex, bool answered)
+    /// <summary>Counts a failed subscription and chooses the backoff; <paramref name="refusedAfter"/> is set when the call itself failed.</summary>
+    private SubscriptionEnd Failure(Exception ex, TimeSpan? refusedAfter)
     {
         failures++;
         counters.AddSubscriptionFailure();
-        if (!answered)
+        if (refusedAfter is { } latency)
         {
-            Metrics?.SubscribeToShardCompleted(streamName, shardId, false, TimeSpan.Zero);
+            Metrics?.SubscribeToShardCompleted(streamName, shardId, false, latency);
         }
 
         var code = ex is KinesisApiException api ? api.ErrorCode : ex.GetType().Name;
