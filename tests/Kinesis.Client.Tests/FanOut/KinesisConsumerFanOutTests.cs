@@ -94,19 +94,26 @@ public sealed class KinesisConsumerFanOutTests(LocalAwsFixture fixture, ITestOut
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
-    public async Task Subscribe_ResourceInUse_RetriedWithBackoff()
+    public async Task Subscribe_ResourceInUseAndLimitExceeded_RetriedWithBackoffAndRecorded()
     {
         await using var env = new ConsumerTestEnvironment(fixture);
         await env.CreateStreamAsync(1);
         var expected = await env.PutRawAsync(keys: 2, first: 0, count: 10);
+        using var recorder = new Metrics.ConsumerMeasurements(env.ApplicationName);
         using var tap = new SubscriptionTap();
-        using var faults = new FaultInjectionHandler(tap).ForTarget("SubscribeToShard", Fault.AwsError(HttpStatusCode.BadRequest, KinesisErrorCodes.ResourceInUse), times: 3);
+        using var faults = new FaultInjectionHandler(tap)
+            .ForTarget("SubscribeToShard", Fault.AwsError(HttpStatusCode.BadRequest, KinesisErrorCodes.ResourceInUse), times: 2)
+            .ForTarget("SubscribeToShard", Fault.AwsError(HttpStatusCode.BadRequest, KinesisErrorCodes.LimitExceeded), times: 1);
         var consumer = CreateFanOutConsumer(env, "w1", faults);
         await consumer.StartAsync();
 
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "records delivered after the refusals");
         Assert.True(consumer.Counters.SubscriptionFailures >= 3);
         Assert.Equal(expected.Count, env.Deliveries.Count);
+        Assert.Equal(3, recorder.Values(Core.Metrics.ConsumerMetricNames.SubscribeToShardSuccess, Core.Metrics.ConsumerOperations.ProcessTask).Count(v => v == 0));
+        Assert.Contains(recorder.Values(Core.Metrics.ConsumerMetricNames.SubscribeToShardSuccess, Core.Metrics.ConsumerOperations.ProcessTask), v => v == 1);
+        Assert.Equal(1, recorder.Sum(Core.Metrics.ConsumerMetricNames.SubscribeToShardThrottled));
+        Assert.True(recorder.Sum(Core.Metrics.ConsumerMetricNames.RecordsProcessed) >= expected.Count);
         await consumer.StopAsync();
     }
 
