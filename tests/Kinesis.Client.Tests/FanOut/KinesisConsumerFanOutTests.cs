@@ -296,6 +296,41 @@ public sealed class KinesisConsumerFanOutTests(LocalAwsFixture fixture, ITestOut
         await consumer.StopAsync();
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task StartAsync_RegisterLimitExceeded_RetriesAndRegisters()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var expected = await env.PutRawAsync(keys: 2, first: 0, count: 5);
+        using var faults = new FaultInjectionHandler().ForTarget("RegisterStreamConsumer", Fault.AwsError(HttpStatusCode.BadRequest, KinesisErrorCodes.LimitExceeded), times: 2);
+        var consumer = CreateFanOutConsumer(env, "w1", faults);
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "records delivered");
+        Assert.Contains(await ListConsumersAsync(env), c => c.ConsumerName == env.ApplicationName && c.ConsumerStatus == ConsumerStatus.Active);
+        await consumer.StopAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task StartAsync_ConsumerArnGiven_NeitherDescribesNorRegisters()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var expected = await env.PutRawAsync(keys: 2, first: 0, count: 5);
+        var summary = await env.Kinesis.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = env.StreamName });
+        var registered = await env.Kinesis.RegisterStreamConsumerAsync(new RegisterStreamConsumerRequest { StreamARN = summary.StreamDescriptionSummary.StreamARN!, ConsumerName = "preregistered" });
+        await env.Kinesis.WaitForConsumerActiveAsync(registered.Consumer.ConsumerARN, TimeSpan.FromSeconds(60));
+        using var faults = new FaultInjectionHandler()
+            .ForTarget("RegisterStreamConsumer", Fault.AwsError(HttpStatusCode.InternalServerError, KinesisErrorCodes.InternalFailure), times: 100)
+            .ForTarget("DescribeStreamConsumer", Fault.AwsError(HttpStatusCode.InternalServerError, KinesisErrorCodes.InternalFailure), times: 100);
+        var consumer = CreateFanOutConsumer(env, "w1", faults, o => o.FanOut.ConsumerArn = registered.Consumer.ConsumerARN);
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "records delivered through the given consumer");
+        Assert.DoesNotContain(await ListConsumersAsync(env), c => c.ConsumerName == env.ApplicationName);
+        await consumer.StopAsync();
+    }
+
     internal static void ConfigureFanOut(KinesisConsumerOptions options)
     {
         options.Retrieval = RetrievalMode.FanOut;
