@@ -178,7 +178,15 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
                 {
                     counters.AddSubscriptionCompleted();
                     FanOutLog.SubscriptionCompleted(logger, shardId, events, continuation);
-                    return SubscriptionEnd.Resubscribe;
+                    if (events > 0)
+                    {
+                        return SubscriptionEnd.Resubscribe;
+                    }
+
+                    // A subscription that ends without a single event must not turn into a tight resubscription loop.
+                    failures++;
+                    retryDelay = RetryBackoff.ComputeFullJitterDelay(failures - 1, fanOut.RetryBaseDelay, fanOut.RetryMaxDelay, Random.Shared.NextDouble());
+                    return SubscriptionEnd.Failed;
                 }
 
                 events++;
