@@ -5,6 +5,7 @@ using Kinesis.Client.Leases;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
+using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -13,7 +14,7 @@ namespace Kinesis.Client;
 /// <summary>
 /// A lease-coordinated consumer of one Kinesis stream (the KCL for .NET): workers sharing an
 /// <see cref="KinesisConsumerOptions.ApplicationName"/> split the shards between them through a KCL 2.x-compatible
-/// DynamoDB lease table, read them with GetRecords, deaggregate KPL records, and hand them to one
+/// DynamoDB lease table, read them with GetRecords or enhanced fan-out (<see cref="KinesisConsumerOptions.Retrieval"/>), deaggregate KPL records, and hand them to one
 /// <see cref="IShardRecordProcessor"/> per shard.
 /// </summary>
 /// <remarks>
@@ -34,6 +35,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
     private IAmazonDynamoDB? ownedDynamoDb;
     private LeaseCoordinator? coordinator;
     private ConsumerScheduler? scheduler;
+    private CloudWatchMetricsPublisher? publisher;
     private bool started;
     private bool stopped;
 
@@ -51,6 +53,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
         this.processorFactory = processorFactory;
         this.loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         logger = this.loggerFactory.CreateLogger<KinesisConsumer>();
+        Metrics = new ConsumerMetrics(options.ApplicationName!, options.WorkerId, options.MeterFactory);
     }
 
     /// <summary>
@@ -77,6 +80,12 @@ public sealed class KinesisConsumer : IAsyncDisposable
             return ids;
         }
     }
+
+    /// <summary>
+    /// The consumer's instruments (meter <see cref="KinesisMeterNames.Client"/>, names in <see cref="ConsumerMetricNames"/>),
+    /// tagged with the application and worker; they are recorded whether or not CloudWatch publishing is enabled.
+    /// </summary>
+    public ConsumerMetrics Metrics { get; }
 
     internal ConsumerCounters Counters { get; } = new();
 
@@ -113,10 +122,11 @@ public sealed class KinesisConsumer : IAsyncDisposable
             try
             {
                 api = new KinesisApiClient(options.Kinesis);
+                publisher = CloudWatchMetricsPublisher.CreateIfEnabled(Metrics, options.Metrics, options.ApplicationName!, options.Kinesis.Region, loggerFactory.CreateLogger<CloudWatchMetricsPublisher>(), options.TimeProvider);
                 var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient());
                 var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ApplicationName!, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
-                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory);
-                scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, loggerFactory, RaiseShardStopped);
+                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory, metrics: Metrics);
+                scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, Metrics, loggerFactory, RaiseShardStopped);
                 await scheduler.StartAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
@@ -124,7 +134,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
                 // Nothing runs yet (the scheduler starts its loops last), so a failed start can simply be retried.
                 scheduler = null;
                 coordinator = null;
-                DisposeClients();
+                await DisposeClientsAsync(final: false).ConfigureAwait(false);
                 api = null;
                 ownedDynamoDb = null;
                 throw;
@@ -170,7 +180,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
             }
 
             ConsumerLog.Stopped(logger, options.WorkerId, "graceful");
-            DisposeClients();
+            await DisposeClientsAsync(final: true).ConfigureAwait(false);
         }
         finally
         {
@@ -200,7 +210,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
                 ConsumerLog.Stopped(logger, options.WorkerId, "abrupt");
             }
 
-            DisposeClients();
+            await DisposeClientsAsync(final: true).ConfigureAwait(false);
         }
         finally
         {
@@ -208,10 +218,21 @@ public sealed class KinesisConsumer : IAsyncDisposable
         }
     }
 
-    private void DisposeClients()
+    private async Task DisposeClientsAsync(bool final)
     {
+        // After the shard consumers stopped, so the publisher's final upload holds their last measurements.
+        if (publisher is not null)
+        {
+            await publisher.DisposeAsync().ConfigureAwait(false);
+            publisher = null;
+        }
+
         api?.Dispose();
         ownedDynamoDb?.Dispose();
+        if (final)
+        {
+            Metrics.Dispose();
+        }
     }
 
     private void RaiseShardStopped(string shardId, Exception exception)

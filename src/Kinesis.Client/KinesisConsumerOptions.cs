@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using Amazon.DynamoDBv2;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
+using Kinesis.Core.Metrics;
 
 namespace Kinesis.Client;
 
@@ -21,6 +23,9 @@ public sealed class KinesisConsumerOptions
 
     /// <summary>Default of <see cref="MaxPrefetchBytes"/>: 8 MiB (the KCL's maxByteSize).</summary>
     public const long DefaultMaxPrefetchBytes = 8L * 1024 * 1024;
+
+    /// <summary>Default of <see cref="Retrieval"/>: <see cref="RetrievalMode.Polling"/> (the Java KCL defaults to fan-out, which needs a registered consumer and costs extra).</summary>
+    public const RetrievalMode DefaultRetrieval = RetrievalMode.Polling;
 
     /// <summary>Default of <see cref="ErrorMode"/>.</summary>
     public const ProcessorErrorMode DefaultErrorMode = ProcessorErrorMode.RetryBatch;
@@ -63,6 +68,7 @@ public sealed class KinesisConsumerOptions
     private int maxPrefetchRecords = DefaultMaxPrefetchRecords;
     private long maxPrefetchBytes = DefaultMaxPrefetchBytes;
     private ProcessorErrorMode errorMode = DefaultErrorMode;
+    private RetrievalMode retrieval = DefaultRetrieval;
     private HashKeyRangeFilterMode hashKeyRangeFilter = DefaultHashKeyRangeFilter;
     private TimeSpan idleTimeBetweenReads = DefaultIdleTimeBetweenReads;
     private TimeSpan shardSyncInterval = DefaultShardSyncInterval;
@@ -126,6 +132,16 @@ public sealed class KinesisConsumerOptions
         get => maxPrefetchBytes;
         set => maxPrefetchBytes = CheckRange(value, 1024L, 1024L * 1024 * 1024, nameof(MaxPrefetchBytes));
     }
+
+    /// <summary>How shards are read; default <see cref="DefaultRetrieval"/>. Fan-out settings are in <see cref="FanOut"/>.</summary>
+    public RetrievalMode Retrieval
+    {
+        get => retrieval;
+        set => retrieval = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Retrieval), value, $"{nameof(Retrieval)} must be Polling or FanOut.");
+    }
+
+    /// <summary>Enhanced fan-out settings, used when <see cref="Retrieval"/> is <see cref="RetrievalMode.FanOut"/>.</summary>
+    public FanOutOptions FanOut { get; set; } = new();
 
     /// <summary>What happens when the processor throws; default <see cref="DefaultErrorMode"/>.</summary>
     public ProcessorErrorMode ErrorMode
@@ -205,6 +221,16 @@ public sealed class KinesisConsumerOptions
     /// <summary>A DynamoDB client to use for the lease table instead of creating one; it is not disposed by the consumer.</summary>
     public IAmazonDynamoDB? DynamoDbClient { get; set; }
 
+    /// <summary>
+    /// CloudWatch publishing of the consumer's metrics (off unless <see cref="CloudWatchMetricsOptions.Enabled"/>); the
+    /// namespace defaults to <see cref="ApplicationName"/> and the region to <see cref="KinesisApiClientOptions.Region"/>,
+    /// as the KCL. The instruments themselves (meter <see cref="KinesisMeterNames.Client"/>) exist either way.
+    /// </summary>
+    public CloudWatchMetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>The factory the consumer's meter is created with (hosting passes the container's); default <see langword="null"/>: the consumer creates and owns its meter.</summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>The clock for every timer of the consumer; default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -242,10 +268,14 @@ public sealed class KinesisConsumerOptions
             throw new ArgumentException($"{nameof(GetRecordsRetryMaxDelay)} must be at least {nameof(GetRecordsRetryBaseDelay)} ({GetRecordsRetryBaseDelay}).", nameof(GetRecordsRetryMaxDelay));
         }
 
-        if (Leases is null || Kinesis is null || TimeProvider is null)
+        if (Leases is null || Kinesis is null || TimeProvider is null || Metrics is null || FanOut is null)
         {
-            throw new ArgumentException($"{nameof(Leases)}, {nameof(Kinesis)} and {nameof(TimeProvider)} must not be null.", Leases is null ? nameof(Leases) : Kinesis is null ? nameof(Kinesis) : nameof(TimeProvider));
+            throw new ArgumentException(
+                $"{nameof(Leases)}, {nameof(Kinesis)}, {nameof(Metrics)}, {nameof(FanOut)} and {nameof(TimeProvider)} must not be null.",
+                Leases is null ? nameof(Leases) : Kinesis is null ? nameof(Kinesis) : Metrics is null ? nameof(Metrics) : FanOut is null ? nameof(FanOut) : nameof(TimeProvider));
         }
+
+        FanOut.Validate();
 
         if (string.IsNullOrWhiteSpace(Kinesis.Region))
         {

@@ -1,4 +1,5 @@
 using Kinesis.Client.Leases;
+using Kinesis.Core.Metrics;
 
 namespace Kinesis.Client;
 
@@ -28,6 +29,15 @@ public sealed class RecordProcessorCheckpointer
         lastCheckpoint = checkpoint;
         largestPermitted = checkpoint;
     }
+
+    /// <summary>Where checkpoint writes are recorded; none by default.</summary>
+    internal ConsumerMetrics? Metrics { get; init; }
+
+    /// <summary>The stream name the checkpoint metric is tagged with.</summary>
+    internal string StreamName { get; init; } = string.Empty;
+
+    /// <summary>The clock checkpoint latency is measured with.</summary>
+    internal TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>The shard this checkpointer writes for.</summary>
     public string ShardId { get; }
@@ -143,13 +153,24 @@ public sealed class RecordProcessorCheckpointer
             }
 
             var store = writer ?? throw new InvalidOperationException("This checkpointer is not connected to a lease table.");
-            if (value.IsShardEnd)
+            var started = Time.GetTimestamp();
+            var succeeded = false;
+            try
             {
-                await store.MarkShardEndAsync(ShardId, concurrencyToken, shardEndChildren ?? [], cancellationToken).ConfigureAwait(false);
+                if (value.IsShardEnd)
+                {
+                    await store.MarkShardEndAsync(ShardId, concurrencyToken, shardEndChildren ?? [], cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await store.CheckpointAsync(ShardId, concurrencyToken, value, cancellationToken).ConfigureAwait(false);
+                }
+
+                succeeded = true;
             }
-            else
+            finally
             {
-                await store.CheckpointAsync(ShardId, concurrencyToken, value, cancellationToken).ConfigureAwait(false);
+                Metrics?.CheckpointCompleted(StreamName, ShardId, succeeded, Time.GetElapsedTime(started));
             }
 
             Volatile.Write(ref lastCheckpoint, value);

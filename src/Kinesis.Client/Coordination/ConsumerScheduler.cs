@@ -4,6 +4,7 @@ using Kinesis.Client.Lifecycle;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
+using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Kinesis.Client.Coordination;
@@ -21,12 +22,14 @@ internal sealed class ConsumerScheduler
     private readonly Func<string, IShardRecordProcessor> processorFactory;
     private readonly Deaggregator deaggregator;
     private readonly ConsumerCounters counters;
+    private readonly ConsumerMetrics metrics;
     private readonly ILogger logger;
     private readonly Action<string, Exception> onShardStopped;
     private readonly object gate = new();
     private readonly Dictionary<string, ShardConsumer> consumers = new(StringComparer.Ordinal);
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopLoops = new();
+    private readonly FanOutConsumerRegistration? registration;
     private Task dispatchLoop = Task.CompletedTask;
     private Task syncLoop = Task.CompletedTask;
 
@@ -36,6 +39,7 @@ internal sealed class ConsumerScheduler
         KinesisConsumerOptions options,
         Func<string, IShardRecordProcessor> processorFactory,
         ConsumerCounters counters,
+        ConsumerMetrics metrics,
         ILoggerFactory loggerFactory,
         Action<string, Exception> onShardStopped)
     {
@@ -44,9 +48,15 @@ internal sealed class ConsumerScheduler
         this.options = options;
         this.processorFactory = processorFactory;
         this.counters = counters;
+        this.metrics = metrics;
         this.onShardStopped = onShardStopped;
         logger = loggerFactory.CreateLogger<KinesisConsumer>();
         deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = options.HashKeyRangeFilter }, loggerFactory.CreateLogger<Deaggregator>());
+        if (options.Retrieval == RetrievalMode.FanOut)
+        {
+            registration = new FanOutConsumerRegistration(api, options.StreamName!, options.FanOut.ConsumerName ?? options.ApplicationName!, options.FanOut, options.TimeProvider, logger);
+        }
+
         syncer = new ShardSyncer(api, coordinator.Refresher, coordinator, options, counters, logger);
         coordinator.LeaseAcquired += (_, _) => wake.Writer.TryWrite(true);
         coordinator.LeaseLost += (_, e) => OnLeaseLost(e.HeldLease);
@@ -54,9 +64,18 @@ internal sealed class ConsumerScheduler
 
     public DeaggregationCounters DeaggregationCounters => deaggregator.Counters;
 
+    /// <summary>The stream consumer of fan-out retrieval; <see langword="null"/> when polling.</summary>
+    public FanOutConsumerRegistration? Registration => registration;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await coordinator.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        if (registration is not null)
+        {
+            // Registered before any lease is taken, so a consumer that cannot be registered fails the start instead of every shard.
+            await registration.GetConsumerArnAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             await syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
@@ -85,6 +104,7 @@ internal sealed class ConsumerScheduler
         await AwaitConsumersAsync(running, options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         await coordinator.ReleaseAllLeasesAsync(cancellationToken).ConfigureAwait(false);
         await coordinator.StopAsync().ConfigureAwait(false);
+        await DeregisterIfRequestedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Abrupt: processors see their leases lost; leases are not released and expire after the failover time.</summary>
@@ -99,6 +119,19 @@ internal sealed class ConsumerScheduler
         }
 
         await AwaitConsumersAsync(running, options.ShutdownTimeout, CancellationToken.None).ConfigureAwait(false);
+        await DeregisterIfRequestedAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task DeregisterIfRequestedAsync(CancellationToken cancellationToken)
+    {
+        if (registration is null || !options.FanOut.DeregisterOnShutdown)
+        {
+            return;
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ShutdownTimeout);
+        await registration.DeregisterAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private List<ShardConsumer> Snapshot()
@@ -221,6 +254,7 @@ internal sealed class ConsumerScheduler
                 var consumer = new ShardConsumer(lease, coordinator, processorFactory, CreatePublisher, deaggregator, options, counters, logger)
                 {
                     OnStopped = onShardStopped,
+                    Metrics = metrics,
                 };
                 consumers[lease.LeaseKey] = consumer;
                 consumer.Start();
@@ -228,8 +262,9 @@ internal sealed class ConsumerScheduler
         }
     }
 
-    private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) =>
-        new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger);
+    private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) => registration is null
+        ? new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics }
+        : new FanOutRecordsPublisher(api, registration, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics };
 
     private async Task RunSyncLoopAsync(CancellationToken cancellationToken)
     {

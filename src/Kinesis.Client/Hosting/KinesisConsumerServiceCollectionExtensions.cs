@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,10 +41,17 @@ public static class KinesisConsumerServiceCollectionExtensions
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisConsumerOptions>, KinesisConsumerOptionsValidator>());
         services.AddSingleton<IHostedService>(provider => new KinesisConsumerHostedService(
-            provider.GetRequiredService<IOptions<KinesisConsumerOptions>>().Value,
+            WithMeterFactory(provider.GetRequiredService<IOptions<KinesisConsumerOptions>>().Value, provider),
             _ => ActivatorUtilities.CreateInstance<TProcessor>(provider),
             provider.GetService<ILoggerFactory>()));
         return services;
+    }
+
+    private static KinesisConsumerOptions WithMeterFactory(KinesisConsumerOptions options, IServiceProvider provider)
+    {
+        // The container's factory lets OpenTelemetry and the host's metrics configuration see the consumer's meter.
+        options.MeterFactory ??= provider.GetService<IMeterFactory>();
+        return options;
     }
 }
 

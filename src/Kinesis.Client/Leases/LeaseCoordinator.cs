@@ -1,3 +1,4 @@
+using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,12 +23,14 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     private readonly LeaseManagementOptions options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
+    private readonly ConsumerMetrics? metrics;
     private readonly SemaphoreSlim takerGate = new(1, 1);
     private readonly object stateLock = new();
     private CancellationTokenSource? renewerStop;
     private CancellationTokenSource? takerStop;
     private Task renewerLoop = Task.CompletedTask;
     private Task takerLoop = Task.CompletedTask;
+    private int lostSinceLastRenewal;
 
     public LeaseCoordinator(
         DynamoDbLeaseRefresher refresher,
@@ -35,7 +38,8 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
         LeaseManagementOptions options,
         TimeProvider timeProvider,
         ILoggerFactory? loggerFactory = null,
-        Random? random = null)
+        Random? random = null,
+        ConsumerMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(refresher);
         ArgumentException.ThrowIfNullOrEmpty(workerId);
@@ -45,11 +49,20 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
         this.refresher = refresher;
         this.options = options;
         this.timeProvider = timeProvider;
+        this.metrics = metrics;
         logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<LeaseCoordinator>();
         WorkerId = workerId;
         renewer = new LeaseRenewer(refresher, workerId, options, timeProvider, logger);
         taker = new LeaseTaker(refresher, workerId, options, timeProvider, logger, random);
-        renewer.LeaseLost += (_, e) => Raise(LeaseLost, nameof(LeaseLost), e.HeldLease.LeaseKey, e);
+        renewer.LeaseLost += (_, e) =>
+        {
+            if (e.Reason is LeaseLostReason.RenewalRejected or LeaseLostReason.LocallyExpired or LeaseLostReason.UpdateRejected)
+            {
+                Interlocked.Increment(ref lostSinceLastRenewal);
+            }
+
+            Raise(LeaseLost, nameof(LeaseLost), e.HeldLease.LeaseKey, e);
+        };
         CheckpointWriter = new LeaseCheckpointWriter(renewer, refresher);
     }
 
@@ -97,13 +110,30 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     public bool IsHeld(string leaseKey, Guid concurrencyToken) => renewer.IsHeld(leaseKey, concurrencyToken);
 
     /// <summary>One renewal round (the loop's body), for tests and for callers driving time themselves.</summary>
-    public Task RenewLeasesAsync(CancellationToken cancellationToken = default) => renewer.RenewAllAsync(cancellationToken);
+    public async Task RenewLeasesAsync(CancellationToken cancellationToken = default)
+    {
+        var start = timeProvider.GetTimestamp();
+        var succeeded = false;
+        try
+        {
+            await renewer.RenewAllAsync(cancellationToken).ConfigureAwait(false);
+            succeeded = true;
+        }
+        finally
+        {
+            // Losses noticed between passes (a rejected checkpoint) count toward the next pass, as in the KCL's renewer.
+            metrics?.RenewAllLeasesCompleted(succeeded, timeProvider.GetElapsedTime(start), renewer.GetHeldLeases().Count, Interlocked.Exchange(ref lostSinceLastRenewal, 0));
+        }
+    }
 
     /// <summary>One taker run (the loop's body): takes leases, starts renewing them and raises <see cref="LeaseAcquired"/>.</summary>
     /// <returns>The new acquisitions.</returns>
     public async Task<IReadOnlyList<HeldLease>> TakeLeasesAsync(CancellationToken cancellationToken = default)
     {
         await takerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var start = timeProvider.GetTimestamp();
+        var succeeded = false;
+        var takenCount = 0;
         try
         {
             var (taken, takenTimestamp) = await taker.TakeLeasesAsync(cancellationToken).ConfigureAwait(false);
@@ -114,11 +144,14 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
                 Raise(LeaseAcquired, nameof(LeaseAcquired), lease.LeaseKey, new LeaseAcquiredEventArgs(lease));
             }
 
+            succeeded = true;
+            takenCount = acquired.Count;
             return acquired;
         }
         finally
         {
             takerGate.Release();
+            metrics?.TakeLeasesCompleted(succeeded, timeProvider.GetElapsedTime(start), takenCount, succeeded ? taker.LastPlan?.Spillover ?? 0 : 0);
         }
     }
 
@@ -201,7 +234,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
         {
             try
             {
-                await renewer.RenewAllAsync(cancellationToken).ConfigureAwait(false);
+                await RenewLeasesAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -55,6 +55,12 @@ internal sealed class LeaseTaker
         UpdateAllLeases(scanned, scanTime);
 
         var plan = ComputeLeasesToTake(scanTime);
+        if (plan.TotalLeases > 0 && plan.Workers > 0)
+        {
+            var fairShare = (plan.TotalLeases / plan.Workers) + (plan.TotalLeases % plan.Workers == 0 ? 0 : 1);
+            plan = plan with { Spillover = Math.Max(0, fairShare - options.MaxLeasesForWorker) };
+        }
+
         LastPlan = plan;
         if (plan.ToTake.Count == 0)
         {
@@ -286,4 +292,8 @@ internal sealed class LeaseTaker
 /// <param name="Target">Leases per worker aimed at.</param>
 /// <param name="MyLeases">Non-expired leases this worker owned at the scan.</param>
 /// <param name="Stealing">Whether <paramref name="ToTake"/> are stolen from the most loaded worker.</param>
-internal sealed record LeaseTakePlan(IReadOnlyList<Lease> ToTake, int TotalLeases, int AvailableLeases, int Workers, int Target, int MyLeases, bool Stealing);
+internal sealed record LeaseTakePlan(IReadOnlyList<Lease> ToTake, int TotalLeases, int AvailableLeases, int Workers, int Target, int MyLeases, bool Stealing)
+{
+    /// <summary>Leases above <see cref="LeaseManagementOptions.MaxLeasesForWorker"/> that the fair share would have given this worker.</summary>
+    public int Spillover { get; init; }
+}

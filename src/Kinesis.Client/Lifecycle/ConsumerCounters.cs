@@ -18,6 +18,10 @@ internal sealed class ConsumerCounters
     private long recordsFilteredBelowCheckpoint;
     private long leasesCreated;
     private long leasesCleanedUp;
+    private long subscriptions;
+    private long subscriptionFailures;
+    private long subscriptionsCompleted;
+    private long subscriptionSilences;
 
     public long RecordsProcessed => Volatile.Read(ref recordsProcessed);
 
@@ -48,6 +52,22 @@ internal sealed class ConsumerCounters
     public long LeasesCreated => Volatile.Read(ref leasesCreated);
 
     public long LeasesCleanedUp => Volatile.Read(ref leasesCleanedUp);
+
+    public long Subscriptions => Volatile.Read(ref subscriptions);
+
+    public long SubscriptionFailures => Volatile.Read(ref subscriptionFailures);
+
+    public long SubscriptionsCompleted => Volatile.Read(ref subscriptionsCompleted);
+
+    public long SubscriptionSilences => Volatile.Read(ref subscriptionSilences);
+
+    public void AddSubscription() => Interlocked.Increment(ref subscriptions);
+
+    public void AddSubscriptionFailure() => Interlocked.Increment(ref subscriptionFailures);
+
+    public void AddSubscriptionCompleted() => Interlocked.Increment(ref subscriptionsCompleted);
+
+    public void AddSubscriptionSilence() => Interlocked.Increment(ref subscriptionSilences);
 
     public void AddProcessed(int records, long bytes)
     {

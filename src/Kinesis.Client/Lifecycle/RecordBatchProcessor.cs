@@ -1,5 +1,6 @@
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
+using Kinesis.Core.Metrics;
 using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;
 using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
@@ -33,8 +34,12 @@ internal sealed class RecordBatchProcessor
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly ConsumerCounters counters;
+    private readonly string streamName;
     private readonly List<DeaggregatedRecord> scratch = [];
     private ExtendedSequenceNumber? filterAtOrBelow;
+
+    /// <summary>Where delivered batches are recorded (RecordsProcessed, DataBytesProcessed, MillisBehindLatest, processing time); none by default.</summary>
+    public ConsumerMetrics? Metrics { get; init; }
 
     /// <summary>The processor's exception behind the last <see cref="BatchOutcome.StopShard"/>.</summary>
     public Exception? StopReason { get; private set; }
@@ -61,6 +66,7 @@ internal sealed class RecordBatchProcessor
         retryBaseDelay = options.ProcessorRetryBaseDelay;
         retryMaxDelay = options.ProcessorRetryMaxDelay;
         time = options.TimeProvider;
+        streamName = options.StreamName ?? string.Empty;
         filterAtOrBelow = startCheckpoint.IsSentinel ? null : startCheckpoint;
     }
 
@@ -147,8 +153,11 @@ internal sealed class RecordBatchProcessor
         {
             try
             {
+                var started = time.GetTimestamp();
                 await processor.ProcessRecordsAsync(input, cancellationToken).ConfigureAwait(false);
-                counters.AddProcessed(records.Count, SizeOf(records));
+                var bytes = SizeOf(records);
+                counters.AddProcessed(records.Count, bytes);
+                Metrics?.RecordsProcessed(streamName, shardId, records.Count, bytes, batch.MillisBehindLatest, time.GetElapsedTime(started));
                 return BatchOutcome.Delivered;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

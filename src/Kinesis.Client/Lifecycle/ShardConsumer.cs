@@ -1,6 +1,7 @@
 using Kinesis.Client.Leases;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
+using Kinesis.Core.Metrics;
 using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;
 using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
@@ -71,6 +72,9 @@ internal sealed class ShardConsumer
     /// <summary>Raised (on the consumer's thread) when the processor failed under <see cref="ProcessorErrorMode.StopShard"/>.</summary>
     public Action<string, Exception>? OnStopped { get; init; }
 
+    /// <summary>Where processing and checkpoints are recorded; none by default.</summary>
+    public ConsumerMetrics? Metrics { get; init; }
+
     public void Start() => Completion = RunAndLogAsync();
 
     /// <summary>Stops at once: the processor's token is cancelled and it gets <see cref="IShardRecordProcessor.LeaseLostAsync"/>.</summary>
@@ -118,11 +122,16 @@ internal sealed class ShardConsumer
             }
 
             processor = processorFactory(ShardId);
-            var checkpointer = new RecordProcessorCheckpointer(ShardId, coordinator.CheckpointWriter, heldLease.ConcurrencyToken, checkpoint);
+            var checkpointer = new RecordProcessorCheckpointer(ShardId, coordinator.CheckpointWriter, heldLease.ConcurrencyToken, checkpoint)
+            {
+                Metrics = Metrics,
+                StreamName = options.StreamName!,
+                Time = time,
+            };
             await InitializeAsync(processor, lease, checkpoint, cancellationToken).ConfigureAwait(false);
 
             HashKeyRange? range = lease.StartingHashKey is { } startKey && lease.EndingHashKey is { } endKey ? HashKeyRange.Parse(startKey, endKey) : null;
-            var batches = new RecordBatchProcessor(ShardId, processor, checkpointer, deaggregator, range, checkpoint, options, counters, logger);
+            var batches = new RecordBatchProcessor(ShardId, processor, checkpointer, deaggregator, range, checkpoint, options, counters, logger) { Metrics = Metrics };
             publisher = publisherFactory(ShardId, checkpoint);
             publisher.Start();
             while (true)

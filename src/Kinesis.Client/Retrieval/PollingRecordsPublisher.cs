@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Api;
+using Kinesis.Core.Metrics;
 using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;
 
@@ -40,6 +41,9 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
         this.logger = logger;
         time = options.TimeProvider;
     }
+
+    /// <summary>Where GetRecords calls and expired iterators are recorded; none by default.</summary>
+    public ConsumerMetrics? Metrics { get; init; }
 
     /// <summary>Records fetched and not yet released (for tests of the prefetch bound).</summary>
     internal long QueuedRecords => Volatile.Read(ref queuedRecords);
@@ -89,7 +93,23 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
 
                 lastCallStart = time.GetTimestamp();
                 counters.AddGetRecordsCall();
-                var response = await api.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = options.MaxRecords }, cancellationToken).ConfigureAwait(false);
+                GetRecordsResponse response;
+                try
+                {
+                    response = await api.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = options.MaxRecords }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Metrics?.GetRecordsCompleted(streamName, shardId, false, time.GetElapsedTime(lastCallStart));
+                    if (ex is KinesisApiException { IsThrottling: true })
+                    {
+                        Metrics?.GetRecordsThrottled(streamName, shardId);
+                    }
+
+                    throw;
+                }
+
+                Metrics?.GetRecordsCompleted(streamName, shardId, true, time.GetElapsedTime(lastCallStart));
                 failures = 0;
                 var isEnd = response.NextShardIterator is null;
                 if (response.Records.Count > 0 || isEnd)
@@ -124,6 +144,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
             catch (KinesisApiException ex) when (ex.ErrorCode == KinesisErrorCodes.ExpiredIterator)
             {
                 counters.AddExpiredIterator();
+                Metrics?.ExpiredIterator(streamName, shardId);
                 ConsumerLog.IteratorExpired(logger, shardId, lastSequenceNumber ?? start.SequenceNumber);
                 iterator = null;
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Kinesis.Client.Hosting;
 using Kinesis.Testing;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +12,7 @@ namespace Kinesis.Client.Tests.Consumer;
 public sealed class KinesisConsumerHostingTests(LocalAwsFixture fixture)
 {
     [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task AddKinesisConsumer_HostStartAndStop_ProcessesWithDiProcessorAndReleasesLeases()
+    public async Task AddKinesisConsumer_HostStartAndStop_ProcessesWithDiProcessorAndMeterFactoryAndReleasesLeases()
     {
         await using var env = new ConsumerTestEnvironment(fixture);
         await env.CreateStreamAsync(1);
@@ -34,6 +35,8 @@ public sealed class KinesisConsumerHostingTests(LocalAwsFixture fixture)
             o.Leases = template.Leases;
         });
         using var host = builder.Build();
+        var consumer = host.Services.GetServices<IHostedService>().OfType<KinesisConsumerHostedService>().Single().Consumer;
+        Assert.Same(host.Services.GetRequiredService<IMeterFactory>(), consumer.Metrics.Meter.Scope);
 
         await host.StartAsync();
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), TimeSpan.FromSeconds(60), "records processed by the hosted consumer");

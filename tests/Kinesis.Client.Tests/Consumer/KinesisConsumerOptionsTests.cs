@@ -20,6 +20,19 @@ public sealed class KinesisConsumerOptionsTests
         Assert.Equal(KinesisConsumerOptions.DefaultShutdownTimeout, options.ShutdownTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), options.Leases.FailoverTime);
         Assert.Same(TimeProvider.System, options.TimeProvider);
+        Assert.Equal(RetrievalMode.Polling, options.Retrieval);
+        Assert.False(options.Metrics.Enabled);
+        Assert.Null(options.Metrics.Namespace);
+        Assert.Null(options.MeterFactory);
+        Assert.Null(options.FanOut.ConsumerName);
+        Assert.Null(options.FanOut.ConsumerArn);
+        Assert.False(options.FanOut.DeregisterOnShutdown);
+        Assert.Equal(10, options.FanOut.MaxBufferedEvents);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.FanOut.SilenceTimeout);
+        Assert.Equal(FanOutOptions.DefaultRetryBaseDelay, options.FanOut.RetryBaseDelay);
+        Assert.Equal(FanOutOptions.DefaultRetryMaxDelay, options.FanOut.RetryMaxDelay);
+        Assert.Equal(FanOutOptions.DefaultRegistrationTimeout, options.FanOut.RegistrationTimeout);
+        Assert.Equal(FanOutOptions.DefaultEmptyEventsBeforeShardEndCheck, options.FanOut.EmptyEventsBeforeShardEndCheck);
         Assert.StartsWith(Environment.MachineName + "-", options.WorkerId, StringComparison.Ordinal);
         Assert.NotEqual(options.WorkerId, new KinesisConsumerOptions().WorkerId);
     }
@@ -72,5 +85,18 @@ public sealed class KinesisConsumerOptionsTests
     public void Constructor_InvalidOptions_Throws()
     {
         Assert.Throws<ArgumentException>(() => new KinesisConsumer(new KinesisConsumerOptions(), _ => new DelegateShardRecordProcessor((_, _) => Task.CompletedTask)));
+    }
+
+    [Fact]
+    public void FanOutOptions_OutOfRange_ThrowsNamingTheOption()
+    {
+        var fanOut = new FanOutOptions();
+        Assert.Equal(nameof(FanOutOptions.MaxBufferedEvents), Assert.Throws<ArgumentOutOfRangeException>(() => fanOut.MaxBufferedEvents = 0).ParamName);
+        Assert.Equal(nameof(FanOutOptions.SilenceTimeout), Assert.Throws<ArgumentOutOfRangeException>(() => fanOut.SilenceTimeout = TimeSpan.FromMilliseconds(1)).ParamName);
+        Assert.Equal(nameof(FanOutOptions.EmptyEventsBeforeShardEndCheck), Assert.Throws<ArgumentOutOfRangeException>(() => fanOut.EmptyEventsBeforeShardEndCheck = 0).ParamName);
+        Assert.Equal(nameof(KinesisConsumerOptions.Retrieval), Assert.Throws<ArgumentOutOfRangeException>(() => new KinesisConsumerOptions().Retrieval = (RetrievalMode)7).ParamName);
+        fanOut.RetryBaseDelay = TimeSpan.FromSeconds(5);
+        fanOut.RetryMaxDelay = TimeSpan.FromSeconds(1);
+        Assert.Equal(nameof(FanOutOptions.RetryMaxDelay), Assert.Throws<ArgumentException>(fanOut.Validate).ParamName);
     }
 }

@@ -1,0 +1,192 @@
+using System.Net;
+using System.Text;
+using Amazon.Runtime;
+using Amazon.Runtime.EventStreams;
+using BenchmarkDotNet.Attributes;
+using Kinesis.Client;
+using Kinesis.Client.Lifecycle;
+using Kinesis.Client.Retrieval;
+using Kinesis.Core.Aggregation;
+using Kinesis.Core.Api;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kinesis.Benchmarks.Client;
+
+/// <summary>
+/// The enhanced fan-out path without a network: SubscribeToShard answered from memory with pre-built event-stream frames
+/// (events of 1,000 user records of 100 bytes, the last one ending the shard), read by the <see cref="FanOutRecordsPublisher"/>
+/// (request signing, HTTP pipeline, frame decoding with CRC checks, JSON and base64 parsing, the bounded event queue) and
+/// dispatched by the <see cref="RecordBatchProcessor"/> to a no-op processor.
+/// </summary>
+[MemoryDiagnoser]
+public class FanOutPathBenchmarks
+{
+    private const int RecordsPerEvent = 1000;
+    private const int Events = 50;
+    private byte[] manyEvents = null!;
+    private byte[] oneEvent = null!;
+    private KinesisApiClient api = null!;
+    private FanOutConsumerRegistration registration = null!;
+    private KinesisConsumerOptions options = null!;
+    private InMemorySubscriptions handler = null!;
+
+    /// <summary>Builds the frames and the client.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        manyEvents = BuildStream(Events, RecordsPerEvent);
+        oneEvent = BuildStream(1, 1);
+        handler = new InMemorySubscriptions();
+        options = new KinesisConsumerOptions
+        {
+            ApplicationName = "bench-app",
+            StreamName = "bench-stream",
+            Retrieval = RetrievalMode.FanOut,
+            FanOut = { ConsumerArn = "arn:aws:kinesis:us-east-1:000000000000:stream/bench-stream/consumer/bench-app:1" },
+            Kinesis = new KinesisApiClientOptions
+            {
+                Region = "us-east-1",
+                ServiceUrl = new Uri("http://127.0.0.1:4567/"),
+                Credentials = new BasicAWSCredentials("AKIDBENCH", "bench-secret"),
+                HttpHandler = handler,
+            },
+        };
+        api = new KinesisApiClient(options.Kinesis);
+        registration = new FanOutConsumerRegistration(api, options.StreamName, options.ApplicationName, options.FanOut, TimeProvider.System, NullLogger.Instance);
+    }
+
+    /// <summary>Disposes the client.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => api.Dispose();
+
+    /// <summary>One subscription delivering 50 events of 1,000 records each to the processor; time per user record.</summary>
+    [Benchmark(OperationsPerInvoke = Events * RecordsPerEvent)]
+    public Task<int> SubscribeAndDispatch() => RunAsync(manyEvents);
+
+    /// <summary>The same subscription read straight from <see cref="KinesisApiClient.SubscribeToShardAsync"/> (frame decoding and JSON parsing only, no queue, no dispatch); time per user record.</summary>
+    [Benchmark(OperationsPerInvoke = Events * RecordsPerEvent)]
+    public async Task<int> DecodeOnly()
+    {
+        handler.Body = manyEvents;
+        var request = new SubscribeToShardRequest { ConsumerARN = options.FanOut.ConsumerArn!, ShardId = "shardId-000000000000", StartingPosition = new StartingPosition { Type = ShardIteratorType.TrimHorizon } };
+        var records = 0;
+        await foreach (var subscribeEvent in api.SubscribeToShardAsync(request).ConfigureAwait(false))
+        {
+            records += subscribeEvent.Records.Count;
+        }
+
+        return records;
+    }
+
+    /// <summary>AWSSDK.Core's <see cref="EventStreamMessage.FromBuffer"/> over the same frames (prelude and message CRCs, payload copy), without JSON; time per user record.</summary>
+    [Benchmark(OperationsPerInvoke = Events * RecordsPerEvent)]
+    public int FrameDecodeOnly()
+    {
+        var offset = 0;
+        var payloadBytes = 0;
+        while (offset < manyEvents.Length)
+        {
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(manyEvents.AsSpan(offset));
+            // Copied to offset 0 as the API client's reader does: FromBuffer fails its CRC check at a non-zero offset.
+            var frame = offset == 0 ? manyEvents : manyEvents[offset..(offset + length)];
+            payloadBytes += EventStreamMessage.FromBuffer(frame, 0, length).Payload.Length;
+            offset += length;
+        }
+
+        return payloadBytes;
+    }
+
+    /// <summary>
+    /// One subscription with a single one-record event, from the request to the processor call: an upper bound of the
+    /// time from bytes received to the processor (it includes signing and sending the request).
+    /// </summary>
+    [Benchmark]
+    public Task<int> OneEventToProcessor() => RunAsync(oneEvent);
+
+    private static byte[] BuildStream(int events, int recordsPerEvent)
+    {
+        var data = Convert.ToBase64String(Enumerable.Repeat((byte)'x', 100).ToArray());
+        var stream = new MemoryStream();
+        for (var e = 0; e < events; e++)
+        {
+            var json = new StringBuilder("{\"Records\":[");
+            for (var i = 0; i < recordsPerEvent; i++)
+            {
+                if (i > 0)
+                {
+                    json.Append(',');
+                }
+
+                json.Append("{\"SequenceNumber\":\"49590164780909190438668290764367815418298305820491").Append((e * recordsPerEvent) + i + 100_000_000)
+                    .Append("\",\"ApproximateArrivalTimestamp\":1.7e9,\"Data\":\"").Append(data).Append("\",\"PartitionKey\":\"partition-key-").Append(i).Append("\"}");
+            }
+
+            json.Append("],\"MillisBehindLatest\":0");
+            json.Append(e == events - 1 ? ",\"ChildShards\":[]}" : ",\"ContinuationSequenceNumber\":\"49590164780909190438668290764367815418298305820491" + (((e + 1) * recordsPerEvent) + 100_000_000 - 1) + "\"}");
+            var headers = new List<IEventStreamHeader>();
+            foreach (var (name, value) in new[] { (":message-type", "event"), (":event-type", "SubscribeToShardEvent"), (":content-type", "application/json") })
+            {
+                var header = new EventStreamHeader(name);
+                header.SetString(value);
+                headers.Add(header);
+            }
+
+            var frame = new EventStreamMessage(headers, Encoding.UTF8.GetBytes(json.ToString())).ToByteArray();
+            stream.Write(frame);
+        }
+
+        return stream.ToArray();
+    }
+
+    private async Task<int> RunAsync(byte[] body)
+    {
+        handler.Body = body;
+        var checkpointer = new RecordProcessorCheckpointer("shardId-000000000000", null, Guid.NewGuid(), ExtendedSequenceNumber.TrimHorizon);
+        var dispatcher = new RecordBatchProcessor("shardId-000000000000", NoOpProcessor.Instance, checkpointer, new Deaggregator(), null, ExtendedSequenceNumber.TrimHorizon, options, new ConsumerCounters(), NullLogger.Instance);
+        await using var publisher = new FanOutRecordsPublisher(api, registration, options.StreamName!, "shardId-000000000000", ExtendedSequenceNumber.TrimHorizon, options, new ConsumerCounters(), NullLogger.Instance);
+        publisher.Start();
+        var delivered = 0;
+        while (true)
+        {
+            var batch = await publisher.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            var records = dispatcher.Prepare(batch);
+            if (records is not null)
+            {
+                await dispatcher.DeliverAsync(records, batch, CancellationToken.None, CancellationToken.None).ConfigureAwait(false);
+                delivered += records.Count;
+            }
+
+            if (batch.IsShardEnd)
+            {
+                return delivered;
+            }
+        }
+    }
+
+    private sealed class InMemorySubscriptions : HttpMessageHandler
+    {
+        public byte[] Body { get; set; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var content = new ByteArrayContent(Body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.amazon.eventstream");
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = content, Version = HttpVersion.Version20 });
+        }
+    }
+
+    private sealed class NoOpProcessor : IShardRecordProcessor
+    {
+        public static readonly NoOpProcessor Instance = new();
+
+        public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+}
