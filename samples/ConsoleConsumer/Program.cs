@@ -13,12 +13,6 @@ if (arguments is null)
     return 2;
 }
 
-if (arguments.FanOut)
-{
-    Console.Error.WriteLine("kinesis-console-consumer: --fan-out (enhanced fan-out, SubscribeToShard) is not available yet in this build; run without it to use polling.");
-    return 2;
-}
-
 var temporaryApplication = arguments.Application is null;
 var application = arguments.Application ?? $"kinesis-console-consumer-{Guid.NewGuid():N}"[..33];
 using var stop = new CancellationTokenSource();
@@ -46,6 +40,11 @@ var options = new KinesisConsumerOptions
 
     // A console tool should pick up new records within a fraction of a second.
     IdleTimeBetweenReads = TimeSpan.FromMilliseconds(200),
+
+    // Enhanced fan-out registers a stream consumer named after the application; a throwaway application
+    // removes it again on exit, as it removes its lease table.
+    Retrieval = arguments.FanOut ? RetrievalMode.FanOut : RetrievalMode.Polling,
+    FanOut = new FanOutOptions { DeregisterOnShutdown = temporaryApplication },
 };
 await using var consumer = new KinesisConsumer(options, _ => new PrintingRecordProcessor(printer));
 try
