@@ -56,13 +56,14 @@ public sealed class LocalAwsServices : IAsyncDisposable
         {
             foreach (var start in starts.Where(s => s.IsCompletedSuccessfully))
             {
-                await start.Result.DisposeAsync().ConfigureAwait(false);
+                await (await start.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
             }
 
             throw;
         }
 
-        return new LocalAwsServices(starts.ToDictionary(s => s.Result.Kind, s => s.Result));
+        var started = await Task.WhenAll(starts).ConfigureAwait(false);
+        return new LocalAwsServices(started.ToDictionary(s => s.Kind));
     }
 
     /// <summary>Stops every service. Idempotent.</summary>

@@ -31,7 +31,7 @@ public class ProducerPipelineBenchmarks
 
     /// <summary>Builds a producer over the in-memory sink and warms its shard map.</summary>
     [GlobalSetup]
-    public void Setup()
+    public async Task Setup()
     {
         payload = new byte[RecordSize];
         Random.Shared.NextBytes(payload);
@@ -56,12 +56,12 @@ public class ProducerPipelineBenchmarks
                 Granularity = MetricsGranularity.Shard,
             },
         });
-        producer.PutAsync(Stream, "warm-up", payload).GetAwaiter().GetResult();
+        await producer.PutAsync(Stream, "warm-up", payload).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the producer.</summary>
     [GlobalCleanup]
-    public void Cleanup() => producer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public async Task Cleanup() => await producer.DisposeAsync().ConfigureAwait(false);
 
     /// <summary>Puts <see cref="RecordsPerInvoke"/> user records and waits until all are acknowledged.</summary>
     [Benchmark(OperationsPerInvoke = RecordsPerInvoke)]
