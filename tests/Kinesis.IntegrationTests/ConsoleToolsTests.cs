@@ -60,6 +60,29 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         }
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_FanOut_PrintsEveryLine()
+    {
+        var stream = LocalAwsFixture.UniqueName("console-efo");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var lines = Enumerable.Range(0, 100).Select(i => $"fan-out line {i}").ToArray();
+        try
+        {
+            await ProduceAsync(stream, lines, "--aggregation", "on");
+
+            // kinesis-local delivers fan-out events a second or two apart, so allow a longer idle period.
+            var printed = await ConsumeAsync(stream, LocalAwsFixture.UniqueName("console-efo-app"), "--fan-out", "--exit-when-idle", "10");
+
+            Assert.Equal(lines.Order(StringComparer.Ordinal), printed.Select(r => r.Data).Distinct().Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            // The named application's stream consumer stays registered (only temporary ones deregister).
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream, EnforceConsumerDeletion = true });
+        }
+    }
+
     private KinesisApiClient CreateClient() => new(new KinesisApiClientOptions
     {
         Region = LocalAwsServices.Region,
