@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Kinesis.Core.Api;
 
 /// <summary>Service limits that <see cref="KinesisApiClient"/> checks before sending.</summary>
@@ -17,4 +19,54 @@ public static class KinesisLimits
 
     /// <summary>Longest stream or consumer name.</summary>
     public const int MaxStreamNameLength = 128;
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> (naming <paramref name="paramName"/> and the rule) unless
+    /// <paramref name="name"/> is a valid stream or consumer name: 1 to <see cref="MaxStreamNameLength"/>
+    /// characters of [a-zA-Z0-9_.-].
+    /// </summary>
+    /// <param name="name">The name to check.</param>
+    /// <param name="paramName">The argument to name in the exception.</param>
+    public static void ValidateStreamName(string? name, string paramName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name, paramName);
+        if (name.Length > MaxStreamNameLength)
+        {
+            throw new ArgumentException($"A stream name has 1 to {MaxStreamNameLength} characters; got {name.Length}.", paramName);
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '.' or '-'))
+            {
+                throw new ArgumentException($"A stream name may contain only [a-zA-Z0-9_.-]; '{name}' contains '{c}'.", paramName);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks a record's partition key (1 to <see cref="MaxPartitionKeyLength"/> characters) and size (data plus
+    /// the key's UTF-8 bytes at most <see cref="MaxRecordSize"/>), throwing <see cref="ArgumentException"/> that
+    /// names the offending argument and the limit, and returns the size as the service counts it.
+    /// </summary>
+    /// <param name="partitionKey">The partition key.</param>
+    /// <param name="dataLength">The data's length in bytes.</param>
+    /// <param name="partitionKeyParamName">The argument to name when the key is wrong.</param>
+    /// <param name="dataParamName">The argument to name when the record is too large.</param>
+    /// <returns>The partition key's UTF-8 bytes plus <paramref name="dataLength"/>.</returns>
+    public static int ValidateRecordSize(string? partitionKey, int dataLength, string partitionKeyParamName, string dataParamName)
+    {
+        if (string.IsNullOrEmpty(partitionKey) || partitionKey.Length > MaxPartitionKeyLength)
+        {
+            throw new ArgumentException($"A partition key has 1 to {MaxPartitionKeyLength} characters; got {partitionKey?.Length ?? 0}.", partitionKeyParamName);
+        }
+
+        var size = Encoding.UTF8.GetByteCount(partitionKey) + dataLength;
+        if (size > MaxRecordSize)
+        {
+            throw new ArgumentException($"A record (data plus partition key UTF-8 bytes) is at most {MaxRecordSize} bytes (1 MiB); got {size}.", dataParamName);
+        }
+
+        return size;
+    }
 }

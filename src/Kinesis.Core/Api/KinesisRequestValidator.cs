@@ -1,27 +1,11 @@
-using System.Globalization;
-using System.Text;
+using Kinesis.Core.Hashing;
 
 namespace Kinesis.Core.Api;
 
 /// <summary>Checks requests against the service limits before anything is sent.</summary>
 internal static class KinesisRequestValidator
 {
-    public static void StreamName(string? name, string paramName)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name, paramName);
-        if (name.Length > KinesisLimits.MaxStreamNameLength)
-        {
-            throw new ArgumentException($"A stream name has 1 to {KinesisLimits.MaxStreamNameLength} characters; got {name.Length}.", paramName);
-        }
-
-        foreach (var c in name)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '.' or '-'))
-            {
-                throw new ArgumentException($"A stream name may contain only [a-zA-Z0-9_.-]; '{name}' contains '{c}'.", paramName);
-            }
-        }
-    }
+    public static void StreamName(string? name, string paramName) => KinesisLimits.ValidateStreamName(name, paramName);
 
     /// <summary>Either a valid name or a non-empty ARN.</summary>
     public static void Stream(string? name, string? arn, string paramName)
@@ -40,17 +24,7 @@ internal static class KinesisRequestValidator
     /// <summary>Validates one record and returns its size as the service counts it (key UTF-8 bytes + data).</summary>
     public static int Record(string? partitionKey, int dataLength, string? explicitHashKey, string paramName)
     {
-        if (string.IsNullOrEmpty(partitionKey) || partitionKey.Length > KinesisLimits.MaxPartitionKeyLength)
-        {
-            throw new ArgumentException($"A partition key has 1 to {KinesisLimits.MaxPartitionKeyLength} characters; got {partitionKey?.Length ?? 0}.", paramName);
-        }
-
-        var size = Encoding.UTF8.GetByteCount(partitionKey) + dataLength;
-        if (size > KinesisLimits.MaxRecordSize)
-        {
-            throw new ArgumentException($"A record (data plus partition key UTF-8 bytes) is at most {KinesisLimits.MaxRecordSize} bytes; got {size}.", paramName);
-        }
-
+        var size = KinesisLimits.ValidateRecordSize(partitionKey, dataLength, paramName, paramName);
         if (explicitHashKey is not null && !IsHashKey(explicitHashKey))
         {
             throw new ArgumentException($"An explicit hash key is a decimal integer in [0, 2^128); got '{explicitHashKey}'.", paramName);
@@ -103,6 +77,5 @@ internal static class KinesisRequestValidator
         }
     }
 
-    public static bool IsHashKey(string value) =>
-        value.Length > 0 && UInt128.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _);
+    public static bool IsHashKey(string value) => HashKeys.TryParseExplicitHashKey(value, out _);
 }
