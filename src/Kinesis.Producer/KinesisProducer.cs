@@ -32,12 +32,19 @@ namespace Kinesis.Producer;
 /// throws (<see cref="KinesisProducerOptions.FullMode"/>). The producer holds references to the callers'
 /// data until each record resolves; do not reuse a buffer before its task completes.
 /// </para>
-/// <para>Record tasks complete on the thread pool, never inline on the caller's or the sender's thread.</para>
+/// <para>
+/// Record tasks complete on thread-pool work items that hold no locks, never on the caller's or the sender's thread.
+/// The records of one Kinesis record complete together in one work item and their continuations may run there, one
+/// after another: await in them rather than block, as with any thread-pool callback.
+/// </para>
 /// </remarks>
 public sealed class KinesisProducer : IAsyncDisposable
 {
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
+    private const int MaxPooledRecords = 262_144;
+
+    private readonly long ttlTicks;
     private readonly KinesisApiClient client;
     private readonly bool ownsClient;
     private readonly OutstandingGate outstanding;
@@ -68,6 +75,7 @@ public sealed class KinesisProducer : IAsyncDisposable
         options.Validate();
         this.options = options;
         this.time = time;
+        ttlTicks = (long)(options.RecordTtl.TotalSeconds * time.TimestampFrequency);
         ownsClient = client is null;
         this.client = client ?? new KinesisApiClient(new KinesisApiClientOptions
         {
@@ -89,7 +97,8 @@ public sealed class KinesisProducer : IAsyncDisposable
         aggregators = new AggregatorPool(
             Math.Min(options.AggregationMaxSize, KinesisLimits.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length),
             (int)Math.Min(options.AggregationMaxCount, int.MaxValue));
-        completion = new RecordCompletion(outstanding, time, metrics);
+        // Reused record objects never outnumber the records that may be outstanding at once.
+        completion = new RecordCompletion(outstanding, time, metrics, new UserRecordPool(Math.Min(options.MaxOutstandingRecords, MaxPooledRecords)), logger);
         maps = new ShardMapLoader(this.client, options, time, logger);
         sender = new BatchSender(this.client, options, time, completion, maps, () => streamList, metrics, logger);
         maps.RoutingChanged += sender.WakeUp;
@@ -132,8 +141,11 @@ public sealed class KinesisProducer : IAsyncDisposable
         if (outstanding.TryEnter(accountedBytes))
         {
             var user = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+
+            // Read before routing: once routed, the record may complete and its object be reused.
+            var task = user.Task;
             Route(stream, user);
-            return user.Task;
+            return task;
         }
 
         if (options.FullMode == ProducerFullMode.Throw)
@@ -217,22 +229,26 @@ public sealed class KinesisProducer : IAsyncDisposable
         StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes, CancellationToken cancellationToken)
     {
         var waiting = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+        var task = waiting.Task;
         outstanding.Enqueue(
             accountedBytes,
             () => Route(stream, waiting),
             () =>
             {
-                waiting.Epoch.Resolve();
-                waiting.TrySetCanceled(cancellationToken);
+                waiting.Epoch.Resolve(1);
+                waiting.FailOnThreadPool(new OperationCanceledException(cancellationToken));
             },
             cancellationToken);
-        return waiting.Task;
+        return task;
     }
 
     private UserRecord NewRecord(StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes)
     {
         stream.RecordSubmitted();
-        return new(stream, partitionKey, explicitHashKey, hashKey, data, accountedBytes, time.GetTimestamp(), time.GetUtcNow() + options.RecordTtl, flushes.Join());
+        var now = time.GetTimestamp();
+        var user = completion.Pool.Rent();
+        user.Start(stream, partitionKey, explicitHashKey, hashKey, data, accountedBytes, now, now + ttlTicks, flushes.Join());
+        return user;
     }
 
     private void Route(StreamPipeline stream, UserRecord user)

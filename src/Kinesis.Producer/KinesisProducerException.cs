@@ -27,7 +27,6 @@ public sealed class UserRecordFailedException : KinesisProducerException
     public UserRecordFailedException(UserRecordResult result)
         : base(Describe(result))
     {
-        ArgumentNullException.ThrowIfNull(result);
         Result = result;
     }
 
@@ -39,7 +38,7 @@ public sealed class UserRecordFailedException : KinesisProducerException
 
     private static string Describe(UserRecordResult result)
     {
-        if (result is null || result.Attempts.Count == 0)
+        if (result.Attempts.Count == 0)
         {
             return "The user record failed.";
         }

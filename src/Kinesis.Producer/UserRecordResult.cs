@@ -5,14 +5,20 @@ namespace Kinesis.Producer;
 /// they share <see cref="ShardId"/> and <see cref="SequenceNumber"/> and differ by
 /// <see cref="SubSequenceNumber"/> (their position inside the aggregate).
 /// </summary>
-public sealed class UserRecordResult
+/// <remarks>
+/// A value type, so that a record's task is the only object <see cref="KinesisProducer.PutAsync"/> allocates for it.
+/// The <see cref="Attempts"/> list is shared by the user records that travelled together.
+/// </remarks>
+public readonly record struct UserRecordResult
 {
+    private readonly IReadOnlyList<Attempt>? attempts;
+
     internal UserRecordResult(string? shardId, string? sequenceNumber, long subSequenceNumber, IReadOnlyList<Attempt> attempts, bool isAggregated)
     {
         ShardId = shardId;
         SequenceNumber = sequenceNumber;
         SubSequenceNumber = subSequenceNumber;
-        Attempts = attempts;
+        this.attempts = attempts;
         IsAggregated = isAggregated;
     }
 
@@ -28,8 +34,8 @@ public sealed class UserRecordResult
     /// <summary>Whether the user record was sent inside a KPL aggregate (consumers must deaggregate).</summary>
     public bool IsAggregated { get; }
 
-    /// <summary>Every attempt, oldest first; the last one is the successful one on success.</summary>
-    public IReadOnlyList<Attempt> Attempts { get; }
+    /// <summary>Every attempt, oldest first; the last one is the successful one on success. Empty for a default value.</summary>
+    public IReadOnlyList<Attempt> Attempts => attempts ?? [];
 
     /// <summary>Whether the record was put.</summary>
     public bool IsSuccessful => SequenceNumber is not null;

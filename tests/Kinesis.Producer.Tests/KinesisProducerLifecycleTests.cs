@@ -202,6 +202,60 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_WavesThatReuseRecordObjects_EachTaskGetsItsOwnResult()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-reuse");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 2);
+        var keys = Enumerable.Range(0, 20).Select(i => $"reuse-key-{i}").ToArray();
+        const int Waves = 4;
+        const int PerKeyPerWave = 25;
+
+        var results = new List<UserRecordResult>();
+        await using (var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint)))
+        {
+            // Each wave completes before the next starts, so later waves run on the objects of earlier ones.
+            for (var wave = 0; wave < Waves; wave++)
+            {
+                var puts = new List<Task<UserRecordResult>>();
+                for (var i = wave * PerKeyPerWave; i < (wave + 1) * PerKeyPerWave; i++)
+                {
+                    puts.AddRange(keys.Select(key => producer.PutAsync(stream, key, ProducerTestKit.Payload(key, i))));
+                }
+
+                Assert.Equal(puts.Count, puts.Distinct().Count());
+                results.AddRange(await Task.WhenAll(puts));
+            }
+        }
+
+        Assert.Equal(results.Count, results.Select(r => (r.SequenceNumber, r.SubSequenceNumber)).Distinct().Count());
+        var read = await LocalKinesis.ReadAllAsync(client, stream);
+        ProducerTestKit.AssertExactlyOnceInOrder(read, keys, Waves * PerKeyPerWave);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_FromASynchronousContinuationOfAnotherRecord_IsSentToo()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-reentry");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint));
+        var firsts = Enumerable.Range(0, 10).Select(i => producer.PutAsync(stream, "first", ProducerTestKit.Payload("first", i))).ToArray();
+
+        // Continuations of record tasks may run synchronously where the records complete; putting from there must work.
+        var seconds = firsts.Select((put, i) => put.ContinueWith(
+            _ => producer.PutAsync(stream, "second", ProducerTestKit.Payload("second", i)),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default).Unwrap()).ToArray();
+        await Task.WhenAll(seconds);
+
+        var read = await LocalKinesis.ReadAllAsync(client, stream);
+        Assert.Equal(10, read.Count(r => ProducerTestKit.Parse(r.Record).Key == "second"));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task PutAsync_PacedBurstsOverManyShards_NoWakeUpIsLostAndEveryRecordIsSent()
     {
         // Regression: small bursts arriving while the send loop was between passes could leave records

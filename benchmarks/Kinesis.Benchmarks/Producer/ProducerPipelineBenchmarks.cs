@@ -37,27 +37,30 @@ public class ProducerPipelineBenchmarks
         Random.Shared.NextBytes(payload);
         keys = [.. Enumerable.Range(0, 10_000).Select(i => $"partition-key-{i:D8}")];
         tasks = new Task<UserRecordResult>[RecordsPerInvoke];
-        producer = new KinesisProducer(new KinesisProducerOptions
-        {
-            Region = "us-east-1",
-            ServiceUrl = new Uri("http://127.0.0.1:1/"),
-            Credentials = new BasicAWSCredentials("AKIDBENCH", "secret"),
-            HttpMessageHandler = new InMemoryKinesisHandler(shardCount: 16),
-
-            // The rate limiter models a real shard's throughput; the benchmark measures the client's CPU cost.
-            RateLimit = 100_000,
-            MaxOutstandingRecords = RecordsPerInvoke,
-            MaxOutstandingBytes = 1L << 32,
-            Metrics = new CloudWatchMetricsOptions
-            {
-                Enabled = DetailedShardMetrics,
-                ServiceUrl = new Uri("http://127.0.0.1:1/"),
-                Level = MetricsLevel.Detailed,
-                Granularity = MetricsGranularity.Shard,
-            },
-        });
+        producer = CreateProducer(RecordsPerInvoke, DetailedShardMetrics);
         await producer.PutAsync(Stream, "warm-up", payload).ConfigureAwait(false);
     }
+
+    /// <summary>A producer over the in-memory sink (16 shards), optionally with the CloudWatch aggregator listening at detailed level and shard granularity.</summary>
+    internal static KinesisProducer CreateProducer(int maxOutstandingRecords, bool detailedShardMetrics) => new(new KinesisProducerOptions
+    {
+        Region = "us-east-1",
+        ServiceUrl = new Uri("http://127.0.0.1:1/"),
+        Credentials = new BasicAWSCredentials("AKIDBENCH", "secret"),
+        HttpMessageHandler = new InMemoryKinesisHandler(shardCount: 16),
+
+        // The rate limiter models a real shard's throughput; the benchmark measures the client's CPU cost.
+        RateLimit = 100_000,
+        MaxOutstandingRecords = maxOutstandingRecords,
+        MaxOutstandingBytes = 1L << 32,
+        Metrics = new CloudWatchMetricsOptions
+        {
+            Enabled = detailedShardMetrics,
+            ServiceUrl = new Uri("http://127.0.0.1:1/"),
+            Level = MetricsLevel.Detailed,
+            Granularity = MetricsGranularity.Shard,
+        },
+    });
 
     /// <summary>Disposes the producer.</summary>
     [GlobalCleanup]

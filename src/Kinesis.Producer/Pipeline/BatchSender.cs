@@ -190,6 +190,12 @@ internal sealed partial class BatchSender
             LogSendFailed(logger, ex, stream.StreamName);
             foreach (var record in records)
             {
+                if (record.IsAcknowledged)
+                {
+                    // Put and handed to completion: its user records may already be reused.
+                    continue;
+                }
+
                 foreach (var user in record.Users)
                 {
                     completion.Fail(user, "InternalProducerError", ex.Message, time.GetTimestamp());
@@ -252,10 +258,7 @@ internal sealed partial class BatchSender
         if (options.Ordering == ProducerOrdering.Relaxed)
         {
             // The shards' places in the stream are settled by the answer: their next records may go now.
-            foreach (var record in records)
-            {
-                stream.ReleaseInFlight(record);
-            }
+            stream.ReleaseInFlight(records);
         }
 
         metrics.PutRecordsCompleted(stream.StreamName, records.Length, userRecords, time.GetElapsedTime(start, end));
@@ -305,12 +308,8 @@ internal sealed partial class BatchSender
 
             NewAttempts(record, startUtc, start, end, errorCode: null, errorMessage: null);
             metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.Users.Length);
-            for (var sub = 0; sub < record.Users.Length; sub++)
-            {
-                completion.Succeed(record.Users[sub], result.ShardId!, result.SequenceNumber!, record.IsAggregated ? sub : 0, record.IsAggregated);
-            }
-
             record.Release();
+            completion.SucceedOnThreadPool(record, result.ShardId!, result.SequenceNumber!);
             if (options.Ordering == ProducerOrdering.StrictPerShard)
             {
                 stream.ReleaseInFlight(record);

@@ -67,14 +67,15 @@ internal sealed class FlushTracker
             return false;
         }
 
-        public void Resolve()
+        /// <summary>Resolves <paramref name="count"/> records that joined this epoch.</summary>
+        public void Resolve(int count)
         {
-            if (Interlocked.Decrement(ref pending) == 0)
+            if (Interlocked.Add(ref pending, -count) == 0)
             {
                 drained.TrySetResult();
             }
         }
 
-        public void Close() => Resolve();
+        public void Close() => Resolve(1);
     }
 }

@@ -10,7 +10,7 @@ namespace Kinesis.Producer.Pipeline;
 /// sender, outside any lock, so callers of <see cref="KinesisProducer.PutAsync"/> never wait for it.
 /// Owns its aggregator, then its pooled buffer, until <see cref="Release"/>.
 /// </summary>
-internal sealed class OutgoingRecord
+internal sealed class OutgoingRecord : IThreadPoolWorkItem
 {
     /// <summary>The Java KPL's partition key for aggregates: one byte, since the explicit hash key routes them.</summary>
     public const string AggregatePartitionKey = AggregatedRecordFormat.AggregatePartitionKey;
@@ -18,6 +18,9 @@ internal sealed class OutgoingRecord
     private RecordAggregator? aggregator;
     private AggregatorPool? pool;
     private byte[]? pooled;
+    private RecordCompletion? completion;
+    private string? acknowledgedShardId;
+    private string? acknowledgedSequenceNumber;
 
     private OutgoingRecord(UserRecord[] users, string? predictedShardId, int collectionSize)
     {
@@ -25,6 +28,13 @@ internal sealed class OutgoingRecord
         PredictedShardId = predictedShardId;
         CollectionSize = collectionSize;
         PartitionKey = AggregatePartitionKey;
+        var earliest = long.MaxValue;
+        foreach (var user in users)
+        {
+            earliest = Math.Min(earliest, user.ExpiresAt);
+        }
+
+        EarliestExpiry = earliest;
     }
 
     public string PartitionKey { get; private set; }
@@ -40,6 +50,12 @@ internal sealed class OutgoingRecord
 
     /// <summary>The shard the record should land on; null when the stream's shard map was unknown.</summary>
     public string? PredictedShardId { get; }
+
+    /// <summary>Set once the service accepted the record and its user records were handed to the completion work item: they are no longer the sender's.</summary>
+    public bool IsAcknowledged => completion is not null;
+
+    /// <summary>When the first of its user records expires (timestamp): checked per Kinesis record, not per user record, under the stream lock.</summary>
+    public long EarliestExpiry { get; }
 
     /// <summary>Size as the service counts it against the 5 MiB PutRecords limit: partition key plus data. Exact before encoding.</summary>
     public int CollectionSize { get; }
@@ -76,6 +92,16 @@ internal sealed class OutgoingRecord
         pool.Return(aggregator);
         aggregator = null;
     }
+
+    /// <summary>Records the service's answer for the completion work item (<see cref="RecordCompletion.SucceedOnThreadPool"/>).</summary>
+    public void Acknowledge(RecordCompletion completion, string shardId, string sequenceNumber)
+    {
+        acknowledgedShardId = shardId;
+        acknowledgedSequenceNumber = sequenceNumber;
+        this.completion = completion;
+    }
+
+    void IThreadPoolWorkItem.Execute() => completion!.Succeed(this, acknowledgedShardId!, acknowledgedSequenceNumber!);
 
     /// <summary>Returns the aggregator or the buffer to their pools. Idempotent.</summary>
     public void Release()

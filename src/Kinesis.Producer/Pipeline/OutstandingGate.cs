@@ -71,9 +71,10 @@ internal sealed class OutstandingGate
         ScheduleDrain();
     }
 
-    public void Exit(long recordBytes)
+    /// <summary>Returns the room of <paramref name="count"/> resolved records holding <paramref name="recordBytes"/> bytes in all.</summary>
+    public void Exit(int count, long recordBytes)
     {
-        Interlocked.Decrement(ref records);
+        Interlocked.Add(ref records, -count);
         Interlocked.Add(ref bytes, -recordBytes);
         if (Volatile.Read(ref pending) != 0)
         {

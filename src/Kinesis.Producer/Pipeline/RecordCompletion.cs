@@ -1,31 +1,81 @@
 using Kinesis.Core.Metrics;
+using Microsoft.Extensions.Logging;
 
 namespace Kinesis.Producer.Pipeline;
 
 /// <summary>
 /// Resolves user records: completes or faults their tasks, records the final attempt, and returns their
 /// room to the outstanding bounds and the flush tracker. The one place a user record leaves the pipeline.
+/// Tasks complete on thread-pool work items that hold no locks (see <see cref="UserRecord"/>).
 /// </summary>
-internal sealed class RecordCompletion
+internal sealed partial class RecordCompletion
 {
     private readonly OutstandingGate outstanding;
     private readonly TimeProvider time;
     private readonly ProducerMetrics metrics;
+    private readonly ILogger logger;
 
-    public RecordCompletion(OutstandingGate outstanding, TimeProvider time, ProducerMetrics metrics)
+    public RecordCompletion(OutstandingGate outstanding, TimeProvider time, ProducerMetrics metrics, UserRecordPool pool, ILogger logger)
     {
         this.outstanding = outstanding;
         this.time = time;
         this.metrics = metrics;
+        this.logger = logger;
+        Pool = pool;
     }
 
-    public void Succeed(UserRecord user, string shardId, string sequenceNumber, long subSequenceNumber, bool aggregated)
+    public UserRecordPool Pool { get; }
+
+    /// <summary>
+    /// Completes, on the thread pool, every user record of a Kinesis record the service accepted. The caller must not
+    /// touch <paramref name="record"/>'s user records afterwards: they go back to the pool.
+    /// </summary>
+    public void SucceedOnThreadPool(OutgoingRecord record, string shardId, string sequenceNumber)
     {
-        var attempts = user.Attempts?.ToList() ?? [];
-        var result = new UserRecordResult(shardId, sequenceNumber, subSequenceNumber, attempts, aggregated);
-        metrics.UserRecordPut(user.Stream.StreamName, shardId, user.Data.Length, Math.Max(attempts.Count - 1, 0));
-        Resolve(user);
-        user.TrySetResult(result);
+        record.Acknowledge(this, shardId, sequenceNumber);
+        ThreadPool.UnsafeQueueUserWorkItem(record, preferLocal: false);
+    }
+
+    /// <summary>
+    /// The work item of <see cref="SucceedOnThreadPool"/>. The shared counters are updated once per Kinesis record, not
+    /// once per user record: they are contended with the threads calling PutAsync.
+    /// </summary>
+    public void Succeed(OutgoingRecord record, string shardId, string sequenceNumber)
+    {
+        var users = record.Users;
+        var aggregated = record.IsAggregated;
+        long bytes = 0;
+        foreach (var user in users)
+        {
+            bytes += user.AccountedBytes;
+        }
+
+        // Room is returned before the tasks complete, so a caller that awaited its record sees it gone from
+        // OutstandingRecords; flushes are released after, so a completed flush implies completed tasks.
+        outstanding.Exit(users.Length, bytes);
+        users[0].Stream.RecordsResolved(users.Length);
+        try
+        {
+            for (var sub = 0; sub < users.Length; sub++)
+            {
+                var user = users[sub];
+                var attempts = user.Attempts?.ToList() ?? [];
+                metrics.UserRecordPut(user.Stream.StreamName, shardId, user.Data.Length, Math.Max(attempts.Count - 1, 0));
+                user.Succeed(new UserRecordResult(shardId, sequenceNumber, aggregated ? sub : 0, attempts, aggregated));
+            }
+        }
+        catch (Exception ex)
+        {
+            // Only a throwing metrics listener can get here; the records are put, so complete them regardless.
+            LogCompletionFailed(logger, ex);
+            for (var sub = 0; sub < users.Length; sub++)
+            {
+                users[sub].Succeed(new UserRecordResult(shardId, sequenceNumber, aggregated ? sub : 0, users[sub].Attempts?.ToList() ?? [], aggregated));
+            }
+        }
+
+        ResolveEpochs(users);
+        Pool.Return(users);
     }
 
     /// <summary>Fails <paramref name="user"/> after adding a synthetic attempt with <paramref name="errorCode"/>.</summary>
@@ -49,13 +99,36 @@ internal sealed class RecordCompletion
         var result = new UserRecordResult(null, null, 0, attempts, isAggregated: false);
         metrics.UserRecordFailed(user.Stream.StreamName, shardId ?? string.Empty, Math.Max(attempts.Count - 1, 0));
         Resolve(user);
-        user.TrySetException(new UserRecordFailedException(result));
+        user.FailOnThreadPool(new UserRecordFailedException(result));
     }
 
     private void Resolve(UserRecord user)
     {
-        outstanding.Exit(user.AccountedBytes);
-        user.Stream.RecordResolved();
-        user.Epoch.Resolve();
+        outstanding.Exit(1, user.AccountedBytes);
+        user.Stream.RecordsResolved(1);
+        user.Epoch.Resolve(1);
     }
+
+    /// <summary>Resolves the records' flush epochs, one decrement per run of records that share an epoch.</summary>
+    private static void ResolveEpochs(UserRecord[] users)
+    {
+        var epoch = users[0].Epoch;
+        var count = 0;
+        foreach (var user in users)
+        {
+            if (!ReferenceEquals(user.Epoch, epoch))
+            {
+                epoch.Resolve(count);
+                epoch = user.Epoch;
+                count = 0;
+            }
+
+            count++;
+        }
+
+        epoch.Resolve(count);
+    }
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "Completing put user records failed (a metrics listener threw); the records were completed anyway.")]
+    private static partial void LogCompletionFailed(ILogger logger, Exception exception);
 }

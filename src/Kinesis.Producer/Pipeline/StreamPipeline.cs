@@ -42,8 +42,8 @@ internal sealed class StreamPipeline
     /// <summary>Counts a record submitted to this stream.</summary>
     public void RecordSubmitted() => Interlocked.Increment(ref pending);
 
-    /// <summary>Counts a record of this stream resolved.</summary>
-    public void RecordResolved() => Interlocked.Decrement(ref pending);
+    /// <summary>Counts <paramref name="count"/> records of this stream resolved.</summary>
+    public void RecordsResolved(int count) => Interlocked.Add(ref pending, -count);
 
     /// <summary>The current shard map; null until the first load succeeds.</summary>
     public ShardMap? Map => Volatile.Read(ref map);
@@ -195,6 +195,22 @@ internal sealed class StreamPipeline
         }
     }
 
+    /// <summary>Lets the shards of <paramref name="records"/> send again, under one lock acquisition: their request was answered.</summary>
+    public void ReleaseInFlight(OutgoingRecord[] records)
+    {
+        lock (gate)
+        {
+            foreach (var record in records)
+            {
+                var buffer = record.PredictedShardId is null ? unpredicted : buffers.GetValueOrDefault(record.PredictedShardId);
+                if (buffer is not null)
+                {
+                    buffer.InFlight = false;
+                }
+            }
+        }
+    }
+
     /// <summary>Lets the shard of <paramref name="record"/> send again: its request was answered (or, under strict ordering, its record resolved).</summary>
     public void ReleaseInFlight(OutgoingRecord record)
     {
@@ -221,8 +237,7 @@ internal sealed class StreamPipeline
         lock (gate)
         {
             var now = time.GetTimestamp();
-            var utcNow = time.GetUtcNow();
-            CollectFrom(unpredicted, batch, ref batchBytes, flush, strict, now, utcNow, ref nextWake, ref reroute);
+            CollectFrom(unpredicted, batch, ref batchBytes, flush, strict, now, ref nextWake, ref reroute);
             foreach (var buffer in buffers.Values)
             {
                 if (batch.Count >= options.CollectionMaxCount)
@@ -231,7 +246,7 @@ internal sealed class StreamPipeline
                     break;
                 }
 
-                CollectFrom(buffer, batch, ref batchBytes, flush, strict, now, utcNow, ref nextWake, ref reroute);
+                CollectFrom(buffer, batch, ref batchBytes, flush, strict, now, ref nextWake, ref reroute);
             }
         }
 
@@ -251,7 +266,6 @@ internal sealed class StreamPipeline
         bool flush,
         bool strict,
         long now,
-        DateTimeOffset utcNow,
         ref long nextWake,
         ref List<UserRecord>? reroute)
     {
@@ -275,13 +289,13 @@ internal sealed class StreamPipeline
                 return;
             }
 
-            if (HasExpired(record, utcNow))
+            if (record.EarliestExpiry <= now)
             {
                 buffer.RemoveFirstQueued();
                 record.Release();
                 foreach (var user in record.Users)
                 {
-                    if (user.ExpiresAt <= utcNow)
+                    if (user.ExpiresAt <= now)
                     {
                         completion.Expire(user, now, buffer.ShardId);
                     }
@@ -319,19 +333,6 @@ internal sealed class StreamPipeline
         {
             nextWake = now;
         }
-    }
-
-    private static bool HasExpired(OutgoingRecord record, DateTimeOffset utcNow)
-    {
-        foreach (var user in record.Users)
-        {
-            if (user.ExpiresAt <= utcNow)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Stops routing and removes every waiting user record (shutdown).</summary>

@@ -1,13 +1,51 @@
+using System.Runtime.CompilerServices;
+
 namespace Kinesis.Producer.Pipeline;
 
 /// <summary>
-/// A user record in flight. It is its own completion source, so a record costs one object plus its task.
+/// A user record in flight. The object is reused (<see cref="UserRecordPool"/>): the only allocation a record costs
+/// is the task handed to the caller, a promise created by <see cref="AsyncTaskMethodBuilder{TResult}"/> because a
+/// <see cref="TaskCompletionSource{TResult}"/> would add an object. Such a task runs its continuations on the thread
+/// that completes it, so records are completed only on thread-pool work items that hold no locks: successes by
+/// <see cref="RecordCompletion"/>, one work item per Kinesis record; failures by this object queued on its own.
 /// Mutable fields are touched only by the one component that owns the record at the time (buffer under
 /// the stream lock, then one request, then the retrier).
 /// </summary>
-internal sealed class UserRecord : TaskCompletionSource<UserRecordResult>
+internal sealed class UserRecord : IThreadPoolWorkItem
 {
-    public UserRecord(
+    private AsyncTaskMethodBuilder<UserRecordResult> promise;
+    private Exception? failure;
+    private int completed;
+
+    public StreamPipeline Stream { get; private set; } = null!;
+
+    public string PartitionKey { get; private set; } = null!;
+
+    public string? ExplicitHashKey { get; private set; }
+
+    public UInt128 HashKey { get; private set; }
+
+    public ReadOnlyMemory<byte> Data { get; private set; }
+
+    /// <summary>Bytes charged against <see cref="KinesisProducerOptions.MaxOutstandingBytes"/>.</summary>
+    public int AccountedBytes { get; private set; }
+
+    /// <summary>Timestamp (<see cref="TimeProvider.GetTimestamp"/>) at which <see cref="KinesisProducerOptions.RecordTtl"/> runs out.</summary>
+    public long ExpiresAt { get; private set; }
+
+    public FlushTracker.Epoch Epoch { get; private set; } = null!;
+
+    /// <summary>The caller's task.</summary>
+    public Task<UserRecordResult> Task { get; private set; } = null!;
+
+    /// <summary>Timestamp since which the record has been waiting: arrival, then the end of its last attempt.</summary>
+    public long ReadySince { get; set; }
+
+    /// <summary>The newest attempt; earlier ones hang off it.</summary>
+    public AttemptNode? Attempts { get; set; }
+
+    /// <summary>Takes a fresh or pooled object for a new record and creates its task.</summary>
+    public void Start(
         StreamPipeline stream,
         string partitionKey,
         string? explicitHashKey,
@@ -15,10 +53,13 @@ internal sealed class UserRecord : TaskCompletionSource<UserRecordResult>
         ReadOnlyMemory<byte> data,
         int accountedBytes,
         long arrivalTimestamp,
-        DateTimeOffset expiresAt,
+        long expiresAt,
         FlushTracker.Epoch epoch)
-        : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
+        promise = AsyncTaskMethodBuilder<UserRecordResult>.Create();
+        Task = promise.Task;
+        completed = 0;
+        failure = null;
         Stream = stream;
         PartitionKey = partitionKey;
         ExplicitHashKey = explicitHashKey;
@@ -28,30 +69,49 @@ internal sealed class UserRecord : TaskCompletionSource<UserRecordResult>
         ReadySince = arrivalTimestamp;
         ExpiresAt = expiresAt;
         Epoch = epoch;
+        Attempts = null;
     }
 
-    public StreamPipeline Stream { get; }
+    /// <summary>Completes the task with <paramref name="result"/>, on the calling thread: call only from a work item that holds no locks.</summary>
+    public void Succeed(UserRecordResult result)
+    {
+        if (Interlocked.Exchange(ref completed, 1) == 0)
+        {
+            promise.SetResult(result);
+        }
+    }
 
-    public string PartitionKey { get; }
+    /// <summary>
+    /// Faults the task with <paramref name="exception"/> (an <see cref="OperationCanceledException"/> cancels it) from a
+    /// thread-pool work item, so no continuation runs on the caller's thread or under a pipeline lock. False when the
+    /// record was already completed.
+    /// </summary>
+    public bool FailOnThreadPool(Exception exception)
+    {
+        if (Interlocked.Exchange(ref completed, 1) != 0)
+        {
+            return false;
+        }
 
-    public string? ExplicitHashKey { get; }
+        failure = exception;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        return true;
+    }
 
-    public UInt128 HashKey { get; }
+    /// <summary>Drops the references a pooled object would otherwise keep alive.</summary>
+    public void Clear()
+    {
+        promise = default;
+        Task = null!;
+        Stream = null!;
+        PartitionKey = null!;
+        ExplicitHashKey = null;
+        Data = default;
+        Epoch = null!;
+        Attempts = null;
+    }
 
-    public ReadOnlyMemory<byte> Data { get; }
-
-    /// <summary>Bytes charged against <see cref="KinesisProducerOptions.MaxOutstandingBytes"/>.</summary>
-    public int AccountedBytes { get; }
-
-    public DateTimeOffset ExpiresAt { get; }
-
-    public FlushTracker.Epoch Epoch { get; }
-
-    /// <summary>Timestamp since which the record has been waiting: arrival, then the end of its last attempt.</summary>
-    public long ReadySince { get; set; }
-
-    /// <summary>The newest attempt; earlier ones hang off it.</summary>
-    public AttemptNode? Attempts { get; set; }
+    void IThreadPoolWorkItem.Execute() => promise.SetException(failure!);
 }
 
 /// <summary>An immutable list of attempts, newest first, shared by the user records of one Kinesis record.</summary>

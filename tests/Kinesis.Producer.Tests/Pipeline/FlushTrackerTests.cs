@@ -22,13 +22,13 @@ public sealed class FlushTrackerTests
         var after = tracker.Join();
         Assert.False(flush.IsCompleted);
 
-        before.Resolve();
+        before.Resolve(1);
         await flush;
 
         // A record submitted after the flush does not hold it up, but does hold up the next one.
         var next = tracker.CloseCurrentAsync();
         Assert.False(next.IsCompleted);
-        after.Resolve();
+        after.Resolve(1);
         await next;
     }
 
@@ -41,7 +41,7 @@ public sealed class FlushTrackerTests
         var flush2 = tracker.CloseCurrentAsync();
 
         Assert.False(flush2.IsCompleted);
-        first.Resolve();
+        first.Resolve(1);
         await Task.WhenAll(flush1, flush2);
     }
 }

@@ -39,7 +39,7 @@ public sealed class OutstandingGateTests
         await Task.Delay(50);
         Assert.False(admitted.Task.IsCompleted);
 
-        gate.Exit(1);
+        gate.Exit(1, 1);
         await admitted.Task;
         Assert.Equal(1, gate.Records);
     }
@@ -54,12 +54,12 @@ public sealed class OutstandingGateTests
         for (var i = 0; i < 5; i++)
         {
             var n = i;
-            gate.Enqueue(1, () => { lock (order) { order.Add(n); } gate.Exit(1); if (n == 4) { all.SetResult(); } }, () => { }, CancellationToken.None);
+            gate.Enqueue(1, () => { lock (order) { order.Add(n); } gate.Exit(1, 1); if (n == 4) { all.SetResult(); } }, () => { }, CancellationToken.None);
         }
 
         // While others wait, the lock-free path is closed even when there is room.
         Assert.False(gate.TryEnter(1));
-        gate.Exit(1);
+        gate.Exit(1, 1);
         await all.Task;
 
         Assert.Equal([0, 1, 2, 3, 4], order);
@@ -80,7 +80,7 @@ public sealed class OutstandingGateTests
 
         Assert.Equal("cancelled", await outcome.Task);
         Assert.Equal(1, gate.Records);
-        gate.Exit(1);
+        gate.Exit(1, 1);
         await Eventually.HoldsAsync(() => gate.TryEnter(1), TimeSpan.FromSeconds(5), "the fast path to reopen");
     }
 }
