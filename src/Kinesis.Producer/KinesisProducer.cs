@@ -137,7 +137,6 @@ public sealed class KinesisProducer : IAsyncDisposable
         var accountedBytes = RecordValidation.ValidateRecord(partitionKey, data, explicitHashKey, out var hashKey);
 
         var stream = GetStream(streamName);
-        metrics.UserRecordReceived(streamName);
         if (outstanding.TryEnter(accountedBytes))
         {
             var user = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
@@ -277,7 +276,7 @@ public sealed class KinesisProducer : IAsyncDisposable
             {
                 stream = new StreamPipeline(streamName, options, time, completion, aggregators);
                 var observed = stream;
-                pendingGauges.Add(metrics.ObservePendingRecords(streamName, () => observed.Pending));
+                pendingGauges.Add(metrics.ObserveStream(streamName, () => observed.Received, () => observed.Pending));
                 streams[streamName] = stream;
                 streamList = [.. streams.Values];
             }

@@ -11,6 +11,8 @@ namespace Kinesis.Core.Metrics;
 public abstract class KinesisMetrics : IDisposable
 {
     private readonly bool ownsMeter;
+    private readonly object sinksGate = new();
+    private IStatisticsSink[] sinks = [];
     private int disposed;
 
     private protected KinesisMetrics(string meterName, IMeterFactory? meterFactory)
@@ -24,6 +26,28 @@ public abstract class KinesisMetrics : IDisposable
     public Meter Meter { get; }
 
     internal abstract MetricCatalog Catalog { get; }
+
+    /// <summary>The aggregators that take pre-aggregated statistic sets; empty when none is attached.</summary>
+    private protected IStatisticsSink[] Sinks => Volatile.Read(ref sinks);
+
+    /// <summary>Whether the instrument named <paramref name="instrumentName"/> reaches aggregators through <see cref="Sinks"/> instead of their listener.</summary>
+    internal virtual bool FeedsSinksDirectly(string instrumentName) => false;
+
+    internal void AddSink(IStatisticsSink sink)
+    {
+        lock (sinksGate)
+        {
+            sinks = [.. sinks, sink];
+        }
+    }
+
+    internal void RemoveSink(IStatisticsSink sink)
+    {
+        lock (sinksGate)
+        {
+            sinks = Array.FindAll(sinks, s => !ReferenceEquals(s, sink));
+        }
+    }
 
     /// <summary>Disposes the meter when this object created it (not when it came from an <see cref="IMeterFactory"/>), which ends every listener's subscription to it.</summary>
     public void Dispose()

@@ -9,9 +9,19 @@ internal readonly record struct StatisticSet(long SampleCount, double Sum, doubl
 /// <summary>One metric's statistics for one dimension set over one interval.</summary>
 internal sealed record MetricDatum(MetricDefinition Metric, IReadOnlyList<KeyValuePair<string, string>> Dimensions, StatisticSet Statistics, DateTimeOffset Timestamp);
 
+/// <summary>Takes statistic sets that a source has already aggregated over a group of samples (see <see cref="KinesisMetrics"/>).</summary>
+internal interface IStatisticsSink
+{
+    /// <summary>Adds <paramref name="statistics"/> (samples of <paramref name="metric"/> for one stream and shard) to the interval.</summary>
+    void Record(MetricDefinition metric, string stream, string? shard, StatisticSet statistics);
+}
+
 /// <summary>
 /// Listens to one source's meter and aggregates each measurement into statistic sets per metric and dimension set,
 /// filtered by level and rolled up by granularity (a shard sample also counts in its stream and global series).
+/// Per-user-record metrics do not come through the listener: the source hands them over pre-aggregated, one
+/// statistic set per group of records (<see cref="IStatisticsSink"/>), which is what keeps detailed metrics cheap.
+/// Observable counters report running totals; the aggregator records their increase since the previous observation.
 /// </summary>
 /// <remarks>
 /// The measurement callback runs on the recording thread and touches only the sample's own (deepest) series: one
@@ -21,9 +31,10 @@ internal sealed record MetricDatum(MetricDefinition Metric, IReadOnlyList<KeyVal
 /// the bound is dropped and counted. <see cref="Collect"/> takes and resets every series and releases the ones that
 /// saw no sample in the interval.
 /// </remarks>
-internal sealed class MetricAggregator : IDisposable
+internal sealed class MetricAggregator : IStatisticsSink, IDisposable
 {
     private readonly Meter source;
+    private readonly KinesisMetrics sourceMetrics;
     private readonly MetricCatalog catalog;
     private readonly MetricsLevel level;
     private readonly MetricsGranularity granularity;
@@ -37,6 +48,7 @@ internal sealed class MetricAggregator : IDisposable
     public MetricAggregator(KinesisMetrics source, MetricsLevel level, MetricsGranularity granularity, int maxSeries)
     {
         this.source = source.Meter;
+        sourceMetrics = source;
         catalog = source.Catalog;
         this.level = level;
         this.granularity = granularity;
@@ -45,9 +57,23 @@ internal sealed class MetricAggregator : IDisposable
         {
             InstrumentPublished = OnInstrumentPublished,
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, state) => Record((MetricDefinition)state!, value, tags));
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, state) =>
+        {
+            if (state is CumulativeCounter cumulative)
+            {
+                cumulative.Observe(this, value, tags);
+            }
+            else
+            {
+                Record((MetricDefinition)state!, value, tags);
+            }
+        });
         listener.SetMeasurementEventCallback<double>((instrument, value, tags, state) => Record((MetricDefinition)state!, value, tags));
         listener.Start();
+        if (level != MetricsLevel.None)
+        {
+            source.AddSink(this);
+        }
     }
 
     /// <summary>Samples dropped because the series bound was reached.</summary>
@@ -102,7 +128,33 @@ internal sealed class MetricAggregator : IDisposable
         return datums;
     }
 
-    public void Dispose() => listener.Dispose();
+    public void Dispose()
+    {
+        sourceMetrics.RemoveSink(this);
+        listener.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public void Record(MetricDefinition metric, string stream, string? shard, StatisticSet statistics)
+    {
+        if (metric.Level > level || statistics.SampleCount == 0)
+        {
+            return;
+        }
+
+        if (!double.IsFinite(statistics.Sum) || !double.IsFinite(statistics.Minimum) || !double.IsFinite(statistics.Maximum))
+        {
+            Interlocked.Add(ref rejectedSamples, statistics.SampleCount);
+            return;
+        }
+
+        Span<KeyValuePair<string, object?>> tags =
+        [
+            new(MetricTagNames.StreamName, stream),
+            new(MetricTagNames.ShardId, shard),
+        ];
+        RecordInSeries(SeriesKey.From(metric, tags, granularity), statistics);
+    }
 
     private static void Merge(Dictionary<SeriesKey, StatisticSet> totals, SeriesKey key, StatisticSet statistics)
     {
@@ -134,9 +186,10 @@ internal sealed class MetricAggregator : IDisposable
 
     private void OnInstrumentPublished(Instrument instrument, MeterListener meterListener)
     {
-        if (ReferenceEquals(instrument.Meter, source) && catalog.TryGet(instrument.Name, out var definition) && definition.Level <= level && level != MetricsLevel.None)
+        if (ReferenceEquals(instrument.Meter, source) && catalog.TryGet(instrument.Name, out var definition) && definition.Level <= level && level != MetricsLevel.None
+            && !sourceMetrics.FeedsSinksDirectly(instrument.Name))
         {
-            meterListener.EnableMeasurementEvents(instrument, definition);
+            meterListener.EnableMeasurementEvents(instrument, instrument is ObservableCounter<long> ? new CumulativeCounter(definition) : definition);
         }
     }
 
@@ -148,7 +201,11 @@ internal sealed class MetricAggregator : IDisposable
             return;
         }
 
-        var key = SeriesKey.From(metric, tags, granularity);
+        RecordInSeries(SeriesKey.From(metric, tags, granularity), new StatisticSet(1, value, value, value));
+    }
+
+    private void RecordInSeries(SeriesKey key, StatisticSet statistics)
+    {
         for (var attempt = 0; attempt < 3; attempt++)
         {
             if (!series.TryGetValue(key, out var entry))
@@ -161,13 +218,13 @@ internal sealed class MetricAggregator : IDisposable
             }
 
             // False only when Collect released the series after our lookup; the next lookup finds or makes its successor.
-            if (entry.TryRecord(value))
+            if (entry.TryRecord(statistics))
             {
                 return;
             }
         }
 
-        Interlocked.Increment(ref droppedSamples);
+        Interlocked.Add(ref droppedSamples, statistics.SampleCount);
     }
 
     private MetricSeries? GetOrAddSeries(SeriesKey key)
@@ -257,7 +314,7 @@ internal sealed class MetricAggregator : IDisposable
         private double max;
         private bool retired;
 
-        public bool TryRecord(double value)
+        public bool TryRecord(StatisticSet statistics)
         {
             lock (gate)
             {
@@ -268,17 +325,17 @@ internal sealed class MetricAggregator : IDisposable
 
                 if (count == 0)
                 {
-                    min = value;
-                    max = value;
+                    min = statistics.Minimum;
+                    max = statistics.Maximum;
                 }
                 else
                 {
-                    min = Math.Min(min, value);
-                    max = Math.Max(max, value);
+                    min = Math.Min(min, statistics.Minimum);
+                    max = Math.Max(max, statistics.Maximum);
                 }
 
-                count++;
-                sum += value;
+                count += statistics.SampleCount;
+                sum += statistics.Sum;
                 return true;
             }
         }
@@ -311,6 +368,34 @@ internal sealed class MetricAggregator : IDisposable
 
                 retired = true;
                 return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// An observable counter's running totals turned into increments: each observation records the growth since the
+    /// previous one for the same tags, as that many samples of 1 (what counting each record as it happened would give).
+    /// A total that went down (its source was replaced) counts from zero.
+    /// </summary>
+    private sealed class CumulativeCounter(MetricDefinition definition)
+    {
+        private readonly Dictionary<SeriesKey, long> previous = [];
+
+        public void Observe(MetricAggregator aggregator, long total, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            // Keyed by every tag, whatever the granularity: two streams' totals must not be mistaken for one.
+            var identity = SeriesKey.From(definition, tags, MetricsGranularity.Shard);
+            long increase;
+            lock (previous)
+            {
+                previous.TryGetValue(identity, out var last);
+                increase = total >= last ? total - last : total;
+                previous[identity] = total;
+            }
+
+            if (increase > 0)
+            {
+                aggregator.RecordInSeries(SeriesKey.From(definition, tags, aggregator.granularity), new StatisticSet(increase, increase, 1, 1));
             }
         }
     }

@@ -8,13 +8,23 @@ namespace Kinesis.Core.Metrics;
 /// the typed calls the producer makes to record them. Create one per producer and dispose it with the producer.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Every recording method is safe for concurrent use, allocates nothing and costs a few field reads when nobody
 /// listens. <c>stream</c> and <c>shard</c> arguments become the <see cref="MetricTagNames.StreamName"/> and
 /// <see cref="MetricTagNames.ShardId"/> tags; pass the same string instances where possible.
+/// </para>
+/// <para>
+/// The metrics sampled once per user record (<see cref="ProducerMetricNames.BufferingTime"/>,
+/// <see cref="ProducerMetricNames.UserRecordsPut"/>, <see cref="ProducerMetricNames.UserRecordsDataPut"/>,
+/// <see cref="ProducerMetricNames.RetriesPerRecord"/>) are recorded for a group of records at a time
+/// (<see cref="StartBufferingTimes"/>, <see cref="StartUserRecordsPut"/>): listeners of the instruments still see every
+/// sample, while the CloudWatch and EMF aggregators receive one statistic set per group, which is what keeps detailed,
+/// shard-level metrics cheap. <see cref="ProducerMetricNames.UserRecordsReceived"/> is an observable counter of the
+/// running total per stream (<see cref="ObserveStream"/>), so accepting a record costs no metric call at all.
+/// </para>
 /// </remarks>
 public sealed class ProducerMetrics : KinesisMetrics
 {
-    private readonly Counter<long> userRecordsReceived;
     private readonly Counter<long> userRecordsPut;
     private readonly Counter<long> userRecordsDataPut;
     private readonly Counter<long> kinesisRecordsPut;
@@ -28,15 +38,19 @@ public sealed class ProducerMetrics : KinesisMetrics
     private readonly Histogram<long> kinesisRecordsPerRequest;
     private readonly Histogram<long> userRecordsPerRequest;
     private readonly Counter<long> userRecordExpired;
-    private readonly object pendingGate = new();
-    private PendingSource[] pendingSources = [];
+    private readonly MetricDefinition bufferingTimeDefinition;
+    private readonly MetricDefinition userRecordsPutDefinition;
+    private readonly MetricDefinition userRecordsDataPutDefinition;
+    private readonly MetricDefinition retriesPerRecordDefinition;
+    private readonly object streamsGate = new();
+    private StreamSource[] streamSources = [];
 
     /// <summary>Creates the instruments.</summary>
     /// <param name="meterFactory">The factory to create the meter with (dependency injection); by default this object creates and owns its meter.</param>
     public ProducerMetrics(IMeterFactory? meterFactory = null)
         : base(KinesisMeterNames.Producer, meterFactory)
     {
-        userRecordsReceived = Meter.CreateCounter<long>(ProducerMetricNames.UserRecordsReceived, MetricUnits.Count, "User records accepted by the producer.");
+        Meter.CreateObservableCounter(ProducerMetricNames.UserRecordsReceived, ObserveReceived, MetricUnits.Count, "User records accepted by the producer (running total per stream).");
         Meter.CreateObservableGauge(ProducerMetricNames.UserRecordsPending, ObservePending, MetricUnits.Count, "User records buffered or in flight.");
         userRecordsPut = Meter.CreateCounter<long>(ProducerMetricNames.UserRecordsPut, MetricUnits.Count, "1 per successful user record, 0 per failed one.");
         userRecordsDataPut = Meter.CreateCounter<long>(ProducerMetricNames.UserRecordsDataPut, MetricUnits.Bytes, "Data bytes of successful user records.");
@@ -51,40 +65,48 @@ public sealed class ProducerMetrics : KinesisMetrics
         kinesisRecordsPerRequest = Meter.CreateHistogram<long>(ProducerMetricNames.KinesisRecordsPerPutRecordsRequest, MetricUnits.Count, "Kinesis records per PutRecords request.");
         userRecordsPerRequest = Meter.CreateHistogram<long>(ProducerMetricNames.UserRecordsPerPutRecordsRequest, MetricUnits.Count, "User records per PutRecords request.");
         userRecordExpired = Meter.CreateCounter<long>(ProducerMetricNames.UserRecordExpired, MetricUnits.Count, "User records whose time to live ran out.");
+        bufferingTimeDefinition = Definition(ProducerMetricNames.BufferingTime);
+        userRecordsPutDefinition = Definition(ProducerMetricNames.UserRecordsPut);
+        userRecordsDataPutDefinition = Definition(ProducerMetricNames.UserRecordsDataPut);
+        retriesPerRecordDefinition = Definition(ProducerMetricNames.RetriesPerRecord);
     }
 
     internal override MetricCatalog Catalog => MetricCatalog.Producer;
 
-    /// <summary>Records that a user record was accepted (<see cref="ProducerMetricNames.UserRecordsReceived"/> +1).</summary>
-    /// <param name="stream">The stream name.</param>
-    public void UserRecordReceived(string stream)
-    {
-        if (userRecordsReceived.Enabled)
-        {
-            userRecordsReceived.Add(1, new KeyValuePair<string, object?>(MetricTagNames.StreamName, stream));
-        }
-    }
+    internal override bool FeedsSinksDirectly(string instrumentName) => instrumentName is
+        ProducerMetricNames.BufferingTime or ProducerMetricNames.UserRecordsPut or ProducerMetricNames.UserRecordsDataPut or ProducerMetricNames.RetriesPerRecord;
 
     /// <summary>
-    /// Registers the source of <see cref="ProducerMetricNames.UserRecordsPending"/> for a stream. The callback runs on
-    /// the thread of whoever collects observable instruments (an exporter, or the CloudWatch publisher about once a
-    /// second); it must be cheap, thread-safe and not throw (an exception is the listener's to handle).
+    /// Registers the sources of <see cref="ProducerMetricNames.UserRecordsReceived"/> (a running total) and
+    /// <see cref="ProducerMetricNames.UserRecordsPending"/> for a stream. The callbacks run on the thread of whoever
+    /// collects observable instruments (an exporter, or the CloudWatch publisher about once a second); they must be
+    /// cheap, thread-safe and not throw (an exception is the listener's to handle).
     /// </summary>
     /// <param name="stream">The stream name.</param>
+    /// <param name="receivedRecords">Returns the user records accepted so far (never decreasing).</param>
     /// <param name="pendingRecords">Returns the user records currently buffered or in flight.</param>
     /// <returns>Dispose it to stop reporting.</returns>
-    public IDisposable ObservePendingRecords(string stream, Func<long> pendingRecords)
+    public IDisposable ObserveStream(string stream, Func<long> receivedRecords, Func<long> pendingRecords)
     {
         ArgumentException.ThrowIfNullOrEmpty(stream);
+        ArgumentNullException.ThrowIfNull(receivedRecords);
         ArgumentNullException.ThrowIfNull(pendingRecords);
-        var source = new PendingSource(this, stream, pendingRecords);
-        lock (pendingGate)
+        var source = new StreamSource(this, stream, receivedRecords, pendingRecords);
+        lock (streamsGate)
         {
-            pendingSources = [.. pendingSources, source];
+            streamSources = [.. streamSources, source];
         }
 
         return source;
     }
+
+    /// <summary>
+    /// Starts recording <see cref="ProducerMetricNames.BufferingTime"/> for user records of one stream and shard that
+    /// start an attempt together: add each record's time, then complete.
+    /// </summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="shard">The predicted shard id.</param>
+    public BufferingTimeSamples StartBufferingTimes(string stream, string shard) => new(this, stream, shard);
 
     /// <summary>
     /// Records the start of one attempt to send a user record: <see cref="ProducerMetricNames.BufferingTime"/> (ms),
@@ -95,11 +117,18 @@ public sealed class ProducerMetrics : KinesisMetrics
     /// <param name="bufferingTime">Time the record waited before this attempt.</param>
     public void UserRecordAttemptStarted(string stream, string shard, TimeSpan bufferingTime)
     {
-        if (this.bufferingTime.Enabled)
-        {
-            this.bufferingTime.Record(bufferingTime.TotalMilliseconds, Tags(stream, shard));
-        }
+        var samples = StartBufferingTimes(stream, shard);
+        samples.Add(bufferingTime);
+        samples.Complete();
     }
+
+    /// <summary>
+    /// Starts recording user records of one stream and shard that succeeded together (those of one Kinesis record):
+    /// add each record, then complete. See <see cref="UserRecordPut"/> for what is recorded.
+    /// </summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="shard">The shard they were written to.</param>
+    public UserRecordsPutSamples StartUserRecordsPut(string stream, string shard) => new(this, stream, shard);
 
     /// <summary>
     /// Records a user record that succeeded: <see cref="ProducerMetricNames.UserRecordsPut"/> 1,
@@ -111,26 +140,9 @@ public sealed class ProducerMetrics : KinesisMetrics
     /// <param name="retries">Attempts minus one.</param>
     public void UserRecordPut(string stream, string shard, long bytes, int retries)
     {
-        if (!(userRecordsPut.Enabled || userRecordsDataPut.Enabled || retriesPerRecord.Enabled))
-        {
-            return;
-        }
-
-        var tags = Tags(stream, shard);
-        if (userRecordsPut.Enabled)
-        {
-            userRecordsPut.Add(1, tags);
-        }
-
-        if (userRecordsDataPut.Enabled)
-        {
-            userRecordsDataPut.Add(bytes, tags);
-        }
-
-        if (retriesPerRecord.Enabled)
-        {
-            retriesPerRecord.Record(retries, tags);
-        }
+        var samples = StartUserRecordsPut(stream, shard);
+        samples.Add(bytes, retries);
+        samples.Complete();
     }
 
     /// <summary>
@@ -143,20 +155,24 @@ public sealed class ProducerMetrics : KinesisMetrics
     /// <param name="retries">Attempts minus one.</param>
     public void UserRecordFailed(string stream, string shard, int retries)
     {
-        if (!(userRecordsPut.Enabled || retriesPerRecord.Enabled))
+        if (userRecordsPut.Enabled || retriesPerRecord.Enabled)
         {
-            return;
+            var tags = Tags(stream, shard);
+            if (userRecordsPut.Enabled)
+            {
+                userRecordsPut.Add(0, tags);
+            }
+
+            if (retriesPerRecord.Enabled)
+            {
+                retriesPerRecord.Record(retries, tags);
+            }
         }
 
-        var tags = Tags(stream, shard);
-        if (userRecordsPut.Enabled)
+        foreach (var sink in Sinks)
         {
-            userRecordsPut.Add(0, tags);
-        }
-
-        if (retriesPerRecord.Enabled)
-        {
-            retriesPerRecord.Record(retries, tags);
+            sink.Record(userRecordsPutDefinition, stream, shard, new StatisticSet(1, 0, 0, 0));
+            sink.Record(retriesPerRecordDefinition, stream, shard, new StatisticSet(1, retries, retries, retries));
         }
     }
 
@@ -186,21 +202,7 @@ public sealed class ProducerMetrics : KinesisMetrics
             return;
         }
 
-        var tags = Tags(stream, shard);
-        if (kinesisRecordsPut.Enabled)
-        {
-            kinesisRecordsPut.Add(1, tags);
-        }
-
-        if (kinesisRecordsDataPut.Enabled)
-        {
-            kinesisRecordsDataPut.Add(bytes, tags);
-        }
-
-        if (userRecordsPerKinesisRecord.Enabled)
-        {
-            userRecordsPerKinesisRecord.Record(userRecords, tags);
-        }
+        RecordPut(kinesisRecordsPut, kinesisRecordsDataPut, bytes, userRecordsPerKinesisRecord, userRecords, Tags(stream, shard));
     }
 
     /// <summary>Records a Kinesis record that PutRecords refused (<see cref="ProducerMetricNames.KinesisRecordsPut"/> 0); record the error with <see cref="Error"/>.</summary>
@@ -264,6 +266,62 @@ public sealed class ProducerMetrics : KinesisMetrics
         }
     }
 
+    /// <summary>Records one buffering time for the instrument's listeners; the batch keeps the aggregators' share.</summary>
+    internal void RecordBufferingTime(double milliseconds, string stream, string shard)
+    {
+        if (bufferingTime.Enabled)
+        {
+            bufferingTime.Record(milliseconds, Tags(stream, shard));
+        }
+    }
+
+    internal void CompleteBufferingTimes(string stream, string shard, in RunningStatistics times)
+    {
+        foreach (var sink in Sinks)
+        {
+            sink.Record(bufferingTimeDefinition, stream, shard, times.ToStatisticSet());
+        }
+    }
+
+    /// <summary>Whether a listener other than the aggregators wants every put record's samples.</summary>
+    internal bool ListensToEachPut => userRecordsPut.Enabled || userRecordsDataPut.Enabled || retriesPerRecord.Enabled;
+
+    /// <summary>Records one put user record for the instruments' listeners; the batch keeps the aggregators' share.</summary>
+    internal void RecordPut(long bytes, int retries, string stream, string shard) =>
+        RecordPut(userRecordsPut, userRecordsDataPut, bytes, retriesPerRecord, retries, Tags(stream, shard));
+
+    /// <summary>One successful record: its count (1), its bytes and one distribution sample, each if listened to.</summary>
+    private static void RecordPut(Counter<long> count, Counter<long> bytes, long byteCount, Histogram<long> distribution, long sample, in TagList tags)
+    {
+        if (count.Enabled)
+        {
+            count.Add(1, tags);
+        }
+
+        if (bytes.Enabled)
+        {
+            bytes.Add(byteCount, tags);
+        }
+
+        if (distribution.Enabled)
+        {
+            distribution.Record(sample, tags);
+        }
+    }
+
+    internal void CompleteUserRecordsPut(string stream, string shard, in RunningStatistics bytes, in RunningStatistics retries)
+    {
+        foreach (var sink in Sinks)
+        {
+            sink.Record(userRecordsPutDefinition, stream, shard, new StatisticSet(bytes.Count, bytes.Count, 1, 1));
+            sink.Record(userRecordsDataPutDefinition, stream, shard, bytes.ToStatisticSet());
+            sink.Record(retriesPerRecordDefinition, stream, shard, retries.ToStatisticSet());
+        }
+    }
+
+    private static MetricDefinition Definition(string name) =>
+        MetricCatalog.Producer.TryGet(name, out var definition) ? definition : throw new InvalidOperationException($"The producer's metric catalog lacks {name}.");
+
     private static TagList Tags(string stream, string? shard)
     {
         var tags = new TagList { { MetricTagNames.StreamName, stream } };
@@ -275,31 +333,37 @@ public sealed class ProducerMetrics : KinesisMetrics
         return tags;
     }
 
-    private IEnumerable<Measurement<long>> ObservePending()
+    private IEnumerable<Measurement<long>> ObserveReceived() => Observe(static source => source.Received());
+
+    private IEnumerable<Measurement<long>> ObservePending() => Observe(static source => source.Pending());
+
+    private Measurement<long>[] Observe(Func<StreamSource, long> read)
     {
-        var sources = Volatile.Read(ref pendingSources);
+        var sources = Volatile.Read(ref streamSources);
         var measurements = new Measurement<long>[sources.Length];
         for (var i = 0; i < sources.Length; i++)
         {
-            measurements[i] = new Measurement<long>(sources[i].Read(), new KeyValuePair<string, object?>(MetricTagNames.StreamName, sources[i].Stream));
+            measurements[i] = new Measurement<long>(read(sources[i]), new KeyValuePair<string, object?>(MetricTagNames.StreamName, sources[i].Stream));
         }
 
         return measurements;
     }
 
-    private void Remove(PendingSource source)
+    private void Remove(StreamSource source)
     {
-        lock (pendingGate)
+        lock (streamsGate)
         {
-            pendingSources = Array.FindAll(pendingSources, s => !ReferenceEquals(s, source));
+            streamSources = Array.FindAll(streamSources, s => !ReferenceEquals(s, source));
         }
     }
 
-    private sealed class PendingSource(ProducerMetrics owner, string stream, Func<long> read) : IDisposable
+    private sealed class StreamSource(ProducerMetrics owner, string stream, Func<long> received, Func<long> pending) : IDisposable
     {
         public string Stream { get; } = stream;
 
-        public long Read() => read();
+        public long Received() => received();
+
+        public long Pending() => pending();
 
         public void Dispose() => owner.Remove(this);
     }

@@ -233,10 +233,13 @@ internal sealed partial class BatchSender
         foreach (var record in records)
         {
             userRecords += record.Users.Length;
+            var buffering = metrics.StartBufferingTimes(stream.StreamName, record.PredictedShardId ?? string.Empty);
             foreach (var user in record.Users)
             {
-                metrics.UserRecordAttemptStarted(stream.StreamName, record.PredictedShardId ?? string.Empty, time.GetElapsedTime(user.ReadySince, start));
+                buffering.Add(time.GetElapsedTime(user.ReadySince, start));
             }
+
+            buffering.Complete();
         }
 
         PutRecordsResponse? response = null;

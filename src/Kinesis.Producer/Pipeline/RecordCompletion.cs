@@ -44,34 +44,38 @@ internal sealed partial class RecordCompletion
     {
         var users = record.Users;
         var aggregated = record.IsAggregated;
+        var stream = users[0].Stream;
         long bytes = 0;
-        foreach (var user in users)
+        try
         {
-            bytes += user.AccountedBytes;
+            // Metrics before the tasks complete, so a caller that awaited its record finds it counted.
+            var put = metrics.StartUserRecordsPut(stream.StreamName, shardId);
+            foreach (var user in users)
+            {
+                bytes += user.AccountedBytes;
+                put.Add(user.Data.Length, Math.Max((user.Attempts?.Count ?? 1) - 1, 0));
+            }
+
+            put.Complete();
+        }
+        catch (Exception ex)
+        {
+            // Only a throwing metrics listener can get here; the records are put all the same.
+            LogMetricsFailed(logger, ex);
+            bytes = 0;
+            foreach (var user in users)
+            {
+                bytes += user.AccountedBytes;
+            }
         }
 
         // Room is returned before the tasks complete, so a caller that awaited its record sees it gone from
         // OutstandingRecords; flushes are released after, so a completed flush implies completed tasks.
         outstanding.Exit(users.Length, bytes);
-        users[0].Stream.RecordsResolved(users.Length);
-        try
+        stream.RecordsResolved(users.Length);
+        for (var sub = 0; sub < users.Length; sub++)
         {
-            for (var sub = 0; sub < users.Length; sub++)
-            {
-                var user = users[sub];
-                var attempts = user.Attempts?.ToList() ?? [];
-                metrics.UserRecordPut(user.Stream.StreamName, shardId, user.Data.Length, Math.Max(attempts.Count - 1, 0));
-                user.Succeed(new UserRecordResult(shardId, sequenceNumber, aggregated ? sub : 0, attempts, aggregated));
-            }
-        }
-        catch (Exception ex)
-        {
-            // Only a throwing metrics listener can get here; the records are put, so complete them regardless.
-            LogCompletionFailed(logger, ex);
-            for (var sub = 0; sub < users.Length; sub++)
-            {
-                users[sub].Succeed(new UserRecordResult(shardId, sequenceNumber, aggregated ? sub : 0, users[sub].Attempts?.ToList() ?? [], aggregated));
-            }
+            users[sub].Succeed(new UserRecordResult(shardId, sequenceNumber, aggregated ? sub : 0, users[sub].Attempts?.ToList() ?? [], aggregated));
         }
 
         ResolveEpochs(users);
@@ -129,6 +133,6 @@ internal sealed partial class RecordCompletion
         epoch.Resolve(count);
     }
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "Completing put user records failed (a metrics listener threw); the records were completed anyway.")]
-    private static partial void LogCompletionFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "A metrics listener threw while put user records were counted; the records are completed all the same.")]
+    private static partial void LogMetricsFailed(ILogger logger, Exception exception);
 }

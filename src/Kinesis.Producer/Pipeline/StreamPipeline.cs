@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kinesis.Core.Hashing;
 
 namespace Kinesis.Producer.Pipeline;
@@ -21,7 +22,10 @@ internal sealed class StreamPipeline
     private bool mapUnavailable;
     private ShardMap? map;
     private bool stopped;
-    private long pending;
+
+    // Two objects, so the callers of PutAsync and the completing threads write different cache lines.
+    private readonly StrongBox<long> received = new();
+    private readonly StrongBox<long> resolved = new();
 
     public StreamPipeline(string streamName, KinesisProducerOptions options, TimeProvider time, RecordCompletion completion, AggregatorPool aggregators)
     {
@@ -36,14 +40,25 @@ internal sealed class StreamPipeline
 
     public string StreamName { get; }
 
+    /// <summary>User records submitted to this stream so far (the KPL's UserRecordsReceived, as a running total).</summary>
+    public long Received => Volatile.Read(ref received.Value);
+
     /// <summary>User records of this stream submitted and not yet resolved (the KPL's UserRecordsPending).</summary>
-    public long Pending => Volatile.Read(ref pending);
+    /// <remarks>Resolved is read first: it never exceeds what was received by then, so the difference is never negative.</remarks>
+    public long Pending
+    {
+        get
+        {
+            var done = Volatile.Read(ref resolved.Value);
+            return Volatile.Read(ref received.Value) - done;
+        }
+    }
 
     /// <summary>Counts a record submitted to this stream.</summary>
-    public void RecordSubmitted() => Interlocked.Increment(ref pending);
+    public void RecordSubmitted() => Interlocked.Increment(ref received.Value);
 
     /// <summary>Counts <paramref name="count"/> records of this stream resolved.</summary>
-    public void RecordsResolved(int count) => Interlocked.Add(ref pending, -count);
+    public void RecordsResolved(int count) => Interlocked.Add(ref resolved.Value, count);
 
     /// <summary>The current shard map; null until the first load succeeds.</summary>
     public ShardMap? Map => Volatile.Read(ref map);

@@ -210,7 +210,8 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
         options.Level = MetricsLevel.Summary;
         options.Namespace = "Custom";
         await using var publisher = Create(options);
-        metrics.UserRecordReceived("orders");
+        using var stream = metrics.ObserveStream("orders", () => 1, () => 1);
+        metrics.PutRecordsCompleted("orders", 1, 1, TimeSpan.FromMilliseconds(3));
         metrics.UserRecordExpired("orders", "shardId-000000000000");
 
         await publisher.FlushAsync();

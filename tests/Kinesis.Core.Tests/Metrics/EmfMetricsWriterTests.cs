@@ -73,7 +73,7 @@ public sealed class EmfMetricsWriterTests
         var clock = new ManualTimeProvider();
         var options = new EmfMetricsOptions { Granularity = MetricsGranularity.Global, UploadInterval = TimeSpan.FromSeconds(10) };
         await using var writer = new EmfMetricsWriter(metrics, options, TextWriter.Synchronized(output), "ns", timeProvider: clock);
-        metrics.UserRecordReceived("orders");
+        using var stream = metrics.ObserveStream("orders", () => 1, () => 0);
 
         await Eventually.HoldsAsync(
             () =>

@@ -71,6 +71,57 @@ public sealed class MetricAggregatorTests
     }
 
     [Fact]
+    public void Collect_SampleGroups_GiveTheStatisticsOfTheirSamplesAtEveryLevel()
+    {
+        using var metrics = new ProducerMetrics();
+        using var aggregator = new MetricAggregator(metrics, MetricsLevel.Detailed, MetricsGranularity.Shard, 1000);
+
+        var put = metrics.StartUserRecordsPut("a", "s1");
+        put.Add(10, 0);
+        put.Add(40, 2);
+        put.Add(25, 1);
+        put.Complete();
+        metrics.UserRecordPut("a", "s2", 5, 0);
+        var buffering = metrics.StartBufferingTimes("a", "s1");
+        buffering.Add(TimeSpan.FromMilliseconds(4));
+        buffering.Add(TimeSpan.FromMilliseconds(2));
+        buffering.Complete();
+
+        var datums = aggregator.Collect(Now);
+        var data = Series(datums, ProducerMetricNames.UserRecordsDataPut);
+        Assert.Equal(new StatisticSet(3, 75, 10, 40), data["StreamName=a,ShardId=s1"]);
+        Assert.Equal(new StatisticSet(4, 80, 5, 40), data["StreamName=a"]);
+        Assert.Equal(new StatisticSet(4, 80, 5, 40), data[""]);
+        Assert.Equal(new StatisticSet(4, 4, 1, 1), Series(datums, ProducerMetricNames.UserRecordsPut)[""]);
+        Assert.Equal(new StatisticSet(4, 3, 0, 2), Series(datums, ProducerMetricNames.RetriesPerRecord)[""]);
+        Assert.Equal(new StatisticSet(2, 6, 2, 4), Series(datums, ProducerMetricNames.BufferingTime)["StreamName=a,ShardId=s1"]);
+    }
+
+    [Fact]
+    public void Collect_ObservableCounter_RecordsTheIncreaseOfEachStreamsTotal()
+    {
+        using var metrics = new ProducerMetrics();
+        long orders = 10;
+        long clicks = 4;
+        using var ordersSource = metrics.ObserveStream("orders", () => orders, () => 0);
+        using var clicksSource = metrics.ObserveStream("clicks", () => clicks, () => 0);
+        using var aggregator = new MetricAggregator(metrics, MetricsLevel.Detailed, MetricsGranularity.Global, 1000);
+
+        aggregator.ObserveGauges();
+        orders = 25;
+        aggregator.ObserveGauges();
+        var first = Series(aggregator.Collect(Now), ProducerMetricNames.UserRecordsReceived);
+        clicks = 5;
+        aggregator.ObserveGauges();
+        aggregator.ObserveGauges();
+        var second = Series(aggregator.Collect(Now.AddMinutes(1)), ProducerMetricNames.UserRecordsReceived);
+
+        // Global granularity merges the streams, but each stream's total is differenced on its own.
+        Assert.Equal(new StatisticSet(29, 29, 1, 1), first[""]);
+        Assert.Equal(new StatisticSet(1, 1, 1, 1), second[""]);
+    }
+
+    [Fact]
     public void Collect_SummaryLevel_KeepsOnlyKplSummaryMetrics()
     {
         using var metrics = new ProducerMetrics();
@@ -86,7 +137,7 @@ public sealed class MetricAggregatorTests
     public void Collect_DetailedLevel_KeepsEveryMetric()
     {
         using var metrics = new ProducerMetrics();
-        using var pending = metrics.ObservePendingRecords("a", () => 3);
+        using var stream = metrics.ObserveStream("a", () => 1, () => 3);
         using var aggregator = new MetricAggregator(metrics, MetricsLevel.Detailed, MetricsGranularity.Global, 1000);
 
         RecordEverything(metrics);
@@ -220,7 +271,6 @@ public sealed class MetricAggregatorTests
 
     private static void RecordEverything(ProducerMetrics metrics)
     {
-        metrics.UserRecordReceived("a");
         metrics.UserRecordAttemptStarted("a", "s", TimeSpan.FromMilliseconds(1));
         metrics.UserRecordPut("a", "s", 10, 1);
         metrics.UserRecordFailed("a", "s", 1);

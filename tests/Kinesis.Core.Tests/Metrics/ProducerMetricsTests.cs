@@ -26,6 +26,7 @@ public sealed class ProducerMetricsTests
         Assert.Equal(MetricUnits.Milliseconds, recorder.Instruments[ProducerMetricNames.BufferingTime].Unit);
         Assert.Equal(MetricUnits.Count, recorder.Instruments[ProducerMetricNames.UserRecordsPut].Unit);
         Assert.IsType<ObservableGauge<long>>(recorder.Instruments[ProducerMetricNames.UserRecordsPending]);
+        Assert.IsType<ObservableCounter<long>>(recorder.Instruments[ProducerMetricNames.UserRecordsReceived]);
     }
 
     [Fact]
@@ -34,7 +35,8 @@ public sealed class ProducerMetricsTests
         using var metrics = new ProducerMetrics();
         using var recorder = new MeasurementRecorder(metrics.Meter);
 
-        metrics.UserRecordReceived(Stream);
+        using var source = metrics.ObserveStream(Stream, () => 1, () => 0);
+        recorder.Observe();
         metrics.UserRecordAttemptStarted(Stream, Shard, TimeSpan.FromMilliseconds(12.5));
         metrics.UserRecordPut(Stream, Shard, bytes: 100, retries: 2);
         metrics.UserRecordFailed(Stream, Shard, retries: 4);
@@ -65,22 +67,48 @@ public sealed class ProducerMetricsTests
     }
 
     [Fact]
-    public void ObservePendingRecords_PerStreamCallbacks_ReportedUntilDisposed()
+    public void ObserveStream_PerStreamCallbacks_ReportedUntilDisposed()
     {
         using var metrics = new ProducerMetrics();
         using var recorder = new MeasurementRecorder(metrics.Meter);
         long pending = 5;
-        using var orders = metrics.ObservePendingRecords("orders", () => pending);
-        var clicks = metrics.ObservePendingRecords("clicks", () => 9);
+        long received = 10;
+        using var orders = metrics.ObserveStream("orders", () => received, () => pending);
+        var clicks = metrics.ObserveStream("clicks", () => 20, () => 9);
 
         recorder.Observe();
         clicks.Dispose();
         pending = 6;
+        received = 12;
         recorder.Observe();
 
         Assert.Equal(
             [(5.0, "StreamName=orders"), (9.0, "StreamName=clicks"), (6.0, "StreamName=orders")],
             recorder.Of(ProducerMetricNames.UserRecordsPending).Select(m => (m.Value, m.TagText)));
+        Assert.Equal(
+            [(10.0, "StreamName=orders"), (20.0, "StreamName=clicks"), (12.0, "StreamName=orders")],
+            recorder.Of(ProducerMetricNames.UserRecordsReceived).Select(m => (m.Value, m.TagText)));
+    }
+
+    [Fact]
+    public void SampleGroups_WithListener_EachSampleReachesTheInstruments()
+    {
+        using var metrics = new ProducerMetrics();
+        using var recorder = new MeasurementRecorder(metrics.Meter);
+
+        var buffering = metrics.StartBufferingTimes(Stream, Shard);
+        buffering.Add(TimeSpan.FromMilliseconds(3));
+        buffering.Add(TimeSpan.FromMilliseconds(9));
+        buffering.Complete();
+        var put = metrics.StartUserRecordsPut(Stream, Shard);
+        put.Add(10, 0);
+        put.Add(30, 2);
+        put.Complete();
+
+        Assert.Equal([3.0, 9.0], recorder.Of(ProducerMetricNames.BufferingTime).Select(m => m.Value));
+        Assert.Equal([1.0, 1.0], recorder.Of(ProducerMetricNames.UserRecordsPut).Select(m => m.Value));
+        Assert.Equal([10.0, 30.0], recorder.Of(ProducerMetricNames.UserRecordsDataPut).Select(m => m.Value));
+        Assert.Equal([0.0, 2.0], recorder.Of(ProducerMetricNames.RetriesPerRecord).Select(m => m.Value));
     }
 
     [Fact]
@@ -104,19 +132,20 @@ public sealed class ProducerMetricsTests
         using var recorder = new MeasurementRecorder(metrics.Meter);
 
         metrics.Dispose();
-        metrics.UserRecordReceived(Stream);
+        metrics.UserRecordPut(Stream, Shard, 10, 0);
 
         Assert.Same(factory.Created.Single(), metrics.Meter);
-        Assert.Single(recorder.Of(ProducerMetricNames.UserRecordsReceived));
+        Assert.Single(recorder.Of(ProducerMetricNames.UserRecordsPut));
     }
 
     [Fact]
-    public void ObservePendingRecords_InvalidArguments_Throw()
+    public void ObserveStream_InvalidArguments_Throw()
     {
         using var metrics = new ProducerMetrics();
 
-        Assert.Throws<ArgumentException>("stream", () => metrics.ObservePendingRecords("", () => 0));
-        Assert.Throws<ArgumentNullException>("pendingRecords", () => metrics.ObservePendingRecords("s", null!));
+        Assert.Throws<ArgumentException>("stream", () => metrics.ObserveStream("", () => 0, () => 0));
+        Assert.Throws<ArgumentNullException>("receivedRecords", () => metrics.ObserveStream("s", null!, () => 0));
+        Assert.Throws<ArgumentNullException>("pendingRecords", () => metrics.ObserveStream("s", () => 0, null!));
     }
 
     private sealed class TestMeterFactory : IMeterFactory
