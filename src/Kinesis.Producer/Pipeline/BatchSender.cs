@@ -270,24 +270,42 @@ internal sealed partial class BatchSender
             var code = error?.ErrorCode ?? ProducerErrorCodes.Shutdown;
             metrics.Error(stream.StreamName, shard: null, code);
             var message = error?.Message ?? "The producer was disposed while the request was in flight.";
-            foreach (var record in records)
-            {
-                await HandleFailureAsync(stream, record, startUtc, start, end, code, message, error).ConfigureAwait(false);
-            }
-
+            await Task.WhenAll(records.Select(record => HandleFailureAsync(stream, record, startUtc, start, end, code, message, error))).ConfigureAwait(false);
             return;
         }
 
         if (response.Records.Count != records.Length)
         {
-            foreach (var record in records)
-            {
-                await HandleFailureAsync(stream, record, startUtc, start, end, "RecordCountMismatch", $"PutRecords answered {response.Records.Count} results for {records.Length} records.", error: null).ConfigureAwait(false);
-            }
-
+            var message = $"PutRecords answered {response.Records.Count} results for {records.Length} records.";
+            await Task.WhenAll(records.Select(record => HandleFailureAsync(stream, record, startUtc, start, end, "RecordCountMismatch", message, error: null))).ConfigureAwait(false);
             return;
         }
 
+        List<Task>? failures = null;
+        var succeeded = completion.StartBatch();
+        try
+        {
+            failures = await HandleResultsAsync(stream, records, response, succeeded, startUtc, start, end).ConfigureAwait(false);
+        }
+        finally
+        {
+            succeeded.Dispatch();
+        }
+
+        if (failures is not null)
+        {
+            await Task.WhenAll(failures).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Hands the put records to <paramref name="succeeded"/> and starts handling the failed ones. Failures are handled
+    /// concurrently (each waits out its own backoff), so one record's backoff never delays the rest of the response.
+    /// </summary>
+    private async Task<List<Task>?> HandleResultsAsync(
+        StreamPipeline stream, OutgoingRecord[] records, PutRecordsResponse response, RecordCompletion.Batch succeeded, DateTimeOffset startUtc, long start, long end)
+    {
+        List<Task>? failures = null;
         for (var i = 0; i < records.Length; i++)
         {
             var record = records[i];
@@ -296,7 +314,7 @@ internal sealed partial class BatchSender
             {
                 metrics.Error(stream.StreamName, record.PredictedShardId, result.ErrorCode);
                 metrics.KinesisRecordFailed(stream.StreamName, record.PredictedShardId ?? string.Empty);
-                await HandleFailureAsync(stream, record, startUtc, start, end, result.ErrorCode, result.ErrorMessage ?? result.ErrorCode, error: null).ConfigureAwait(false);
+                (failures ??= []).Add(HandleFailureAsync(stream, record, startUtc, start, end, result.ErrorCode, result.ErrorMessage ?? result.ErrorCode, error: null));
                 continue;
             }
 
@@ -305,19 +323,21 @@ internal sealed partial class BatchSender
             {
                 // The aggregate landed on a shard whose range does not hold all its user records (stale
                 // map after resharding): a KCL consumer would drop it, so re-send them under the new map.
-                await HandleFailureAsync(stream, record, startUtc, start, end, ProducerErrorCodes.WrongShard, $"Expected shard {record.PredictedShardId}, got {result.ShardId}.", error: null).ConfigureAwait(false);
+                (failures ??= []).Add(HandleFailureAsync(stream, record, startUtc, start, end, ProducerErrorCodes.WrongShard, $"Expected shard {record.PredictedShardId}, got {result.ShardId}.", error: null));
                 continue;
             }
 
             NewAttempts(record, startUtc, start, end, errorCode: null, errorMessage: null);
             metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.Users.Length);
             record.Release();
-            completion.SucceedOnThreadPool(record, result.ShardId!, result.SequenceNumber!);
+            succeeded.Add(record, result.ShardId!, result.SequenceNumber!);
             if (options.Ordering == ProducerOrdering.StrictPerShard)
             {
                 stream.ReleaseInFlight(record);
             }
         }
+
+        return failures;
     }
 
     /// <summary>A record on an unexpected shard is fine when, by the refreshed map, that shard's range holds every user record in it.</summary>

@@ -10,7 +10,7 @@ namespace Kinesis.Producer.Pipeline;
 /// sender, outside any lock, so callers of <see cref="KinesisProducer.PutAsync"/> never wait for it.
 /// Owns its aggregator, then its pooled buffer, until <see cref="Release"/>.
 /// </summary>
-internal sealed class OutgoingRecord : IThreadPoolWorkItem
+internal sealed class OutgoingRecord
 {
     /// <summary>The Java KPL's partition key for aggregates: one byte, since the explicit hash key routes them.</summary>
     public const string AggregatePartitionKey = AggregatedRecordFormat.AggregatePartitionKey;
@@ -18,9 +18,6 @@ internal sealed class OutgoingRecord : IThreadPoolWorkItem
     private RecordAggregator? aggregator;
     private AggregatorPool? pool;
     private byte[]? pooled;
-    private RecordCompletion? completion;
-    private string? acknowledgedShardId;
-    private string? acknowledgedSequenceNumber;
 
     private OutgoingRecord(UserRecord[] users, string? predictedShardId, int collectionSize)
     {
@@ -51,8 +48,14 @@ internal sealed class OutgoingRecord : IThreadPoolWorkItem
     /// <summary>The shard the record should land on; null when the stream's shard map was unknown.</summary>
     public string? PredictedShardId { get; }
 
-    /// <summary>Set once the service accepted the record and its user records were handed to the completion work item: they are no longer the sender's.</summary>
-    public bool IsAcknowledged => completion is not null;
+    /// <summary>Set once the service accepted the record and its user records were handed to a completion work item: they are no longer the sender's.</summary>
+    public bool IsAcknowledged => AcknowledgedShardId is not null;
+
+    /// <summary>The shard the service put the record on; null until then.</summary>
+    public string? AcknowledgedShardId { get; private set; }
+
+    /// <summary>The record's sequence number; null until it is put.</summary>
+    public string? AcknowledgedSequenceNumber { get; private set; }
 
     /// <summary>When the first of its user records expires (timestamp): checked per Kinesis record, not per user record, under the stream lock.</summary>
     public long EarliestExpiry { get; }
@@ -93,15 +96,12 @@ internal sealed class OutgoingRecord : IThreadPoolWorkItem
         aggregator = null;
     }
 
-    /// <summary>Records the service's answer for the completion work item (<see cref="RecordCompletion.SucceedOnThreadPool"/>).</summary>
-    public void Acknowledge(RecordCompletion completion, string shardId, string sequenceNumber)
+    /// <summary>Records the service's answer for the completion work item (<see cref="RecordCompletion.Batch"/>).</summary>
+    public void Acknowledge(string shardId, string sequenceNumber)
     {
-        acknowledgedShardId = shardId;
-        acknowledgedSequenceNumber = sequenceNumber;
-        this.completion = completion;
+        AcknowledgedSequenceNumber = sequenceNumber;
+        AcknowledgedShardId = shardId;
     }
-
-    void IThreadPoolWorkItem.Execute() => completion!.Succeed(this, acknowledgedShardId!, acknowledgedSequenceNumber!);
 
     /// <summary>Returns the aggregator or the buffer to their pools. Idempotent.</summary>
     public void Release()
@@ -127,19 +127,21 @@ internal sealed class AggregatorPool(int maxSize, int maxCount)
     // pool keeps only a few dozen arrays per size and would allocate the rest, so aggregates get their own.
     private const int MaxPooledBuffersPerSize = 2048;
 
-    private readonly System.Collections.Concurrent.ConcurrentBag<RecordAggregator> pooled = [];
+    // A queue, not a bag: the sender returns aggregators and the callers of PutAsync take them, so a bag's
+    // thread-local lists would make every take a locked steal.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<RecordAggregator> pooled = new();
 
     /// <summary>Buffers for encoded aggregates.</summary>
     public ArrayPool<byte> Buffers { get; } = ArrayPool<byte>.Create(maxSize, MaxPooledBuffersPerSize);
 
-    public RecordAggregator Rent() => pooled.TryTake(out var aggregator) ? aggregator : new RecordAggregator(maxSize, maxCount);
+    public RecordAggregator Rent() => pooled.TryDequeue(out var aggregator) ? aggregator : new RecordAggregator(maxSize, maxCount);
 
     public void Return(RecordAggregator aggregator)
     {
         aggregator.Reset();
         if (pooled.Count < MaxPooled)
         {
-            pooled.Add(aggregator);
+            pooled.Enqueue(aggregator);
         }
         else
         {

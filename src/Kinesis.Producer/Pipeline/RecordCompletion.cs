@@ -27,21 +27,20 @@ internal sealed partial class RecordCompletion
     public UserRecordPool Pool { get; }
 
     /// <summary>
-    /// Completes, on the thread pool, every user record of a Kinesis record the service accepted. The caller must not
-    /// touch <paramref name="record"/>'s user records afterwards: they go back to the pool.
+    /// Starts collecting Kinesis records the service accepted, whose user records complete together on the thread
+    /// pool: one work item per <see cref="Batch.UserRecordsPerWorkItem"/> user records or so, not one per record, so the
+    /// pool's threads are woken rarely.
     /// </summary>
-    public void SucceedOnThreadPool(OutgoingRecord record, string shardId, string sequenceNumber)
-    {
-        record.Acknowledge(this, shardId, sequenceNumber);
-        ThreadPool.UnsafeQueueUserWorkItem(record, preferLocal: false);
-    }
+    public Batch StartBatch() => new(this);
 
     /// <summary>
-    /// The work item of <see cref="SucceedOnThreadPool"/>. The shared counters are updated once per Kinesis record, not
-    /// once per user record: they are contended with the threads calling PutAsync.
+    /// Completes every user record of a Kinesis record the service accepted. The shared counters are updated once per
+    /// Kinesis record, not once per user record: they are contended with the threads calling PutAsync.
     /// </summary>
-    public void Succeed(OutgoingRecord record, string shardId, string sequenceNumber)
+    private void Succeed(OutgoingRecord record)
     {
+        var shardId = record.AcknowledgedShardId!;
+        var sequenceNumber = record.AcknowledgedSequenceNumber!;
         var users = record.Users;
         var aggregated = record.IsAggregated;
         var stream = users[0].Stream;
@@ -131,6 +130,53 @@ internal sealed partial class RecordCompletion
         }
 
         epoch.Resolve(count);
+    }
+
+    /// <summary>Acknowledged Kinesis records whose user records complete in one thread-pool work item.</summary>
+    internal sealed class Batch : IThreadPoolWorkItem
+    {
+        /// <summary>About how many user records one work item completes (one aggregate of small records is hundreds).</summary>
+        public const int UserRecordsPerWorkItem = 4096;
+
+        private readonly RecordCompletion owner;
+        private List<OutgoingRecord> records = [];
+        private int userRecords;
+
+        public Batch(RecordCompletion owner) => this.owner = owner;
+
+        /// <summary>Adds a record the service put; the caller must not touch its user records afterwards.</summary>
+        public void Add(OutgoingRecord record, string shardId, string sequenceNumber)
+        {
+            record.Acknowledge(shardId, sequenceNumber);
+            records.Add(record);
+            userRecords += record.Users.Length;
+            if (userRecords >= UserRecordsPerWorkItem)
+            {
+                Dispatch();
+            }
+        }
+
+        /// <summary>Queues what was added since the last dispatch.</summary>
+        public void Dispatch()
+        {
+            if (records.Count == 0)
+            {
+                return;
+            }
+
+            var work = new Batch(owner) { records = records };
+            records = [];
+            userRecords = 0;
+            ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+        }
+
+        void IThreadPoolWorkItem.Execute()
+        {
+            foreach (var record in records)
+            {
+                owner.Succeed(record);
+            }
+        }
     }
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "A metrics listener threw while put user records were counted; the records are completed all the same.")]

@@ -131,7 +131,9 @@ internal sealed class StreamPipeline
 
             var hadDeadline = buffer.OpenDeadline != long.MaxValue;
             var hadQueued = buffer.HasQueued;
-            buffer.Add(user, time.GetTimestamp(), bufferedTicks);
+            // The record's own timestamp (arrival, or the end of its last attempt) starts the aggregate's clock: no
+            // clock read per record, and a record that already waited (for the map, for a retry) goes out sooner.
+            buffer.Add(user, user.ReadySince, bufferedTicks);
 
             // Wake the sender only when there is something new to send or a new deadline to watch.
             return (!hadQueued && buffer.HasQueued) || (!hadDeadline && buffer.OpenDeadline != long.MaxValue);
