@@ -234,6 +234,54 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_FullBatchesQueued_SentBeforeTheBufferingDeadlineInFullCalls()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-fill");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+        var callSizes = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Kinesis.Core.Metrics.KinesisMeterNames.Producer && instrument.Name == Kinesis.Core.Metrics.ProducerMetricNames.KinesisRecordsPerPutRecordsRequest)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Value as string == stream)
+                {
+                    callSizes.Enqueue(value);
+                }
+            }
+        });
+        listener.Start();
+
+        // The deadline is far away: only full calls can explain the records being put before the test times out.
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o =>
+        {
+            o.AggregationEnabled = false;
+            o.CollectionMaxCount = 50;
+            o.RecordMaxBufferedTime = TimeSpan.FromMinutes(5);
+        }));
+        // Loads the shard map, so the records below are routed (and counted) as they are put.
+        var warmUp = producer.PutAsync(stream, "warm-up", ProducerTestKit.Payload("warm-up", 0));
+        await producer.FlushAsync();
+        await warmUp;
+        callSizes.Clear();
+
+        var puts = Enumerable.Range(0, 100).Select(i => producer.PutAsync(stream, $"key-{i}", ProducerTestKit.Payload("k", i))).ToArray();
+        await Task.WhenAll(puts);
+
+        Assert.Equal([50L, 50L], callSizes);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task PutAsync_FromASynchronousContinuationOfAnotherRecord_IsSentToo()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Runtime;
+using Kinesis.Core.Metrics;
 using Kinesis.Producer;
 
 namespace Kinesis.Benchmarks.Producer;
@@ -25,6 +27,24 @@ internal static class InProcessProducerRun
         var keys = Enumerable.Range(0, 10_000).Select(i => $"partition-key-{i:D8}").ToArray();
         await using var producer = ProducerPipelineBenchmarks.CreateProducer(recordsPerRound, metricsOn);
         var tasks = new Task<UserRecordResult>[recordsPerRound];
+        long requests = 0;
+        long kinesisRecords = 0;
+        using var requestListener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == KinesisMeterNames.Producer && instrument.Name == ProducerMetricNames.KinesisRecordsPerPutRecordsRequest)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        requestListener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            Interlocked.Increment(ref requests);
+            Interlocked.Add(ref kinesisRecords, value);
+        });
+        requestListener.Start();
 
         async Task RoundAsync()
         {
@@ -46,6 +66,8 @@ internal static class InProcessProducerRun
         var gen1 = GC.CollectionCount(1);
         var gen2 = GC.CollectionCount(2);
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        Interlocked.Exchange(ref requests, 0);
+        Interlocked.Exchange(ref kinesisRecords, 0);
         process.Refresh();
         var cpu = process.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
@@ -62,7 +84,8 @@ internal static class InProcessProducerRun
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{recordSize} B, metrics {(metricsOn ? "detailed/shard" : "off")}, {Environment.ProcessorCount} cores, {(GCSettings.IsServerGC ? "server" : "workstation")} GC: " +
             $"{records / wall.Elapsed.TotalSeconds:N0} records/s wall, {records / cpuSeconds:N0} records per CPU-second, {cpuSeconds * 1e9 / records:N0} ns CPU per record, " +
-            $"{bytesPerRecord:N1} B allocated per record, GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}"));
+            $"{bytesPerRecord:N1} B allocated per record, GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, " +
+            $"{records / Math.Max(1, requests):N0} user records and {(double)kinesisRecords / Math.Max(1, requests):N1} Kinesis records per PutRecords call"));
         return 0;
     }
 

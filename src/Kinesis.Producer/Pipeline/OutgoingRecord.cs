@@ -19,9 +19,10 @@ internal sealed class OutgoingRecord
     private AggregatorPool? pool;
     private byte[]? pooled;
 
-    private OutgoingRecord(UserRecord[] users, string? predictedShardId, int collectionSize)
+    private OutgoingRecord(UserRecord[] users, string? predictedShardId, int collectionSize, long sendBy)
     {
         Users = users;
+        SendBy = sendBy;
         PredictedShardId = predictedShardId;
         CollectionSize = collectionSize;
         PartitionKey = AggregatePartitionKey;
@@ -48,6 +49,12 @@ internal sealed class OutgoingRecord
     /// <summary>The shard the record should land on; null when the stream's shard map was unknown.</summary>
     public string? PredictedShardId { get; }
 
+    /// <summary>
+    /// When the record must leave at the latest (timestamp): <see cref="KinesisProducerOptions.RecordMaxBufferedTime"/>
+    /// after its first user record arrived. Until then it waits for a PutRecords call to fill up.
+    /// </summary>
+    public long SendBy { get; }
+
     /// <summary>Set once the service accepted the record and its user records were handed to a completion work item: they are no longer the sender's.</summary>
     public bool IsAcknowledged => AcknowledgedShardId is not null;
 
@@ -63,8 +70,8 @@ internal sealed class OutgoingRecord
     /// <summary>Size as the service counts it against the 5 MiB PutRecords limit: partition key plus data. Exact before encoding.</summary>
     public int CollectionSize { get; }
 
-    public static OutgoingRecord Single(UserRecord user, string? predictedShardId) =>
-        new([user], predictedShardId, System.Text.Encoding.UTF8.GetByteCount(user.PartitionKey) + user.Data.Length)
+    public static OutgoingRecord Single(UserRecord user, string? predictedShardId, long sendBy) =>
+        new([user], predictedShardId, System.Text.Encoding.UTF8.GetByteCount(user.PartitionKey) + user.Data.Length, sendBy)
         {
             PartitionKey = user.PartitionKey,
             ExplicitHashKey = user.ExplicitHashKey,
@@ -72,8 +79,8 @@ internal sealed class OutgoingRecord
         };
 
     /// <summary>Takes over a full aggregator of two or more records; it returns to <paramref name="pool"/> once encoded.</summary>
-    public static OutgoingRecord Aggregate(RecordAggregator aggregator, AggregatorPool pool, UserRecord[] users, string predictedShardId) =>
-        new(users, predictedShardId, AggregatePartitionKey.Length + aggregator.EncodedSize)
+    public static OutgoingRecord Aggregate(RecordAggregator aggregator, AggregatorPool pool, UserRecord[] users, string predictedShardId, long sendBy) =>
+        new(users, predictedShardId, AggregatePartitionKey.Length + aggregator.EncodedSize, sendBy)
         {
             aggregator = aggregator,
             pool = pool,

@@ -13,11 +13,13 @@ internal sealed class ShardBuffer : IDisposable
     private RecordAggregator? aggregator;
     private readonly List<UserRecord> open = [];
     private readonly LinkedList<OutgoingRecord> queue = new();
+    private readonly QueueTotals totals;
 
-    public ShardBuffer(string? shardId, KinesisProducerOptions options, TimeProvider time, AggregatorPool pool)
+    public ShardBuffer(string? shardId, KinesisProducerOptions options, TimeProvider time, AggregatorPool pool, QueueTotals totals)
     {
         ShardId = shardId;
         this.options = options;
+        this.totals = totals;
         if (options.AggregationEnabled && shardId is not null)
         {
             this.pool = pool;
@@ -41,13 +43,16 @@ internal sealed class ShardBuffer : IDisposable
 
     public bool HasQueued => queue.Count > 0;
 
+    /// <summary>When the first queued record must be sent (timestamp); <see cref="long.MaxValue"/> when none is queued.</summary>
+    public long QueuedDeadline => queue.First?.Value.SendBy ?? long.MaxValue;
+
     public bool IsEmpty => queue.Count == 0 && open.Count == 0;
 
     public void Add(UserRecord user, long now, long bufferedTicks)
     {
         if (aggregator is null)
         {
-            queue.AddLast(OutgoingRecord.Single(user, ShardId));
+            Enqueue(OutgoingRecord.Single(user, ShardId, now + bufferedTicks));
             return;
         }
 
@@ -85,27 +90,41 @@ internal sealed class ShardBuffer : IDisposable
         OutgoingRecord record;
         if (open.Count == 1)
         {
-            record = OutgoingRecord.Single(open[0], ShardId);
+            record = OutgoingRecord.Single(open[0], ShardId, OpenDeadline);
         }
         else
         {
             // Encoding (protobuf and MD5) happens in the sender, outside the stream lock.
-            record = OutgoingRecord.Aggregate(aggregator!, pool!, [.. open], ShardId!);
+            record = OutgoingRecord.Aggregate(aggregator!, pool!, [.. open], ShardId!, OpenDeadline);
             aggregator = pool!.Rent();
         }
 
         aggregator!.Reset();
         open.Clear();
         OpenDeadline = long.MaxValue;
-        queue.AddLast(record);
+        Enqueue(record);
     }
 
     public OutgoingRecord? PeekQueued() => queue.First?.Value;
 
-    public void RemoveFirstQueued() => queue.RemoveFirst();
+    public void RemoveFirstQueued()
+    {
+        totals.Remove(queue.First!.Value);
+        queue.RemoveFirst();
+    }
 
     /// <summary>Puts a record that must be retried in order back at the head of the queue (strict ordering).</summary>
-    public void Requeue(OutgoingRecord record) => queue.AddFirst(record);
+    public void Requeue(OutgoingRecord record)
+    {
+        totals.Add(record);
+        queue.AddFirst(record);
+    }
+
+    private void Enqueue(OutgoingRecord record)
+    {
+        totals.Add(record);
+        queue.AddLast(record);
+    }
 
     /// <summary>Removes every waiting user record (after a shard map change or at shutdown); queued buffers are released.</summary>
     public List<UserRecord> DrainUsers()
@@ -114,6 +133,7 @@ internal sealed class ShardBuffer : IDisposable
         foreach (var record in queue)
         {
             users.AddRange(record.Users);
+            totals.Remove(record);
             record.Release();
         }
 
@@ -133,5 +153,26 @@ internal sealed class ShardBuffer : IDisposable
             pool!.Return(aggregator);
             aggregator = null;
         }
+    }
+}
+
+/// <summary>The Kinesis records queued in all the shard buffers of one stream, kept under the stream's lock.</summary>
+internal sealed class QueueTotals
+{
+    public int Records { get; private set; }
+
+    /// <summary>Their size as PutRecords counts it.</summary>
+    public long Bytes { get; private set; }
+
+    public void Add(OutgoingRecord record)
+    {
+        Records++;
+        Bytes += record.CollectionSize;
+    }
+
+    public void Remove(OutgoingRecord record)
+    {
+        Records--;
+        Bytes -= record.CollectionSize;
     }
 }

@@ -18,6 +18,7 @@ internal sealed class StreamPipeline
     private readonly ShardBuffer unpredicted;
     private readonly AggregatorPool aggregators;
     private readonly List<UserRecord> waitingForMap = [];
+    private readonly QueueTotals queued = new();
     private Dictionary<string, ShardBuffer> buffers = new(StringComparer.Ordinal);
     private bool mapUnavailable;
     private ShardMap? map;
@@ -35,7 +36,7 @@ internal sealed class StreamPipeline
         this.time = time;
         this.completion = completion;
         bufferedTicks = (long)(options.RecordMaxBufferedTime.TotalSeconds * time.TimestampFrequency);
-        unpredicted = new ShardBuffer(shardId: null, options, time, aggregators);
+        unpredicted = new ShardBuffer(shardId: null, options, time, aggregators, queued);
     }
 
     public string StreamName { get; }
@@ -131,12 +132,13 @@ internal sealed class StreamPipeline
 
             var hadDeadline = buffer.OpenDeadline != long.MaxValue;
             var hadQueued = buffer.HasQueued;
+            var wasFull = IsBatchFull;
             // The record's own timestamp (arrival, or the end of its last attempt) starts the aggregate's clock: no
             // clock read per record, and a record that already waited (for the map, for a retry) goes out sooner.
             buffer.Add(user, user.ReadySince, bufferedTicks);
 
-            // Wake the sender only when there is something new to send or a new deadline to watch.
-            return (!hadQueued && buffer.HasQueued) || (!hadDeadline && buffer.OpenDeadline != long.MaxValue);
+            // Wake the sender only when there is a new deadline to watch or a PutRecords call's worth to send.
+            return (!hadQueued && buffer.HasQueued) || (!hadDeadline && buffer.OpenDeadline != long.MaxValue) || (!wasFull && IsBatchFull);
         }
     }
 
@@ -154,7 +156,7 @@ internal sealed class StreamPipeline
             {
                 next[shard.ShardId] = buffers.TryGetValue(shard.ShardId, out var existing)
                     ? existing
-                    : new ShardBuffer(shard.ShardId, options, time, aggregators);
+                    : new ShardBuffer(shard.ShardId, options, time, aggregators, queued);
             }
 
             foreach (var (shardId, buffer) in buffers)
@@ -180,6 +182,36 @@ internal sealed class StreamPipeline
                 RouteAll(orphans);
             }
         }
+    }
+
+    /// <summary>Whether the queued Kinesis records fill a PutRecords call (by count or size).</summary>
+    private bool IsBatchFull => queued.Records >= options.CollectionMaxCount || queued.Bytes >= options.CollectionMaxSize;
+
+    /// <summary>
+    /// Whether a PutRecords call should be made now: a record or an open aggregate reached its deadline, or the queued
+    /// records fill a call. Otherwise lowers <paramref name="nextWake"/> to the earliest deadline. Sending only then, as
+    /// the KPL does, fills calls at high rates instead of sending each aggregate as soon as it is sealed.
+    /// </summary>
+    private bool IsDue(long now, ref long nextWake)
+    {
+        if (IsBatchFull)
+        {
+            return true;
+        }
+
+        var earliest = Math.Min(unpredicted.OpenDeadline, unpredicted.QueuedDeadline);
+        foreach (var buffer in buffers.Values)
+        {
+            earliest = Math.Min(earliest, Math.Min(buffer.OpenDeadline, buffer.QueuedDeadline));
+        }
+
+        if (earliest <= now)
+        {
+            return true;
+        }
+
+        nextWake = Math.Min(nextWake, earliest);
+        return false;
     }
 
     private void RouteAll(List<UserRecord> users)
@@ -254,6 +286,11 @@ internal sealed class StreamPipeline
         lock (gate)
         {
             var now = time.GetTimestamp();
+            if (!flush && !IsDue(now, ref nextWake))
+            {
+                return;
+            }
+
             CollectFrom(unpredicted, batch, ref batchBytes, flush, strict, now, ref nextWake, ref reroute);
             foreach (var buffer in buffers.Values)
             {
