@@ -31,7 +31,33 @@ public sealed class Crc32Tests
 
         for (var length = 0; length <= 1100; length++)
         {
-            Assert.True(AwsSdkCrc(data, offset, length) == Crc32.Compute(data.AsSpan(offset, length)), $"length {length} at offset {offset}");
+            var expected = AwsSdkCrc(data, offset, length);
+            Assert.True(expected == Crc32.Compute(data.AsSpan(offset, length)), $"length {length} at offset {offset}");
+            Assert.True(expected == Crc32.AppendPortable(0, data.AsSpan(offset, length)), $"table-only, length {length} at offset {offset}");
+        }
+    }
+
+    [Theory]
+    [InlineData(65_536)]
+    [InlineData(65_536 + 63)]
+    [InlineData(1_048_576 + 17)]
+    public void Compute_LargeInput_MatchesAwsSdkCrc(int length)
+    {
+        var data = new byte[length + 5];
+        new Random(length).NextBytes(data);
+
+        Assert.Equal(AwsSdkCrc(data, 5, length), Crc32.Compute(data.AsSpan(5, length)));
+    }
+
+    [Fact]
+    public void Append_FromNonZeroCrc_MatchesTableOnlyPath()
+    {
+        var data = new byte[4096];
+        new Random(4096).NextBytes(data);
+
+        for (var length = 0; length < 300; length++)
+        {
+            Assert.Equal(Crc32.AppendPortable(0xDEADBEEF, data.AsSpan(1, length)), Crc32.Append(0xDEADBEEF, data.AsSpan(1, length)));
         }
     }
 
