@@ -23,8 +23,9 @@ namespace Kinesis.Benchmarks.Client;
 /// </summary>
 /// <remarks>
 /// Every figure is per user record. Reading and dispatching run on two threads (the publisher's loop and the consumer), so
-/// on a multi-core machine the SubscribeAndDispatch figures are wall time of a pipeline; pin the process to one core
-/// (<c>taskset -c 0</c>) for CPU time per record.
+/// on a multi-core machine the SubscribeAndDispatch figures are wall time of a pipeline. For CPU time per record, pin the
+/// process to one core (<c>taskset -c 0</c>) and set <c>DOTNET_TC_CallCountingDelayMs=0</c>: a process that sees one
+/// processor otherwise keeps running much of this path as unoptimised tier-0 code, about twice as slow.
 /// </remarks>
 [MemoryDiagnoser]
 public class FanOutPathBenchmarks
