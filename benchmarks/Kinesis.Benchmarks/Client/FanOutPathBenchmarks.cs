@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using Amazon.Runtime;
@@ -8,6 +9,7 @@ using Kinesis.Client.Lifecycle;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
+using Kinesis.Core.Api.EventStream;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kinesis.Benchmarks.Client;
@@ -16,14 +18,26 @@ namespace Kinesis.Benchmarks.Client;
 /// The enhanced fan-out path without a network: SubscribeToShard answered from memory with pre-built event-stream frames
 /// (events of 1,000 user records of 100 bytes, the last one ending the shard), read by the <see cref="FanOutRecordsPublisher"/>
 /// (request signing, HTTP pipeline, frame decoding with CRC checks, JSON and base64 parsing, the bounded event queue) and
-/// dispatched by the <see cref="RecordBatchProcessor"/> to a no-op processor.
+/// dispatched by the <see cref="RecordBatchProcessor"/> to a no-op processor. The Aggregated variants carry what the producer
+/// sends: each Kinesis record a KPL aggregate of 100-byte user records, so their figures include deaggregation.
 /// </summary>
+/// <remarks>
+/// Every figure is per user record. Reading and dispatching run on two threads (the publisher's loop and the consumer), so
+/// on a multi-core machine the SubscribeAndDispatch figures are wall time of a pipeline. For CPU time per record, pin the
+/// process to one core (<c>taskset -c 0</c>) and set <c>DOTNET_TC_CallCountingDelayMs=0</c>: a process that sees one
+/// processor otherwise keeps running much of this path as unoptimised tier-0 code, about twice as slow.
+/// </remarks>
 [MemoryDiagnoser]
 public class FanOutPathBenchmarks
 {
     private const int RecordsPerEvent = 1000;
     private const int Events = 50;
+    private const int AggregatedEvents = 10;
+    private const int AggregatesPerEvent = 10;
+    private const int UserRecordsPerAggregate = 350;
+    private const int AggregatedUserRecords = AggregatedEvents * AggregatesPerEvent * UserRecordsPerAggregate;
     private byte[] manyEvents = null!;
+    private byte[] aggregatedEvents = null!;
     private byte[] oneEvent = null!;
     private KinesisApiClient api = null!;
     private FanOutConsumerRegistration registration = null!;
@@ -34,8 +48,11 @@ public class FanOutPathBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        manyEvents = BuildStream(Events, RecordsPerEvent);
-        oneEvent = BuildStream(1, 1);
+        var userData = Enumerable.Repeat((byte)'x', 100).ToArray();
+        manyEvents = BuildStream(Events, RecordsPerEvent, i => ($"partition-key-{i % RecordsPerEvent}", userData));
+        oneEvent = BuildStream(1, 1, _ => ("partition-key-0", userData));
+        var aggregate = BuildAggregate(userData);
+        aggregatedEvents = BuildStream(AggregatedEvents, AggregatesPerEvent, _ => (AggregatedRecordFormat.AggregatePartitionKey, aggregate));
         handler = new InMemorySubscriptions();
         options = new KinesisConsumerOptions
         {
@@ -63,38 +80,30 @@ public class FanOutPathBenchmarks
     [Benchmark(OperationsPerInvoke = Events * RecordsPerEvent)]
     public Task<int> SubscribeAndDispatch() => RunAsync(manyEvents);
 
+    /// <summary>One subscription delivering 10 events of 10 KPL aggregates of 350 user records each to the processor; time per user record.</summary>
+    [Benchmark(OperationsPerInvoke = AggregatedUserRecords)]
+    public Task<int> SubscribeAndDispatchAggregated() => RunAsync(aggregatedEvents);
+
     /// <summary>The same subscription read straight from <see cref="KinesisApiClient.SubscribeToShardAsync"/> (frame decoding and JSON parsing only, no queue, no dispatch); time per user record.</summary>
     [Benchmark(OperationsPerInvoke = Events * RecordsPerEvent)]
-    public async Task<int> DecodeOnly()
-    {
-        handler.Body = manyEvents;
-        var request = new SubscribeToShardRequest { ConsumerARN = options.FanOut.ConsumerArn!, ShardId = "shardId-000000000000", StartingPosition = new StartingPosition { Type = ShardIteratorType.TrimHorizon } };
-        var records = 0;
-        await foreach (var subscribeEvent in api.SubscribeToShardAsync(request).ConfigureAwait(false))
-        {
-            records += subscribeEvent.Records.Count;
-        }
+    public Task<int> DecodeOnly() => DecodeAsync(manyEvents);
 
-        return records;
-    }
+    /// <summary><see cref="DecodeOnly"/> over the aggregated events (no deaggregation); time per user record.</summary>
+    [Benchmark(OperationsPerInvoke = AggregatedUserRecords)]
+    public Task<int> DecodeOnlyAggregated() => DecodeAsync(aggregatedEvents);
 
     /// <summary>AWSSDK.Core's <see cref="EventStreamMessage.FromBuffer"/> over the same frames (prelude and message CRCs, payload copy), without JSON; time per user record.</summary>
     [Benchmark(OperationsPerInvoke = Events * RecordsPerEvent)]
-    public int FrameDecodeOnly()
+    public int FrameDecodeOnly() => SumPayloads(manyEvents, static (frames, offset, length) =>
     {
-        var offset = 0;
-        var payloadBytes = 0;
-        while (offset < manyEvents.Length)
-        {
-            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(manyEvents.AsSpan(offset));
-            // Copied to offset 0 as the API client's reader does: FromBuffer fails its CRC check at a non-zero offset.
-            var frame = offset == 0 ? manyEvents : manyEvents[offset..(offset + length)];
-            payloadBytes += EventStreamMessage.FromBuffer(frame, 0, length).Payload.Length;
-            offset += length;
-        }
+        // Copied to offset 0: FromBuffer fails its CRC check at a non-zero offset.
+        var frame = offset == 0 ? frames : frames[offset..(offset + length)];
+        return EventStreamMessage.FromBuffer(frame, 0, length).Payload.Length;
+    });
 
-        return payloadBytes;
-    }
+    /// <summary>The reader's own frame decoder (<see cref="EventStreamFrame"/>: both CRCs, headers, payload left in place) over the same frames; time per user record.</summary>
+    [Benchmark(OperationsPerInvoke = Events * RecordsPerEvent)]
+    public int OurFrameDecode() => SumPayloads(manyEvents, static (frames, offset, length) => EventStreamFrame.Decode(frames, offset, length).Payload.Length);
 
     /// <summary>
     /// One subscription with a single one-record event, from the request to the processor call: an upper bound of the
@@ -103,9 +112,38 @@ public class FanOutPathBenchmarks
     [Benchmark]
     public Task<int> OneEventToProcessor() => RunAsync(oneEvent);
 
-    private static byte[] BuildStream(int events, int recordsPerEvent)
+    private static int SumPayloads(byte[] frames, Func<byte[], int, int, int> payloadLength)
     {
-        var data = Convert.ToBase64String(Enumerable.Repeat((byte)'x', 100).ToArray());
+        var offset = 0;
+        var payloadBytes = 0;
+        while (offset < frames.Length)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(frames.AsSpan(offset));
+            payloadBytes += payloadLength(frames, offset, length);
+            offset += length;
+        }
+
+        return payloadBytes;
+    }
+
+    private static byte[] BuildAggregate(byte[] userData)
+    {
+        using var aggregator = new RecordAggregator(RecordAggregator.DefaultMaxSize, UserRecordsPerAggregate);
+        for (var i = 0; i < UserRecordsPerAggregate; i++)
+        {
+            if (!aggregator.TryAdd($"partition-key-{i}", userData))
+            {
+                throw new InvalidOperationException($"Only {i} user records fit in an aggregate.");
+            }
+        }
+
+        var aggregate = new byte[aggregator.EncodedSize];
+        aggregator.Encode(aggregate);
+        return aggregate;
+    }
+
+    private static byte[] BuildStream(int events, int recordsPerEvent, Func<int, (string PartitionKey, byte[] Data)> record)
+    {
         var stream = new MemoryStream();
         for (var e = 0; e < events; e++)
         {
@@ -117,8 +155,9 @@ public class FanOutPathBenchmarks
                     json.Append(',');
                 }
 
+                var (partitionKey, data) = record((e * recordsPerEvent) + i);
                 json.Append("{\"SequenceNumber\":\"49590164780909190438668290764367815418298305820491").Append((e * recordsPerEvent) + i + 100_000_000)
-                    .Append("\",\"ApproximateArrivalTimestamp\":1.7e9,\"Data\":\"").Append(data).Append("\",\"PartitionKey\":\"partition-key-").Append(i).Append("\"}");
+                    .Append("\",\"ApproximateArrivalTimestamp\":1.7e9,\"Data\":\"").Append(Convert.ToBase64String(data)).Append("\",\"PartitionKey\":\"").Append(partitionKey).Append("\"}");
             }
 
             json.Append("],\"MillisBehindLatest\":0");
@@ -136,6 +175,19 @@ public class FanOutPathBenchmarks
         }
 
         return stream.ToArray();
+    }
+
+    private async Task<int> DecodeAsync(byte[] body)
+    {
+        handler.Body = body;
+        var request = new SubscribeToShardRequest { ConsumerARN = options.FanOut.ConsumerArn!, ShardId = "shardId-000000000000", StartingPosition = new StartingPosition { Type = ShardIteratorType.TrimHorizon } };
+        var records = 0;
+        await foreach (var subscribeEvent in api.SubscribeToShardAsync(request).ConfigureAwait(false))
+        {
+            records += subscribeEvent.Records.Count;
+        }
+
+        return records;
     }
 
     private async Task<int> RunAsync(byte[] body)

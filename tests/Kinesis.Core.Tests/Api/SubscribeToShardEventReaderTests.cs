@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using Kinesis.Core.Api;
 using Kinesis.Core.Api.EventStream;
@@ -26,6 +27,82 @@ public sealed class SubscribeToShardEventReaderTests
         Assert.Equal(new byte[] { 1, 2, 3 }, events[0].Records[0].Data.ToArray());
         Assert.Equal(70_000, events[2].Records[0].Data.Length);
         Assert.Equal("c", events[2].Records[1].PartitionKey);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_TwoSmallFramesSplitAtEveryByte_YieldsBothEvents()
+    {
+        var body = EventStreamFrames.Concat(EventStreamFrames.RecordsEvent("1", ("a", [1])), EventStreamFrames.RecordsEvent("2", ("b", [2, 2])));
+
+        for (var split = 1; split < body.Length; split++)
+        {
+            var events = await ReadAllAsync(new SplitStream(body, split));
+
+            Assert.Equal(["1", "2"], events.Select(e => e.ContinuationSequenceNumber));
+            Assert.Equal(new byte[] { 2, 2 }, events[1].Records[0].Data.ToArray());
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_SeveralFramesInOneRead_YieldsEveryEventInOrder()
+    {
+        var body = EventStreamFrames.Concat(Enumerable.Range(0, 20).Select(i => EventStreamFrames.RecordsEvent($"{i}", ("k", [(byte)i]))).ToArray());
+
+        var events = await ReadAllAsync(new ChunkedStream(body, body.Length));
+
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"{i}"), events.Select(e => e.ContinuationSequenceNumber));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_ManyFramesThroughOneBuffer_RecordsOwnTheirData()
+    {
+        var frames = Enumerable.Range(0, 200).Select(i => EventStreamFrames.RecordsEvent($"{i}", ("k", Enumerable.Repeat((byte)i, 1000).ToArray()))).ToArray();
+
+        var events = await ReadAllAsync(new ChunkedStream(EventStreamFrames.Concat(frames), 4096));
+
+        for (var i = 0; i < frames.Length; i++)
+        {
+            Assert.All(events[i].Records[0].Data.ToArray(), b => Assert.Equal((byte)i, b));
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_PreludeCrcCorrupt_ThrowsMalformedBeforeTheFrameArrives()
+    {
+        var frame = EventStreamFrames.RecordsEvent("1", ("k", [1, 2, 3]));
+        frame[9] ^= 0x10;
+
+        // Only the prelude is sent: a reader trusting the length would report a truncated frame instead.
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(frame[..EventStreamFrame.PreludeSize])));
+
+        Assert.Equal(KinesisErrorKind.MalformedResponse, ex.Kind);
+        Assert.Contains("prelude checksum", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_MessageCrcCorrupt_ThrowsMalformedResponse()
+    {
+        var frame = EventStreamFrames.RecordsEvent("1", ("k", [1, 2, 3]));
+        frame[^1] ^= 0x01;
+
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(EventStreamFrames.Concat(EventStreamFrames.RecordsEvent("0"), frame))));
+
+        Assert.Equal(KinesisErrorKind.MalformedResponse, ex.Kind);
+        Assert.Contains("message checksum", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_HeadersLengthLargerThanFrame_ThrowsMalformedResponse()
+    {
+        var frame = EventStreamFrames.RecordsEvent("1", ("k", [1]));
+        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), frame.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(8), Crc32.Compute(frame.AsSpan(0, 8)));
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(frame.Length - 4), Crc32.Compute(frame.AsSpan(0, frame.Length - 4)));
+
+        var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(frame)));
+
+        Assert.Equal(KinesisErrorKind.MalformedResponse, ex.Kind);
+        Assert.Contains("header bytes", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
@@ -128,6 +205,13 @@ public sealed class SubscribeToShardEventReaderTests
     }
 
     private static HttpResponseMessage Response(Stream body) => new(HttpStatusCode.OK) { Content = new StreamContent(body) };
+
+    /// <summary>Returns the first <c>split</c> bytes in one read and the rest in the next.</summary>
+    private sealed class SplitStream(byte[] data, int split) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(Position < split ? buffer[..Math.Min(buffer.Length, split - (int)Position)] : buffer, cancellationToken);
+    }
 
     /// <summary>Returns at most <c>chunk</c> bytes per read, as a network stream may.</summary>
     private sealed class ChunkedStream(byte[] data, int chunk) : MemoryStream(data)

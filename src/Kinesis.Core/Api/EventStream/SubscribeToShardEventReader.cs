@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Amazon.Runtime.EventStreams;
 using Kinesis.Core.Api.Serialization;
 using Kinesis.Core.Api.Transport;
 
@@ -10,16 +9,16 @@ namespace Kinesis.Core.Api.EventStream;
 
 /// <summary>
 /// Reads the <c>application/vnd.amazon.eventstream</c> body of a SubscribeToShard response: buffers by each frame's
-/// 4-byte total-length prefix (a read can end inside a frame or hold several), decodes frames with AWSSDK.Core's
-/// <see cref="EventStreamMessage"/> (which checks both CRCs) and turns them into events or exceptions.
+/// prelude (a read can end inside a frame or hold several), verifies and decodes each frame in place
+/// (<see cref="EventStreamFrame"/>) and parses its JSON payload straight from the receive buffer into an event, or throws
+/// for exception and error frames.
 /// </summary>
+/// <remarks>
+/// Nothing returned refers to the receive buffer: record data are decoded from base64 into arrays of their own, so the
+/// buffer can be reused for the next frames as soon as an event is parsed.
+/// </remarks>
 internal static class SubscribeToShardEventReader
 {
-    /// <summary>Largest frame accepted: an event holds at most 10 MiB of records, base64 and JSON add a third.</summary>
-    internal const int MaxFrameSize = 16 * 1024 * 1024;
-
-    private const int PreludeSize = 12;
-    private const int MinimumFrameSize = 16;
     private const int InitialBufferSize = 64 * 1024;
 
     public static async IAsyncEnumerable<SubscribeToShardEvent> ReadAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -36,22 +35,16 @@ internal static class SubscribeToShardEventReader
         {
             while (true)
             {
-                while (end - start >= PreludeSize)
+                while (end - start >= EventStreamFrame.PreludeSize)
                 {
-                    var total = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(start));
-                    if (total < MinimumFrameSize || total > MaxFrameSize)
-                    {
-                        throw Malformed($"An event-stream frame declares {total} bytes; frames have {MinimumFrameSize} to {MaxFrameSize}.", null, response);
-                    }
-
+                    var total = ReadPrelude(buffer.AsSpan(start, EventStreamFrame.PreludeSize), response);
                     if (end - start < total)
                     {
                         break;
                     }
 
-                    var message = Decode(buffer, start, total, response);
+                    var subscribeEvent = ReadFrame(buffer, start, total, response);
                     start += total;
-                    var subscribeEvent = ToEvent(message, response);
                     if (subscribeEvent is not null)
                     {
                         yield return subscribeEvent;
@@ -63,7 +56,8 @@ internal static class SubscribeToShardEventReader
                     start = end = 0;
                 }
 
-                var needed = end - start >= 4 ? Math.Clamp(BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(start)), PreludeSize, MaxFrameSize) : PreludeSize;
+                // A whole prelude was checked above, so the length it declares can be trusted to size the buffer.
+                var needed = end - start >= EventStreamFrame.PreludeSize ? BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(start)) : EventStreamFrame.PreludeSize;
                 if (buffer.Length - start < needed || end == buffer.Length)
                 {
                     buffer = MakeRoom(buffer, ref start, ref end, Math.Max(needed, end - start + 1));
@@ -90,14 +84,42 @@ internal static class SubscribeToShardEventReader
         }
     }
 
-    /// <summary>Turns a decoded frame into an event, null for frames to skip, or throws for exception and error frames.</summary>
-    internal static SubscribeToShardEvent? ToEvent(EventStreamMessage message, HttpResponseMessage? response)
+    private static int ReadPrelude(ReadOnlySpan<byte> prelude, HttpResponseMessage response)
     {
-        var messageType = Header(message, ":message-type");
+        try
+        {
+            return EventStreamFrame.ReadPrelude(prelude);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw Malformed($"An event-stream frame is corrupt: {ex.Message}", ex, response);
+        }
+    }
+
+    /// <summary>Verifies and decodes the frame at <paramref name="offset"/>: its event, null for frames to skip, or throws for exception and error frames.</summary>
+    private static SubscribeToShardEvent? ReadFrame(byte[] buffer, int offset, int length, HttpResponseMessage response)
+    {
+        EventStreamFrame frame;
+        try
+        {
+            frame = EventStreamFrame.Decode(buffer, offset, length);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw Malformed($"An event-stream frame is corrupt: {ex.Message}", ex, response);
+        }
+
+        return ToEvent(frame, response);
+    }
+
+    /// <summary>Turns a verified frame into an event, null for frames to skip, or throws for exception and error frames.</summary>
+    private static SubscribeToShardEvent? ToEvent(in EventStreamFrame frame, HttpResponseMessage response)
+    {
+        var messageType = frame.Header(":message-type");
         switch (messageType)
         {
             case "event":
-                var eventType = Header(message, ":event-type");
+                var eventType = frame.Header(":event-type");
                 if (eventType != "SubscribeToShardEvent")
                 {
                     // initial-response (which kinesis-local never sends) and event types added later carry no records.
@@ -106,7 +128,7 @@ internal static class SubscribeToShardEventReader
 
                 try
                 {
-                    return KinesisResponseParser.SubscribeToShardEvent(message.Payload ?? []);
+                    return KinesisResponseParser.SubscribeToShardEvent(frame.Payload);
                 }
                 catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException)
                 {
@@ -114,44 +136,16 @@ internal static class SubscribeToShardEventReader
                 }
 
             case "exception":
-                var exceptionType = Header(message, ":exception-type") ?? "UnknownException";
-                var (_, exceptionMessage) = KinesisResponseParser.Error(message.Payload ?? []);
-                throw new KinesisApiException(KinesisErrorKind.Service, exceptionType, $"SubscribeToShard failed with {exceptionType}: {exceptionMessage}", (int?)response?.StatusCode, RequestId(response));
+                var exceptionType = frame.Header(":exception-type") ?? "UnknownException";
+                var (_, exceptionMessage) = KinesisResponseParser.Error(frame.Payload);
+                throw new KinesisApiException(KinesisErrorKind.Service, exceptionType, $"SubscribeToShard failed with {exceptionType}: {exceptionMessage}", (int)response.StatusCode, RequestId(response));
 
             case "error":
-                var errorCode = Header(message, ":error-code") ?? "UnknownError";
-                throw new KinesisApiException(KinesisErrorKind.Service, errorCode, $"SubscribeToShard failed with {errorCode}: {Header(message, ":error-message")}", (int?)response?.StatusCode, RequestId(response));
+                var errorCode = frame.Header(":error-code") ?? "UnknownError";
+                throw new KinesisApiException(KinesisErrorKind.Service, errorCode, $"SubscribeToShard failed with {errorCode}: {frame.Header(":error-message")}", (int)response.StatusCode, RequestId(response));
 
             default:
                 throw Malformed($"An event-stream frame has message type '{messageType}'.", null, response);
-        }
-    }
-
-    private static EventStreamMessage Decode(byte[] buffer, int offset, int length, HttpResponseMessage response)
-    {
-        // EventStreamMessage.FromBuffer (AWSSDK.Core 4.0.102.18) fails its CRC check for frames that do not start at
-        // offset 0 of the array, so a frame found further in is copied out first.
-        byte[]? scratch = null;
-        try
-        {
-            if (offset != 0)
-            {
-                scratch = ArrayPool<byte>.Shared.Rent(length);
-                buffer.AsSpan(offset, length).CopyTo(scratch);
-            }
-
-            return EventStreamMessage.FromBuffer(scratch ?? buffer, 0, length);
-        }
-        catch (Exception ex) when (ex is EventStreamChecksumFailureException or EventStreamParseException or ArgumentException or IndexOutOfRangeException or FormatException)
-        {
-            throw Malformed($"An event-stream frame is corrupt: {ex.Message}", ex, response);
-        }
-        finally
-        {
-            if (scratch is not null)
-            {
-                ArrayPool<byte>.Shared.Return(scratch);
-            }
         }
     }
 
@@ -203,11 +197,8 @@ internal static class SubscribeToShardEventReader
         return target;
     }
 
-    private static string? Header(EventStreamMessage message, string name) =>
-        message.Headers is { } headers && headers.TryGetValue(name, out var header) ? header.AsString() : null;
+    private static string? RequestId(HttpResponseMessage response) => KinesisJsonTransport.RequestId(response);
 
-    private static string? RequestId(HttpResponseMessage? response) => response is null ? null : KinesisJsonTransport.RequestId(response);
-
-    private static KinesisApiException Malformed(string message, Exception? inner, HttpResponseMessage? response) =>
-        new(KinesisErrorKind.MalformedResponse, KinesisErrorCodes.MalformedResponse, message, (int?)response?.StatusCode, RequestId(response), inner);
+    private static KinesisApiException Malformed(string message, Exception? inner, HttpResponseMessage response) =>
+        new(KinesisErrorKind.MalformedResponse, KinesisErrorCodes.MalformedResponse, message, (int)response.StatusCode, RequestId(response), inner);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 
@@ -75,7 +76,7 @@ internal static class KinesisResponseParser
     {
         var reader = new Utf8JsonReader(json);
         ReadStartObject(ref reader);
-        List<Record>? records = null;
+        Record[]? records = null;
         List<ChildShard>? children = null;
         string? next = null;
         long? behind = null;
@@ -83,7 +84,7 @@ internal static class KinesisResponseParser
         {
             if (reader.ValueTextEquals("Records"u8))
             {
-                records = ReadArray(ref reader, ReadRecord);
+                records = ReadRecords(ref reader);
             }
             else if (reader.ValueTextEquals("NextShardIterator"u8))
             {
@@ -110,7 +111,7 @@ internal static class KinesisResponseParser
     {
         var reader = new Utf8JsonReader(json);
         ReadStartObject(ref reader);
-        List<Record>? records = null;
+        Record[]? records = null;
         List<ChildShard>? children = null;
         string? continuation = null;
         long behind = 0;
@@ -118,7 +119,7 @@ internal static class KinesisResponseParser
         {
             if (reader.ValueTextEquals("Records"u8))
             {
-                records = ReadArray(ref reader, ReadRecord);
+                records = ReadRecords(ref reader);
             }
             else if (reader.ValueTextEquals("ContinuationSequenceNumber"u8))
             {
@@ -729,6 +730,49 @@ internal static class KinesisResponseParser
             JsonTokenType.Null => null,
             _ => throw new JsonException($"Expected a string, found {reader.TokenType}."),
         };
+    }
+
+    private static Record[]? ReadRecords(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException($"Expected an array, found {reader.TokenType}.");
+        }
+
+        // A fan-out event or GetRecords page holds up to thousands of records: gather them in a pooled array and keep one
+        // exact-size copy, instead of the arrays a growing list allocates and drops.
+        var gathered = ArrayPool<Record>.Shared.Rent(256);
+        var count = 0;
+        try
+        {
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (count == gathered.Length)
+                {
+                    var larger = ArrayPool<Record>.Shared.Rent(count * 2);
+                    gathered.AsSpan(0, count).CopyTo(larger);
+                    gathered.AsSpan(0, count).Clear();
+                    ArrayPool<Record>.Shared.Return(gathered);
+                    gathered = larger;
+                }
+
+                gathered[count++] = ReadRecord(ref reader);
+            }
+
+            return gathered.AsSpan(0, count).ToArray();
+        }
+        finally
+        {
+            // Pooled arrays must not keep records alive.
+            gathered.AsSpan(0, count).Clear();
+            ArrayPool<Record>.Shared.Return(gathered);
+        }
     }
 
     private static List<T>? ReadArray<T>(ref Utf8JsonReader reader, ElementReader<T> readElement)
