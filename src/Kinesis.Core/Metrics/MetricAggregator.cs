@@ -29,7 +29,7 @@ internal interface IStatisticsSink
 /// happens in <see cref="Collect"/>, by merging statistic sets (count and sum add, minimum and maximum combine), which
 /// gives exactly what recording into every level would. The number of series is bounded; a sample that would exceed
 /// the bound is dropped and counted. <see cref="Collect"/> takes and resets every series and releases the ones that
-/// saw no sample in the interval.
+/// saw no sample in two intervals.
 /// </remarks>
 internal sealed class MetricAggregator : IStatisticsSink, IDisposable
 {
@@ -90,7 +90,7 @@ internal sealed class MetricAggregator : IStatisticsSink, IDisposable
 
     /// <summary>
     /// Takes every non-empty series, rolls it up into its stream and global series, and returns one datum per series
-    /// stamped <paramref name="timestamp"/>, sorted by metric name and dimensions. Series idle for the interval are released.
+    /// stamped <paramref name="timestamp"/>, sorted by metric name and dimensions. Series idle for two intervals are released.
     /// </summary>
     public List<MetricDatum> Collect(DateTimeOffset timestamp)
     {
@@ -313,6 +313,7 @@ internal sealed class MetricAggregator : IStatisticsSink, IDisposable
         private double min;
         private double max;
         private bool retired;
+        private bool idleBefore;
 
         public bool TryRecord(StatisticSet statistics)
         {
@@ -336,6 +337,7 @@ internal sealed class MetricAggregator : IStatisticsSink, IDisposable
 
                 count += statistics.SampleCount;
                 sum += statistics.Sum;
+                idleBefore = false;
                 return true;
             }
         }
@@ -357,12 +359,23 @@ internal sealed class MetricAggregator : IStatisticsSink, IDisposable
             }
         }
 
+        /// <summary>
+        /// Retires the series when it saw no sample since the previous collection either. Two idle collections, not
+        /// one: a series created by a recorder an instant before a collection would otherwise be retired before the
+        /// recorder's sample lands, and a recorder racing several collections could run out of retries.
+        /// </summary>
         public bool TryRetire()
         {
             lock (gate)
             {
                 if (count != 0)
                 {
+                    return false;
+                }
+
+                if (!idleBefore)
+                {
+                    idleBefore = true;
                     return false;
                 }
 

@@ -198,6 +198,9 @@ public sealed class MetricAggregatorTests
         Assert.Equal(3, aggregator.Collect(Now).Count);
         Assert.Equal(1, aggregator.SeriesCount);
 
+        // Kept through one idle interval (a recorder may be about to use it), released after the second.
+        Assert.Empty(aggregator.Collect(Now));
+        Assert.Equal(1, aggregator.SeriesCount);
         Assert.Empty(aggregator.Collect(Now));
         Assert.Equal(0, aggregator.SeriesCount);
 
