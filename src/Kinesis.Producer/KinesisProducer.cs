@@ -252,10 +252,7 @@ public sealed class KinesisProducer : IAsyncDisposable
 
     private void Route(StreamPipeline stream, UserRecord user)
     {
-        if (stream.Route(user))
-        {
-            sender.WakeUp();
-        }
+        sender.WakeUpBy(stream.Route(user));
 
         if (stream.Map is null)
         {

@@ -30,6 +30,10 @@ internal sealed partial class BatchSender
     private readonly Channel<byte> wakeUps = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopping = new();
     private int wakeUpPending;
+
+    // When the loop will next wake on its own (timestamp); long.MaxValue while it is scanning, so that every change made
+    // during a pass wakes it again.
+    private long scheduledWake = long.MaxValue;
     private int activeFlushes;
     private int inFlightRequests;
     private Task? loop;
@@ -59,10 +63,23 @@ internal sealed partial class BatchSender
 
     public void Start() => loop = Task.Run(RunAsync);
 
+    /// <summary>
+    /// Wakes the loop if it would otherwise sleep past <paramref name="deadline"/> (a timestamp; <see cref="long.MaxValue"/>
+    /// for none). Most records change nothing the loop is not already waiting for, so most calls are one read.
+    /// </summary>
+    public void WakeUpBy(long deadline)
+    {
+        if (deadline < Volatile.Read(ref scheduledWake))
+        {
+            WakeUp();
+        }
+    }
+
     /// <summary>Wakes the loop; cheap when it is already awake.</summary>
     public void WakeUp()
     {
-        if (Interlocked.Exchange(ref wakeUpPending, 1) == 0)
+        // Read first: while a wake-up is pending, callers only read the flag instead of writing its cache line.
+        if (Volatile.Read(ref wakeUpPending) == 0 && Interlocked.Exchange(ref wakeUpPending, 1) == 0)
         {
             wakeUps.Writer.TryWrite(0);
         }
@@ -107,6 +124,7 @@ internal sealed partial class BatchSender
                 {
                 }
 
+                Volatile.Write(ref scheduledWake, long.MaxValue);
                 Volatile.Write(ref wakeUpPending, 0);
 
                 var flush = Volatile.Read(ref activeFlushes) > 0;
@@ -166,6 +184,8 @@ internal sealed partial class BatchSender
             return;
         }
 
+        // Published after the pass's scan: a change the scan missed either saw long.MaxValue and woke us, or sees this.
+        Volatile.Write(ref scheduledWake, now + Math.Min(wait, refreshWake));
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds((double)Math.Min(wait, refreshWake) / time.TimestampFrequency), time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, deadline.Token);
         try
@@ -419,10 +439,7 @@ internal sealed partial class BatchSender
         record.Release();
         foreach (var user in record.Users)
         {
-            if (stream.Route(user))
-            {
-                WakeUp();
-            }
+            WakeUpBy(stream.Route(user));
         }
 
         if (options.Ordering == ProducerOrdering.StrictPerShard)

@@ -106,22 +106,26 @@ internal sealed class StreamPipeline
         }
     }
 
-    /// <summary>Adds a user record to its shard's buffer. Returns true when the sender should wake up.</summary>
-    public bool Route(UserRecord user)
+    /// <summary>
+    /// Adds a user record to its shard's buffer. Returns the earliest time the sender must act on what changed:
+    /// <see cref="long.MinValue"/> when the queued records now fill a PutRecords call, a new deadline (an aggregate
+    /// opened, a record queued), or <see cref="long.MaxValue"/> when nothing new needs the sender.
+    /// </summary>
+    public long Route(UserRecord user)
     {
         lock (gate)
         {
             if (stopped)
             {
                 completion.Fail(user, ProducerErrorCodes.Shutdown, "The producer was disposed before the record was sent.", time.GetTimestamp());
-                return false;
+                return long.MaxValue;
             }
 
             if (map is null && !mapUnavailable)
             {
                 // Held in order until the first shard map arrives, so records are aggregated by shard.
                 waitingForMap.Add(user);
-                return false;
+                return long.MaxValue;
             }
 
             var buffer = unpredicted;
@@ -137,8 +141,23 @@ internal sealed class StreamPipeline
             // clock read per record, and a record that already waited (for the map, for a retry) goes out sooner.
             buffer.Add(user, user.ReadySince, bufferedTicks);
 
-            // Wake the sender only when there is a new deadline to watch or a PutRecords call's worth to send.
-            return (!hadQueued && buffer.HasQueued) || (!hadDeadline && buffer.OpenDeadline != long.MaxValue) || (!wasFull && IsBatchFull);
+            if (!wasFull && IsBatchFull)
+            {
+                return long.MinValue;
+            }
+
+            var deadline = long.MaxValue;
+            if (!hadQueued && buffer.HasQueued)
+            {
+                deadline = buffer.QueuedDeadline;
+            }
+
+            if (!hadDeadline && buffer.OpenDeadline != long.MaxValue)
+            {
+                deadline = Math.Min(deadline, buffer.OpenDeadline);
+            }
+
+            return deadline;
         }
     }
 
