@@ -10,7 +10,12 @@ namespace Kinesis.Producer.Pipeline;
 /// </summary>
 internal sealed class StreamPipeline
 {
+#if NET9_0_OR_GREATER
+    // Taken once per record: System.Threading.Lock enters faster than a monitor, which goes through the object header.
+    private readonly Lock gate = new();
+#else
     private readonly object gate = new();
+#endif
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
     private readonly RecordCompletion completion;
