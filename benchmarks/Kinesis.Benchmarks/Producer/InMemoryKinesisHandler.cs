@@ -43,12 +43,20 @@ internal sealed class InMemoryKinesisHandler : HttpMessageHandler
     /// <summary>User-visible Kinesis records accepted so far.</summary>
     public long RecordsAccepted;
 
+    /// <summary>When set, PutRecords calls never answer (until cancelled): the producer's send loop stays idle.</summary>
+    public bool HangPutRecords { get; init; }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var target = request.Headers.GetValues("X-Amz-Target").First();
         if (target.EndsWith(".ListShards", StringComparison.Ordinal))
         {
             return Json(listShardsResponse);
+        }
+
+        if (HangPutRecords)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
         }
 
         // Read into a pooled buffer: the sink should not add allocations the real network would not cause.

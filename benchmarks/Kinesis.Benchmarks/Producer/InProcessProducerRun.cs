@@ -10,7 +10,7 @@ namespace Kinesis.Benchmarks.Producer;
 /// <summary>
 /// The in-process pipeline of <see cref="ProducerPipelineBenchmarks"/> run for a fixed number of rounds, reporting what
 /// BenchmarkDotNet does not: process CPU time (so "per core" is records per CPU-second, GC threads included), wall-clock
-/// rate, bytes allocated per record and GC counts. <c>-- producer-inproc [--record-size 100] [--rounds 20] [--records-per-round 200000] [--metrics]</c>.
+/// rate, bytes allocated per record and GC counts. <c>-- producer-inproc [--record-size 100] [--rounds 20] [--records-per-round 200000] [--metrics] [--put-only]</c>.
 /// </summary>
 internal static class InProcessProducerRun
 {
@@ -22,6 +22,11 @@ internal static class InProcessProducerRun
         var rounds = IntArg(args, "--rounds", 20);
         var metricsOn = args.Contains("--metrics");
         var recordsPerRound = IntArg(args, "--records-per-round", 200_000);
+        if (args.Contains("--put-only"))
+        {
+            return await PutOnlyAsync(recordSize, rounds, recordsPerRound).ConfigureAwait(false);
+        }
+
         var payload = new byte[recordSize];
         Random.Shared.NextBytes(payload);
         var keys = Enumerable.Range(0, 10_000).Select(i => $"partition-key-{i:D8}").ToArray();
@@ -46,13 +51,16 @@ internal static class InProcessProducerRun
         });
         requestListener.Start();
 
+        var putTicks = 0L;
         async Task RoundAsync()
         {
+            var started = Stopwatch.GetTimestamp();
             for (var i = 0; i < recordsPerRound; i++)
             {
                 tasks[i] = producer.PutAsync(Stream, keys[i % keys.Length], payload);
             }
 
+            putTicks += Stopwatch.GetTimestamp() - started;
             await producer.FlushAsync().ConfigureAwait(false);
         }
 
@@ -61,11 +69,13 @@ internal static class InProcessProducerRun
             await RoundAsync().ConfigureAwait(false);
         }
 
+        putTicks = 0;
         var process = Process.GetCurrentProcess();
         var gen0 = GC.CollectionCount(0);
         var gen1 = GC.CollectionCount(1);
         var gen2 = GC.CollectionCount(2);
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var paused = GC.GetTotalPauseDuration();
         Interlocked.Exchange(ref requests, 0);
         Interlocked.Exchange(ref kinesisRecords, 0);
         process.Refresh();
@@ -83,10 +93,60 @@ internal static class InProcessProducerRun
         var bytesPerRecord = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / records;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{recordSize} B, metrics {(metricsOn ? "detailed/shard" : "off")}, {Environment.ProcessorCount} cores, {(GCSettings.IsServerGC ? "server" : "workstation")} GC: " +
-            $"{records / wall.Elapsed.TotalSeconds:N0} records/s wall, {records / cpuSeconds:N0} records per CPU-second, {cpuSeconds * 1e9 / records:N0} ns CPU per record, " +
-            $"{bytesPerRecord:N1} B allocated per record, GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, " +
+            $"{records / wall.Elapsed.TotalSeconds:N0} records/s wall ({putTicks * 1e9 / Stopwatch.Frequency / records:N0} ns per record in the PutAsync loop), {records / cpuSeconds:N0} records per CPU-second, {cpuSeconds * 1e9 / records:N0} ns CPU per record, " +
+            $"{bytesPerRecord:N1} B allocated per record, GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} " +
+            $"pausing {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds / wall.Elapsed.TotalMilliseconds:P0} of the time, " +
             $"{records / Math.Max(1, requests):N0} user records and {(double)kinesisRecords / Math.Max(1, requests):N1} Kinesis records per PutRecords call"));
         return 0;
+    }
+
+    /// <summary>
+    /// The cost of <see cref="KinesisProducer.PutAsync"/> alone, on the calling thread: PutRecords never answers, so the
+    /// send loop idles and nothing competes for the cores. Each round uses a new producer.
+    /// </summary>
+    private static async Task<int> PutOnlyAsync(int recordSize, int rounds, int recordsPerRound)
+    {
+        var payload = new byte[recordSize];
+        var keys = Enumerable.Range(0, 10_000).Select(i => $"partition-key-{i:D8}").ToArray();
+        var tasks = new Task<UserRecordResult>[recordsPerRound];
+        var best = double.MaxValue;
+        var total = 0.0;
+        for (var round = 0; round < rounds; round++)
+        {
+            var nanoseconds = await TimePutsAsync(payload, keys, tasks).ConfigureAwait(false);
+            best = Math.Min(best, nanoseconds);
+            total += nanoseconds;
+
+            // Disposal failed the records (shutdown); let that finish before the next round is timed.
+            await Task.WhenAll(tasks).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            GC.Collect();
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{recordSize} B, PutAsync alone (send loop idle): {total / rounds:N0} ns per record on average over {rounds} rounds of {recordsPerRound:N0}, best {best:N0} ns"));
+        return 0;
+    }
+
+    private static async Task<double> TimePutsAsync(byte[] payload, string[] keys, Task<UserRecordResult>[] tasks)
+    {
+        await using var producer = ProducerPipelineBenchmarks.CreateProducer(tasks.Length + 1, detailedShardMetrics: false, options =>
+        {
+            options.HttpMessageHandler = new InMemoryKinesisHandler(shardCount: 16) { HangPutRecords = true };
+            options.MaxConnections = 1;
+            options.RecordMaxBufferedTime = TimeSpan.FromMinutes(10);
+            options.ShutdownTimeout = TimeSpan.Zero;
+        });
+
+        // The first record loads the shard map; give it time so the timed records are routed, not held for the map.
+        _ = producer.PutAsync(Stream, "warm-up", payload);
+        await Task.Delay(TimeSpan.FromMilliseconds(300)).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = producer.PutAsync(Stream, keys[i % keys.Length], payload);
+        }
+
+        return Stopwatch.GetElapsedTime(started).TotalNanoseconds / tasks.Length;
     }
 
     private static int IntArg(string[] args, string name, int fallback)

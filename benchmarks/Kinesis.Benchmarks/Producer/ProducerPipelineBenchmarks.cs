@@ -42,25 +42,30 @@ public class ProducerPipelineBenchmarks
     }
 
     /// <summary>A producer over the in-memory sink (16 shards), optionally with the CloudWatch aggregator listening at detailed level and shard granularity.</summary>
-    internal static KinesisProducer CreateProducer(int maxOutstandingRecords, bool detailedShardMetrics) => new(new KinesisProducerOptions
+    internal static KinesisProducer CreateProducer(int maxOutstandingRecords, bool detailedShardMetrics, Action<KinesisProducerOptions>? configure = null)
     {
-        Region = "us-east-1",
-        ServiceUrl = new Uri("http://127.0.0.1:1/"),
-        Credentials = new BasicAWSCredentials("AKIDBENCH", "secret"),
-        HttpMessageHandler = new InMemoryKinesisHandler(shardCount: 16),
-
-        // The rate limiter models a real shard's throughput; the benchmark measures the client's CPU cost.
-        RateLimit = 100_000,
-        MaxOutstandingRecords = maxOutstandingRecords,
-        MaxOutstandingBytes = 1L << 32,
-        Metrics = new CloudWatchMetricsOptions
+        var options = new KinesisProducerOptions
         {
-            Enabled = detailedShardMetrics,
+            Region = "us-east-1",
             ServiceUrl = new Uri("http://127.0.0.1:1/"),
-            Level = MetricsLevel.Detailed,
-            Granularity = MetricsGranularity.Shard,
-        },
-    });
+            Credentials = new BasicAWSCredentials("AKIDBENCH", "secret"),
+            HttpMessageHandler = new InMemoryKinesisHandler(shardCount: 16),
+
+            // The rate limiter models a real shard's throughput; the benchmark measures the client's CPU cost.
+            RateLimit = 100_000,
+            MaxOutstandingRecords = maxOutstandingRecords,
+            MaxOutstandingBytes = 1L << 32,
+            Metrics = new CloudWatchMetricsOptions
+            {
+                Enabled = detailedShardMetrics,
+                ServiceUrl = new Uri("http://127.0.0.1:1/"),
+                Level = MetricsLevel.Detailed,
+                Granularity = MetricsGranularity.Shard,
+            },
+        };
+        configure?.Invoke(options);
+        return new KinesisProducer(options);
+    }
 
     /// <summary>Disposes the producer.</summary>
     [GlobalCleanup]
