@@ -6,37 +6,47 @@ namespace Kinesis.Producer;
 /// <see cref="SubSequenceNumber"/> (their position inside the aggregate).
 /// </summary>
 /// <remarks>
-/// A value type, so that a record's task is the only object <see cref="KinesisProducer.PutAsync"/> allocates for it.
-/// The <see cref="Attempts"/> list is shared by the user records that travelled together.
+/// A value type of two fields, so that a record's task is the only object <see cref="KinesisProducer.PutAsync"/>
+/// allocates for it, and a small one: what the user records of one Kinesis record have in common (shard, sequence
+/// number, attempts) is held once, by an object they share.
 /// </remarks>
 public readonly record struct UserRecordResult
 {
-    private readonly IReadOnlyList<Attempt>? attempts;
+    private readonly KinesisRecordOutcome? outcome;
 
-    internal UserRecordResult(string? shardId, string? sequenceNumber, long subSequenceNumber, IReadOnlyList<Attempt> attempts, bool isAggregated)
+    internal UserRecordResult(KinesisRecordOutcome outcome, long subSequenceNumber)
     {
-        ShardId = shardId;
-        SequenceNumber = sequenceNumber;
+        this.outcome = outcome;
         SubSequenceNumber = subSequenceNumber;
-        this.attempts = attempts;
-        IsAggregated = isAggregated;
     }
 
     /// <summary>The shard that holds the record; null when it failed.</summary>
-    public string? ShardId { get; }
+    public string? ShardId => outcome?.ShardId;
 
     /// <summary>The sequence number of the Kinesis record that holds the user record; null when it failed.</summary>
-    public string? SequenceNumber { get; }
+    public string? SequenceNumber => outcome?.SequenceNumber;
 
     /// <summary>The user record's index inside its aggregated Kinesis record; 0 when it was sent alone.</summary>
     public long SubSequenceNumber { get; }
 
     /// <summary>Whether the user record was sent inside a KPL aggregate (consumers must deaggregate).</summary>
-    public bool IsAggregated { get; }
+    public bool IsAggregated => outcome?.IsAggregated ?? false;
 
     /// <summary>Every attempt, oldest first; the last one is the successful one on success. Empty for a default value.</summary>
-    public IReadOnlyList<Attempt> Attempts => attempts ?? [];
+    public IReadOnlyList<Attempt> Attempts => outcome?.Attempts ?? [];
 
     /// <summary>Whether the record was put.</summary>
     public bool IsSuccessful => SequenceNumber is not null;
+}
+
+/// <summary>What the user records of one Kinesis record with the same attempt history share.</summary>
+internal sealed class KinesisRecordOutcome(string? shardId, string? sequenceNumber, IReadOnlyList<Attempt> attempts, bool isAggregated)
+{
+    public string? ShardId { get; } = shardId;
+
+    public string? SequenceNumber { get; } = sequenceNumber;
+
+    public IReadOnlyList<Attempt> Attempts { get; } = attempts;
+
+    public bool IsAggregated { get; } = isAggregated;
 }

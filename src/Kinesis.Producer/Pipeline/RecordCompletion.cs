@@ -72,9 +72,19 @@ internal sealed partial class RecordCompletion
         // OutstandingRecords; flushes are released after, so a completed flush implies completed tasks.
         outstanding.Exit(users.Length, bytes);
         stream.RecordsResolved(users.Length);
+        // Records that travelled together with the same history (nearly always all of them) share one outcome.
+        KinesisRecordOutcome? outcome = null;
+        AttemptNode? history = null;
         for (var sub = 0; sub < users.Length; sub++)
         {
-            users[sub].Succeed(new UserRecordResult(shardId, sequenceNumber, aggregated ? sub : 0, users[sub].Attempts?.ToList() ?? [], aggregated));
+            var user = users[sub];
+            if (outcome is null || !ReferenceEquals(user.Attempts, history))
+            {
+                history = user.Attempts;
+                outcome = new KinesisRecordOutcome(shardId, sequenceNumber, history?.ToList() ?? [], aggregated);
+            }
+
+            user.Succeed(new UserRecordResult(outcome, aggregated ? sub : 0));
         }
 
         ResolveEpochs(users);
@@ -99,7 +109,7 @@ internal sealed partial class RecordCompletion
     public void FailWithAttempts(UserRecord user, string? shardId = null)
     {
         var attempts = user.Attempts?.ToList() ?? [];
-        var result = new UserRecordResult(null, null, 0, attempts, isAggregated: false);
+        var result = new UserRecordResult(new KinesisRecordOutcome(null, null, attempts, isAggregated: false), 0);
         metrics.UserRecordFailed(user.Stream.StreamName, shardId ?? string.Empty, Math.Max(attempts.Count - 1, 0));
         Resolve(user);
         user.FailOnThreadPool(new UserRecordFailedException(result));
