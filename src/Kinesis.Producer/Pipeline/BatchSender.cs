@@ -347,10 +347,11 @@ internal sealed partial class BatchSender
                 continue;
             }
 
-            NewAttempts(record, startUtc, start, end, errorCode: null, errorMessage: null);
             metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.Users.Length);
             record.Release();
-            succeeded.Add(record, result.ShardId!, result.SequenceNumber!);
+
+            // The successful attempt joins each record's history as the record completes, in the same pass.
+            succeeded.Add(record, result.ShardId!, result.SequenceNumber!, startUtc, start, time.GetElapsedTime(start, end));
             if (options.Ordering == ProducerOrdering.StrictPerShard)
             {
                 stream.ReleaseInFlight(record);
@@ -464,8 +465,8 @@ internal sealed partial class BatchSender
         }
     }
 
-    /// <summary>Appends one attempt to every user record; records with the same history share one node.</summary>
-    private void NewAttempts(OutgoingRecord record, DateTimeOffset startUtc, long start, long end, string? errorCode, string? errorMessage)
+    /// <summary>Appends a failed attempt to every user record; records with the same history share one node.</summary>
+    private void NewAttempts(OutgoingRecord record, DateTimeOffset startUtc, long start, long end, string errorCode, string errorMessage)
     {
         AttemptNode? lastPrevious = null;
         AttemptNode? lastNode = null;
@@ -475,7 +476,7 @@ internal sealed partial class BatchSender
             if (lastNode is null || !ReferenceEquals(user.Attempts, lastPrevious))
             {
                 lastPrevious = user.Attempts;
-                var attempt = new Attempt(startUtc, time.GetElapsedTime(user.ReadySince, start), duration, errorCode, errorMessage, errorCode is null);
+                var attempt = new Attempt(startUtc, time.GetElapsedTime(user.ReadySince, start), duration, errorCode, errorMessage, IsSuccessful: false);
                 lastNode = new AttemptNode(attempt, lastPrevious);
             }
 

@@ -103,9 +103,24 @@ internal sealed class OutgoingRecord
         aggregator = null;
     }
 
-    /// <summary>Records the service's answer for the completion work item (<see cref="RecordCompletion.Batch"/>).</summary>
-    public void Acknowledge(string shardId, string sequenceNumber)
+    /// <summary>When the successful attempt started (wall clock); set with the acknowledgement.</summary>
+    public DateTimeOffset AttemptStartUtc { get; private set; }
+
+    /// <summary>When the successful attempt started (timestamp).</summary>
+    public long AttemptStart { get; private set; }
+
+    /// <summary>How long the successful PutRecords call took.</summary>
+    public TimeSpan AttemptDuration { get; private set; }
+
+    /// <summary>
+    /// Records the service's answer and the successful attempt for the completion work item
+    /// (<see cref="RecordCompletion.Batch"/>), which adds the attempt to each user record's history as it completes it.
+    /// </summary>
+    public void Acknowledge(string shardId, string sequenceNumber, DateTimeOffset attemptStartUtc, long attemptStart, TimeSpan attemptDuration)
     {
+        AttemptStartUtc = attemptStartUtc;
+        AttemptStart = attemptStart;
+        AttemptDuration = attemptDuration;
         AcknowledgedSequenceNumber = sequenceNumber;
         AcknowledgedShardId = shardId;
     }

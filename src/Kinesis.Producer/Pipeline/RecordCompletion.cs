@@ -52,7 +52,8 @@ internal sealed partial class RecordCompletion
             foreach (var user in users)
             {
                 bytes += user.AccountedBytes;
-                put.Add(user.Data.Length, Math.Max((user.Attempts?.Count ?? 1) - 1, 0));
+                // The successful attempt is not in the history yet: the failed ones before it are the retries.
+                put.Add(user.Data.Length, user.Attempts?.Count ?? 0);
             }
 
             put.Complete();
@@ -72,23 +73,58 @@ internal sealed partial class RecordCompletion
         // OutstandingRecords; flushes are released after, so a completed flush implies completed tasks.
         outstanding.Exit(users.Length, bytes);
         stream.RecordsResolved(users.Length);
-        // Records that travelled together with the same history (nearly always all of them) share one outcome.
+        // One pass over the records (they are scattered in memory, so every pass costs cache misses): complete each
+        // task, note its flush epoch, and clear the object for reuse. Records that travelled together with the same
+        // history (nearly always all of them) share one outcome.
+        var pooling = Pool.HasRoomFor(users.Length);
         KinesisRecordOutcome? outcome = null;
         AttemptNode? history = null;
+        FlushTracker.Epoch? epoch = null;
+        var epochCount = 0;
+        List<(FlushTracker.Epoch Epoch, int Count)>? earlierEpochs = null;
         for (var sub = 0; sub < users.Length; sub++)
         {
             var user = users[sub];
             if (outcome is null || !ReferenceEquals(user.Attempts, history))
             {
                 history = user.Attempts;
-                outcome = new KinesisRecordOutcome(shardId, sequenceNumber, history?.ToList() ?? [], aggregated);
+                var success = new Attempt(record.AttemptStartUtc, time.GetElapsedTime(user.ReadySince, record.AttemptStart), record.AttemptDuration, null, null, IsSuccessful: true);
+                outcome = new KinesisRecordOutcome(shardId, sequenceNumber, new AttemptNode(success, history).ToList(), aggregated);
             }
 
+            if (!ReferenceEquals(user.Epoch, epoch))
+            {
+                if (epoch is not null)
+                {
+                    (earlierEpochs ??= []).Add((epoch, epochCount));
+                }
+
+                epoch = user.Epoch;
+                epochCount = 0;
+            }
+
+            epochCount++;
             user.Succeed(new UserRecordResult(outcome, aggregated ? sub : 0));
+            if (pooling)
+            {
+                user.Clear();
+            }
         }
 
-        ResolveEpochs(users);
-        Pool.Return(users);
+        // Flushes are released once every task of the record is complete.
+        if (earlierEpochs is not null)
+        {
+            foreach (var (earlier, count) in earlierEpochs)
+            {
+                earlier.Resolve(count);
+            }
+        }
+
+        epoch!.Resolve(epochCount);
+        if (pooling)
+        {
+            Pool.ReturnCleared(users);
+        }
     }
 
     /// <summary>Fails <paramref name="user"/> after adding a synthetic attempt with <paramref name="errorCode"/>.</summary>
@@ -122,26 +158,6 @@ internal sealed partial class RecordCompletion
         user.Epoch.Resolve(1);
     }
 
-    /// <summary>Resolves the records' flush epochs, one decrement per run of records that share an epoch.</summary>
-    private static void ResolveEpochs(UserRecord[] users)
-    {
-        var epoch = users[0].Epoch;
-        var count = 0;
-        foreach (var user in users)
-        {
-            if (!ReferenceEquals(user.Epoch, epoch))
-            {
-                epoch.Resolve(count);
-                epoch = user.Epoch;
-                count = 0;
-            }
-
-            count++;
-        }
-
-        epoch.Resolve(count);
-    }
-
     /// <summary>Acknowledged Kinesis records whose user records complete in one thread-pool work item.</summary>
     internal sealed class Batch : IThreadPoolWorkItem
     {
@@ -155,9 +171,9 @@ internal sealed partial class RecordCompletion
         public Batch(RecordCompletion owner) => this.owner = owner;
 
         /// <summary>Adds a record the service put; the caller must not touch its user records afterwards.</summary>
-        public void Add(OutgoingRecord record, string shardId, string sequenceNumber)
+        public void Add(OutgoingRecord record, string shardId, string sequenceNumber, DateTimeOffset attemptStartUtc, long attemptStart, TimeSpan attemptDuration)
         {
-            record.Acknowledge(shardId, sequenceNumber);
+            record.Acknowledge(shardId, sequenceNumber, attemptStartUtc, attemptStart, attemptDuration);
             records.Add(record);
             userRecords += record.Users.Length;
             if (userRecords >= UserRecordsPerWorkItem)

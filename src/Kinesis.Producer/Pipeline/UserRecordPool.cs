@@ -54,10 +54,13 @@ internal sealed class UserRecordPool
         return new UserRecord();
     }
 
+    /// <summary>Whether <paramref name="count"/> more records fit (a soft bound: concurrent returns may pass it slightly).</summary>
+    public bool HasRoomFor(int count) => Volatile.Read(ref pooled) + count <= capacity;
+
     /// <summary>Takes back completed records; the array becomes the pool's and must not be used by the caller again.</summary>
     public void Return(UserRecord[] records)
     {
-        if (Volatile.Read(ref pooled) + records.Length > capacity)
+        if (!HasRoomFor(records.Length))
         {
             return;
         }
@@ -67,6 +70,12 @@ internal sealed class UserRecordPool
             record.Clear();
         }
 
+        ReturnCleared(records);
+    }
+
+    /// <summary>Takes back completed records the caller has already cleared (<see cref="UserRecord.Clear"/>), after <see cref="HasRoomFor"/>.</summary>
+    public void ReturnCleared(UserRecord[] records)
+    {
         Interlocked.Add(ref pooled, records.Length);
         groups.Enqueue(records);
     }
