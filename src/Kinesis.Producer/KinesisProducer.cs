@@ -40,10 +40,10 @@ namespace Kinesis.Producer;
 /// </remarks>
 public sealed class KinesisProducer : IAsyncDisposable
 {
-    private readonly KinesisProducerOptions options;
-    private readonly TimeProvider time;
     private const int MaxPooledRecords = 262_144;
 
+    private readonly KinesisProducerOptions options;
+    private readonly TimeProvider time;
     private readonly long ttlTicks;
     private readonly KinesisApiClient client;
     private readonly bool ownsClient;
@@ -246,6 +246,8 @@ public sealed class KinesisProducer : IAsyncDisposable
             () => Route(stream, waiting),
             () =>
             {
+                // Never admitted, so never counted as outstanding; it was counted as received and pending.
+                stream.RecordsResolved(1);
                 waiting.Epoch.Resolve(1);
                 waiting.FailOnThreadPool(new OperationCanceledException(cancellationToken));
             },
