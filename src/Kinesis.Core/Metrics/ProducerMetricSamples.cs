@@ -45,7 +45,11 @@ public struct BufferingTimeSamples
         this.owner = owner;
         this.stream = stream;
         this.shard = shard;
+        IsRecorded = owner.RecordsBufferingTime;
     }
+
+    /// <summary>False when nobody listens and no aggregator is attached: the caller may skip computing the samples.</summary>
+    public bool IsRecorded { get; }
 
     /// <summary>Adds one record's time since it arrived, or since its previous attempt ended.</summary>
     /// <param name="bufferingTime">The time the record waited before this attempt.</param>
@@ -87,7 +91,11 @@ public struct UserRecordsPutSamples
         this.stream = stream;
         this.shard = shard;
         eachToListeners = owner.ListensToEachPut;
+        IsRecorded = eachToListeners || owner.HasSinks;
     }
+
+    /// <summary>False when nobody listens and no aggregator is attached: the caller may skip computing the samples.</summary>
+    public bool IsRecorded { get; }
 
     /// <summary>Adds one user record that succeeded.</summary>
     /// <param name="bytes">The record's data bytes.</param>

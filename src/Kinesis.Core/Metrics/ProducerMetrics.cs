@@ -283,6 +283,12 @@ public sealed class ProducerMetrics : KinesisMetrics
         }
     }
 
+    /// <summary>Whether buffering times are wanted at all: by a listener of the instrument or by an aggregator.</summary>
+    internal bool RecordsBufferingTime => bufferingTime.Enabled || HasSinks;
+
+    /// <summary>Whether an aggregator takes statistic sets.</summary>
+    internal bool HasSinks => Sinks.Length > 0;
+
     /// <summary>Whether a listener other than the aggregators wants every put record's samples.</summary>
     internal bool ListensToEachPut => userRecordsPut.Enabled || userRecordsDataPut.Enabled || retriesPerRecord.Enabled;
 

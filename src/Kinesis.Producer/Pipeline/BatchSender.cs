@@ -254,12 +254,16 @@ internal sealed partial class BatchSender
         {
             userRecords += record.Users.Length;
             var buffering = metrics.StartBufferingTimes(stream.StreamName, record.PredictedShardId ?? string.Empty);
-            foreach (var user in record.Users)
+            if (buffering.IsRecorded)
             {
-                buffering.Add(time.GetElapsedTime(user.ReadySince, start));
-            }
+                // A pass over every user record, which sit in other cores' caches: only when someone wants the samples.
+                foreach (var user in record.Users)
+                {
+                    buffering.Add(time.GetElapsedTime(user.ReadySince, start));
+                }
 
-            buffering.Complete();
+                buffering.Complete();
+            }
         }
 
         PutRecordsResponse? response = null;

@@ -27,12 +27,15 @@ internal sealed class OutgoingRecord
         CollectionSize = collectionSize;
         PartitionKey = AggregatePartitionKey;
         var earliest = long.MaxValue;
+        long accounted = 0;
         foreach (var user in users)
         {
             earliest = Math.Min(earliest, user.ExpiresAt);
+            accounted += user.AccountedBytes;
         }
 
         EarliestExpiry = earliest;
+        AccountedBytes = accounted;
     }
 
     public string PartitionKey { get; private set; }
@@ -66,6 +69,9 @@ internal sealed class OutgoingRecord
 
     /// <summary>When the first of its user records expires (timestamp): checked per Kinesis record, not per user record, under the stream lock.</summary>
     public long EarliestExpiry { get; }
+
+    /// <summary>The bytes its user records hold against <see cref="KinesisProducerOptions.MaxOutstandingBytes"/>.</summary>
+    public long AccountedBytes { get; }
 
     /// <summary>Size as the service counts it against the 5 MiB PutRecords limit: partition key plus data. Exact before encoding.</summary>
     public int CollectionSize { get; }

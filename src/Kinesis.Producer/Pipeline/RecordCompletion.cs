@@ -44,35 +44,33 @@ internal sealed partial class RecordCompletion
         var users = record.Users;
         var aggregated = record.IsAggregated;
         var stream = users[0].Stream;
-        long bytes = 0;
         try
         {
-            // Metrics before the tasks complete, so a caller that awaited its record finds it counted.
+            // Metrics before the tasks complete, so a caller that awaited its record finds it counted. A pass of its
+            // own over the records, so only when someone wants the samples.
             var put = metrics.StartUserRecordsPut(stream.StreamName, shardId);
-            foreach (var user in users)
+            if (put.IsRecorded)
             {
-                bytes += user.AccountedBytes;
-                // The successful attempt is not in the history yet: the failed ones before it are the retries.
-                put.Add(user.Data.Length, user.Attempts?.Count ?? 0);
-            }
+                foreach (var user in users)
+                {
+                    // The successful attempt is not in the history yet: the failed ones before it are the retries.
+                    put.Add(user.Data.Length, user.Attempts?.Count ?? 0);
+                }
 
-            put.Complete();
+                put.Complete();
+            }
         }
         catch (Exception ex)
         {
             // Only a throwing metrics listener can get here; the records are put all the same.
             LogMetricsFailed(logger, ex);
-            bytes = 0;
-            foreach (var user in users)
-            {
-                bytes += user.AccountedBytes;
-            }
         }
 
         // Room is returned before the tasks complete, so a caller that awaited its record sees it gone from
         // OutstandingRecords; flushes are released after, so a completed flush implies completed tasks.
-        outstanding.Exit(users.Length, bytes);
+        outstanding.Exit(users.Length, record.AccountedBytes);
         stream.RecordsResolved(users.Length);
+
         // One pass over the records (they are scattered in memory, so every pass costs cache misses): complete each
         // task, note its flush epoch, and clear the object for reuse. Records that travelled together with the same
         // history (nearly always all of them) share one outcome.

@@ -112,6 +112,25 @@ public sealed class ProducerMetricsTests
     }
 
     [Fact]
+    public void SampleGroups_IsRecorded_OnlyWhenAListenerOrAnAggregatorWantsThem()
+    {
+        using var metrics = new ProducerMetrics();
+        Assert.False(metrics.StartBufferingTimes(Stream, Shard).IsRecorded);
+        Assert.False(metrics.StartUserRecordsPut(Stream, Shard).IsRecorded);
+
+        using (var aggregator = new MetricAggregator(metrics, MetricsLevel.Detailed, MetricsGranularity.Shard, 1000))
+        {
+            Assert.True(metrics.StartBufferingTimes(Stream, Shard).IsRecorded);
+            Assert.True(metrics.StartUserRecordsPut(Stream, Shard).IsRecorded);
+        }
+
+        Assert.False(metrics.StartUserRecordsPut(Stream, Shard).IsRecorded);
+        using var recorder = new MeasurementRecorder(metrics.Meter);
+        Assert.True(metrics.StartBufferingTimes(Stream, Shard).IsRecorded);
+        Assert.True(metrics.StartUserRecordsPut(Stream, Shard).IsRecorded);
+    }
+
+    [Fact]
     public void RecordingMethods_NobodyListening_InstrumentsDisabledAndNothingThrows()
     {
         using var metrics = new ProducerMetrics();
