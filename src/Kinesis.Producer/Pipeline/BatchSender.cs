@@ -200,9 +200,10 @@ internal sealed partial class BatchSender
 
     private async Task SendAsync(StreamPipeline stream, OutgoingRecord[] records)
     {
+        Task? retries = null;
         try
         {
-            await SendCoreAsync(stream, records).ConfigureAwait(false);
+            retries = await SendCoreAsync(stream, records).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -227,13 +228,31 @@ internal sealed partial class BatchSender
         }
         finally
         {
+            // The connection is free once the answer is handled; records waiting out a backoff do not hold it.
             slots.Release();
-            Interlocked.Decrement(ref inFlightRequests);
             WakeUp();
+        }
+
+        try
+        {
+            if (retries is not null)
+            {
+                await retries.ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Defensive: retries resolve or re-route their own records; a bug there is logged, never thrown away silently.
+            LogRetryFailed(logger, ex, stream.StreamName);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlightRequests);
         }
     }
 
-    private async Task SendCoreAsync(StreamPipeline stream, OutgoingRecord[] records)
+    /// <summary>Sends one PutRecords call and handles its answer; returns the retries it started (waiting out their backoff), if any.</summary>
+    private async Task<Task?> SendCoreAsync(StreamPipeline stream, OutgoingRecord[] records)
     {
         var entries = new PutRecordsRequestEntry[records.Length];
         for (var i = 0; i < records.Length; i++)
@@ -294,15 +313,13 @@ internal sealed partial class BatchSender
             var code = error?.ErrorCode ?? ProducerErrorCodes.Shutdown;
             metrics.Error(stream.StreamName, shard: null, code);
             var message = error?.Message ?? "The producer was disposed while the request was in flight.";
-            await Task.WhenAll(records.Select(record => HandleFailureAsync(stream, record, startUtc, start, end, code, message, error))).ConfigureAwait(false);
-            return;
+            return Task.WhenAll(records.Select(record => HandleFailureAsync(stream, record, startUtc, start, end, code, message, error)));
         }
 
         if (response.Records.Count != records.Length)
         {
             var message = $"PutRecords answered {response.Records.Count} results for {records.Length} records.";
-            await Task.WhenAll(records.Select(record => HandleFailureAsync(stream, record, startUtc, start, end, "RecordCountMismatch", message, error: null))).ConfigureAwait(false);
-            return;
+            return Task.WhenAll(records.Select(record => HandleFailureAsync(stream, record, startUtc, start, end, "RecordCountMismatch", message, error: null)));
         }
 
         List<Task>? failures = null;
@@ -316,10 +333,7 @@ internal sealed partial class BatchSender
             succeeded.Dispatch();
         }
 
-        if (failures is not null)
-        {
-            await Task.WhenAll(failures).ConfigureAwait(false);
-        }
+        return failures is null ? null : Task.WhenAll(failures);
     }
 
     /// <summary>
@@ -498,4 +512,7 @@ internal sealed partial class BatchSender
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Handling a PutRecords call to stream {StreamName} failed; its records are failed.")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, string streamName);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Error, Message = "Retrying records of a PutRecords call to stream {StreamName} failed.")]
+    private static partial void LogRetryFailed(ILogger logger, Exception exception, string streamName);
 }
