@@ -282,6 +282,42 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_RecordWaitingOutABackoff_DoesNotHoldTheOnlyConnection()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var first = LocalAwsFixture.UniqueName("producer-backoff-a");
+        var second = LocalAwsFixture.UniqueName("producer-backoff-b");
+        await LocalKinesis.CreateStreamAsync(client, first, shardCount: 1);
+        await LocalKinesis.CreateStreamAsync(client, second, shardCount: 1);
+        using var faults = new FaultInjectionHandler().ForTarget("PutRecords", Fault.AwsError(HttpStatusCode.InternalServerError, "InternalFailure"));
+
+        // A clock that only moves when told: the first record's backoff lasts until the test advances it.
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var producer = new KinesisProducer(
+            ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o =>
+            {
+                o.MaxConnections = 1;
+                o.RecordMaxBufferedTime = TimeSpan.Zero;
+            }),
+            client: null,
+            clock,
+            loggerFactory: null);
+        var backingOff = producer.PutAsync(first, "k", ProducerTestKit.Payload("k", 0));
+        await Eventually.HoldsAsync(() => faults.RequestCount >= 2, TimeSpan.FromSeconds(10), "the first PutRecords call to fail");
+
+        // With the only connection held by the record above, this one could not be sent until its backoff ended.
+        var result = await producer.PutAsync(second, "k", ProducerTestKit.Payload("k", 1)).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(result.IsSuccessful);
+        Assert.False(backingOff.IsCompleted);
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var retried = await backingOff.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(2, retried.Attempts.Count);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await producer.DisposeAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task PutAsync_FromASynchronousContinuationOfAnotherRecord_IsSentToo()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
