@@ -53,6 +53,12 @@ public sealed class RecordAggregator : IDisposable
     private byte[] _records;
     private int _recordsLength;
 
+    // Data added by reference (TryAddReference): where in the records region each goes, in order. Its bytes count in
+    // _referencedLength, not in _recordsLength, and are copied straight into the destination by Encode.
+    private readonly List<(int Offset, ReadOnlyMemory<byte> Data)> _references = [];
+    private int _referencedLength;
+    private ReadOnlyMemory<byte>? _firstReference;
+
     private string? _firstPartitionKey;
     private UInt128? _firstExplicitHashKey;
     private int _firstDataOffset;
@@ -97,7 +103,7 @@ public sealed class RecordAggregator : IDisposable
     {
         0 => 0,
         1 => _firstDataLength,
-        _ => AggregatedSize(_partitionKeys.EncodedSize, _explicitHashKeys.EncodedSize, _recordsLength),
+        _ => AggregatedSize(_partitionKeys.EncodedSize, _explicitHashKeys.EncodedSize, _recordsLength + _referencedLength),
     };
 
     /// <summary>
@@ -111,7 +117,24 @@ public sealed class RecordAggregator : IDisposable
     /// <returns><see langword="true"/> when added; <see langword="false"/> when the aggregate is full (encode and reset it, then add again).</returns>
     /// <exception cref="ArgumentException">The partition key is null, empty or too long, or the data is too long.</exception>
     /// <exception cref="ObjectDisposedException">The aggregator was disposed.</exception>
-    public bool TryAdd(string partitionKey, ReadOnlySpan<byte> data, UInt128? explicitHashKey = null)
+    public bool TryAdd(string partitionKey, ReadOnlySpan<byte> data, UInt128? explicitHashKey = null) =>
+        TryAdd(partitionKey, data, default, byReference: false, explicitHashKey);
+
+    /// <summary>
+    /// Adds a user record like <see cref="TryAdd(string, ReadOnlySpan{byte}, UInt128?)"/>, but keeps a reference to
+    /// <paramref name="data"/> instead of copying it: the bytes are copied once, by <see cref="Encode(Span{byte})"/>, so
+    /// they must stay unchanged until then (or until <see cref="Reset"/>). Records added either way can be mixed.
+    /// </summary>
+    /// <param name="partitionKey">The partition key: 1 to <see cref="MaxPartitionKeyLength"/> characters.</param>
+    /// <param name="data">The data, referenced until the aggregate is encoded; at most <see cref="MaxDataLength"/> bytes.</param>
+    /// <param name="explicitHashKey">The explicit hash key, or <see langword="null"/> to route by partition key.</param>
+    /// <returns><see langword="true"/> when added; <see langword="false"/> when the aggregate is full.</returns>
+    /// <exception cref="ArgumentException">The partition key is null, empty or too long, or the data is too long.</exception>
+    /// <exception cref="ObjectDisposedException">The aggregator was disposed.</exception>
+    public bool TryAddReference(string partitionKey, ReadOnlyMemory<byte> data, UInt128? explicitHashKey = null) =>
+        TryAdd(partitionKey, data.Span, data, byReference: true, explicitHashKey);
+
+    private bool TryAdd(string partitionKey, ReadOnlySpan<byte> data, ReadOnlyMemory<byte> reference, bool byReference, UInt128? explicitHashKey)
     {
         ValidatePartitionKey(partitionKey);
         if (data.Length > MaxDataLength)
@@ -148,7 +171,7 @@ public sealed class RecordAggregator : IDisposable
 
         if (Count > 0)
         {
-            long sizeAfter = (long)AggregatedSize(_partitionKeys.EncodedSize, _explicitHashKeys.EncodedSize, _recordsLength)
+            long sizeAfter = (long)AggregatedSize(_partitionKeys.EncodedSize, _explicitHashKeys.EncodedSize, _recordsLength + _referencedLength)
                 + (partitionKeyLength >= 0 ? ProtobufWire.LengthDelimitedFieldLength(partitionKeyLength) : 0)
                 + (explicitHashKeyLength >= 0 ? ProtobufWire.LengthDelimitedFieldLength(explicitHashKeyLength) : 0)
                 + recordFieldLength;
@@ -168,8 +191,10 @@ public sealed class RecordAggregator : IDisposable
             _explicitHashKeys.Add(explicitHashKey!.Value, explicitHashKeyLength);
         }
 
-        EnsureRecordsCapacity(_recordsLength + recordFieldLength);
-        Span<byte> destination = _records.AsSpan(_recordsLength, recordFieldLength);
+        // By reference, only the field's header goes into the buffer; the data is written by Encode.
+        int bufferedLength = byReference ? recordFieldLength - data.Length : recordFieldLength;
+        EnsureRecordsCapacity(_recordsLength + bufferedLength);
+        Span<byte> destination = _records.AsSpan(_recordsLength, bufferedLength);
         int position = 0;
         destination[position++] = ProtobufWire.RecordTag;
         position += ProtobufWire.WriteVarint(destination[position..], (ulong)innerLength);
@@ -183,7 +208,15 @@ public sealed class RecordAggregator : IDisposable
 
         destination[position++] = ProtobufWire.DataTag;
         position += ProtobufWire.WriteVarint(destination[position..], (ulong)data.Length);
-        data.CopyTo(destination[position..]);
+        if (byReference)
+        {
+            _references.Add((_recordsLength + position, reference));
+            _referencedLength += data.Length;
+        }
+        else
+        {
+            data.CopyTo(destination[position..]);
+        }
 
         if (Count == 0)
         {
@@ -191,9 +224,11 @@ public sealed class RecordAggregator : IDisposable
             _firstExplicitHashKey = explicitHashKey;
             _firstDataOffset = _recordsLength + position;
             _firstDataLength = data.Length;
+            // Not "byReference ? reference : null": null would become an empty ReadOnlyMemory through byte[].
+            _firstReference = byReference ? reference : default(ReadOnlyMemory<byte>?);
         }
 
-        _recordsLength += recordFieldLength;
+        _recordsLength += bufferedLength;
         Count++;
         return true;
     }
@@ -241,7 +276,8 @@ public sealed class RecordAggregator : IDisposable
         UInt128 hashKey = _firstExplicitHashKey ?? HashKeys.FromPartitionKey(_firstPartitionKey!);
         if (Count == 1)
         {
-            _records.AsSpan(_firstDataOffset, _firstDataLength).CopyTo(destination);
+            ReadOnlySpan<byte> first = _firstReference is { } referenced ? referenced.Span : _records.AsSpan(_firstDataOffset, _firstDataLength);
+            first.CopyTo(destination);
             return new EncodedRecordInfo(_firstPartitionKey!, hashKey, size, 1, IsAggregated: false);
         }
 
@@ -263,7 +299,7 @@ public sealed class RecordAggregator : IDisposable
             position += written;
         }
 
-        _records.AsSpan(0, _recordsLength).CopyTo(message[position..]);
+        WriteRecords(message[position..]);
         MD5.HashData(message, destination.Slice(AggregatedRecordFormat.MagicLength + message.Length, AggregatedRecordFormat.ChecksumLength));
         return new EncodedRecordInfo(AggregatedRecordFormat.AggregatePartitionKey, hashKey, size, Count, IsAggregated: true);
     }
@@ -274,6 +310,9 @@ public sealed class RecordAggregator : IDisposable
         _partitionKeys.Clear();
         _explicitHashKeys.Clear();
         _recordsLength = 0;
+        _references.Clear();
+        _referencedLength = 0;
+        _firstReference = null;
         _firstPartitionKey = null;
         _firstExplicitHashKey = null;
         _firstDataOffset = 0;
@@ -293,6 +332,23 @@ public sealed class RecordAggregator : IDisposable
         Reset();
         ArrayPool<byte>.Shared.Return(_records);
         _records = [];
+    }
+
+    /// <summary>The records region: the buffered bytes with the referenced data spliced in at their offsets.</summary>
+    private void WriteRecords(Span<byte> destination)
+    {
+        int buffered = 0;
+        int written = 0;
+        foreach (var (offset, data) in _references)
+        {
+            _records.AsSpan(buffered, offset - buffered).CopyTo(destination[written..]);
+            written += offset - buffered;
+            buffered = offset;
+            data.Span.CopyTo(destination[written..]);
+            written += data.Length;
+        }
+
+        _records.AsSpan(buffered, _recordsLength - buffered).CopyTo(destination[written..]);
     }
 
     private static int AggregatedSize(int partitionKeyTableSize, int explicitHashKeyTableSize, int recordsSize) =>

@@ -57,12 +57,14 @@ internal sealed class ShardBuffer : IDisposable
         }
 
         UInt128? explicitHashKey = user.ExplicitHashKey is null ? null : user.HashKey;
-        if (!aggregator.TryAdd(user.PartitionKey, user.Data.Span, explicitHashKey))
+        // By reference: the caller keeps the data unchanged until its task completes (PutAsync's contract), and the
+        // aggregate is encoded before that, so the bytes are copied once, at send time, not also here.
+        if (!aggregator.TryAddReference(user.PartitionKey, user.Data, explicitHashKey))
         {
             SealOpen();
 
             // An empty aggregator always takes a record.
-            aggregator.TryAdd(user.PartitionKey, user.Data.Span, explicitHashKey);
+            aggregator.TryAddReference(user.PartitionKey, user.Data, explicitHashKey);
         }
 
         if (open.Count == 0)

@@ -24,6 +24,64 @@ public sealed class RecordAggregatorTests
     }
 
     [Fact]
+    public void TryAddReference_KplVectorB_ReproducesKplBytesExactly()
+    {
+        using var aggregator = new RecordAggregator();
+        foreach ((string partitionKey, string explicitHashKey, string data) in KplTestVectors.WithExplicitHashKeysRecords)
+        {
+            Assert.True(aggregator.TryAddReference(partitionKey, Encoding.UTF8.GetBytes(data), HashKeys.ParseExplicitHashKey(explicitHashKey)));
+        }
+
+        Assert.Equal(Convert.FromBase64String(KplTestVectors.WithExplicitHashKeysBase64), AggregationTestData.Encode(aggregator).Bytes);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void TryAddReference_RandomRecords_SameAcceptancesAndBytesAsCopying(int seed)
+    {
+        var random = new Random(seed);
+        using var copying = new RecordAggregator(maxSize: 4096);
+        using var referencing = new RecordAggregator(maxSize: 4096);
+        using var mixed = new RecordAggregator(maxSize: 4096);
+        for (var aggregate = 0; aggregate < 20; aggregate++)
+        {
+            for (var i = 0; ; i++)
+            {
+                var key = "key-" + random.Next(0, 12).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                UInt128? explicitHashKey = random.Next(4) == 0 ? (UInt128)random.NextInt64() : null;
+                var data = new byte[random.Next(0, aggregate % 3 == 0 ? 3000 : 300)];
+                random.NextBytes(data);
+
+                var accepted = copying.TryAdd(key, data, explicitHashKey);
+                Assert.Equal(accepted, referencing.TryAddReference(key, data, explicitHashKey));
+                Assert.Equal(accepted, i % 2 == 0 ? mixed.TryAdd(key, data, explicitHashKey) : mixed.TryAddReference(key, data, explicitHashKey));
+                Assert.Equal(copying.EncodedSize, referencing.EncodedSize);
+                Assert.Equal(copying.EncodedSize, mixed.EncodedSize);
+                if (!accepted)
+                {
+                    break;
+                }
+            }
+
+            var expected = AggregationTestData.Encode(copying);
+            foreach (var other in new[] { referencing, mixed })
+            {
+                var (bytes, info) = AggregationTestData.Encode(other);
+                Assert.Equal(expected.Bytes, bytes);
+                Assert.Equal(expected.Info, info);
+            }
+
+            copying.Reset();
+            referencing.Reset();
+            mixed.Reset();
+        }
+    }
+
+    [Fact]
     public void Encode_EightRecordsOfKplVectorC_ReproducesKplBytesExactly()
     {
         using var aggregator = new RecordAggregator();
