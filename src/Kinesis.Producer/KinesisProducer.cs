@@ -34,8 +34,8 @@ namespace Kinesis.Producer;
 /// </para>
 /// <para>
 /// Record tasks complete on thread-pool work items that hold no locks, never on the caller's or the sender's thread.
-/// The records of one Kinesis record complete together in one work item and their continuations may run there, one
-/// after another: await in them rather than block, as with any thread-pool callback.
+/// Records acknowledged together (up to about 4,096 of them) complete in one work item and their continuations may run
+/// there, one after another: await in them rather than block, as with any thread-pool callback.
 /// </para>
 /// </remarks>
 public sealed class KinesisProducer : IAsyncDisposable
