@@ -58,7 +58,6 @@ public sealed class KinesisProducer : IAsyncDisposable
     private readonly CloudWatchMetricsPublisher? metricsPublisher;
     private readonly List<IDisposable> pendingGauges = [];
     private volatile StreamPipeline[] streamList = [];
-    private StreamPipeline? lastStream;
     private readonly object disposeGate = new();
     private Task? disposal;
     private volatile bool closed;
@@ -134,21 +133,10 @@ public sealed class KinesisProducer : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(closed, this);
-
-        // Most callers put to one stream, passing the same string: a reference check finds its pipeline, and a name
-        // found among the streams was validated when it was first used.
-        var stream = lastStream;
-        if (stream is null || !ReferenceEquals(stream.StreamName, streamName))
-        {
-            if (!streams.TryGetValue(streamName ?? throw new ArgumentNullException(nameof(streamName)), out stream))
-            {
-                RecordValidation.ValidateStreamName(streamName);
-            }
-        }
-
+        RecordValidation.ValidateStreamName(streamName);
         var accountedBytes = RecordValidation.ValidateRecord(partitionKey, data, explicitHashKey, out var hashKey);
-        stream ??= GetStream(streamName);
-        lastStream = stream;
+
+        var stream = GetStream(streamName);
         if (outstanding.TryEnter(accountedBytes))
         {
             var user = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);

@@ -184,9 +184,11 @@ internal sealed partial class BatchSender
             return;
         }
 
+        var sleep = Math.Min(wait, refreshWake);
+
         // Published after the pass's scan: a change the scan missed either saw long.MaxValue and woke us, or sees this.
-        Volatile.Write(ref scheduledWake, now + Math.Min(wait, refreshWake));
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds((double)Math.Min(wait, refreshWake) / time.TimestampFrequency), time);
+        Volatile.Write(ref scheduledWake, now + sleep);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds((double)sleep / time.TimestampFrequency), time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, deadline.Token);
         try
         {

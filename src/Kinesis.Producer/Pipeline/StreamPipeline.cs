@@ -208,6 +208,10 @@ internal sealed class StreamPipeline
         }
     }
 
+    /// <summary>The buffer of the shard <paramref name="record"/> was predicted for; null when that shard is gone. Under the lock.</summary>
+    private ShardBuffer? BufferOf(OutgoingRecord record) =>
+        record.PredictedShardId is null ? unpredicted : buffers.GetValueOrDefault(record.PredictedShardId);
+
     /// <summary>Whether the queued Kinesis records fill a PutRecords call (by count or size).</summary>
     private bool IsBatchFull => queued.Records >= options.CollectionMaxCount || queued.Bytes >= options.CollectionMaxSize;
 
@@ -251,7 +255,7 @@ internal sealed class StreamPipeline
     {
         lock (gate)
         {
-            var buffer = record.PredictedShardId is null ? unpredicted : buffers.GetValueOrDefault(record.PredictedShardId);
+            var buffer = BufferOf(record);
             if (stopped || buffer is null)
             {
                 if (buffer is not null)
@@ -275,7 +279,7 @@ internal sealed class StreamPipeline
         {
             foreach (var record in records)
             {
-                var buffer = record.PredictedShardId is null ? unpredicted : buffers.GetValueOrDefault(record.PredictedShardId);
+                var buffer = BufferOf(record);
                 if (buffer is not null)
                 {
                     buffer.InFlight = false;
@@ -289,7 +293,7 @@ internal sealed class StreamPipeline
     {
         lock (gate)
         {
-            var buffer = record.PredictedShardId is null ? unpredicted : buffers.GetValueOrDefault(record.PredictedShardId);
+            var buffer = BufferOf(record);
             if (buffer is not null)
             {
                 buffer.InFlight = false;

@@ -57,23 +57,10 @@ internal sealed class UserRecordPool
     /// <summary>Whether <paramref name="count"/> more records fit (a soft bound: concurrent returns may pass it slightly).</summary>
     public bool HasRoomFor(int count) => Volatile.Read(ref pooled) + count <= capacity;
 
-    /// <summary>Takes back completed records; the array becomes the pool's and must not be used by the caller again.</summary>
-    public void Return(UserRecord[] records)
-    {
-        if (!HasRoomFor(records.Length))
-        {
-            return;
-        }
-
-        foreach (var record in records)
-        {
-            record.Clear();
-        }
-
-        ReturnCleared(records);
-    }
-
-    /// <summary>Takes back completed records the caller has already cleared (<see cref="UserRecord.Clear"/>), after <see cref="HasRoomFor"/>.</summary>
+    /// <summary>
+    /// Takes back completed records the caller has already cleared (<see cref="UserRecord.Clear"/>, in its own pass over
+    /// them), after <see cref="HasRoomFor"/>; the array becomes the pool's and must not be used by the caller again.
+    /// </summary>
     public void ReturnCleared(UserRecord[] records)
     {
         Interlocked.Add(ref pooled, records.Length);

@@ -10,7 +10,7 @@ public sealed class UserRecordPoolTests
     {
         var pool = new UserRecordPool(capacity: 10);
         var group = new[] { new UserRecord(), new UserRecord(), new UserRecord() };
-        pool.Return(group.ToArray());
+        pool.ReturnCleared(group.ToArray());
 
         Assert.Equal(3, pool.Pooled);
         Assert.Same(group[0], pool.Rent());
@@ -21,24 +21,24 @@ public sealed class UserRecordPoolTests
     }
 
     [Fact]
-    public void Return_BeyondCapacity_DropsTheGroup()
+    public void HasRoomFor_BeyondCapacity_False()
     {
         var pool = new UserRecordPool(capacity: 4);
-        pool.Return([new UserRecord(), new UserRecord(), new UserRecord()]);
-        pool.Return([new UserRecord(), new UserRecord()]);
+        Assert.True(pool.HasRoomFor(3));
+        pool.ReturnCleared([new UserRecord(), new UserRecord(), new UserRecord()]);
 
+        Assert.False(pool.HasRoomFor(2));
         Assert.Equal(3, pool.Pooled);
     }
 
     [Fact]
-    public void Return_ClearsWhatTheRecordReferenced()
+    public void Clear_DropsWhatTheRecordReferenced()
     {
-        var pool = new UserRecordPool(capacity: 4);
         var record = new UserRecord();
         record.Start(null!, "key", "1", 1, new byte[10], 13, 0, 100, new FlushTracker().Join());
         record.Succeed(default);
 
-        pool.Return([record]);
+        record.Clear();
 
         Assert.Null(record.PartitionKey);
         Assert.Null(record.ExplicitHashKey);
