@@ -259,7 +259,56 @@ public sealed class RecordAggregator : IDisposable
     /// <returns>The keys and length of the Kinesis record.</returns>
     /// <exception cref="InvalidOperationException">The aggregator is empty.</exception>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="EncodedSize"/>.</exception>
-    public EncodedRecordInfo Encode(Span<byte> destination)
+    public EncodedRecordInfo Encode(Span<byte> destination) => EncodeCore(destination, writeChecksum: true);
+
+    /// <summary>
+    /// Encodes each of <paramref name="aggregators"/> into the start of its own destination, exactly as
+    /// <see cref="Encode(Span{byte})"/> would, and computes the MD5 checksums of the aggregated ones together: on
+    /// hardware with 256-bit or 512-bit vectors 8 or 16 checksums share the instructions, several times faster than
+    /// one at a time (MD5 cannot be split within one message). Allocates nothing for up to 512 aggregators.
+    /// </summary>
+    /// <param name="aggregators">The aggregators, none empty. They keep their records, as with <see cref="Encode(Span{byte})"/>.</param>
+    /// <param name="destinations">One buffer per aggregator, each at least its <see cref="EncodedSize"/>.</param>
+    /// <param name="results">Receives what was written for each aggregator, in order.</param>
+    /// <exception cref="ArgumentException">The three spans differ in length, or a destination is too short.</exception>
+    /// <exception cref="InvalidOperationException">An aggregator is empty.</exception>
+    public static void EncodeAll(ReadOnlySpan<RecordAggregator> aggregators, ReadOnlySpan<byte[]> destinations, Span<EncodedRecordInfo> results)
+    {
+        if (destinations.Length != aggregators.Length || results.Length != aggregators.Length)
+        {
+            throw new ArgumentException($"Every aggregator needs one destination and one result; got {aggregators.Length} aggregators, {destinations.Length} destinations and {results.Length} results.", nameof(destinations));
+        }
+
+        ArraySegment<byte>[] messages = ArrayPool<ArraySegment<byte>>.Shared.Rent(aggregators.Length);
+        byte[] digests = ArrayPool<byte>.Shared.Rent(aggregators.Length * Md5MultiBuffer.DigestLength);
+        try
+        {
+            int count = 0;
+            for (int i = 0; i < aggregators.Length; i++)
+            {
+                ArgumentNullException.ThrowIfNull(destinations[i], nameof(destinations));
+                results[i] = aggregators[i].EncodeCore(destinations[i], writeChecksum: false);
+                if (results[i].IsAggregated)
+                {
+                    messages[count++] = new ArraySegment<byte>(destinations[i], AggregatedRecordFormat.MagicLength, results[i].Length - AggregatedRecordFormat.FixedOverhead);
+                }
+            }
+
+            Md5MultiBuffer.HashData(messages.AsSpan(0, count), digests);
+            for (int i = 0; i < count; i++)
+            {
+                digests.AsSpan(i * Md5MultiBuffer.DigestLength, Md5MultiBuffer.DigestLength).CopyTo(messages[i].Array.AsSpan(messages[i].Offset + messages[i].Count, Md5MultiBuffer.DigestLength));
+            }
+        }
+        finally
+        {
+            messages.AsSpan(0, aggregators.Length).Clear();
+            ArrayPool<ArraySegment<byte>>.Shared.Return(messages);
+            ArrayPool<byte>.Shared.Return(digests);
+        }
+    }
+
+    private EncodedRecordInfo EncodeCore(Span<byte> destination, bool writeChecksum)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (Count == 0)
@@ -300,7 +349,11 @@ public sealed class RecordAggregator : IDisposable
         }
 
         WriteRecords(message[position..]);
-        MD5.HashData(message, destination.Slice(AggregatedRecordFormat.MagicLength + message.Length, AggregatedRecordFormat.ChecksumLength));
+        if (writeChecksum)
+        {
+            MD5.HashData(message, destination.Slice(AggregatedRecordFormat.MagicLength + message.Length, AggregatedRecordFormat.ChecksumLength));
+        }
+
         return new EncodedRecordInfo(AggregatedRecordFormat.AggregatePartitionKey, hashKey, size, Count, IsAggregated: true);
     }
 

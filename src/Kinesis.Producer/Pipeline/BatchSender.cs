@@ -256,10 +256,10 @@ internal sealed partial class BatchSender
     /// <summary>Sends one PutRecords call and handles its answer; returns the retries it started (waiting out their backoff), if any.</summary>
     private async Task<Task?> SendCoreAsync(StreamPipeline stream, OutgoingRecord[] records)
     {
+        OutgoingRecord.EnsureEncoded(records);
         var entries = new PutRecordsRequestEntry[records.Length];
         for (var i = 0; i < records.Length; i++)
         {
-            records[i].EnsureEncoded();
             entries[i] = new PutRecordsRequestEntry
             {
                 PartitionKey = records[i].PartitionKey,

@@ -92,21 +92,64 @@ internal sealed class OutgoingRecord
             pool = pool,
         };
 
-    /// <summary>Encodes an aggregate into a pooled buffer (once); a no-op for raw records and already-encoded aggregates.</summary>
-    public void EnsureEncoded()
+    /// <summary>
+    /// Encodes the aggregates among <paramref name="records"/> into pooled buffers (once), their MD5 checksums computed
+    /// together (<see cref="RecordAggregator.EncodeAll"/>); raw records and already-encoded aggregates are left as they are.
+    /// </summary>
+    public static void EnsureEncoded(OutgoingRecord[] records)
     {
-        if (aggregator is null)
+        var count = 0;
+        foreach (var record in records)
+        {
+            if (record.aggregator is not null)
+            {
+                count++;
+            }
+        }
+
+        if (count == 0)
         {
             return;
         }
 
-        var buffer = pool!.Buffers.Rent(aggregator.EncodedSize);
-        var encoded = aggregator.Encode(buffer);
-        pooled = buffer;
-        Data = buffer.AsMemory(0, encoded.Length);
-        ExplicitHashKey = HashKeys.Format(encoded.ExplicitHashKey);
-        pool.Return(aggregator);
-        aggregator = null;
+        var aggregators = ArrayPool<RecordAggregator>.Shared.Rent(count);
+        var buffers = ArrayPool<byte[]>.Shared.Rent(count);
+        var results = ArrayPool<EncodedRecordInfo>.Shared.Rent(count);
+        try
+        {
+            var next = 0;
+            foreach (var record in records)
+            {
+                if (record.aggregator is { } aggregator)
+                {
+                    aggregators[next] = aggregator;
+                    buffers[next] = record.pooled = record.pool!.Buffers.Rent(aggregator.EncodedSize);
+                    next++;
+                }
+            }
+
+            RecordAggregator.EncodeAll(aggregators.AsSpan(0, count), buffers.AsSpan(0, count), results.AsSpan(0, count));
+            next = 0;
+            foreach (var record in records)
+            {
+                if (record.aggregator is { } aggregator)
+                {
+                    var encoded = results[next++];
+                    record.Data = record.pooled.AsMemory(0, encoded.Length);
+                    record.ExplicitHashKey = HashKeys.Format(encoded.ExplicitHashKey);
+                    record.pool!.Return(aggregator);
+                    record.aggregator = null;
+                }
+            }
+        }
+        finally
+        {
+            aggregators.AsSpan(0, count).Clear();
+            buffers.AsSpan(0, count).Clear();
+            ArrayPool<RecordAggregator>.Shared.Return(aggregators);
+            ArrayPool<byte[]>.Shared.Return(buffers);
+            ArrayPool<EncodedRecordInfo>.Shared.Return(results);
+        }
     }
 
     /// <summary>When the successful attempt started (wall clock); set with the acknowledgement.</summary>

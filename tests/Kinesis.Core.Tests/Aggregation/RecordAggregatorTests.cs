@@ -81,6 +81,64 @@ public sealed class RecordAggregatorTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void EncodeAll_RandomAggregators_SameBytesAsEncodingEachAlone(int seed)
+    {
+        // Single-record (raw), small and full aggregates in one call, so checksummed and raw results are interleaved.
+        var random = new Random(seed);
+        var aggregators = new List<RecordAggregator>();
+        for (var a = 0; a < 45; a++)
+        {
+            var aggregator = new RecordAggregator(maxSize: random.Next(2) == 0 ? 51_200 : 2_000);
+            var records = a % 7 == 0 ? 1 : random.Next(2, 400);
+            for (var i = 0; i < records; i++)
+            {
+                var data = new byte[random.Next(0, 200)];
+                random.NextBytes(data);
+                if (!aggregator.TryAddReference("key-" + random.Next(0, 50).ToString(System.Globalization.CultureInfo.InvariantCulture), data))
+                {
+                    break;
+                }
+            }
+
+            aggregators.Add(aggregator);
+        }
+
+        var destinations = aggregators.Select(a => new byte[a.EncodedSize + random.Next(0, 40)]).ToArray();
+        var results = new EncodedRecordInfo[aggregators.Count];
+        RecordAggregator.EncodeAll(aggregators.ToArray(), destinations, results);
+        for (var i = 0; i < aggregators.Count; i++)
+        {
+            var (expectedBytes, expectedInfo) = AggregationTestData.Encode(aggregators[i]);
+            Assert.Equal(expectedInfo, results[i]);
+            Assert.Equal(expectedBytes, destinations[i].AsSpan(0, results[i].Length).ToArray());
+            aggregators[i].Dispose();
+        }
+    }
+
+    [Fact]
+    public void EncodeAll_EmptyAggregator_ThrowsInvalidOperationException()
+    {
+        using var full = new RecordAggregator();
+        full.TryAdd("a", [1, 2]);
+        full.TryAdd("b", [3]);
+        using var empty = new RecordAggregator();
+        Assert.Throws<InvalidOperationException>(() => RecordAggregator.EncodeAll([full, empty], [new byte[100], new byte[100]], new EncodedRecordInfo[2]));
+    }
+
+    [Fact]
+    public void EncodeAll_MismatchedLengthsOrShortDestination_ThrowNamingArgument()
+    {
+        using var aggregator = new RecordAggregator();
+        aggregator.TryAdd("a", [1, 2]);
+        aggregator.TryAdd("b", [3]);
+        Assert.Equal("destinations", Assert.Throws<ArgumentException>(() => RecordAggregator.EncodeAll([aggregator], [], new EncodedRecordInfo[1])).ParamName);
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => RecordAggregator.EncodeAll([aggregator], [new byte[3]], new EncodedRecordInfo[1])).ParamName);
+    }
+
     [Fact]
     public void Encode_EightRecordsOfKplVectorC_ReproducesKplBytesExactly()
     {
