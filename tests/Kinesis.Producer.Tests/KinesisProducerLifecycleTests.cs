@@ -63,6 +63,29 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_RecordsHashedInBatches_LandOnTheShardOfTheirPartitionKeyAndLeaveByTheirDeadline()
+    {
+        // Hash keys are computed 16 records at a time. 37 records leave a partial batch of 5 behind, which must still be
+        // sent by its buffering deadline (no flush here) and, like the others, land on the shard its key hashes to.
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-hash");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 4);
+        var shards = (await client.ListShardsAsync(new ListShardsRequest { StreamName = stream })).Shards;
+
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.RecordMaxBufferedTime = TimeSpan.FromMilliseconds(200)));
+        var keys = Enumerable.Range(0, 37).Select(i => $"batch-key-{i}-{new string('x', i)}").ToArray();
+        var results = await Task.WhenAll(keys.Select((key, i) => producer.PutAsync(stream, key, ProducerTestKit.Payload(key, i)))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var hashKey = Kinesis.Core.Hashing.HashKeys.FromPartitionKey(keys[i]);
+            var owner = shards.Single(s => Kinesis.Core.Hashing.HashKeys.ParseExplicitHashKey(s.HashKeyRange.StartingHashKey) <= hashKey
+                && hashKey <= Kinesis.Core.Hashing.HashKeys.ParseExplicitHashKey(s.HashKeyRange.EndingHashKey));
+            Assert.Equal(owner.ShardId, results[i].ShardId);
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task PutAsync_StrictOrderingWithPartialFailures_KeepsPerKeyOrderInTheStream()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);

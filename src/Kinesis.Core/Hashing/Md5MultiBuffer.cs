@@ -106,6 +106,81 @@ internal static class Md5MultiBuffer
         return maxBlocks;
     }
 
+    /// <summary>
+    /// Compresses padded single-block messages (64 bytes each, as <see cref="Md5SingleBlock.TryPadUtf8"/> writes them,
+    /// back to back in <paramref name="blocks"/>) and writes each one's hash key (digest read big-endian).
+    /// </summary>
+    /// <param name="blocks">64 bytes per hash key.</param>
+    /// <param name="hashKeys">The results, one per block.</param>
+    /// <param name="lanes">16, 8 or 1 (see <see cref="Lanes"/>).</param>
+    internal static void HashSingleBlocks(ReadOnlySpan<byte> blocks, Span<UInt128> hashKeys, int lanes)
+    {
+        Span<byte> padded = stackalloc byte[16 * BlockLength];
+        for (int start = 0; start < hashKeys.Length; start += lanes)
+        {
+            int count = Math.Min(lanes, hashKeys.Length - start);
+            scoped ReadOnlySpan<byte> source = blocks.Slice(start * BlockLength, count * BlockLength);
+            if (lanes == 1)
+            {
+                hashKeys[start] = Md5SingleBlock.Compress(source);
+                continue;
+            }
+
+            // A short group is padded with zero blocks, whose lanes are computed and ignored.
+            if (count < lanes)
+            {
+                padded.Clear();
+                source.CopyTo(padded);
+                source = padded[..(lanes * BlockLength)];
+            }
+
+            if (lanes == 16)
+            {
+                HashSingleBlocks512(source, hashKeys.Slice(start, count));
+            }
+            else
+            {
+                HashSingleBlocks256(source, hashKeys.Slice(start, count));
+            }
+        }
+    }
+
+    private static void HashSingleBlocks512(ReadOnlySpan<byte> source, Span<UInt128> hashKeys)
+    {
+        Span<Vector512<uint>> words = stackalloc Vector512<uint>[16];
+        for (int l = 0; l < 16; l++)
+        {
+            words[l] = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(source), (nuint)(l * BlockLength)).AsUInt32();
+        }
+
+        Transpose16x16(words);
+        (Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d) =
+            Compress512(Vector512.Create(A0), Vector512.Create(B0), Vector512.Create(C0), Vector512.Create(D0), words);
+        for (int l = 0; l < hashKeys.Length; l++)
+        {
+            hashKeys[l] = Md5SingleBlock.ToHashKey(a.GetElement(l), b.GetElement(l), c.GetElement(l), d.GetElement(l));
+        }
+    }
+
+    private static void HashSingleBlocks256(ReadOnlySpan<byte> source, Span<UInt128> hashKeys)
+    {
+        Span<Vector256<uint>> words = stackalloc Vector256<uint>[16];
+        for (int l = 0; l < 8; l++)
+        {
+            words[l] = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(source), (nuint)(l * BlockLength)).AsUInt32();
+            words[8 + l] = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(source), (nuint)((l * BlockLength) + 32)).AsUInt32();
+        }
+
+        Transpose8x8(words[..8]);
+        Transpose8x8(words[8..]);
+        (Vector256<uint> a, Vector256<uint> b, Vector256<uint> c, Vector256<uint> d) =
+            Compress256(Vector256.Create(A0), Vector256.Create(B0), Vector256.Create(C0), Vector256.Create(D0), words);
+        for (int l = 0; l < hashKeys.Length; l++)
+        {
+            hashKeys[l] = Md5SingleBlock.ToHashKey(a.GetElement(l), b.GetElement(l), c.GetElement(l), d.GetElement(l));
+        }
+    }
+
     /// <summary>Writes the padded tail of <paramref name="message"/> (its last partial block, 0x80, zeros, bit length) and returns its block counts.</summary>
     private static (int WholeBlocks, int TotalBlocks) PrepareTail(ArraySegment<byte> message, Span<byte> tail)
     {

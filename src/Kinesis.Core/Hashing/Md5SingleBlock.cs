@@ -32,23 +32,41 @@ internal static class Md5SingleBlock
     /// <returns><see langword="false"/> when the UTF-8 form is longer than <see cref="MaxMessageLength"/>.</returns>
     public static bool TryHashUtf8(ReadOnlySpan<char> chars, out UInt128 hashKey)
     {
+        Span<byte> block = stackalloc byte[BlockLength];
+        if (!TryPadUtf8(chars, block))
+        {
+            hashKey = default;
+            return false;
+        }
+
+        hashKey = Compress(block);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the padded block of <paramref name="chars"/> as UTF-8 (its bytes, 0x80, zeros, its bit length) into
+    /// <paramref name="block"/>, ready to compress, if the UTF-8 fits one block; <see cref="Md5MultiBuffer"/> compresses
+    /// many such blocks at once.
+    /// </summary>
+    /// <param name="chars">The text; invalid UTF-16 becomes U+FFFD, as with <see cref="System.Text.Encoding.UTF8"/>.</param>
+    /// <param name="block">At least 64 bytes.</param>
+    /// <returns><see langword="false"/> when the UTF-8 form is longer than <see cref="MaxMessageLength"/>.</returns>
+    public static bool TryPadUtf8(ReadOnlySpan<char> chars, Span<byte> block)
+    {
         // Every char takes at least one UTF-8 byte, so a longer string cannot fit; a shorter one fits unless
         // it holds enough non-ASCII characters, which the encoder reports as DestinationTooSmall.
         if (chars.Length > MaxMessageLength)
         {
-            hashKey = default;
             return false;
         }
 
-        Span<byte> block = stackalloc byte[BlockLength];
         OperationStatus status = Utf8.FromUtf16(chars, block[..MaxMessageLength], out _, out int length);
         if (status != OperationStatus.Done)
         {
-            hashKey = default;
             return false;
         }
 
-        hashKey = HashPadded(block, length);
+        Pad(block, length);
         return true;
     }
 
@@ -63,14 +81,19 @@ internal static class Md5SingleBlock
     /// <summary>Pads the message already in the first <paramref name="length"/> bytes of <paramref name="block"/> and hashes it.</summary>
     private static UInt128 HashPadded(Span<byte> block, int length)
     {
-        block[length] = 0x80;
-        block.Slice(length + 1, MaxMessageLength - length).Clear();
-        BinaryPrimitives.WriteUInt64LittleEndian(block[(MaxMessageLength + 1)..], (ulong)length * 8);
-
+        Pad(block, length);
         return Compress(block);
     }
 
-    private static UInt128 Compress(ReadOnlySpan<byte> block)
+    private static void Pad(Span<byte> block, int length)
+    {
+        block[length] = 0x80;
+        block.Slice(length + 1, MaxMessageLength - length).Clear();
+        BinaryPrimitives.WriteUInt64LittleEndian(block[(MaxMessageLength + 1)..], (ulong)length * 8);
+    }
+
+    /// <summary>Compresses one padded block from the initial state and returns the hash key.</summary>
+    internal static UInt128 Compress(ReadOnlySpan<byte> block)
     {
         uint m0 = Word(block, 0), m1 = Word(block, 1), m2 = Word(block, 2), m3 = Word(block, 3);
         uint m4 = Word(block, 4), m5 = Word(block, 5), m6 = Word(block, 6), m7 = Word(block, 7);
@@ -148,7 +171,13 @@ internal static class Md5SingleBlock
         c += 0x98badcfe;
         d += 0x10325476;
 
-        // The digest is a, b, c, d in little-endian byte order; the hash key reads those 16 bytes big-endian.
+        return ToHashKey(a, b, c, d);
+    }
+
+    /// <summary>The hash key of an MD5 state: the digest is a, b, c, d in little-endian byte order, read big-endian.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static UInt128 ToHashKey(uint a, uint b, uint c, uint d)
+    {
         ulong upper = ((ulong)BinaryPrimitives.ReverseEndianness(a) << 32) | BinaryPrimitives.ReverseEndianness(b);
         ulong lower = ((ulong)BinaryPrimitives.ReverseEndianness(c) << 32) | BinaryPrimitives.ReverseEndianness(d);
         return new UInt128(upper, lower);

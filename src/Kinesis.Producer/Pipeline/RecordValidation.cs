@@ -8,14 +8,18 @@ internal static class RecordValidation
 {
     public static void ValidateStreamName(string streamName) => KinesisLimits.ValidateStreamName(streamName, nameof(streamName));
 
-    /// <summary>Validates a user record and returns the bytes it counts against the outstanding bound.</summary>
+    /// <summary>
+    /// Validates a user record and returns the bytes it counts against the outstanding bound. <paramref name="hashKey"/> is
+    /// the parsed explicit hash key; without one it is left for the stream to compute, many partition keys at once
+    /// (<see cref="HashKeys.FromPartitionKeys(ReadOnlySpan{string}, Span{UInt128})"/>).
+    /// </summary>
     public static int ValidateRecord(string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, out UInt128 hashKey)
     {
         ArgumentNullException.ThrowIfNull(partitionKey);
         var size = KinesisLimits.ValidateRecordSize(partitionKey, data.Length, nameof(partitionKey), nameof(data));
         if (explicitHashKey is null)
         {
-            hashKey = HashKeys.FromPartitionKey(partitionKey);
+            hashKey = default;
         }
         else if (!HashKeys.TryParseExplicitHashKey(explicitHashKey, out hashKey))
         {

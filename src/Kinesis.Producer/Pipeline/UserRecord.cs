@@ -23,7 +23,14 @@ internal sealed class UserRecord : IThreadPoolWorkItem
 
     public string? ExplicitHashKey { get; private set; }
 
-    public UInt128 HashKey { get; private set; }
+    /// <summary>The record's hash key; until <see cref="HashPending"/> is cleared, not yet computed from the partition key.</summary>
+    public UInt128 HashKey { get; set; }
+
+    /// <summary>
+    /// Set while the hash key of a record routed by partition key is still to be computed: its stream computes the MD5s
+    /// of many records at once, under its lock, before routing them (<see cref="StreamPipeline.Route"/>).
+    /// </summary>
+    public bool HashPending { get; set; }
 
     public ReadOnlyMemory<byte> Data { get; private set; }
 
@@ -64,6 +71,7 @@ internal sealed class UserRecord : IThreadPoolWorkItem
         PartitionKey = partitionKey;
         ExplicitHashKey = explicitHashKey;
         HashKey = hashKey;
+        HashPending = explicitHashKey is null;
         Data = data;
         AccountedBytes = accountedBytes;
         ReadySince = arrivalTimestamp;

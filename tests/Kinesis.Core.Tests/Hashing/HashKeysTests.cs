@@ -35,6 +35,40 @@ public sealed class HashKeysTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Md5MultiBufferTests.LaneCounts), MemberType = typeof(Md5MultiBufferTests))]
+    public void FromPartitionKeys_MixedKeys_SameAsOneAtATime(int lanes)
+    {
+        // ASCII of every length around the one-block limit (55 bytes), multi-byte and invalid UTF-16, in groups of every size.
+        var random = new Random(lanes);
+        var keys = new List<string>();
+        for (int length = 1; length <= 80; length++)
+        {
+            keys.Add(new string((char)('a' + (length % 26)), length));
+            keys.Add(string.Concat(Enumerable.Range(0, length).Select(_ => (char)random.Next(0x20, 0x800))));
+        }
+
+        keys.Add("\ud800lone surrogate");
+        keys.Add("emoji \ud83d\ude00 key");
+        for (int count = 0; count <= keys.Count; count += 1 + (count / 4))
+        {
+            var slice = keys.Take(count).ToArray();
+            var hashKeys = new UInt128[count + 3];
+            HashKeys.FromPartitionKeys(slice, hashKeys, lanes);
+            for (int i = 0; i < count; i++)
+            {
+                Assert.Equal(HashKeys.FromPartitionKey(slice[i]), hashKeys[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void FromPartitionKeys_NullKeyOrShortDestination_ThrowsNamingArgument()
+    {
+        Assert.Equal("partitionKeys", Assert.Throws<ArgumentNullException>(() => HashKeys.FromPartitionKeys(["a", null!], new UInt128[2])).ParamName);
+        Assert.Equal("hashKeys", Assert.Throws<ArgumentException>(() => HashKeys.FromPartitionKeys(["a", "b"], new UInt128[1])).ParamName);
+    }
+
     [Fact]
     public void FromPartitionKey_UnicodeOfEveryLength_MatchesOsMd5()
     {
