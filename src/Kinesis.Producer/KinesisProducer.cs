@@ -133,10 +133,11 @@ public sealed class KinesisProducer : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(closed, this);
-        RecordValidation.ValidateStreamName(streamName);
+
+        // A stream already known has a valid name: only a new one is checked (in GetStream), before anything else.
+        var stream = GetStream(streamName);
         var accountedBytes = RecordValidation.ValidateRecord(partitionKey, data, explicitHashKey, out var hashKey);
 
-        var stream = GetStream(streamName);
         if (outstanding.TryEnter(accountedBytes))
         {
             var user = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
@@ -264,10 +265,13 @@ public sealed class KinesisProducer : IAsyncDisposable
 
     private StreamPipeline GetStream(string streamName)
     {
+        ArgumentNullException.ThrowIfNull(streamName);
         if (streams.TryGetValue(streamName, out var stream))
         {
             return stream;
         }
+
+        RecordValidation.ValidateStreamName(streamName);
 
         lock (streams)
         {

@@ -77,6 +77,7 @@ internal static class InProcessProducerRun
         var gen2 = GC.CollectionCount(2);
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var paused = GC.GetTotalPauseDuration();
+        var workItems = ThreadPool.CompletedWorkItemCount;
         Interlocked.Exchange(ref requests, 0);
         Interlocked.Exchange(ref kinesisRecords, 0);
         process.Refresh();
@@ -97,7 +98,8 @@ internal static class InProcessProducerRun
             $"{records / wall.Elapsed.TotalSeconds:N0} records/s wall ({putTicks * 1e9 / Stopwatch.Frequency / records:N0} ns per record in the PutAsync loop), {records / cpuSeconds:N0} records per CPU-second, {cpuSeconds * 1e9 / records:N0} ns CPU per record, " +
             $"{bytesPerRecord:N1} B allocated per record, GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} " +
             $"pausing {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds / wall.Elapsed.TotalMilliseconds:P0} of the time, " +
-            $"{records / Math.Max(1, requests):N0} user records and {(double)kinesisRecords / Math.Max(1, requests):N1} Kinesis records per PutRecords call"));
+            $"{records / Math.Max(1, requests):N0} user records and {(double)kinesisRecords / Math.Max(1, requests):N1} Kinesis records per PutRecords call, " +
+            $"{(ThreadPool.CompletedWorkItemCount - workItems) / wall.Elapsed.TotalSeconds:N0} thread-pool work items per second"));
         return 0;
     }
 

@@ -32,6 +32,9 @@ internal sealed class StreamPipeline
     private readonly UInt128[] stagedHashes = new UInt128[HashBatchSize];
     private int stagedCount;
     private Dictionary<string, ShardBuffer> buffers = new(StringComparer.Ordinal);
+
+    // The same buffers keyed by the current map's entries, by reference: routing a record hashes no shard id string.
+    private Dictionary<ShardMapEntry, ShardBuffer> buffersByEntry = new(ReferenceEqualityComparer.Instance);
     private bool mapUnavailable;
     private ShardMap? map;
     private bool stopped;
@@ -196,7 +199,7 @@ internal sealed class StreamPipeline
     private long RouteOne(UserRecord user)
     {
         var buffer = unpredicted;
-        if (map is not null && map.TryRoute(user.HashKey, out var shard) && buffers.TryGetValue(shard.ShardId, out var found))
+        if (map is not null && map.TryRoute(user.HashKey, out var shard) && buffersByEntry.TryGetValue(shard, out var found))
         {
             buffer = found;
         }
@@ -237,11 +240,14 @@ internal sealed class StreamPipeline
         {
             List<UserRecord>? orphans = null;
             var next = new Dictionary<string, ShardBuffer>(StringComparer.Ordinal);
+            var nextByEntry = new Dictionary<ShardMapEntry, ShardBuffer>(ReferenceEqualityComparer.Instance);
             foreach (var shard in newMap.OpenShards)
             {
-                next[shard.ShardId] = buffers.TryGetValue(shard.ShardId, out var existing)
+                var buffer = buffers.TryGetValue(shard.ShardId, out var existing)
                     ? existing
                     : new ShardBuffer(shard.ShardId, options, time, aggregators, queued);
+                next[shard.ShardId] = buffer;
+                nextByEntry[shard] = buffer;
             }
 
             foreach (var (shardId, buffer) in buffers)
@@ -254,6 +260,7 @@ internal sealed class StreamPipeline
             }
 
             buffers = next;
+            buffersByEntry = nextByEntry;
             Volatile.Write(ref map, newMap);
             MapLoadedAt = time.GetTimestamp();
             MapRefreshRequested = false;

@@ -7,14 +7,13 @@ namespace Kinesis.Producer.Pipeline;
 /// is the task handed to the caller, a promise created by <see cref="AsyncTaskMethodBuilder{TResult}"/> because a
 /// <see cref="TaskCompletionSource{TResult}"/> would add an object. Such a task runs its continuations on the thread
 /// that completes it, so records are completed only on thread-pool work items that hold no locks: successes by
-/// <see cref="RecordCompletion"/>, one work item per Kinesis record; failures by this object queued on its own.
+/// <see cref="RecordCompletion"/>, one work item per Kinesis record; failures by a work item of their own.
 /// Mutable fields are touched only by the one component that owns the record at the time (buffer under
 /// the stream lock, then one request, then the retrier).
 /// </summary>
-internal sealed class UserRecord : IThreadPoolWorkItem
+internal sealed class UserRecord
 {
     private AsyncTaskMethodBuilder<UserRecordResult> promise;
-    private Exception? failure;
     private int completed;
 
     public StreamPipeline Stream { get; private set; } = null!;
@@ -42,8 +41,8 @@ internal sealed class UserRecord : IThreadPoolWorkItem
 
     public FlushTracker.Epoch Epoch { get; private set; } = null!;
 
-    /// <summary>The caller's task.</summary>
-    public Task<UserRecordResult> Task { get; private set; } = null!;
+    /// <summary>The caller's task (the builder keeps it: a field of its own would make every pooled object larger).</summary>
+    public Task<UserRecordResult> Task => promise.Task;
 
     /// <summary>Timestamp since which the record has been waiting: arrival, then the end of its last attempt.</summary>
     public long ReadySince { get; set; }
@@ -64,9 +63,8 @@ internal sealed class UserRecord : IThreadPoolWorkItem
         FlushTracker.Epoch epoch)
     {
         promise = AsyncTaskMethodBuilder<UserRecordResult>.Create();
-        Task = promise.Task;
+        _ = promise.Task;
         completed = 0;
-        failure = null;
         Stream = stream;
         PartitionKey = partitionKey;
         ExplicitHashKey = explicitHashKey;
@@ -101,8 +99,8 @@ internal sealed class UserRecord : IThreadPoolWorkItem
             return false;
         }
 
-        failure = exception;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        // Failures are rare: the work item may allocate, and the exception need not wait in a field of every record.
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Record.promise.SetException(state.Exception), (Record: this, Exception: exception), preferLocal: false);
         return true;
     }
 
@@ -110,7 +108,6 @@ internal sealed class UserRecord : IThreadPoolWorkItem
     public void Clear()
     {
         promise = default;
-        Task = null!;
         Stream = null!;
         PartitionKey = null!;
         ExplicitHashKey = null;
@@ -118,8 +115,6 @@ internal sealed class UserRecord : IThreadPoolWorkItem
         Epoch = null!;
         Attempts = null;
     }
-
-    void IThreadPoolWorkItem.Execute() => promise.SetException(failure!);
 }
 
 /// <summary>An immutable list of attempts, newest first, shared by the user records of one Kinesis record.</summary>

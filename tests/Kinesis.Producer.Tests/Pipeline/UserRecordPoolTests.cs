@@ -35,16 +35,27 @@ public sealed class UserRecordPoolTests
     public void Clear_DropsWhatTheRecordReferenced()
     {
         var record = new UserRecord();
-        record.Start(null!, "key", "1", 1, new byte[10], 13, 0, 100, new FlushTracker().Join());
-        record.Succeed(default);
+        var task = StartAndSucceed(record);
 
         record.Clear();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
 
         Assert.Null(record.PartitionKey);
         Assert.Null(record.ExplicitHashKey);
         Assert.True(record.Data.IsEmpty);
-        Assert.Null(record.Task);
+        Assert.False(task.IsAlive, "the cleared record still holds its completed task");
         Assert.Null(record.Epoch);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference StartAndSucceed(UserRecord record)
+    {
+        record.Start(null!, "key", "1", 1, new byte[10], 13, 0, 100, new FlushTracker().Join());
+        var task = new WeakReference(record.Task);
+        record.Succeed(default);
+        return task;
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
