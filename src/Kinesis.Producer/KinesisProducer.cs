@@ -97,8 +97,8 @@ public sealed class KinesisProducer : IAsyncDisposable
         aggregators = new AggregatorPool(
             Math.Min(options.AggregationMaxSize, KinesisLimits.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length),
             (int)Math.Min(options.AggregationMaxCount, int.MaxValue));
-        // Reused record objects never outnumber the records that may be outstanding at once.
-        completion = new RecordCompletion(outstanding, time, metrics, new UserRecordPool(Math.Min(options.MaxOutstandingRecords, MaxPooledRecords)), logger);
+        // Pooled record arrays never hold more slots (per size) than records may be outstanding at once.
+        completion = new RecordCompletion(outstanding, time, metrics, new UserRecordArrayPool(Math.Min(options.MaxOutstandingRecords, MaxPooledRecords)), logger);
         maps = new ShardMapLoader(this.client, options, time, logger);
         sender = new BatchSender(this.client, options, time, completion, maps, () => streamList, metrics, logger);
         maps.RoutingChanged += sender.WakeUp;
@@ -141,11 +141,8 @@ public sealed class KinesisProducer : IAsyncDisposable
         if (outstanding.TryEnter(accountedBytes))
         {
             var user = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
-
-            // Read before routing: once routed, the record may complete and its object be reused.
-            var task = user.Task;
             Route(stream, user);
-            return task;
+            return user.Task;
         }
 
         if (options.FullMode == ProducerFullMode.Throw)
@@ -248,12 +245,10 @@ public sealed class KinesisProducer : IAsyncDisposable
     {
         stream.RecordSubmitted();
         var now = time.GetTimestamp();
-        var user = completion.Pool.Rent();
-        user.Start(stream, partitionKey, explicitHashKey, hashKey, data, accountedBytes, now, now + ttlTicks, flushes.Join());
-        return user;
+        return new UserRecord(stream, partitionKey, explicitHashKey, hashKey, data, accountedBytes, now, now + ttlTicks, flushes.Join());
     }
 
-    private void Route(StreamPipeline stream, UserRecord user)
+    private void Route(StreamPipeline stream, in UserRecord user)
     {
         sender.WakeUpBy(stream.Route(user));
 

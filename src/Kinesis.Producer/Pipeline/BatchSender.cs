@@ -219,12 +219,13 @@ internal sealed partial class BatchSender
                     continue;
                 }
 
-                foreach (var user in record.Users)
+                foreach (ref readonly var user in record.Users)
                 {
                     completion.Fail(user, "InternalProducerError", ex.Message, time.GetTimestamp());
                 }
 
                 record.Release();
+                record.ReturnUsers();
                 stream.ReleaseInFlight(record);
             }
         }
@@ -273,12 +274,12 @@ internal sealed partial class BatchSender
         var userRecords = 0;
         foreach (var record in records)
         {
-            userRecords += record.Users.Length;
+            userRecords += record.UserCount;
             var buffering = metrics.StartBufferingTimes(stream.StreamName, record.PredictedShardId ?? string.Empty);
             if (buffering.IsRecorded)
             {
                 // A pass over every user record, which sit in other cores' caches: only when someone wants the samples.
-                foreach (var user in record.Users)
+                foreach (ref readonly var user in record.Users)
                 {
                     buffering.Add(time.GetElapsedTime(user.ReadySince, start));
                 }
@@ -367,7 +368,7 @@ internal sealed partial class BatchSender
                 continue;
             }
 
-            metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.Users.Length);
+            metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.UserCount);
             record.Release();
 
             // The successful attempt joins each record's history as the record completes, in the same pass.
@@ -396,7 +397,7 @@ internal sealed partial class BatchSender
             return false;
         }
 
-        foreach (var user in record.Users)
+        foreach (ref readonly var user in record.Users)
         {
             if (!actual.HashKeyRange.Contains(user.HashKey))
             {
@@ -426,7 +427,7 @@ internal sealed partial class BatchSender
         }
 
         var attempts = 0;
-        foreach (var user in record.Users)
+        foreach (ref readonly var user in record.Users)
         {
             attempts = Math.Max(attempts, user.Attempts?.Count ?? 0);
         }
@@ -442,12 +443,13 @@ internal sealed partial class BatchSender
         }
         catch (OperationCanceledException)
         {
-            foreach (var user in record.Users)
+            foreach (ref readonly var user in record.Users)
             {
                 completion.Fail(user, ProducerErrorCodes.Shutdown, "The producer was disposed while the record was waiting to be retried.", time.GetTimestamp());
             }
 
             record.Release();
+            record.ReturnUsers();
             return;
         }
 
@@ -458,10 +460,12 @@ internal sealed partial class BatchSender
         }
 
         record.Release();
-        foreach (var user in record.Users)
+        foreach (ref readonly var user in record.Users)
         {
             WakeUpBy(stream.Route(user));
         }
+
+        record.ReturnUsers();
 
         if (options.Ordering == ProducerOrdering.StrictPerShard)
         {
@@ -473,12 +477,13 @@ internal sealed partial class BatchSender
 
     private void FailRecord(StreamPipeline stream, OutgoingRecord record)
     {
-        foreach (var user in record.Users)
+        foreach (ref readonly var user in record.Users)
         {
             completion.FailWithAttempts(user, record.PredictedShardId);
         }
 
         record.Release();
+        record.ReturnUsers();
         if (options.Ordering == ProducerOrdering.StrictPerShard)
         {
             stream.ReleaseInFlight(record);
@@ -491,7 +496,7 @@ internal sealed partial class BatchSender
         AttemptNode? lastPrevious = null;
         AttemptNode? lastNode = null;
         var duration = time.GetElapsedTime(start, end);
-        foreach (var user in record.Users)
+        foreach (ref var user in record.Users)
         {
             if (lastNode is null || !ReferenceEquals(user.Attempts, lastPrevious))
             {

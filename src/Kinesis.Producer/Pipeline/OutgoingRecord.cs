@@ -18,17 +18,22 @@ internal sealed class OutgoingRecord
     private RecordAggregator? aggregator;
     private AggregatorPool? pool;
     private byte[]? pooled;
+    private UserRecord[] users;
+    private readonly int userCount;
+    private readonly UserRecordArrayPool arrays;
 
-    private OutgoingRecord(UserRecord[] users, string? predictedShardId, int collectionSize, long sendBy)
+    private OutgoingRecord(UserRecord[] users, int userCount, UserRecordArrayPool arrays, string? predictedShardId, int collectionSize, long sendBy)
     {
-        Users = users;
+        this.users = users;
+        this.userCount = userCount;
+        this.arrays = arrays;
         SendBy = sendBy;
         PredictedShardId = predictedShardId;
         CollectionSize = collectionSize;
         PartitionKey = AggregatePartitionKey;
         var earliest = long.MaxValue;
         long accounted = 0;
-        foreach (var user in users)
+        foreach (ref readonly var user in users.AsSpan(0, userCount))
         {
             earliest = Math.Min(earliest, user.ExpiresAt);
             accounted += user.AccountedBytes;
@@ -45,9 +50,15 @@ internal sealed class OutgoingRecord
     /// <summary>The record's data; valid after <see cref="EnsureEncoded"/>.</summary>
     public ReadOnlyMemory<byte> Data { get; private set; }
 
-    public UserRecord[] Users { get; }
+    /// <summary>
+    /// Its user records, in the order they were put. The span is valid until <see cref="ReturnUsers"/>: completion returns
+    /// them once their tasks are complete, a retry once they are routed again, a failure once they are failed.
+    /// </summary>
+    public Span<UserRecord> Users => users.AsSpan(0, userCount);
 
-    public bool IsAggregated => Users.Length > 1;
+    public int UserCount => userCount;
+
+    public bool IsAggregated => userCount > 1;
 
     /// <summary>The shard the record should land on; null when the stream's shard map was unknown.</summary>
     public string? PredictedShardId { get; }
@@ -76,21 +87,37 @@ internal sealed class OutgoingRecord
     /// <summary>Size as the service counts it against the 5 MiB PutRecords limit: partition key plus data. Exact before encoding.</summary>
     public int CollectionSize { get; }
 
-    public static OutgoingRecord Single(UserRecord user, string? predictedShardId, long sendBy) =>
-        new([user], predictedShardId, System.Text.Encoding.UTF8.GetByteCount(user.PartitionKey) + user.Data.Length, sendBy)
+    /// <summary>A user record sent raw: the first slot of <paramref name="users"/>, an array the record now owns.</summary>
+    public static OutgoingRecord Single(UserRecord[] users, UserRecordArrayPool arrays, string? predictedShardId, long sendBy)
+    {
+        ref readonly var user = ref users[0];
+        return new(users, 1, arrays, predictedShardId, System.Text.Encoding.UTF8.GetByteCount(user.PartitionKey) + user.Data.Length, sendBy)
         {
             PartitionKey = user.PartitionKey,
             ExplicitHashKey = user.ExplicitHashKey,
             Data = user.Data,
         };
+    }
 
-    /// <summary>Takes over a full aggregator of two or more records; it returns to <paramref name="pool"/> once encoded.</summary>
-    public static OutgoingRecord Aggregate(RecordAggregator aggregator, AggregatorPool pool, UserRecord[] users, string predictedShardId, long sendBy) =>
-        new(users, predictedShardId, AggregatePartitionKey.Length + aggregator.EncodedSize, sendBy)
+    /// <summary>
+    /// Takes over a full aggregator of two or more records, which returns to <paramref name="pool"/> once encoded, and the
+    /// array holding its <paramref name="count"/> user records.
+    /// </summary>
+    public static OutgoingRecord Aggregate(RecordAggregator aggregator, AggregatorPool pool, UserRecord[] users, int count, UserRecordArrayPool arrays, string predictedShardId, long sendBy) =>
+        new(users, count, arrays, predictedShardId, AggregatePartitionKey.Length + aggregator.EncodedSize, sendBy)
         {
             aggregator = aggregator,
             pool = pool,
         };
+
+    /// <summary>Returns the user records' array to its pool (cleared): the records were completed, failed or moved elsewhere. Idempotent.</summary>
+    public void ReturnUsers()
+    {
+        if (Interlocked.Exchange(ref users, []) is { Length: > 0 } held)
+        {
+            arrays.Return(held, userCount);
+        }
+    }
 
     /// <summary>
     /// Encodes the aggregates among <paramref name="records"/> into pooled buffers (once), their MD5 checksums computed

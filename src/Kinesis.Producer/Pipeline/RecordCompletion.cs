@@ -15,16 +15,17 @@ internal sealed partial class RecordCompletion
     private readonly ProducerMetrics metrics;
     private readonly ILogger logger;
 
-    public RecordCompletion(OutstandingGate outstanding, TimeProvider time, ProducerMetrics metrics, UserRecordPool pool, ILogger logger)
+    public RecordCompletion(OutstandingGate outstanding, TimeProvider time, ProducerMetrics metrics, UserRecordArrayPool arrays, ILogger logger)
     {
         this.outstanding = outstanding;
         this.time = time;
         this.metrics = metrics;
         this.logger = logger;
-        Pool = pool;
+        Arrays = arrays;
     }
 
-    public UserRecordPool Pool { get; }
+    /// <summary>The arrays user records travel in; completion returns them.</summary>
+    public UserRecordArrayPool Arrays { get; }
 
     /// <summary>
     /// Starts collecting Kinesis records the service accepted, whose user records complete together on the thread
@@ -44,6 +45,7 @@ internal sealed partial class RecordCompletion
         var users = record.Users;
         var aggregated = record.IsAggregated;
         var stream = users[0].Stream;
+        var accounted = record.AccountedBytes;
         try
         {
             // Metrics before the tasks complete, so a caller that awaited its record finds it counted. A pass of its
@@ -51,7 +53,7 @@ internal sealed partial class RecordCompletion
             var put = metrics.StartUserRecordsPut(stream.StreamName, shardId);
             if (put.IsRecorded)
             {
-                foreach (var user in users)
+                foreach (ref readonly var user in users)
                 {
                     // The successful attempt is not in the history yet: the failed ones before it are the retries.
                     put.Add(user.Data.Length, user.Attempts?.Count ?? 0);
@@ -68,13 +70,11 @@ internal sealed partial class RecordCompletion
 
         // Room is returned before the tasks complete, so a caller that awaited its record sees it gone from
         // OutstandingRecords; flushes are released after, so a completed flush implies completed tasks.
-        outstanding.Exit(users.Length, record.AccountedBytes);
+        outstanding.Exit(users.Length, accounted);
         stream.RecordsResolved(users.Length);
 
-        // One pass over the records (they are scattered in memory, so every pass costs cache misses): complete each
-        // task, note its flush epoch, and clear the object for reuse. Records that travelled together with the same
-        // history (nearly always all of them) share one outcome.
-        var pooling = Pool.HasRoomFor(users.Length);
+        // One pass over the records: complete each task and note its flush epoch. Records that travelled together with
+        // the same history (nearly always all of them) share one outcome.
         KinesisRecordOutcome? outcome = null;
         AttemptNode? history = null;
         FlushTracker.Epoch? epoch = null;
@@ -82,7 +82,7 @@ internal sealed partial class RecordCompletion
         List<(FlushTracker.Epoch Epoch, int Count)>? earlierEpochs = null;
         for (var sub = 0; sub < users.Length; sub++)
         {
-            var user = users[sub];
+            ref readonly var user = ref users[sub];
             if (outcome is null || !ReferenceEquals(user.Attempts, history))
             {
                 history = user.Attempts;
@@ -103,10 +103,6 @@ internal sealed partial class RecordCompletion
 
             epochCount++;
             user.Succeed(new UserRecordResult(outcome, aggregated ? sub : 0));
-            if (pooling)
-            {
-                user.Clear();
-            }
         }
 
         // Flushes are released once every task of the record is complete.
@@ -119,37 +115,35 @@ internal sealed partial class RecordCompletion
         }
 
         epoch!.Resolve(epochCount);
-        if (pooling)
-        {
-            Pool.ReturnCleared(users);
-        }
+        record.ReturnUsers();
     }
 
     /// <summary>Fails <paramref name="user"/> after adding a synthetic attempt with <paramref name="errorCode"/>.</summary>
-    public void Fail(UserRecord user, string errorCode, string message, long now, string? shardId = null)
+    public void Fail(in UserRecord user, string errorCode, string message, long now, string? shardId = null)
     {
         var attempt = new Attempt(time.GetUtcNow(), time.GetElapsedTime(user.ReadySince, now), TimeSpan.Zero, errorCode, message, IsSuccessful: false);
-        user.Attempts = new AttemptNode(attempt, user.Attempts);
-        FailWithAttempts(user, shardId);
+        FailWithAttempts(user, new AttemptNode(attempt, user.Attempts), shardId);
     }
 
-    public void Expire(UserRecord user, long now, string? shardId)
+    public void Expire(in UserRecord user, long now, string? shardId)
     {
         metrics.UserRecordExpired(user.Stream.StreamName, shardId ?? string.Empty);
         Fail(user, ProducerErrorCodes.Expired, "The record was not put within RecordTtl.", now, shardId);
     }
 
     /// <summary>Fails <paramref name="user"/> with the attempts it already has (the last one carries the error).</summary>
-    public void FailWithAttempts(UserRecord user, string? shardId = null)
+    public void FailWithAttempts(in UserRecord user, string? shardId = null) => FailWithAttempts(user, user.Attempts, shardId);
+
+    private void FailWithAttempts(in UserRecord user, AttemptNode? history, string? shardId)
     {
-        var attempts = user.Attempts?.ToList() ?? [];
+        var attempts = history?.ToList() ?? [];
         var result = new UserRecordResult(new KinesisRecordOutcome(null, null, attempts, isAggregated: false), 0);
         metrics.UserRecordFailed(user.Stream.StreamName, shardId ?? string.Empty, Math.Max(attempts.Count - 1, 0));
         Resolve(user);
         user.FailOnThreadPool(new UserRecordFailedException(result));
     }
 
-    private void Resolve(UserRecord user)
+    private void Resolve(in UserRecord user)
     {
         outstanding.Exit(1, user.AccountedBytes);
         user.Stream.RecordsResolved(1);
@@ -173,7 +167,7 @@ internal sealed partial class RecordCompletion
         {
             record.Acknowledge(shardId, sequenceNumber, attemptStartUtc, attemptStart, attemptDuration);
             records.Add(record);
-            userRecords += record.Users.Length;
+            userRecords += record.UserCount;
             if (userRecords >= UserRecordsPerWorkItem)
             {
                 Dispatch();

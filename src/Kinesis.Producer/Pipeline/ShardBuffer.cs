@@ -11,13 +11,19 @@ internal sealed class ShardBuffer : IDisposable
     private readonly KinesisProducerOptions options;
     private readonly AggregatorPool? pool;
     private RecordAggregator? aggregator;
-    private readonly List<UserRecord> open = [];
+    private readonly UserRecordArrayPool arrays;
+
+    // The user records of the open aggregate, in an array that travels on with it when it is sealed.
+    private UserRecord[] open;
+    private int openCount;
     private readonly LinkedList<OutgoingRecord> queue = new();
     private readonly QueueTotals totals;
 
-    public ShardBuffer(string? shardId, KinesisProducerOptions options, TimeProvider time, AggregatorPool pool, QueueTotals totals)
+    public ShardBuffer(string? shardId, KinesisProducerOptions options, TimeProvider time, AggregatorPool pool, QueueTotals totals, UserRecordArrayPool arrays)
     {
         ShardId = shardId;
+        this.arrays = arrays;
+        open = arrays.Rent(1);
         this.options = options;
         this.totals = totals;
         if (options.AggregationEnabled && shardId is not null)
@@ -46,13 +52,15 @@ internal sealed class ShardBuffer : IDisposable
     /// <summary>When the first queued record must be sent (timestamp); <see cref="long.MaxValue"/> when none is queued.</summary>
     public long QueuedDeadline => queue.First?.Value.SendBy ?? long.MaxValue;
 
-    public bool IsEmpty => queue.Count == 0 && open.Count == 0;
+    public bool IsEmpty => queue.Count == 0 && openCount == 0;
 
-    public void Add(UserRecord user, long now, long bufferedTicks)
+    public void Add(in UserRecord user, long now, long bufferedTicks)
     {
         if (aggregator is null)
         {
-            Enqueue(OutgoingRecord.Single(user, ShardId, now + bufferedTicks));
+            var single = arrays.Rent(1);
+            single[0] = user;
+            Enqueue(OutgoingRecord.Single(single, arrays, ShardId, now + bufferedTicks));
             return;
         }
 
@@ -67,12 +75,20 @@ internal sealed class ShardBuffer : IDisposable
             aggregator.TryAddReference(user.PartitionKey, user.Data, explicitHashKey);
         }
 
-        if (open.Count == 0)
+        if (openCount == 0)
         {
             OpenDeadline = now + bufferedTicks;
         }
 
-        open.Add(user);
+        if (openCount == open.Length)
+        {
+            var larger = arrays.Rent(open.Length * 2);
+            open.AsSpan().CopyTo(larger);
+            arrays.Return(open, open.Length);
+            open = larger;
+        }
+
+        open[openCount++] = user;
 
         // Full, or a lone record larger than an aggregate may be (it goes alone, unaggregated, as in the KPL).
         if (aggregator.Count >= aggregator.MaxRecordCount || aggregator.EncodedSize >= aggregator.MaxSize)
@@ -84,25 +100,29 @@ internal sealed class ShardBuffer : IDisposable
     /// <summary>Closes the open aggregate into a Kinesis record at the end of the queue.</summary>
     public void SealOpen()
     {
-        if (open.Count == 0)
+        if (openCount == 0)
         {
             return;
         }
 
+        // The records' array goes with the Kinesis record; the next aggregate starts in one as large as this one needed.
+        var users = open;
+        var count = openCount;
+        open = arrays.Rent(count);
+        openCount = 0;
         OutgoingRecord record;
-        if (open.Count == 1)
+        if (count == 1)
         {
-            record = OutgoingRecord.Single(open[0], ShardId, OpenDeadline);
+            record = OutgoingRecord.Single(users, arrays, ShardId, OpenDeadline);
         }
         else
         {
             // Encoding (protobuf and MD5) happens in the sender, outside the stream lock.
-            record = OutgoingRecord.Aggregate(aggregator!, pool!, [.. open], ShardId!, OpenDeadline);
+            record = OutgoingRecord.Aggregate(aggregator!, pool!, users, count, arrays, ShardId!, OpenDeadline);
             aggregator = pool!.Rent();
         }
 
         aggregator!.Reset();
-        open.Clear();
         OpenDeadline = long.MaxValue;
         Enqueue(record);
     }
@@ -137,11 +157,13 @@ internal sealed class ShardBuffer : IDisposable
             users.AddRange(record.Users);
             totals.Remove(record);
             record.Release();
+            record.ReturnUsers();
         }
 
         queue.Clear();
-        users.AddRange(open);
-        open.Clear();
+        users.AddRange(open.AsSpan(0, openCount));
+        open.AsSpan(0, openCount).Clear();
+        openCount = 0;
         aggregator?.Reset();
         OpenDeadline = long.MaxValue;
         return users;
@@ -155,6 +177,10 @@ internal sealed class ShardBuffer : IDisposable
             pool!.Return(aggregator);
             aggregator = null;
         }
+
+        arrays.Return(open, openCount);
+        open = [];
+        openCount = 0;
     }
 }
 

@@ -22,6 +22,7 @@ internal sealed class StreamPipeline
     private readonly long bufferedTicks;
     private readonly ShardBuffer unpredicted;
     private readonly AggregatorPool aggregators;
+    private readonly UserRecordArrayPool arrays;
     private readonly List<UserRecord> waitingForMap = [];
     private readonly QueueTotals queued = new();
 
@@ -46,12 +47,13 @@ internal sealed class StreamPipeline
     public StreamPipeline(string streamName, KinesisProducerOptions options, TimeProvider time, RecordCompletion completion, AggregatorPool aggregators)
     {
         this.aggregators = aggregators;
+        arrays = completion.Arrays;
         StreamName = streamName;
         this.options = options;
         this.time = time;
         this.completion = completion;
         bufferedTicks = (long)(options.RecordMaxBufferedTime.TotalSeconds * time.TimestampFrequency);
-        unpredicted = new ShardBuffer(shardId: null, options, time, aggregators, queued);
+        unpredicted = new ShardBuffer(shardId: null, options, time, aggregators, queued, arrays);
     }
 
     public string StreamName { get; }
@@ -132,7 +134,7 @@ internal sealed class StreamPipeline
     /// by one) and they are routed in order. The sender routes what is staged whenever it collects, so a staged record
     /// still leaves by its deadline, and flushes see it.
     /// </remarks>
-    public long Route(UserRecord user)
+    public long Route(in UserRecord user)
     {
         lock (gate)
         {
@@ -184,19 +186,19 @@ internal sealed class StreamPipeline
         var wake = long.MaxValue;
         for (var i = 0; i < count; i++)
         {
-            var user = staged[i];
-            staged[i] = null!;
+            ref var user = ref staged[i];
             stagedKeys[i] = null!;
             user.HashKey = stagedHashes[i];
             user.HashPending = false;
             wake = Math.Min(wake, RouteOne(user));
+            user = default;
         }
 
         return wake;
     }
 
     /// <summary>Adds a record whose hash key is known (or not needed: no shard map) to its buffer; see <see cref="Route"/>. Under the lock.</summary>
-    private long RouteOne(UserRecord user)
+    private long RouteOne(in UserRecord user)
     {
         var buffer = unpredicted;
         if (map is not null && map.TryRoute(user.HashKey, out var shard) && buffersByEntry.TryGetValue(shard, out var found))
@@ -245,7 +247,7 @@ internal sealed class StreamPipeline
             {
                 var buffer = buffers.TryGetValue(shard.ShardId, out var existing)
                     ? existing
-                    : new ShardBuffer(shard.ShardId, options, time, aggregators, queued);
+                    : new ShardBuffer(shard.ShardId, options, time, aggregators, queued, arrays);
                 next[shard.ShardId] = buffer;
                 nextByEntry[shard] = buffer;
             }
@@ -459,6 +461,7 @@ internal sealed class StreamPipeline
                     }
                 }
 
+                record.ReturnUsers();
                 continue;
             }
 

@@ -3,55 +3,56 @@ using System.Runtime.CompilerServices;
 namespace Kinesis.Producer.Pipeline;
 
 /// <summary>
-/// A user record in flight. The object is reused (<see cref="UserRecordPool"/>): the only allocation a record costs
-/// is the task handed to the caller, a promise created by <see cref="AsyncTaskMethodBuilder{TResult}"/> because a
-/// <see cref="TaskCompletionSource{TResult}"/> would add an object. Such a task runs its continuations on the thread
-/// that completes it, so records are completed only on thread-pool work items that hold no locks: successes by
-/// <see cref="RecordCompletion"/>, one work item per Kinesis record; failures by a work item of their own.
-/// Mutable fields are touched only by the one component that owns the record at the time (buffer under
-/// the stream lock, then one request, then the retrier).
+/// A user record in flight, as a struct kept in the pipeline's arrays: the stream's staging array, its shard's open
+/// aggregate (<see cref="ShardBuffer"/>), then the <see cref="OutgoingRecord.Users"/> of one Kinesis record. Exactly one
+/// slot owns a record at a time; moving it copies the struct and clears the old slot. The caller's task is the only
+/// allocation a record costs: a promise created by <see cref="AsyncTaskMethodBuilder{TResult}"/> (a
+/// <see cref="TaskCompletionSource{TResult}"/> would add an object).
 /// </summary>
-internal sealed class UserRecord
+/// <remarks>
+/// Why a struct in arrays, not a pooled object: the thread that puts a record and the one that completes it run on
+/// different cores. Records written one after another into an array are read the same way on the other core, which the
+/// hardware prefetches; reused objects are scattered in memory, and every one was a cache miss on both sides.
+/// Such a task runs its continuations on the thread that completes it, so records are completed only on thread-pool
+/// work items that hold no locks: successes by <see cref="RecordCompletion"/>, failures by a work item of their own.
+/// </remarks>
+internal struct UserRecord
 {
     private AsyncTaskMethodBuilder<UserRecordResult> promise;
-    private int completed;
 
-    public StreamPipeline Stream { get; private set; } = null!;
+    public StreamPipeline Stream;
 
-    public string PartitionKey { get; private set; } = null!;
+    public string PartitionKey;
 
-    public string? ExplicitHashKey { get; private set; }
+    public string? ExplicitHashKey;
 
     /// <summary>The record's hash key; until <see cref="HashPending"/> is cleared, not yet computed from the partition key.</summary>
-    public UInt128 HashKey { get; set; }
+    public UInt128 HashKey;
 
     /// <summary>
     /// Set while the hash key of a record routed by partition key is still to be computed: its stream computes the MD5s
     /// of many records at once, under its lock, before routing them (<see cref="StreamPipeline.Route"/>).
     /// </summary>
-    public bool HashPending { get; set; }
+    public bool HashPending;
 
-    public ReadOnlyMemory<byte> Data { get; private set; }
+    public ReadOnlyMemory<byte> Data;
 
     /// <summary>Bytes charged against <see cref="KinesisProducerOptions.MaxOutstandingBytes"/>.</summary>
-    public int AccountedBytes { get; private set; }
+    public int AccountedBytes;
 
     /// <summary>Timestamp (<see cref="TimeProvider.GetTimestamp"/>) at which <see cref="KinesisProducerOptions.RecordTtl"/> runs out.</summary>
-    public long ExpiresAt { get; private set; }
-
-    public FlushTracker.Epoch Epoch { get; private set; } = null!;
-
-    /// <summary>The caller's task (the builder keeps it: a field of its own would make every pooled object larger).</summary>
-    public Task<UserRecordResult> Task => promise.Task;
+    public long ExpiresAt;
 
     /// <summary>Timestamp since which the record has been waiting: arrival, then the end of its last attempt.</summary>
-    public long ReadySince { get; set; }
+    public long ReadySince;
+
+    public FlushTracker.Epoch Epoch;
 
     /// <summary>The newest attempt; earlier ones hang off it.</summary>
-    public AttemptNode? Attempts { get; set; }
+    public AttemptNode? Attempts;
 
-    /// <summary>Takes a fresh or pooled object for a new record and creates its task.</summary>
-    public void Start(
+    /// <summary>A new record and its task.</summary>
+    public UserRecord(
         StreamPipeline stream,
         string partitionKey,
         string? explicitHashKey,
@@ -64,7 +65,6 @@ internal sealed class UserRecord
     {
         promise = AsyncTaskMethodBuilder<UserRecordResult>.Create();
         _ = promise.Task;
-        completed = 0;
         Stream = stream;
         PartitionKey = partitionKey;
         ExplicitHashKey = explicitHashKey;
@@ -78,10 +78,14 @@ internal sealed class UserRecord
         Attempts = null;
     }
 
+    /// <summary>The caller's task (the builder holds it; every copy of the record refers to the same task).</summary>
+    public readonly Task<UserRecordResult> Task => promise.Task;
+
     /// <summary>Completes the task with <paramref name="result"/>, on the calling thread: call only from a work item that holds no locks.</summary>
-    public void Succeed(UserRecordResult result)
+    public readonly void Succeed(UserRecordResult result)
     {
-        if (Interlocked.Exchange(ref completed, 1) == 0)
+        // One slot owns a record, so it completes once; the check keeps a bug from throwing on a pool thread.
+        if (!promise.Task.IsCompleted)
         {
             promise.SetResult(result);
         }
@@ -89,31 +93,21 @@ internal sealed class UserRecord
 
     /// <summary>
     /// Faults the task with <paramref name="exception"/> (an <see cref="OperationCanceledException"/> cancels it) from a
-    /// thread-pool work item, so no continuation runs on the caller's thread or under a pipeline lock. False when the
-    /// record was already completed.
+    /// thread-pool work item, so no continuation runs on the caller's thread or under a pipeline lock.
     /// </summary>
-    public bool FailOnThreadPool(Exception exception)
+    public readonly void FailOnThreadPool(Exception exception)
     {
-        if (Interlocked.Exchange(ref completed, 1) != 0)
-        {
-            return false;
-        }
-
-        // Failures are rare: the work item may allocate, and the exception need not wait in a field of every record.
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Record.promise.SetException(state.Exception), (Record: this, Exception: exception), preferLocal: false);
-        return true;
-    }
-
-    /// <summary>Drops the references a pooled object would otherwise keep alive.</summary>
-    public void Clear()
-    {
-        promise = default;
-        Stream = null!;
-        PartitionKey = null!;
-        ExplicitHashKey = null;
-        Data = default;
-        Epoch = null!;
-        Attempts = null;
+        // Failures are rare: the work item may allocate.
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                if (!state.Promise.Task.IsCompleted)
+                {
+                    state.Promise.SetException(state.Exception);
+                }
+            },
+            (Promise: promise, Exception: exception),
+            preferLocal: false);
     }
 }
 
@@ -154,4 +148,43 @@ internal sealed class AttemptNode
         Volatile.Write(ref materialized, list);
         return list;
     }
+}
+
+/// <summary>
+/// Reuses the arrays that hold user records (<see cref="ShardBuffer"/>'s open aggregate, then the Kinesis record's
+/// <see cref="OutgoingRecord.Users"/>), in power-of-two sizes from 16. Arrays come back cleared, so a pooled array keeps
+/// no caller's data or task alive. At most <c>maxPooledRecords</c> slots wait in each size.
+/// </summary>
+internal sealed class UserRecordArrayPool(int maxPooledRecords)
+{
+    private const int SmallestShift = 4;
+    private const int Classes = 17;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<UserRecord[]>[] pooled =
+        [.. Enumerable.Range(0, Classes).Select(_ => new System.Collections.Concurrent.ConcurrentQueue<UserRecord[]>())];
+
+    /// <summary>An empty array of at least <paramref name="minimumLength"/> slots.</summary>
+    public UserRecord[] Rent(int minimumLength)
+    {
+        var index = ClassOf(minimumLength);
+        if (index < Classes && pooled[index].TryDequeue(out var array))
+        {
+            return array;
+        }
+
+        return new UserRecord[index < Classes ? 1 << (index + SmallestShift) : minimumLength];
+    }
+
+    /// <summary>Clears the first <paramref name="used"/> slots and keeps the array for reuse, unless its size has enough waiting.</summary>
+    public void Return(UserRecord[] array, int used)
+    {
+        array.AsSpan(0, used).Clear();
+        var index = ClassOf(array.Length);
+        if (index < Classes && array.Length == 1 << (index + SmallestShift) && (long)(pooled[index].Count + 1) * array.Length <= maxPooledRecords)
+        {
+            pooled[index].Enqueue(array);
+        }
+    }
+
+    private static int ClassOf(int length) =>
+        length <= 1 << SmallestShift ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)length - 1) - SmallestShift;
 }

@@ -1,0 +1,96 @@
+using Kinesis.Producer.Pipeline;
+using Kinesis.Testing;
+
+namespace Kinesis.Producer.Tests.Pipeline;
+
+public sealed class UserRecordTests
+{
+    [Fact]
+    public void Rent_AfterReturn_ReusesTheArrayCleared()
+    {
+        var pool = new UserRecordArrayPool(maxPooledRecords: 1000);
+        var array = pool.Rent(20);
+        Assert.Equal(32, array.Length);
+        array[3] = NewRecord("key");
+
+        pool.Return(array, used: 4);
+
+        var again = pool.Rent(17);
+        Assert.Same(array, again);
+        Assert.All(again, slot => Assert.Null(slot.PartitionKey));
+    }
+
+    [Fact]
+    public void Return_ClearedArray_KeepsNoTaskAlive()
+    {
+        var pool = new UserRecordArrayPool(maxPooledRecords: 1000);
+        var array = pool.Rent(1);
+        var task = StoreCompletedRecord(array);
+
+        pool.Return(array, used: 1);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(task.IsAlive, "a pooled array still holds a completed record's task");
+    }
+
+    [Fact]
+    public void Return_BeyondTheBound_DropsTheArray()
+    {
+        var pool = new UserRecordArrayPool(maxPooledRecords: 40);
+        var first = pool.Rent(16);
+        var second = pool.Rent(16);
+        var third = pool.Rent(16);
+        pool.Return(first, 0);
+        pool.Return(second, 0);
+        pool.Return(third, 0);
+
+        // 32 slots wait; a third array of 16 would pass 40.
+        Assert.Same(first, pool.Rent(16));
+        Assert.Same(second, pool.Rent(16));
+        Assert.NotSame(third, pool.Rent(16));
+    }
+
+    [Fact]
+    public void Rent_LargerThanTheLargestSize_GivesAnExactArrayNeverPooled()
+    {
+        var pool = new UserRecordArrayPool(maxPooledRecords: int.MaxValue);
+        var huge = pool.Rent((1 << 20) + 3);
+        Assert.Equal((1 << 20) + 3, huge.Length);
+        pool.Return(huge, 0);
+        Assert.NotSame(huge, pool.Rent((1 << 20) + 3));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Records_EachGetsItsOwnTask_ASecondCompletionIsIgnored()
+    {
+        var first = NewRecord("a");
+        var copy = first;
+        var second = NewRecord("b");
+
+        Assert.Same(first.Task, copy.Task);
+        Assert.NotSame(first.Task, second.Task);
+        first.Succeed(default);
+        copy.Succeed(default);
+        copy.FailOnThreadPool(new InvalidOperationException("ignored: already completed"));
+        Assert.True(first.Task.IsCompletedSuccessfully);
+
+        second.FailOnThreadPool(new OperationCanceledException());
+        second.FailOnThreadPool(new InvalidOperationException("a second completion is ignored"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.Task);
+        Assert.True(second.Task.IsCanceled);
+        await Task.Delay(50);
+        Assert.True(first.Task.IsCompletedSuccessfully);
+    }
+
+    private static UserRecord NewRecord(string key) => new(null!, key, null, 1, new byte[1], 2, 0, 100, new FlushTracker().Join());
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference StoreCompletedRecord(UserRecord[] array)
+    {
+        array[0] = NewRecord("key");
+        array[0].Succeed(default);
+        return new WeakReference(array[0].Task);
+    }
+}
