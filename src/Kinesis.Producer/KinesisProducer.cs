@@ -53,6 +53,9 @@ public sealed class KinesisProducer : IAsyncDisposable
     private readonly ShardMapLoader maps;
     private readonly BatchSender sender;
     private readonly ConcurrentDictionary<string, StreamPipeline> streams = new(StringComparer.Ordinal);
+
+    // The stream of the latest lookup; a stale value is harmless (names are compared, and streams are never removed).
+    private StreamPipeline? lastStream;
     private readonly AggregatorPool aggregators;
     private readonly ProducerMetrics metrics;
     private readonly CloudWatchMetricsPublisher? metricsPublisher;
@@ -260,9 +263,17 @@ public sealed class KinesisProducer : IAsyncDisposable
 
     private StreamPipeline GetStream(string streamName)
     {
+        // Most producers put to one stream, named by the same string every time: no hashing of the name per record.
+        var last = lastStream;
+        if (last is not null && ReferenceEquals(last.StreamName, streamName))
+        {
+            return last;
+        }
+
         ArgumentNullException.ThrowIfNull(streamName);
         if (streams.TryGetValue(streamName, out var stream))
         {
+            lastStream = stream;
             return stream;
         }
 
