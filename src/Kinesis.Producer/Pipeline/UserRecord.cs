@@ -152,13 +152,13 @@ internal sealed class AttemptNode
 
 /// <summary>
 /// Reuses the arrays that hold user records (<see cref="ShardBuffer"/>'s open aggregate, then the Kinesis record's
-/// <see cref="OutgoingRecord.Users"/>), in power-of-two sizes from 16. Arrays come back cleared, so a pooled array keeps
-/// no caller's data or task alive. At most <c>maxPooledRecords</c> slots wait in each size.
+/// <see cref="OutgoingRecord.Users"/>), in power-of-two sizes from 1 (a record sent raw) to 2^20. Arrays come back cleared, so a pooled array keeps
+/// no caller's data or task alive. At most <c>maxPooledRecords</c> slots wait in all sizes together.
 /// </summary>
 internal sealed class UserRecordArrayPool(int maxPooledRecords)
 {
-    private const int SmallestShift = 4;
-    private const int Classes = 17;
+    private const int Classes = 21;
+    private long pooledSlots;
     private readonly System.Collections.Concurrent.ConcurrentQueue<UserRecord[]>[] pooled =
         [.. Enumerable.Range(0, Classes).Select(_ => new System.Collections.Concurrent.ConcurrentQueue<UserRecord[]>())];
 
@@ -168,10 +168,11 @@ internal sealed class UserRecordArrayPool(int maxPooledRecords)
         var index = ClassOf(minimumLength);
         if (index < Classes && pooled[index].TryDequeue(out var array))
         {
+            Interlocked.Add(ref pooledSlots, -array.Length);
             return array;
         }
 
-        return new UserRecord[index < Classes ? 1 << (index + SmallestShift) : minimumLength];
+        return new UserRecord[index < Classes ? 1 << index : minimumLength];
     }
 
     /// <summary>Clears the first <paramref name="used"/> slots and keeps the array for reuse, unless its size has enough waiting.</summary>
@@ -179,12 +180,21 @@ internal sealed class UserRecordArrayPool(int maxPooledRecords)
     {
         array.AsSpan(0, used).Clear();
         var index = ClassOf(array.Length);
-        if (index < Classes && array.Length == 1 << (index + SmallestShift) && (long)(pooled[index].Count + 1) * array.Length <= maxPooledRecords)
+        if (index >= Classes || array.Length != 1 << index)
+        {
+            return;
+        }
+
+        if (Interlocked.Add(ref pooledSlots, array.Length) <= maxPooledRecords)
         {
             pooled[index].Enqueue(array);
+        }
+        else
+        {
+            Interlocked.Add(ref pooledSlots, -array.Length);
         }
     }
 
     private static int ClassOf(int length) =>
-        length <= 1 << SmallestShift ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)length - 1) - SmallestShift;
+        length <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)length - 1);
 }

@@ -53,6 +53,35 @@ public sealed class UserRecordTests
     }
 
     [Fact]
+    public void Return_TheBoundCountsEverySizeTogether()
+    {
+        var pool = new UserRecordArrayPool(maxPooledRecords: 40);
+        var sixteen = pool.Rent(16);
+        var thirtyTwo = pool.Rent(32);
+        pool.Return(sixteen, 0);
+        pool.Return(thirtyTwo, 0);
+
+        Assert.NotSame(thirtyTwo, pool.Rent(32));
+        Assert.Same(sixteen, pool.Rent(16));
+
+        // Renting took the sixteen out, so there is room again.
+        pool.Return(thirtyTwo, 0);
+        Assert.Same(thirtyTwo, pool.Rent(32));
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 4)]
+    [InlineData(400, 512)]
+    [InlineData(1 << 20, 1 << 20)]
+    public void Rent_RoundsUpToAPowerOfTwo(int minimum, int length)
+    {
+        Assert.Equal(length, new UserRecordArrayPool(maxPooledRecords: 1000).Rent(minimum).Length);
+    }
+
+    [Fact]
     public void Rent_LargerThanTheLargestSize_GivesAnExactArrayNeverPooled()
     {
         var pool = new UserRecordArrayPool(maxPooledRecords: int.MaxValue);
