@@ -29,15 +29,41 @@ internal sealed class KeyTable<TKey>
 
     public bool TryGetIndex(TKey key, out int index) => _indices.TryGetValue(key, out index);
 
+    /// <summary>
+    /// Finds <paramref name="key"/>, or reserves the next index for it in one lookup (hashing the key once). A reserved
+    /// key must then be kept with <see cref="AddReserved"/> or dropped with <see cref="CancelReserved"/>, before anything else.
+    /// </summary>
+    /// <returns><see langword="true"/> when the key was already in the table.</returns>
+    public bool FindOrReserve(TKey key, out int index)
+    {
+        ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_indices, key, out bool exists);
+        if (!exists)
+        {
+            slot = _keys.Count;
+        }
+
+        index = slot;
+        return exists;
+    }
+
+    /// <summary>Keeps the key reserved by <see cref="FindOrReserve"/>, with the length of its encoded form.</summary>
+    public void AddReserved(TKey key, int encodedLength)
+    {
+        _keys.Add(key);
+        _encodedLengths.Add(encodedLength);
+        EncodedSize += ProtobufWire.LengthDelimitedFieldLength(encodedLength);
+    }
+
+    /// <summary>Drops the key reserved by <see cref="FindOrReserve"/> (its record was refused).</summary>
+    public void CancelReserved(TKey key) => _indices.Remove(key);
+
     /// <summary>Adds a key known to be absent, with the length of its UTF-8 form.</summary>
     /// <returns>Its index.</returns>
     public int Add(TKey key, int encodedLength)
     {
         int index = _keys.Count;
         _indices.Add(key, index);
-        _keys.Add(key);
-        _encodedLengths.Add(encodedLength);
-        EncodedSize += ProtobufWire.LengthDelimitedFieldLength(encodedLength);
+        AddReserved(key, encodedLength);
         return index;
     }
 

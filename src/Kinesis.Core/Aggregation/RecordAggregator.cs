@@ -148,11 +148,11 @@ public sealed class RecordAggregator : IDisposable
             return false;
         }
 
-        // Work out the size change before touching any state, so a refused add leaves nothing behind.
+        // Work out the size change before anything else changes, so a refused add leaves nothing behind: a new partition
+        // key is only reserved (one hash of the key for the lookup and the insert) and dropped again if refused.
         int partitionKeyLength = -1;
-        if (!_partitionKeys.TryGetIndex(partitionKey, out int partitionKeyIndex))
+        if (!_partitionKeys.FindOrReserve(partitionKey, out int partitionKeyIndex))
         {
-            partitionKeyIndex = _partitionKeys.Count;
             partitionKeyLength = Encoding.UTF8.GetByteCount(partitionKey);
         }
 
@@ -177,13 +177,18 @@ public sealed class RecordAggregator : IDisposable
                 + recordFieldLength;
             if (sizeAfter > MaxSize)
             {
+                if (partitionKeyLength >= 0)
+                {
+                    _partitionKeys.CancelReserved(partitionKey);
+                }
+
                 return false;
             }
         }
 
         if (partitionKeyLength >= 0)
         {
-            _partitionKeys.Add(partitionKey, partitionKeyLength);
+            _partitionKeys.AddReserved(partitionKey, partitionKeyLength);
         }
 
         if (explicitHashKeyLength >= 0)

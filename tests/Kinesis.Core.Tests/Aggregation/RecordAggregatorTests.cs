@@ -140,6 +140,29 @@ public sealed class RecordAggregatorTests
     }
 
     [Fact]
+    public void TryAdd_RefusedRecordWithANewKey_LeavesNoTraceOfTheKey()
+    {
+        // The refused record's key is reserved during the size check and must be dropped with it: a later record
+        // with the same key gets the next index, exactly as in an aggregator that never saw the refused record.
+        using var refusing = new RecordAggregator(maxSize: 300);
+        using var reference = new RecordAggregator(maxSize: 300);
+        foreach (var aggregator in new[] { refusing, reference })
+        {
+            Assert.True(aggregator.TryAdd("first", new byte[100]));
+        }
+
+        Assert.False(refusing.TryAdd("later", new byte[250]));
+        foreach (var aggregator in new[] { refusing, reference })
+        {
+            Assert.True(aggregator.TryAdd("other", new byte[10]));
+            Assert.True(aggregator.TryAdd("later", new byte[10]));
+        }
+
+        Assert.Equal(reference.EncodedSize, refusing.EncodedSize);
+        Assert.Equal(AggregationTestData.Encode(reference).Bytes, AggregationTestData.Encode(refusing).Bytes);
+    }
+
+    [Fact]
     public void Encode_EightRecordsOfKplVectorC_ReproducesKplBytesExactly()
     {
         using var aggregator = new RecordAggregator();
