@@ -41,6 +41,7 @@ namespace Kinesis.Producer;
 public sealed class KinesisProducer : IAsyncDisposable
 {
     private const int MaxPooledRecords = 262_144;
+    private const int MaxPooledAggregators = 4096;
 
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
@@ -97,13 +98,17 @@ public sealed class KinesisProducer : IAsyncDisposable
         metricsPublisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, CloudWatchMetricsOptions.DefaultProducerNamespace, options.Region, logger, time);
         outstanding = new OutstandingGate(options.MaxOutstandingRecords, options.MaxOutstandingBytes);
         // An aggregate travels with the one-byte partition key "a", and key plus data must fit in 1 MiB.
+        // An aggregate travels with the one-byte partition key "a", and key plus data must fit in 1 MiB. Up to one pooled
+        // aggregator per aggregate the outstanding bytes can fill (at most 4,096), trimmed back when idle.
+        var aggregateSize = Math.Min(options.AggregationMaxSize, KinesisLimits.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length);
         aggregators = new AggregatorPool(
-            Math.Min(options.AggregationMaxSize, KinesisLimits.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length),
-            (int)Math.Min(options.AggregationMaxCount, int.MaxValue));
+            aggregateSize,
+            (int)Math.Min(options.AggregationMaxCount, int.MaxValue),
+            (int)Math.Clamp(options.MaxOutstandingBytes / aggregateSize, AggregatorPool.MinPooled, MaxPooledAggregators));
         // Pooled record arrays never hold more slots (per size) than records may be outstanding at once.
         completion = new RecordCompletion(outstanding, time, metrics, new UserRecordArrayPool(Math.Min(options.MaxOutstandingRecords, MaxPooledRecords)), logger);
         maps = new ShardMapLoader(this.client, options, time, logger);
-        sender = new BatchSender(this.client, options, time, completion, maps, () => streamList, metrics, logger);
+        sender = new BatchSender(this.client, options, time, completion, maps, aggregators, () => streamList, metrics, logger);
         maps.RoutingChanged += sender.WakeUp;
         sender.Start();
     }

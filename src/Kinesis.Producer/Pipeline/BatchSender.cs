@@ -18,11 +18,17 @@ internal sealed partial class BatchSender
     private static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(5);
 
+    // How often pooled aggregators left unused by a burst are given back. When idle, the loop still wakes at least once
+    // per ShardMapRefreshInterval, so they go within about that long.
+    private static readonly TimeSpan AggregatorTrimInterval = TimeSpan.FromSeconds(10);
+
     private readonly KinesisApiClient client;
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
     private readonly RecordCompletion completion;
     private readonly ShardMapLoader maps;
+    private readonly AggregatorPool aggregators;
+    private long lastTrim;
     private readonly ILogger logger;
     private readonly ProducerMetrics metrics;
     private readonly Func<IReadOnlyCollection<StreamPipeline>> streams;
@@ -44,10 +50,12 @@ internal sealed partial class BatchSender
         TimeProvider time,
         RecordCompletion completion,
         ShardMapLoader maps,
+        AggregatorPool aggregators,
         Func<IReadOnlyCollection<StreamPipeline>> streams,
         ProducerMetrics metrics,
         ILogger logger)
     {
+        this.aggregators = aggregators;
         this.metrics = metrics;
         this.client = client;
         this.options = options;
@@ -129,6 +137,7 @@ internal sealed partial class BatchSender
 
                 var flush = Volatile.Read(ref activeFlushes) > 0;
                 var nextWake = long.MaxValue;
+                TrimIfDue();
                 foreach (var stream in streams())
                 {
                     maps.RefreshIfDue(stream);
@@ -171,6 +180,17 @@ internal sealed partial class BatchSender
                 LogLoopFailed(logger, ex);
                 await Task.Delay(TimeSpan.FromMilliseconds(100), time).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Gives back the pooled aggregators a burst left behind, every <see cref="AggregatorTrimInterval"/> at most.</summary>
+    private void TrimIfDue()
+    {
+        var now = time.GetTimestamp();
+        if (now - lastTrim >= AggregatorTrimInterval.TotalSeconds * time.TimestampFrequency)
+        {
+            lastTrim = now;
+            aggregators.Trim();
         }
     }
 

@@ -1,0 +1,68 @@
+using Kinesis.Core.Aggregation;
+using Kinesis.Producer.Pipeline;
+
+namespace Kinesis.Producer.Tests.Pipeline;
+
+public sealed class AggregatorPoolTests
+{
+    [Fact]
+    public void Rent_AfterReturn_ReusesTheAggregatorEmptied()
+    {
+        var pool = new AggregatorPool(51_200, int.MaxValue, maxPooled: 1000);
+        var aggregator = pool.Rent();
+        aggregator.TryAdd("key", [1, 2, 3]);
+
+        pool.Return(aggregator);
+
+        Assert.Same(aggregator, pool.Rent());
+        Assert.Equal(0, aggregator.Count);
+    }
+
+    [Fact]
+    public void Return_BeyondMaxPooled_DisposesTheAggregator()
+    {
+        var pool = new AggregatorPool(51_200, int.MaxValue, maxPooled: AggregatorPool.MinPooled);
+        var rented = Enumerable.Range(0, AggregatorPool.MinPooled + 3).Select(_ => pool.Rent()).ToList();
+        rented.ForEach(pool.Return);
+
+        Assert.Equal(AggregatorPool.MinPooled, pool.Count);
+        Assert.Throws<ObjectDisposedException>(() => rented[^1].TryAdd("key", [1]));
+    }
+
+    [Fact]
+    public void Trim_AfterABurst_GivesBackOnlyWhatStayedUnusedSinceTheLastTrim()
+    {
+        var pool = new AggregatorPool(51_200, int.MaxValue, maxPooled: 4096);
+        var burst = Enumerable.Range(0, 1000).Select(_ => pool.Rent()).ToList();
+        burst.ForEach(pool.Return);
+
+        // The burst needed all of them since the last trim: nothing goes yet.
+        Assert.Equal(0, pool.Trim());
+        Assert.Equal(1000, pool.Count);
+
+        // Between trims only 100 were in use at once: 900 sat unused, but the floor keeps 256.
+        var some = Enumerable.Range(0, 100).Select(_ => pool.Rent()).ToList();
+        some.ForEach(pool.Return);
+        Assert.Equal(1000 - AggregatorPool.MinPooled, pool.Trim());
+        Assert.Equal(AggregatorPool.MinPooled, pool.Count);
+
+        // Idle: nothing more goes below the floor.
+        Assert.Equal(0, pool.Trim());
+        Assert.Equal(AggregatorPool.MinPooled, pool.Count);
+    }
+
+    [Fact]
+    public void Trim_WithLessUnusedThanTheExcess_DropsOnlyTheUnused()
+    {
+        var pool = new AggregatorPool(51_200, int.MaxValue, maxPooled: 4096);
+        Enumerable.Range(0, 1000).Select(_ => pool.Rent()).ToList().ForEach(pool.Return);
+        pool.Trim();
+
+        // 700 in use at once: 300 stayed in the pool the whole time.
+        var busy = Enumerable.Range(0, 700).Select(_ => pool.Rent()).ToList();
+        busy.ForEach(pool.Return);
+
+        Assert.Equal(300, pool.Trim());
+        Assert.Equal(700, pool.Count);
+    }
+}
