@@ -13,8 +13,9 @@ namespace Kinesis.Producer.Pipeline;
 /// Why a struct in arrays, not a pooled object: the thread that puts a record and the one that completes it run on
 /// different cores. Records written one after another into an array are read the same way on the other core, which the
 /// hardware prefetches; reused objects are scattered in memory, and every one was a cache miss on both sides.
-/// Such a task runs its continuations on the thread that completes it, so records are completed only on thread-pool
-/// work items that hold no locks: successes by <see cref="RecordCompletion"/>, failures by a work item of their own.
+/// The builder's task runs its continuations on the thread that completes it, so records are completed only on
+/// thread-pool work items that hold no locks: successes by <see cref="RecordCompletion"/>, failures by a work item of
+/// their own.
 /// </remarks>
 internal struct UserRecord
 {
@@ -152,8 +153,9 @@ internal sealed class AttemptNode
 
 /// <summary>
 /// Reuses the arrays that hold user records (<see cref="ShardBuffer"/>'s open aggregate, then the Kinesis record's
-/// <see cref="OutgoingRecord.Users"/>), in power-of-two sizes from 1 (a record sent raw) to 2^20. Arrays come back cleared, so a pooled array keeps
-/// no caller's data or task alive. At most <c>maxPooledRecords</c> slots wait in all sizes together.
+/// <see cref="OutgoingRecord.Users"/>), in power-of-two sizes from 1 (a record sent raw) to 2^20. Arrays come back
+/// cleared, so a pooled array keeps no caller's data or task alive. At most <c>maxPooledRecords</c> slots wait in all
+/// sizes together.
 /// </summary>
 internal sealed class UserRecordArrayPool(int maxPooledRecords)
 {
