@@ -45,7 +45,6 @@ internal sealed partial class RecordCompletion
         var users = record.Users;
         var aggregated = record.IsAggregated;
         var stream = users[0].Stream;
-        var accounted = record.AccountedBytes;
         try
         {
             // Metrics before the tasks complete, so a caller that awaited its record finds it counted. A pass of its
@@ -70,7 +69,7 @@ internal sealed partial class RecordCompletion
 
         // Room is returned before the tasks complete, so a caller that awaited its record sees it gone from
         // OutstandingRecords; flushes are released after, so a completed flush implies completed tasks.
-        outstanding.Exit(users.Length, accounted);
+        outstanding.Exit(users.Length, record.AccountedBytes);
         stream.RecordsResolved(users.Length);
 
         // One pass over the records: complete each task and note its flush epoch. Records that travelled together with
