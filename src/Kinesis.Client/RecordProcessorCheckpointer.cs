@@ -1,5 +1,8 @@
 using Kinesis.Client.Leases;
+using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kinesis.Client;
 
@@ -35,6 +38,9 @@ public sealed class RecordProcessorCheckpointer
 
     /// <summary>The stream name the checkpoint metric is tagged with.</summary>
     internal string StreamName { get; init; } = string.Empty;
+
+    /// <summary>Where written and refused checkpoints are logged (event ids 3037, 3038); none by default.</summary>
+    internal ILogger Logger { get; init; } = NullLogger.Instance;
 
     /// <summary>The clock checkpoint latency is measured with.</summary>
     internal TimeProvider Time { get; init; } = TimeProvider.System;
@@ -168,12 +174,18 @@ public sealed class RecordProcessorCheckpointer
 
                 succeeded = true;
             }
+            catch (LeaseLostException)
+            {
+                ConsumerLog.CheckpointLeaseLost(Logger, ShardId, value);
+                throw;
+            }
             finally
             {
                 Metrics?.CheckpointCompleted(StreamName, ShardId, succeeded, Time.GetElapsedTime(started));
             }
 
             Volatile.Write(ref lastCheckpoint, value);
+            ConsumerLog.CheckpointWritten(Logger, ShardId, value);
         }
         finally
         {
@@ -188,7 +200,15 @@ public sealed class RecordProcessorCheckpointer
         {
             var value = Validate(target);
             var store = writer ?? throw new InvalidOperationException("This checkpointer is not connected to a lease table.");
-            await store.PrepareCheckpointAsync(ShardId, concurrencyToken, value, applicationState, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await store.PrepareCheckpointAsync(ShardId, concurrencyToken, value, applicationState, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LeaseLostException)
+            {
+                ConsumerLog.CheckpointLeaseLost(Logger, ShardId, value);
+                throw;
+            }
         }
         finally
         {

@@ -32,6 +32,12 @@ internal static partial class LeaseLog
     [LoggerMessage(EventId = 2015, Level = LogLevel.Error, Message = "A {EventName} handler threw for lease {LeaseKey}; the exception was ignored.")]
     public static partial void EventHandlerFailed(ILogger logger, string eventName, string leaseKey, Exception exception);
 
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "Worker {WorkerId} stole lease {LeaseKey} from worker {PreviousOwner} to balance the leases.")]
+    public static partial void LeaseStolen(ILogger logger, string workerId, string leaseKey, string? previousOwner);
+
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Warning, Message = "Worker {WorkerId} renewed lease {LeaseKey} late: {SinceLastRenewal} since the last renewal (renewal interval {RenewalInterval}, failover time {FailoverTime}); other workers may have seen it close to expiry.")]
+    public static partial void RenewedLate(ILogger logger, string workerId, string leaseKey, TimeSpan sinceLastRenewal, TimeSpan renewalInterval, TimeSpan failoverTime);
+
     [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Worker {WorkerId} saw {LeaseCount} leases, {AvailableCount} available, {WorkerCount} workers; target {Target}, holds {MyCount}, will take {TakeCount} (steal {StealCount}).")]
     public static partial void TakePlan(ILogger logger, string workerId, int leaseCount, int availableCount, int workerCount, int target, int myCount, int takeCount, int stealCount);
 

@@ -16,6 +16,7 @@ internal sealed class LeaseRenewer
     private readonly DynamoDbLeaseRefresher refresher;
     private readonly TimeProvider timeProvider;
     private readonly TimeSpan failoverTime;
+    private readonly TimeSpan renewalInterval;
     private readonly int maxConcurrentRenewals;
     private readonly ILogger logger;
 
@@ -29,6 +30,7 @@ internal sealed class LeaseRenewer
         this.refresher = refresher;
         WorkerId = workerId;
         failoverTime = options.FailoverTime;
+        renewalInterval = options.RenewalInterval!.Value;
         maxConcurrentRenewals = options.MaxConcurrentRenewals;
         this.timeProvider = timeProvider;
         this.logger = logger;
@@ -263,8 +265,15 @@ internal sealed class LeaseRenewer
                 return;
             }
 
+            var sinceLastRenewal = timeProvider.GetElapsedTime(lease.LastRenewalTimestamp);
             lease.Lease = renewed;
             lease.LastRenewalTimestamp = start;
+            if (sinceLastRenewal > 2 * renewalInterval)
+            {
+                // At least one renewal was missed (a slow or failing lease table, a starved thread pool): the lease came
+                // close to expiring for the other workers, which take it once its counter stood still for the failover time.
+                LeaseLog.RenewedLate(logger, WorkerId, lease.LeaseKey, sinceLastRenewal, renewalInterval, failoverTime);
+            }
         }
         finally
         {

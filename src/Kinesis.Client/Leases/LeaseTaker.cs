@@ -91,6 +91,11 @@ internal sealed class LeaseTaker
 
             if (result is not null)
             {
+                if (plan.Stealing)
+                {
+                    LeaseLog.LeaseStolen(logger, WorkerId, result.LeaseKey, lease.LeaseOwner);
+                }
+
                 taken.Add(result);
                 allLeases[result.LeaseKey] = new ObservedLease(result, timeProvider.GetTimestamp());
             }

@@ -41,6 +41,12 @@ internal sealed class RecordBatchProcessor
     /// <summary>Where delivered batches are recorded (RecordsProcessed, DataBytesProcessed, MillisBehindLatest, processing time); none by default.</summary>
     public ConsumerMetrics? Metrics { get; init; }
 
+    /// <summary>
+    /// The renewer's view of this acquisition's ownership (held, same acquisition, not expired locally), asked right before
+    /// every call of the processor; always true by default.
+    /// </summary>
+    public Func<bool> IsLeaseHeld { get; init; } = static () => true;
+
     /// <summary>The processor's exception behind the last <see cref="BatchOutcome.StopShard"/>.</summary>
     public Exception? StopReason { get; private set; }
 
@@ -151,6 +157,15 @@ internal sealed class RecordBatchProcessor
         };
         for (var attempt = 1; ; attempt++)
         {
+            // Right before the processor sees the batch (and before every retry): once the renewer has seen the lease
+            // taken, released or expired, no further batch reaches this processor, even if the stop signal is still on its way.
+            if (cancellationToken.IsCancellationRequested || !IsLeaseHeld())
+            {
+                checkpointer.SetLargestPermitted(previousPermitted);
+                ConsumerLog.DeliveryRefusedLeaseLost(logger, shardId, records.Count, records[0].SequenceNumber);
+                throw new LeaseLostException(shardId, $"The lease of shard '{shardId}' is no longer held by this worker; the batch was not delivered.");
+            }
+
             try
             {
                 var started = time.GetTimestamp();

@@ -42,6 +42,9 @@ internal sealed class ShardConsumer
     private readonly CancellationTokenSource leaseLost = new();
     private readonly CancellationTokenSource shutdownRequested = new();
 
+    // Exactly one terminal callback: once ShardEnded or ShutdownRequested has been called, a lost lease is not reported on top.
+    private bool terminalCalled;
+
     public ShardConsumer(
         HeldLease heldLease,
         LeaseCoordinator coordinator,
@@ -104,9 +107,6 @@ internal sealed class ShardConsumer
         var cancellationToken = leaseLost.Token;
         IShardRecordProcessor? processor = null;
         IRecordsPublisher? publisher = null;
-
-        // Exactly one terminal callback: once ShardEnded or ShutdownRequested has been called, a lost lease is not reported on top.
-        var terminalCalled = false;
         try
         {
             if (!await WaitForParentsAsync(cancellationToken).ConfigureAwait(false))
@@ -127,11 +127,17 @@ internal sealed class ShardConsumer
                 Metrics = Metrics,
                 StreamName = options.StreamName!,
                 Time = time,
+                Logger = logger,
             };
             await InitializeAsync(processor, lease, checkpoint, cancellationToken).ConfigureAwait(false);
+            ConsumerLog.ShardStarted(logger, ShardId, coordinator.WorkerId, checkpoint);
 
             HashKeyRange? range = lease.StartingHashKey is { } startKey && lease.EndingHashKey is { } endKey ? HashKeyRange.Parse(startKey, endKey) : null;
-            var batches = new RecordBatchProcessor(ShardId, processor, checkpointer, deaggregator, range, checkpoint, options, counters, logger) { Metrics = Metrics };
+            var batches = new RecordBatchProcessor(ShardId, processor, checkpointer, deaggregator, range, checkpoint, options, counters, logger)
+            {
+                Metrics = Metrics,
+                IsLeaseHeld = IsLeaseHeld,
+            };
             publisher = publisherFactory(ShardId, checkpoint);
             publisher.Start();
             while (true)
@@ -168,7 +174,6 @@ internal sealed class ShardConsumer
                 publisher.Release(batch);
                 if (batch.IsShardEnd)
                 {
-                    terminalCalled = true;
                     await ShardEndAsync(processor, checkpointer, batch, cancellationToken).ConfigureAwait(false);
                     return ShardConsumerEnd.ShardEnd;
                 }
@@ -179,7 +184,6 @@ internal sealed class ShardConsumer
                 }
             }
 
-            terminalCalled = true;
             await NotifyShutdownAsync(processor, checkpointer, cancellationToken).ConfigureAwait(false);
             return ShardConsumerEnd.ShutdownRequested;
         }
@@ -301,6 +305,8 @@ internal sealed class ShardConsumer
         var input = new ShardEndedInput { ShardId = ShardId, Checkpointer = checkpointer };
         while (true)
         {
+            ThrowIfLeaseNotHeld(cancellationToken);
+            terminalCalled = true;
             try
             {
                 await processor.ShardEndedAsync(input, cancellationToken).ConfigureAwait(false);
@@ -327,6 +333,8 @@ internal sealed class ShardConsumer
 
     private async Task NotifyShutdownAsync(IShardRecordProcessor processor, RecordProcessorCheckpointer checkpointer, CancellationToken cancellationToken)
     {
+        ThrowIfLeaseNotHeld(cancellationToken);
+        terminalCalled = true;
         try
         {
             await processor.ShutdownRequestedAsync(new ShutdownRequestedInput { ShardId = ShardId, Checkpointer = checkpointer }, cancellationToken).ConfigureAwait(false);
@@ -335,6 +343,19 @@ internal sealed class ShardConsumer
         {
             counters.AddCallbackFailure();
             ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.ShutdownRequestedAsync), ex);
+        }
+    }
+
+    /// <summary>The renewer's view: this acquisition still holds the lease and it has not expired locally.</summary>
+    private bool IsLeaseHeld() => coordinator.IsHeld(ShardId, heldLease.ConcurrencyToken);
+
+    /// <summary>Before a callback that hands the processor a checkpointer: a lease seen lost gets <see cref="IShardRecordProcessor.LeaseLostAsync"/> instead.</summary>
+    private void ThrowIfLeaseNotHeld(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!IsLeaseHeld())
+        {
+            throw new LeaseLostException(ShardId, $"The lease of shard '{ShardId}' is no longer held by this worker.");
         }
     }
 

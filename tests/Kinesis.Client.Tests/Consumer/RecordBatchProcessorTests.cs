@@ -62,6 +62,25 @@ public sealed class RecordBatchProcessorTests
         Assert.Equal(new ExtendedSequenceNumber("1000"), checkpointer.LargestPermittedCheckpoint);
     }
 
+    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    public async Task DeliverAsync_LeaseNoLongerHeld_ThrowsLeaseLostWithoutCallingTheProcessor()
+    {
+        var processor = new ThrowingProcessor(0);
+        var checkpointer = new RecordProcessorCheckpointer("shard", null, Guid.NewGuid(), ExtendedSequenceNumber.TrimHorizon);
+        var logs = new Leases.ListLoggerFactory();
+        var dispatcher = new RecordBatchProcessor("shard", processor, checkpointer, new Deaggregator(), null, ExtendedSequenceNumber.TrimHorizon, new KinesisConsumerOptions(), new ConsumerCounters(), logs.CreateLogger("test"))
+        {
+            IsLeaseHeld = () => false,
+        };
+        var batch = Batch(Raw("1000"));
+
+        await Assert.ThrowsAsync<LeaseLostException>(() => dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None));
+
+        Assert.Equal(0, processor.Calls);
+        Assert.Equal(ExtendedSequenceNumber.TrimHorizon, checkpointer.LargestPermittedCheckpoint);
+        Assert.True(logs.Has(3035), "the refused delivery is logged");
+    }
+
     [Theory]
     [InlineData(HashKeyRangeFilterMode.Deliver, 5)]
     [InlineData(HashKeyRangeFilterMode.DropAndReport, 0)]
