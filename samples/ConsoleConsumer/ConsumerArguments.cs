@@ -13,13 +13,19 @@ internal sealed record ConsumerArguments(
     InitialPositionInStream InitialPosition,
     bool FanOut,
     TimeSpan? ExitWhenIdle,
-    long? MaxRecords)
+    long? MaxRecords,
+    string? WorkerId,
+    bool PrintWorkerId,
+    bool Verbose)
 {
     public const string Usage =
         "usage: kinesis-console-consumer --stream NAME [--application NAME] [--region REGION]\n" +
         "         [--kinesis-endpoint URL] [--dynamodb-endpoint URL] [--initial-position latest|trim-horizon]\n" +
-        "         [--fan-out] [--exit-when-idle SECONDS] [--max-records N]\n" +
+        "         [--fan-out] [--exit-when-idle SECONDS] [--max-records N] [--worker-id ID] [--print-worker-id] [--verbose]\n" +
         "  Prints one JSON line per user record to stdout (data in base64).\n" +
+        "  --worker-id     this worker's name in the lease table; default: machine name and a random suffix.\n" +
+        "  --print-worker-id  adds a \"workerId\" field to each printed record (who read it, when several run).\n" +
+        "  --verbose       logs the consumer's events (leases, shards, subscriptions, checkpoints) to stderr.\n" +
         "  --application   names the lease table; default: a temporary name whose table is deleted on exit.\n" +
         "  --initial-position  where a shard without a checkpoint starts; default latest.\n" +
         "  --region        default: AWS_REGION or AWS_DEFAULT_REGION. Credentials: the standard AWS chain.\n" +
@@ -37,13 +43,23 @@ internal sealed record ConsumerArguments(
         var fanOut = false;
         TimeSpan? idle = null;
         long? max = null;
+        string? workerId = null;
+        var printWorkerId = false;
+        var verbose = false;
         error = null;
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--fan-out")
+            switch (args[i])
             {
-                fanOut = true;
-                continue;
+                case "--fan-out":
+                    fanOut = true;
+                    continue;
+                case "--print-worker-id":
+                    printWorkerId = true;
+                    continue;
+                case "--verbose":
+                    verbose = true;
+                    continue;
             }
 
             var option = args[i];
@@ -74,6 +90,9 @@ internal sealed record ConsumerArguments(
                 case "--exit-when-idle" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0:
                     idle = TimeSpan.FromSeconds(seconds);
                     break;
+                case "--worker-id" when !string.IsNullOrWhiteSpace(value):
+                    workerId = value;
+                    break;
                 case "--max-records" when long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0:
                     max = n;
                     break;
@@ -89,6 +108,6 @@ internal sealed record ConsumerArguments(
             return null;
         }
 
-        return new ConsumerArguments(stream, application, region, kinesis, dynamoDb, position, fanOut, idle, max);
+        return new ConsumerArguments(stream, application, region, kinesis, dynamoDb, position, fanOut, idle, max, workerId, printWorkerId, verbose);
     }
 }

@@ -3,6 +3,8 @@ using Amazon.DynamoDBv2;
 using Kinesis.Client;
 using Kinesis.Core.Api;
 using Kinesis.Samples.ConsoleConsumer;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 // kinesis-console-consumer: user records -> JSON lines on stdout, like Kafka's console consumer.
 var arguments = ConsumerArguments.Parse(args, out var error);
@@ -28,8 +30,20 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
     stop.Cancel();
 });
 
+// --verbose: the consumer's events (stable event ids, see docs/logging.md) on stderr, one line each; stdout stays records only.
+using var loggerFactory = arguments.Verbose
+    ? LoggerFactory.Create(logging => logging
+        .SetMinimumLevel(LogLevel.Debug)
+        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
+        .AddSimpleConsole(format =>
+        {
+            format.SingleLine = true;
+            format.UseUtcTimestamp = true;
+            format.TimestampFormat = "HH:mm:ss.fff ";
+        }))
+    : NullLoggerFactory.Instance;
+
 await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
-var printer = new RecordPrinter(stdout, arguments.MaxRecords);
 var options = new KinesisConsumerOptions
 {
     ApplicationName = application,
@@ -46,7 +60,13 @@ var options = new KinesisConsumerOptions
     Retrieval = arguments.FanOut ? RetrievalMode.FanOut : RetrievalMode.Polling,
     FanOut = new FanOutOptions { DeregisterOnShutdown = temporaryApplication },
 };
-await using var consumer = new KinesisConsumer(options, _ => new PrintingRecordProcessor(printer));
+if (arguments.WorkerId is { } workerId)
+{
+    options.WorkerId = workerId;
+}
+
+var printer = new RecordPrinter(stdout, arguments.MaxRecords, arguments.PrintWorkerId ? options.WorkerId : null);
+await using var consumer = new KinesisConsumer(options, _ => new PrintingRecordProcessor(printer), loggerFactory);
 try
 {
     await consumer.StartAsync(stop.Token);

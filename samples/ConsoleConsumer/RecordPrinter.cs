@@ -7,9 +7,10 @@ namespace Kinesis.Samples.ConsoleConsumer;
 
 /// <summary>
 /// Writes one JSON line per user record to stdout. Shard processors run concurrently, so writes are serialized;
-/// a batch is written and flushed as a unit, which keeps each line whole.
+/// a batch is written and flushed as a unit, which keeps each line whole. With a worker id, each line names the worker
+/// that read the record.
 /// </summary>
-internal sealed class RecordPrinter(Stream output, long? maxRecords)
+internal sealed class RecordPrinter(Stream output, long? maxRecords, string? workerId = null)
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private readonly Lock gate = new();
@@ -56,6 +57,11 @@ internal sealed class RecordPrinter(Stream output, long? maxRecords)
     {
         writer.Reset(output);
         writer.WriteStartObject();
+        if (workerId is not null)
+        {
+            writer.WriteString("workerId", workerId);
+        }
+
         writer.WriteString("shardId", shardId);
         writer.WriteString("sequenceNumber", record.SequenceNumber);
         writer.WriteNumber("subSequenceNumber", record.SubSequenceNumber);

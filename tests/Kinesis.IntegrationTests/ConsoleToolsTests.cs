@@ -83,6 +83,56 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         }
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_WorkerIdPrintWorkerIdVerbose_NamesTheWorkerInEachLineAndLogsEventsOnStderr()
+    {
+        var stream = LocalAwsFixture.UniqueName("console");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var lines = Enumerable.Range(0, 40).Select(i => $"verbose line {i}").ToArray();
+        try
+        {
+            await ProduceAsync(stream, lines, "--aggregation", "off");
+
+            var (printed, stderr) = await ConsumeWithOutputAsync(stream, LocalAwsFixture.UniqueName("console-app"), "--worker-id", "console-worker-7", "--print-worker-id", "--verbose");
+
+            Assert.Equal(lines.Order(StringComparer.Ordinal), printed.Select(r => r.Data).Distinct().Order(StringComparer.Ordinal));
+            Assert.All(printed, r => Assert.Equal("console-worker-7", r.WorkerId));
+
+            // The simple console format shows each event's id in brackets after its category.
+            var logLines = stderr.Split('\n');
+            Assert.Contains(logLines, l => l.Contains("[2012]", StringComparison.Ordinal) && l.Contains("Worker console-worker-7 acquired lease shardId-", StringComparison.Ordinal));
+            Assert.Contains(logLines, l => l.Contains("[3036]", StringComparison.Ordinal) && l.Contains("started on worker console-worker-7", StringComparison.Ordinal));
+            Assert.Contains(logLines, l => l.Contains("[3037]", StringComparison.Ordinal) && l.Contains("checkpoint written", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_WithoutVerboseOrPrintWorkerId_PrintsNoLogLinesAndNoWorkerId()
+    {
+        var stream = LocalAwsFixture.UniqueName("console");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        try
+        {
+            await ProduceAsync(stream, ["quiet line"], "--aggregation", "off");
+
+            var (printed, stderr) = await ConsumeWithOutputAsync(stream, LocalAwsFixture.UniqueName("console-app"), "--worker-id", "console-worker-8");
+
+            Assert.Equal("quiet line", Assert.Single(printed).Data);
+            Assert.Null(printed[0].WorkerId);
+            Assert.DoesNotContain("[2012]", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
     private KinesisApiClient CreateClient() => new(new KinesisApiClientOptions
     {
         Region = LocalAwsServices.Region,
@@ -116,6 +166,13 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
     /// <summary>Runs the consumer from the stream's start until it is idle; returns the printed records.</summary>
     private async Task<List<(string PartitionKey, string Data)>> ConsumeAsync(string stream, string application, params string[] options)
     {
+        var (printed, _) = await ConsumeWithOutputAsync(stream, application, options);
+        return printed.Select(r => (r.PartitionKey, r.Data)).ToList();
+    }
+
+    /// <summary>Runs the consumer from the stream's start until it is idle; returns the printed records and its stderr.</summary>
+    private async Task<(List<(string PartitionKey, string Data, string? WorkerId)> Printed, string Stderr)> ConsumeWithOutputAsync(string stream, string application, params string[] options)
+    {
         var consumed = await RunToolAsync(
             "ConsoleConsumer",
             "kinesis-console-consumer",
@@ -127,17 +184,18 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
             stdinFile: null);
         Assert.True(consumed.ExitCode == 0, consumed.Stderr);
 
-        var printed = new List<(string, string)>();
+        var printed = new List<(string, string, string?)>();
         foreach (var line in consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             using var json = JsonDocument.Parse(line);
             var root = json.RootElement;
             Assert.StartsWith("shardId-", root.GetProperty("shardId").GetString(), StringComparison.Ordinal);
             Assert.False(string.IsNullOrEmpty(root.GetProperty("sequenceNumber").GetString()));
-            printed.Add((root.GetProperty("partitionKey").GetString()!, Encoding.UTF8.GetString(root.GetProperty("data").GetBytesFromBase64())));
+            var workerId = root.TryGetProperty("workerId", out var worker) ? worker.GetString() : null;
+            printed.Add((root.GetProperty("partitionKey").GetString()!, Encoding.UTF8.GetString(root.GetProperty("data").GetBytesFromBase64()), workerId));
         }
 
-        return printed;
+        return (printed, consumed.Stderr);
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToolAsync(string project, string assembly, string[] arguments, string? stdinFile)

@@ -55,6 +55,7 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
         Assert.Equal(updatesByA, run.DynamoA.Handler.Count("UpdateItem"));
         Assert.True(run.LoggerFactory.Has(3035), "the refused delivery is logged");
         Assert.True(run.LoggerFactory.Has(3038), "the refused checkpoint is logged");
+        Assert.True(run.LoggerFactory.Has(2010), "the lost lease is logged");
 
         // The new owner starts from A's last checkpoint: right after A's first batch, with A's second batch again.
         var newOwner = new GatedProcessor();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Kinesis.Client.Leases;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Kinesis.Client.Tests.Leases;
@@ -52,6 +53,36 @@ public sealed class LeaseCoordinatorTests(LocalAwsFixture fixture, ITestOutputHe
         }
 
         Assert.All(await coordinator.Refresher.ListLeasesAsync(), lease => Assert.Null(lease.LeaseOwner));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task RenewLeasesAsync_LateThenStolen_LogsTakenRenewedLateStolenAndLostWithTheirEventIds()
+    {
+        using var env = new LeaseTestEnvironment(fixture);
+        var clock = new ManualTimeProvider();
+        var logsA = new ListLoggerFactory();
+        var logsB = new ListLoggerFactory();
+        await using var a = new LeaseCoordinator(env.CreateRefresher(), "worker-a", env.Options, clock, logsA, new Random(1));
+        await using var b = new LeaseCoordinator(env.CreateRefresher(), "worker-b", env.Options, clock, logsB, new Random(2));
+        await a.InitializeAsync();
+        await LeaseTestEnvironment.CreateLeasesAsync(a.Refresher, 2);
+        Assert.Equal(2, (await a.TakeLeasesAsync()).Count);
+        Assert.True(logsA.Has(2012), "lease taken");
+
+        clock.Advance(env.Options.RenewalInterval!.Value);
+        await a.RenewLeasesAsync();
+        Assert.False(logsA.Has(2017), "a renewal on time is not late");
+
+        // Two renewals missed, still inside the failover time: renewed, but late.
+        clock.Advance(env.Options.RenewalInterval.Value * 2.5);
+        await a.RenewLeasesAsync();
+        Assert.Equal(2, a.GetHeldLeases().Count);
+        Assert.Contains(logsA.Entries, e => e.EventId.Id == 2017 && e.Level == LogLevel.Warning);
+
+        var stolen = Assert.Single(await b.TakeLeasesAsync());
+        Assert.Contains(logsB.Entries, e => e.EventId.Id == 2016 && e.Message.Contains("worker-a", StringComparison.Ordinal) && e.Message.Contains(stolen.LeaseKey, StringComparison.Ordinal));
+        await a.RenewLeasesAsync();
+        Assert.Contains(logsA.Entries, e => e.EventId.Id == 2010 && e.Message.Contains(stolen.LeaseKey, StringComparison.Ordinal) && e.Message.Contains("RenewalRejected", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
