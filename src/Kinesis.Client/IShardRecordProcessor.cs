@@ -10,7 +10,11 @@ namespace Kinesis.Client;
 /// </summary>
 /// <remarks>
 /// Delivery is at least once: after a failover or a crash the new owner restarts from the last checkpoint, so records
-/// delivered after it are delivered again. Checkpoint often enough to bound the replay.
+/// delivered after it are delivered again. Checkpoint often enough to bound the replay. When another worker steals the
+/// lease, this instance may still receive batches until this worker observes the steal (at its next lease renewal or
+/// checkpoint, at the latest <see cref="LeaseManagementOptions.FailoverTime"/> after its last renewal); from that moment it
+/// gets no further batch, its checkpoints throw <see cref="LeaseLostException"/>, and it gets <see cref="LeaseLostAsync"/>
+/// (docs/configuration.md, "The steal window").
 /// </remarks>
 public interface IShardRecordProcessor
 {
