@@ -80,4 +80,33 @@ public sealed class RecordProcessorCheckpointerTests(LocalAwsFixture fixture)
 
         await Assert.ThrowsAsync<LeaseLostException>(() => checkpointer.CheckpointAsync());
     }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task CheckpointAsync_QueuedBehindTheRenewalThatFindsTheSteal_RefusedWithoutWriting()
+    {
+        using var env = new LeaseTestEnvironment(fixture);
+        using var thief = new LeaseTestEnvironment(fixture);
+        var refresher = await env.CreateTableAsync();
+        await refresher.CreateLeaseIfNotExistsAsync(Lease.CreateNew("shard-1", ExtendedSequenceNumber.TrimHorizon));
+        await using var coordinator = env.CreateCoordinator("w1", TimeProvider.System, seed: 1);
+        var held = Assert.Single(await coordinator.TakeLeasesAsync());
+        var thiefRefresher = new DynamoDbLeaseRefresher(thief.Client, env.TableName, env.Options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.NotNull(await thiefRefresher.TryTakeLeaseAsync(held.Lease, "w2"));
+        var checkpointer = new RecordProcessorCheckpointer("shard-1", coordinator.CheckpointWriter, held.ConcurrencyToken, ExtendedSequenceNumber.TrimHorizon);
+        checkpointer.SetLargestPermitted(new ExtendedSequenceNumber("500"));
+
+        // The renewal that will find the steal is in flight and holds the lease's write lock; the checkpoint queues behind it.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        env.Handler.HoldUpdates = release.Task;
+        var updates = env.Handler.Count("UpdateItem");
+        var renewal = coordinator.RenewLeasesAsync();
+        await Eventually.HoldsAsync(() => env.Handler.Count("UpdateItem") == updates + 1, TimeSpan.FromSeconds(30), "the renewal is in flight");
+        var checkpoint = checkpointer.CheckpointAsync();
+        release.SetResult();
+        await renewal;
+
+        await Assert.ThrowsAsync<LeaseLostException>(() => checkpoint);
+        Assert.Equal(updates + 1, env.Handler.Count("UpdateItem"));
+        Assert.False(coordinator.IsHeld("shard-1", held.ConcurrencyToken));
+    }
 }

@@ -95,6 +95,27 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
         Assert.Equal(ShardConsumerEnd.LeaseLost, await consumer.Completion.WaitAsync(Deadline));
     }
 
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task GracefulShutdown_AfterTheStealWasObserved_ProcessorGetsLeaseLostNotShutdownRequested()
+    {
+        await using var run = await StealRun.StartAsync(fixture, shards: 1);
+        var a = run.CreateCoordinator("A", TimeProvider.System, run.DynamoA, seed: 1);
+        var lease = Assert.Single(await a.TakeLeasesAsync());
+        var (consumer, processor) = run.StartConsumer(a, lease, new GatedProcessor());
+        await run.InSecondBatchAfterFirstCheckpointAsync(consumer, processor);
+        Assert.NotNull(await run.Refresher.TryTakeLeaseAsync((await run.Refresher.GetLeaseAsync(lease.LeaseKey))!, "B"));
+        await a.RenewLeasesAsync();
+
+        // The stop is asked for while the batch runs: the processor is not handed a checkpointer for a lease it lost.
+        consumer.RequestShutdown();
+        processor.Gate.Release(100);
+
+        Assert.Equal(ShardConsumerEnd.LeaseLost, await consumer.Completion.WaitAsync(Deadline));
+        Assert.True(processor.LeaseLost.Task.IsCompleted);
+        Assert.False(processor.ShutdownRequested);
+        Assert.Equal(2, processor.Batches.Count);
+    }
+
     /// <summary>A stream on kinesis-local with records in many small batches, and a lease table reached by two DynamoDB clients (one per worker).</summary>
     private sealed class StealRun : IAsyncDisposable
     {
@@ -220,6 +241,8 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
 
         public ExtendedSequenceNumber? InitialCheckpoint { get; private set; }
 
+        public bool ShutdownRequested { get; private set; }
+
         public ExtendedSequenceNumber? LastCheckpoint => Volatile.Read(ref lastCheckpoint);
 
         public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default)
@@ -255,6 +278,10 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
 
         public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => input.Checkpointer.CheckpointAsync(cancellationToken);
 
-        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default)
+        {
+            ShutdownRequested = true;
+            return Task.CompletedTask;
+        }
     }
 }
