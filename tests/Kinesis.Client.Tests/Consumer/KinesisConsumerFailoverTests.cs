@@ -133,6 +133,92 @@ public sealed class KinesisConsumerFailoverTests(LocalAwsFixture fixture, ITestO
         Assert.DoesNotContain(lease.LeaseKey, consumer.HeldShardIds);
     }
 
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task Steal_SecondWorkerJoinsDuringProduction_OldOwnerStopsAndEveryRecordIsDelivered()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(2);
+        var clock = Stopwatch.StartNew();
+        var log = new TimedLog(clock);
+        var first = env.CreateConsumer("first", shard => new TimedProcessor("first", shard, log));
+        await first.StartAsync();
+        await Eventually.HoldsAsync(() => first.HeldShardIds.Count == 2, Deadline, "the first worker holds both shards");
+
+        using var stopProducing = new CancellationTokenSource();
+        var put = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var producing = Task.Run(async () =>
+        {
+            for (var n = 0; !stopProducing.IsCancellationRequested; n++)
+            {
+                foreach (var payload in await env.PutRawAsync(keys: 4, first: n, count: 1))
+                {
+                    put.Enqueue(payload);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
+            }
+        });
+        await Eventually.HoldsAsync(() => log.Deliveries.Count(d => d.WorkerId == "first") >= 20, Deadline, "the first worker delivers");
+
+        var second = env.CreateConsumer("second", shard => new TimedProcessor("second", shard, log));
+        await second.StartAsync();
+        await Eventually.HoldsAsync(() => second.HeldShardIds.Count == 1 && first.HeldShardIds.Count == 1, Deadline, "the second worker stole one shard");
+        var stolen = second.HeldShardIds[0];
+        await Eventually.HoldsAsync(() => log.LeaseLost.ContainsKey(("first", stolen)), Deadline, "the old owner was told of the loss");
+        await Eventually.HoldsAsync(() => log.Deliveries.Count(d => d.WorkerId == "second") >= 20, Deadline, "the new owner delivers");
+        await stopProducing.CancelAsync();
+        await producing;
+        await Eventually.HoldsAsync(() => log.Deliveries.Select(d => d.Payload).ToHashSet(StringComparer.Ordinal).IsSupersetOf(put), Deadline, "every record delivered");
+
+        var lostAt = log.LeaseLost[("first", stolen)];
+        var old = log.Deliveries.Where(d => d.WorkerId == "first" && d.ShardId == stolen).ToList();
+        var taken = log.Deliveries.Where(d => d.WorkerId == "second" && d.ShardId == stolen).ToList();
+        Assert.All(old, d => Assert.True(d.At <= lostAt, $"{d.Payload} reached the old owner after its LeaseLostAsync"));
+        var duplicates = old.Select(d => d.Payload).Intersect(taken.Select(d => d.Payload), StringComparer.Ordinal).Count();
+        var overlap = old.Max(d => d.At) - taken.Min(d => d.At);
+        output.WriteLine(
+            $"Steal figure: the old owner's last batch started {overlap.TotalMilliseconds:F0} ms after the new owner's first (negative: no overlap); " +
+            $"{duplicates} records delivered by both; LeaseLostAsync {(lostAt - taken.Min(d => d.At)).TotalMilliseconds:F0} ms after the new owner's first batch " +
+            $"(renewal interval {env.CreateOptions("x").Leases.RenewalInterval!.Value.TotalMilliseconds:F0} ms, failover time {ConsumerTestEnvironment.FailoverTime.TotalMilliseconds:F0} ms).");
+        await second.StopAsync();
+        await first.StopAsync();
+    }
+
+    private sealed class TimedLog(Stopwatch clock)
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(string WorkerId, string ShardId, string Payload, TimeSpan At)> Deliveries { get; } = new();
+
+        public System.Collections.Concurrent.ConcurrentDictionary<(string WorkerId, string ShardId), TimeSpan> LeaseLost { get; } = new();
+
+        public TimeSpan Now => clock.Elapsed;
+    }
+
+    private sealed class TimedProcessor(string workerId, string shardId, TimedLog log) : IShardRecordProcessor
+    {
+        public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public async Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default)
+        {
+            var at = log.Now;
+            foreach (var record in input.Records)
+            {
+                log.Deliveries.Enqueue((workerId, shardId, System.Text.Encoding.UTF8.GetString(record.Data.Span), at));
+            }
+
+            await input.Checkpointer.CheckpointAsync(cancellationToken);
+        }
+
+        public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default)
+        {
+            log.LeaseLost[(workerId, shardId)] = log.Now;
+            return Task.CompletedTask;
+        }
+
+        public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => input.Checkpointer.CheckpointAsync(cancellationToken);
+
+        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => input.Checkpointer.CheckpointAsync(cancellationToken);
+    }
+
     private sealed class LeaseLostSignallingProcessor(TaskCompletionSource lost, System.Collections.Concurrent.ConcurrentQueue<Delivery> deliveries) : IShardRecordProcessor
     {
         private readonly RecordingProcessor inner = new("w1", deliveries);
