@@ -68,6 +68,9 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 3033, Level = LogLevel.Warning, Message = "Reading shard {ShardId} failed; retrying in {Delay}.")]
     public static partial void GetRecordsFailed(ILogger logger, string shardId, TimeSpan delay, Exception exception);
 
+    [LoggerMessage(EventId = 3034, Level = LogLevel.Error, Message = "A ShardStopped handler threw for shard {ShardId}; the exception was ignored.")]
+    public static partial void ShardStoppedHandlerFailed(ILogger logger, string shardId, Exception exception);
+
     [LoggerMessage(EventId = 3035, Level = LogLevel.Warning, Message = "Shard {ShardId}: the lease is no longer held by this worker; {RecordCount} records from {FirstSequenceNumber} were not delivered and the processor gets LeaseLostAsync.")]
     public static partial void DeliveryRefusedLeaseLost(ILogger logger, string shardId, int recordCount, string firstSequenceNumber);
 
@@ -79,7 +82,4 @@ internal static partial class ConsumerLog
 
     [LoggerMessage(EventId = 3038, Level = LogLevel.Warning, Message = "Shard {ShardId}: checkpoint at {Checkpoint} refused, the lease is no longer held by this worker.")]
     public static partial void CheckpointLeaseLost(ILogger logger, string shardId, ExtendedSequenceNumber checkpoint);
-
-    [LoggerMessage(EventId = 3034, Level = LogLevel.Error, Message = "A ShardStopped handler threw for shard {ShardId}; the exception was ignored.")]
-    public static partial void ShardStoppedHandlerFailed(ILogger logger, string shardId, Exception exception);
 }
