@@ -12,14 +12,14 @@ namespace Kinesis.Client.Leases;
 internal sealed class LeaseTaker
 {
     private readonly Dictionary<string, ObservedLease> allLeases = new(StringComparer.Ordinal);
-    private readonly DynamoDbLeaseRefresher refresher;
+    private readonly ILeaseRefresher refresher;
     private readonly LeaseManagementOptions options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
     private readonly Random random;
     private readonly TimeSpan renewalInterval;
 
-    public LeaseTaker(DynamoDbLeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger, Random? random = null)
+    public LeaseTaker(ILeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(refresher);
         ArgumentException.ThrowIfNullOrEmpty(workerId);
