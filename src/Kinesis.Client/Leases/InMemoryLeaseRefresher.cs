@@ -12,7 +12,7 @@ namespace Kinesis.Client.Leases;
 /// <remarks>
 /// Safe for concurrent use: each operation is atomic. Leases are stored as immutable records (a created lease is
 /// normalized by a round trip through <see cref="LeaseSerializer"/>, as DynamoDB would store it). Optional
-/// <see cref="Latency"/> is waited with the <see cref="TimeProvider"/> before an operation applies, so a simulation on a
+/// <see cref="Latency"/> is waited with the <see cref="TimeProvider"/>, so a simulation on a
 /// virtual clock sees scans and writes overlap as they do against DynamoDB; <see cref="Fault"/> replaces an operation by
 /// an exception. An operation on a table not created yet throws <see cref="ResourceNotFoundException"/>, as DynamoDB does.
 /// </remarks>
@@ -37,8 +37,10 @@ internal sealed class InMemoryLeaseRefresher : ILeaseRefresher
     }
 
     /// <summary>
-    /// How long an operation takes, given the operation and the number of leases in the table (for a scan's size);
-    /// waited on the <see cref="TimeProvider"/> before the operation applies. <see langword="null"/> or zero: instant.
+    /// How long an operation takes, given the operation and the number of items it reads (a scan: the leases in the table;
+    /// otherwise 1), waited on the <see cref="TimeProvider"/>. A write applies after its latency; a read returns what the
+    /// table held when it started, so a slow scan returns stale counters as DynamoDB's does. <see langword="null"/> or
+    /// zero: instant.
     /// </summary>
     public Func<LeaseStoreOperation, int, TimeSpan>? Latency { get; init; }
 
@@ -106,22 +108,30 @@ internal sealed class InMemoryLeaseRefresher : ILeaseRefresher
     /// <inheritdoc />
     public async Task<IReadOnlyList<Lease>> ListLeasesAsync(CancellationToken cancellationToken = default)
     {
-        await BeginAsync(LeaseStoreOperation.ListLeases, null, requiresTable: true, cancellationToken).ConfigureAwait(false);
+        Begin(LeaseStoreOperation.ListLeases, null, requiresTable: true, cancellationToken);
+        Lease[] snapshot;
         lock (gate)
         {
-            return [.. leases.Values];
+            snapshot = [.. leases.Values];
         }
+
+        await DelayAsync(LeaseStoreOperation.ListLeases, snapshot.Length, cancellationToken).ConfigureAwait(false);
+        return snapshot;
     }
 
     /// <inheritdoc />
     public async Task<Lease?> GetLeaseAsync(string leaseKey, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(leaseKey);
-        await BeginAsync(LeaseStoreOperation.GetLease, leaseKey, requiresTable: true, cancellationToken).ConfigureAwait(false);
+        Begin(LeaseStoreOperation.GetLease, leaseKey, requiresTable: true, cancellationToken);
+        Lease? lease;
         lock (gate)
         {
-            return leases.GetValueOrDefault(leaseKey);
+            lease = leases.GetValueOrDefault(leaseKey);
         }
+
+        await DelayAsync(LeaseStoreOperation.GetLease, 1, cancellationToken).ConfigureAwait(false);
+        return lease;
     }
 
     /// <inheritdoc />
@@ -289,23 +299,14 @@ internal sealed class InMemoryLeaseRefresher : ILeaseRefresher
 
     private async Task BeginAsync(LeaseStoreOperation operation, string? leaseKey, bool requiresTable, CancellationToken cancellationToken)
     {
+        await DelayAsync(operation, 1, cancellationToken).ConfigureAwait(false);
+        Begin(operation, leaseKey, requiresTable, cancellationToken);
+    }
+
+    private void Begin(LeaseStoreOperation operation, string? leaseKey, bool requiresTable, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Increment(ref calls[(int)operation]);
-        if (Latency is { } latency)
-        {
-            int size;
-            lock (gate)
-            {
-                size = leases.Count;
-            }
-
-            var delay = latency(operation, size);
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
         if (Fault?.Invoke(operation, leaseKey) is { } exception)
         {
             throw exception;
@@ -321,5 +322,11 @@ internal sealed class InMemoryLeaseRefresher : ILeaseRefresher
                 }
             }
         }
+    }
+
+    private Task DelayAsync(LeaseStoreOperation operation, int items, CancellationToken cancellationToken)
+    {
+        var delay = Latency?.Invoke(operation, items) ?? TimeSpan.Zero;
+        return delay > TimeSpan.Zero ? Task.Delay(delay, timeProvider, cancellationToken) : Task.CompletedTask;
     }
 }
