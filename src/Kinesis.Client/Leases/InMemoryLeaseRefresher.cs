@@ -78,6 +78,15 @@ internal sealed class InMemoryLeaseRefresher : ILeaseRefresher
         }
     }
 
+    /// <summary>The leases now, without latency, faults or counting: for assertions and simulations.</summary>
+    public IReadOnlyList<Lease> Snapshot()
+    {
+        lock (gate)
+        {
+            return [.. leases.Values];
+        }
+    }
+
     /// <inheritdoc />
     public async Task<bool> CreateTableIfNotExistsAsync(CancellationToken cancellationToken = default)
     {

@@ -78,6 +78,14 @@ internal sealed class LeaseTaker
         var taken = new List<Lease>(toTake.Count);
         foreach (var lease in toTake)
         {
+            // The renewer counts every lease taken here as renewed at takenTimestamp. Past one renewal interval the
+            // next take would start its life close to expiry (a cold start offers thousands of leases at ~10 ms a
+            // take), so the rest is left to the next run.
+            if (timeProvider.GetElapsedTime(takenTimestamp) > renewalInterval)
+            {
+                break;
+            }
+
             Lease? result;
             try
             {

@@ -79,6 +79,33 @@ public sealed class LeaseFleetTests
         Assert.True(await fleet.IsBalancedAsync());
     }
 
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task TakeLeases_TakesSlowerThanTheRenewalInterval_StopsTakingSoEveryTakenLeaseIsRenewedInTime()
+    {
+        // 12 unowned leases at 1 s a take (the clock moves as each take is sent): taking all in one run would last
+        // 12 s, beyond the failover time.
+        var clock = new ManualTimeProvider();
+        var (store, _) = await InMemoryLeases.CreateAsync(12, clock);
+        store.Fault = (op, _) =>
+        {
+            if (op == LeaseStoreOperation.TakeLease)
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            return null;
+        };
+        var coordinator = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(1));
+
+        var run = coordinator.TakeLeasesAsync();
+        var acquired = await run;
+        await coordinator.RenewLeasesAsync();
+
+        Assert.Equal(4, acquired.Count);
+        Assert.All(acquired, lease => Assert.True(coordinator.IsHeld(lease.LeaseKey, lease.ConcurrencyToken), $"{lease.LeaseKey} expired before its first renewal"));
+        Assert.Equal(acquired.Count, (await InMemoryLeases.OwnerCountsAsync(store)).GetValueOrDefault("worker-a"));
+    }
+
     private sealed class Fleet
     {
         private readonly ManualTimeProvider clock;
