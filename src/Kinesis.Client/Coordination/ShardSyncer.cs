@@ -20,13 +20,13 @@ namespace Kinesis.Client.Coordination;
 internal sealed class ShardSyncer
 {
     private readonly KinesisApiClient api;
-    private readonly DynamoDbLeaseRefresher refresher;
+    private readonly ILeaseRefresher refresher;
     private readonly LeaseCoordinator coordinator;
     private readonly KinesisConsumerOptions options;
     private readonly ConsumerCounters counters;
     private readonly ILogger logger;
 
-    public ShardSyncer(KinesisApiClient api, DynamoDbLeaseRefresher refresher, LeaseCoordinator coordinator, KinesisConsumerOptions options, ConsumerCounters counters, ILogger logger)
+    public ShardSyncer(KinesisApiClient api, ILeaseRefresher refresher, LeaseCoordinator coordinator, KinesisConsumerOptions options, ConsumerCounters counters, ILogger logger)
     {
         this.api = api;
         this.refresher = refresher;

@@ -12,10 +12,12 @@ namespace Kinesis.Client.Leases;
 /// network faults are retried with exponential backoff and full jitter, then rethrown.
 /// </summary>
 /// <remarks>Safe for concurrent use. Reads are strongly consistent.</remarks>
-internal sealed class DynamoDbLeaseRefresher
+internal sealed class DynamoDbLeaseRefresher : ILeaseRefresher
 {
     private const string ConditionCounter = "#counter = :expectedCounter";
-    private const string ConditionCounterOrAbsent = "(#counter = :expectedCounter OR attribute_not_exists(#counter))";
+    // An UpdateItem on a missing key whose condition holds creates the item, so "counter absent" needs the key to exist;
+    // otherwise taking a never-taken lease deleted since the scan would recreate it without checkpoint or parents.
+    private const string ConditionCounterOrAbsent = "(#counter = :expectedCounter OR (attribute_exists(#key) AND attribute_not_exists(#counter)))";
 
     private readonly IAmazonDynamoDB client;
     private readonly LeaseManagementOptions options;
@@ -377,6 +379,11 @@ internal sealed class DynamoDbLeaseRefresher
 
             // A lease written without a counter reads as 0; accept the missing attribute in that case.
             var counterCondition = lease.LeaseCounter == 0 ? ConditionCounterOrAbsent : ConditionCounter;
+            if (lease.LeaseCounter == 0)
+            {
+                Names["#key"] = LeaseAttributes.LeaseKey;
+            }
+
             condition = expectedOwner is null ? counterCondition : counterCondition + " AND #owner = :expectedOwner";
             Names["#counter"] = LeaseAttributes.LeaseCounter;
             Values[":expectedCounter"] = LeaseSerializer.Number(lease.LeaseCounter);

@@ -10,9 +10,9 @@ namespace Kinesis.Client.Leases;
 internal sealed class LeaseCheckpointWriter
 {
     private readonly LeaseRenewer renewer;
-    private readonly DynamoDbLeaseRefresher refresher;
+    private readonly ILeaseRefresher refresher;
 
-    public LeaseCheckpointWriter(LeaseRenewer renewer, DynamoDbLeaseRefresher refresher)
+    public LeaseCheckpointWriter(LeaseRenewer renewer, ILeaseRefresher refresher)
     {
         ArgumentNullException.ThrowIfNull(renewer);
         ArgumentNullException.ThrowIfNull(refresher);

@@ -17,7 +17,7 @@ namespace Kinesis.Client.Leases;
 /// </remarks>
 internal sealed class LeaseCoordinator : IAsyncDisposable
 {
-    private readonly DynamoDbLeaseRefresher refresher;
+    private readonly ILeaseRefresher refresher;
     private readonly LeaseRenewer renewer;
     private readonly LeaseTaker taker;
     private readonly LeaseManagementOptions options;
@@ -33,7 +33,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     private int lostSinceLastRenewal;
 
     public LeaseCoordinator(
-        DynamoDbLeaseRefresher refresher,
+        ILeaseRefresher refresher,
         string workerId,
         LeaseManagementOptions options,
         TimeProvider timeProvider,
@@ -74,7 +74,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
 
     public string WorkerId { get; }
 
-    public DynamoDbLeaseRefresher Refresher => refresher;
+    public ILeaseRefresher Refresher => refresher;
 
     public LeaseCheckpointWriter CheckpointWriter { get; }
 

@@ -13,14 +13,14 @@ namespace Kinesis.Client.Leases;
 internal sealed class LeaseRenewer
 {
     private readonly ConcurrentDictionary<string, HeldLease> held = new(StringComparer.Ordinal);
-    private readonly DynamoDbLeaseRefresher refresher;
+    private readonly ILeaseRefresher refresher;
     private readonly TimeProvider timeProvider;
     private readonly TimeSpan failoverTime;
     private readonly TimeSpan renewalInterval;
     private readonly int maxConcurrentRenewals;
     private readonly ILogger logger;
 
-    public LeaseRenewer(DynamoDbLeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger)
+    public LeaseRenewer(ILeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(refresher);
         ArgumentException.ThrowIfNullOrEmpty(workerId);

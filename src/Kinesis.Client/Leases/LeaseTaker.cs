@@ -12,14 +12,14 @@ namespace Kinesis.Client.Leases;
 internal sealed class LeaseTaker
 {
     private readonly Dictionary<string, ObservedLease> allLeases = new(StringComparer.Ordinal);
-    private readonly DynamoDbLeaseRefresher refresher;
+    private readonly ILeaseRefresher refresher;
     private readonly LeaseManagementOptions options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
     private readonly Random random;
     private readonly TimeSpan renewalInterval;
 
-    public LeaseTaker(DynamoDbLeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger, Random? random = null)
+    public LeaseTaker(ILeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(refresher);
         ArgumentException.ThrowIfNullOrEmpty(workerId);
@@ -78,6 +78,14 @@ internal sealed class LeaseTaker
         var taken = new List<Lease>(toTake.Count);
         foreach (var lease in toTake)
         {
+            // The renewer counts every lease taken here as renewed at takenTimestamp. Past one renewal interval the
+            // next take would start its life close to expiry (a cold start offers thousands of leases at ~10 ms a
+            // take), so the rest is left to the next run.
+            if (timeProvider.GetElapsedTime(takenTimestamp) > renewalInterval)
+            {
+                break;
+            }
+
             Lease? result;
             try
             {

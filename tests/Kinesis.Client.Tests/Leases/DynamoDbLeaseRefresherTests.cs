@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kinesis.Client.Tests.Leases;
 
+/// <summary>What only the DynamoDB store has: the table and item format, paging, retries; the conditional semantics are in <see cref="LeaseRefresherContractTests"/>.</summary>
 [Collection(LocalAwsCollection.Name)]
 public sealed class DynamoDbLeaseRefresherTests(LocalAwsFixture fixture)
 {
@@ -130,124 +131,6 @@ public sealed class DynamoDbLeaseRefresherTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task CreateLeaseIfNotExists_Twice_SecondReturnsFalseAndKeepsItem()
-    {
-        using var env = new LeaseTestEnvironment(fixture);
-        var refresher = await env.CreateTableAsync();
-        var lease = Lease.CreateNew(ShardId, ExtendedSequenceNumber.TrimHorizon);
-        Assert.True(await refresher.CreateLeaseIfNotExistsAsync(lease));
-        var taken = await refresher.TryTakeLeaseAsync(lease, "worker-a");
-        Assert.NotNull(taken);
-
-        Assert.False(await refresher.CreateLeaseIfNotExistsAsync(lease with { Checkpoint = ExtendedSequenceNumber.Latest }));
-
-        var stored = await refresher.GetLeaseAsync(ShardId);
-        Assert.NotNull(stored);
-        Assert.Equal("worker-a", stored.LeaseOwner);
-        Assert.Equal(taken.LeaseCounter, stored.LeaseCounter);
-        Assert.Equal(ExtendedSequenceNumber.TrimHorizon, stored.Checkpoint);
-    }
-
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task TryRenewLease_CurrentCounterThenStaleCounter_FirstIncrementsSecondFails()
-    {
-        using var env = new LeaseTestEnvironment(fixture);
-        var refresher = await env.CreateTableAsync();
-        var taken = await CreateTakenAsync(refresher, "worker-a");
-
-        var renewed = await refresher.TryRenewLeaseAsync(taken);
-        var stale = await refresher.TryRenewLeaseAsync(taken with { LeaseCounter = taken.LeaseCounter + 5 });
-
-        Assert.NotNull(renewed);
-        Assert.Equal(taken.LeaseCounter + 1, renewed.LeaseCounter);
-        Assert.Null(stale);
-        Assert.Equal(renewed.LeaseCounter, (await refresher.GetLeaseAsync(ShardId))!.LeaseCounter);
-    }
-
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task TryRenewLease_LeaseTakenByOtherWorker_ReturnsNull()
-    {
-        using var env = new LeaseTestEnvironment(fixture);
-        var refresher = await env.CreateTableAsync();
-        var mine = await CreateTakenAsync(refresher, "worker-a");
-        Assert.NotNull(await refresher.TryTakeLeaseAsync(mine, "worker-b"));
-
-        Assert.Null(await refresher.TryRenewLeaseAsync(mine));
-    }
-
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task TryTakeLease_FromOtherOwner_IncrementsCounterAndOwnerSwitches()
-    {
-        using var env = new LeaseTestEnvironment(fixture);
-        var refresher = await env.CreateTableAsync();
-        var fromA = await CreateTakenAsync(refresher, "worker-a");
-        Assert.Equal(0, fromA.OwnerSwitchesSinceCheckpoint);
-
-        var stolen = await refresher.TryTakeLeaseAsync(fromA, "worker-b");
-        var stale = await refresher.TryTakeLeaseAsync(fromA, "worker-c");
-
-        Assert.NotNull(stolen);
-        Assert.Null(stale);
-        var stored = await refresher.GetLeaseAsync(ShardId);
-        Assert.Equal("worker-b", stored!.LeaseOwner);
-        Assert.Equal(fromA.LeaseCounter + 1, stored.LeaseCounter);
-        Assert.Equal(1, stored.OwnerSwitchesSinceCheckpoint);
-    }
-
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task TryEvictLease_HeldLease_RemovesOwnerAndStaleEvictFails()
-    {
-        using var env = new LeaseTestEnvironment(fixture);
-        var refresher = await env.CreateTableAsync();
-        var taken = await CreateTakenAsync(refresher, "worker-a");
-
-        var evicted = await refresher.TryEvictLeaseAsync(taken);
-        var again = await refresher.TryEvictLeaseAsync(taken);
-
-        Assert.NotNull(evicted);
-        Assert.Null(again);
-        var item = await GetRawItemAsync(env, ShardId);
-        Assert.False(item.ContainsKey("leaseOwner"));
-        Assert.Equal((taken.LeaseCounter + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), item["leaseCounter"].N);
-    }
-
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task TryUpdateCheckpoint_AfterPrepareAndSteal_ResetsSwitchesClearsPendingAndStaleFails()
-    {
-        using var env = new LeaseTestEnvironment(fixture);
-        var refresher = await env.CreateTableAsync();
-        var a = await CreateTakenAsync(refresher, "worker-a");
-        var b = await refresher.TryTakeLeaseAsync(a, "worker-b");
-        Assert.NotNull(b);
-        var prepared = await refresher.TryPrepareCheckpointAsync(b, new ExtendedSequenceNumber(SequenceNumber), new byte[] { 7 });
-        Assert.NotNull(prepared);
-
-        var checkpoint = new ExtendedSequenceNumber(SequenceNumber, 2);
-        var updated = await refresher.TryUpdateCheckpointAsync(prepared, checkpoint);
-        var stale = await refresher.TryUpdateCheckpointAsync(prepared, checkpoint);
-
-        Assert.NotNull(updated);
-        Assert.Null(stale);
-        var item = await GetRawItemAsync(env, ShardId);
-        Assert.Equal(SequenceNumber, item["checkpoint"].S);
-        Assert.Equal("2", item["checkpointSubSequenceNumber"].N);
-        Assert.Equal("0", item["ownerSwitchesSinceCheckpoint"].N);
-        Assert.False(item.ContainsKey("pendingCheckpoint"));
-        Assert.False(item.ContainsKey("pendingCheckpointSubSequenceNumber"));
-        Assert.False(item.ContainsKey("pendingCheckpointState"));
-    }
-
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task TryUpdateCheckpoint_OtherOwnerWithSameCounter_ReturnsNull()
-    {
-        using var env = new LeaseTestEnvironment(fixture);
-        var refresher = await env.CreateTableAsync();
-        var taken = await CreateTakenAsync(refresher, "worker-a");
-
-        Assert.Null(await refresher.TryUpdateCheckpointAsync(taken with { LeaseOwner = "worker-b" }, ExtendedSequenceNumber.Latest));
-    }
-
-    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task TryRenewLease_ItemWithoutCounter_TreatsCounterAsZero()
     {
         using var env = new LeaseTestEnvironment(fixture);
@@ -278,18 +161,6 @@ public sealed class DynamoDbLeaseRefresherTests(LocalAwsFixture fixture)
 
         Assert.Equal(keys, leases.Select(l => l.LeaseKey).Order(StringComparer.Ordinal));
         Assert.True(env.Handler.Count("Scan") >= 3);
-    }
-
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task DeleteLease_Existing_RemovesItem()
-    {
-        using var env = new LeaseTestEnvironment(fixture);
-        var refresher = await env.CreateTableAsync();
-        await CreateTakenAsync(refresher, "worker-a");
-
-        await refresher.DeleteLeaseAsync(ShardId);
-
-        Assert.Null(await refresher.GetLeaseAsync(ShardId));
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]

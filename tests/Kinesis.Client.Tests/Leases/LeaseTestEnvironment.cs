@@ -55,7 +55,7 @@ internal sealed class LeaseTestEnvironment : IDisposable
     }
 
     /// <summary>Creates <paramref name="count"/> unowned leases shard-000000000000 … at TRIM_HORIZON.</summary>
-    public static async Task<IReadOnlyList<string>> CreateLeasesAsync(DynamoDbLeaseRefresher refresher, int count)
+    public static async Task<IReadOnlyList<string>> CreateLeasesAsync(ILeaseRefresher refresher, int count)
     {
         var keys = new List<string>();
         for (var i = 0; i < count; i++)

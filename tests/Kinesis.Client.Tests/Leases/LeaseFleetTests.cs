@@ -1,0 +1,200 @@
+using Kinesis.Client.Leases;
+using Kinesis.Testing;
+
+namespace Kinesis.Client.Tests.Leases;
+
+/// <summary>
+/// Whole coordinators (renewer + taker) of several workers on the in-memory store, driven on a manual clock with the
+/// default KCL timings: each worker renews at a fixed rate and runs its taker a taker interval after the previous run.
+/// </summary>
+public sealed class LeaseFleetTests
+{
+    private static readonly LeaseManagementOptions Options = new();
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ColdStart_TwentyWorkersFourHundredLeases_BalanceAtTwentyEach()
+    {
+        var fleet = await Fleet.CreateAsync(20, 400);
+
+        var elapsed = await fleet.RunUntilAsync(fleet.IsBalancedAsync, TimeSpan.FromMinutes(30));
+
+        Assert.True(await fleet.IsBalancedAsync(), $"not balanced after {elapsed}");
+
+        // A victim of a steal notices the loss at its next renewal.
+        await fleet.RunUntilAsync(() => Task.FromResult(false), Options.RenewalInterval!.Value + Step);
+        Assert.All(fleet.Workers, w => Assert.Equal(20, w.Coordinator.GetHeldLeases().Count));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Failover_WorkerStopsRenewing_SurvivorsTakeItsLeasesOnlyAfterFailoverTimeAndWithinTwoTakerIntervals()
+    {
+        var fleet = await Fleet.CreateAsync(3, 30);
+        await fleet.RunUntilAsync(fleet.IsBalancedAsync, TimeSpan.FromMinutes(30));
+        Assert.True(await fleet.IsBalancedAsync());
+        await fleet.RunUntilAsync(() => Task.FromResult(false), Options.RenewalInterval!.Value + Step);
+        var dead = fleet.Workers[2];
+        var orphaned = dead.Coordinator.GetHeldLeases().Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
+        var lastRenewal = dead.LastRenewal;
+        dead.Alive = false;
+        TimeSpan? firstTakeover = null;
+
+        async Task<bool> AllTakenOver()
+        {
+            var leases = await fleet.Store.ListLeasesAsync();
+            var taken = leases.Count(l => orphaned.Contains(l.LeaseKey) && l.LeaseOwner != dead.Id);
+            if (taken > 0)
+            {
+                firstTakeover ??= fleet.Now;
+            }
+
+            return taken == orphaned.Count;
+        }
+
+        await fleet.RunUntilAsync(AllTakenOver, TimeSpan.FromMinutes(5));
+
+        Assert.True(await AllTakenOver());
+        Assert.True(firstTakeover - lastRenewal > Options.FailoverTime, $"taken over {firstTakeover - lastRenewal} after the last renewal");
+        Assert.True(fleet.Now - lastRenewal <= Options.FailoverTime + (2 * Options.TakerInterval!.Value) + Step, $"all taken over only {fleet.Now - lastRenewal} after the last renewal");
+        Assert.All(fleet.Workers.Take(2), w => Assert.Equal(15, w.Coordinator.GetHeldLeases().Count));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Balanced_TwentyWorkersForTenMinutes_NoStealsNoLossesOnlyRenewals()
+    {
+        var fleet = await Fleet.CreateAsync(20, 400);
+        await fleet.RunUntilAsync(fleet.IsBalancedAsync, TimeSpan.FromMinutes(30));
+        await fleet.RunUntilAsync(() => Task.FromResult(false), Options.RenewalInterval!.Value + Step);
+        var lost = 0;
+        foreach (var worker in fleet.Workers)
+        {
+            worker.Coordinator.LeaseLost += (_, _) => Interlocked.Increment(ref lost);
+        }
+
+        var takes = fleet.Store.Calls(LeaseStoreOperation.TakeLease);
+        await fleet.RunUntilAsync(() => Task.FromResult(false), TimeSpan.FromMinutes(10));
+
+        Assert.Equal(0, lost);
+        Assert.Equal(takes, fleet.Store.Calls(LeaseStoreOperation.TakeLease));
+        Assert.True(await fleet.IsBalancedAsync());
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task TakeLeases_TakesSlowerThanTheRenewalInterval_StopsTakingSoEveryTakenLeaseIsRenewedInTime()
+    {
+        // 12 unowned leases at 1 s a take (the clock moves as each take is sent): taking all in one run would last
+        // 12 s, beyond the failover time.
+        var clock = new ManualTimeProvider();
+        var (store, _) = await InMemoryLeases.CreateAsync(12, clock);
+        store.Fault = (op, _) =>
+        {
+            if (op == LeaseStoreOperation.TakeLease)
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            return null;
+        };
+        var coordinator = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(1));
+
+        var run = coordinator.TakeLeasesAsync();
+        var acquired = await run;
+        await coordinator.RenewLeasesAsync();
+
+        Assert.Equal(4, acquired.Count);
+        Assert.All(acquired, lease => Assert.True(coordinator.IsHeld(lease.LeaseKey, lease.ConcurrencyToken), $"{lease.LeaseKey} expired before its first renewal"));
+        Assert.Equal(acquired.Count, (await InMemoryLeases.OwnerCountsAsync(store)).GetValueOrDefault("worker-a"));
+    }
+
+    private sealed class Fleet
+    {
+        private readonly ManualTimeProvider clock;
+        private readonly int leases;
+
+        private Fleet(ManualTimeProvider clock, InMemoryLeaseRefresher store, List<Worker> workers, int leases)
+        {
+            this.clock = clock;
+            Store = store;
+            Workers = workers;
+            this.leases = leases;
+        }
+
+        public InMemoryLeaseRefresher Store { get; }
+
+        public List<Worker> Workers { get; }
+
+        public TimeSpan Now => clock.GetElapsedTime(0);
+
+        public static async Task<Fleet> CreateAsync(int workers, int leases)
+        {
+            var clock = new ManualTimeProvider();
+            var (store, _) = await InMemoryLeases.CreateAsync(leases, clock);
+            var list = new List<Worker>();
+            for (var i = 0; i < workers; i++)
+            {
+                // Workers start within the first renewal interval, in a fixed pseudo-random order.
+                var offset = TimeSpan.FromMilliseconds(((i * 7919) % 33) * 100);
+                list.Add(new Worker($"worker-{i:D3}", new LeaseCoordinator(store, $"worker-{i:D3}", Options, clock, random: new Random(i)), offset));
+            }
+
+            return new Fleet(clock, store, list, leases);
+        }
+
+        public async Task<bool> IsBalancedAsync()
+        {
+            var counts = await InMemoryLeases.OwnerCountsAsync(Store);
+            var alive = Workers.Where(w => w.Alive).ToList();
+            var fair = leases / alive.Count;
+            return alive.All(w => counts.GetValueOrDefault(w.Id) is var n && (n == fair || n == fair + 1))
+                && counts.Where(c => !alive.Any(w => w.Id == c.Key)).Sum(c => c.Value) == 0;
+        }
+
+        /// <summary>Runs the loops in steps until <paramref name="done"/> holds (checked every step) or <paramref name="limit"/> passed.</summary>
+        public async Task<TimeSpan> RunUntilAsync(Func<Task<bool>> done, TimeSpan limit)
+        {
+            var start = Now;
+            while (Now - start < limit)
+            {
+                foreach (var worker in Workers.Where(w => w.Alive))
+                {
+                    if (Now >= worker.NextRenewal)
+                    {
+                        await worker.Coordinator.RenewLeasesAsync();
+                        worker.LastRenewal = Now;
+                        worker.NextRenewal += Options.RenewalInterval!.Value;
+                    }
+
+                    if (Now >= worker.NextTake)
+                    {
+                        await worker.Coordinator.TakeLeasesAsync();
+                        worker.NextTake = Now + Options.TakerInterval!.Value;
+                    }
+                }
+
+                if (await done())
+                {
+                    break;
+                }
+
+                clock.Advance(Step);
+            }
+
+            return Now - start;
+        }
+    }
+
+    private sealed class Worker(string id, LeaseCoordinator coordinator, TimeSpan start)
+    {
+        public string Id { get; } = id;
+
+        public LeaseCoordinator Coordinator { get; } = coordinator;
+
+        public bool Alive { get; set; } = true;
+
+        public TimeSpan NextRenewal { get; set; } = start;
+
+        public TimeSpan NextTake { get; set; } = start;
+
+        public TimeSpan LastRenewal { get; set; }
+    }
+}
