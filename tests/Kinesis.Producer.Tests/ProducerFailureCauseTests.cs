@@ -52,7 +52,7 @@ public sealed class ProducerFailureCauseTests(LocalAwsFixture fixture)
         var stream = LocalAwsFixture.UniqueName("producer-missing");
 
         // A long time-to-live: a record retried until it ran out would fail as Expired, after many attempts.
-        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.RecordTtl = TimeSpan.FromSeconds(60)));
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.RecordTtl = TimeSpan.FromSeconds(20)));
         var puts = Enumerable.Range(0, 50).Select(i => producer.PutAsync(stream, $"k{i}", ProducerTestKit.Payload("k", i))).ToArray();
 
         foreach (var put in puts)
@@ -74,7 +74,7 @@ public sealed class ProducerFailureCauseTests(LocalAwsFixture fixture)
         var stream = LocalAwsFixture.UniqueName("producer-deleted");
         await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
 
-        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.RecordTtl = TimeSpan.FromSeconds(60)));
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.RecordTtl = TimeSpan.FromSeconds(20)));
         Assert.True((await producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", 0))).IsSuccessful);
         await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
         await Eventually.HoldsAsync(
