@@ -1,14 +1,16 @@
 namespace Kinesis.Samples.ConsoleProducer;
 
 /// <summary>The command line of kinesis-console-producer.</summary>
-internal sealed record ProducerArguments(string Stream, string Region, Uri? Endpoint, bool Aggregation, string? KeySeparator)
+internal sealed record ProducerArguments(string Stream, string Region, Uri? Endpoint, bool Aggregation, string? KeySeparator, TimeSpan? RecordTtl)
 {
     public const string Usage =
-        "usage: kinesis-console-producer --stream NAME [--region REGION] [--endpoint URL] [--aggregation on|off] [--key-separator SEP]\n" +
+        "usage: kinesis-console-producer --stream NAME [--region REGION] [--endpoint URL] [--aggregation on|off] [--key-separator SEP] [--record-ttl SECONDS]\n" +
         "  Reads stdin, one user record per line (UTF-8, without the line break; empty lines are skipped).\n" +
         "  --key-separator SEP   the text before the first SEP is the partition key, the rest the data;\n" +
         "                        without it (or without SEP in a line) the key is derived from the line's hash.\n" +
+        "  --record-ttl SECONDS  how long a record may take to be put before it fails (default 30, as the KPL's RecordTtl).\n" +
         "  --region              default: AWS_REGION or AWS_DEFAULT_REGION. Credentials: the standard AWS chain.\n" +
+        "  A failed record is reported once per distinct error; later records failing the same way are counted.\n" +
         "  Prints a JSON summary to stderr on exit; exit code 1 if any record failed, 2 on bad arguments.";
 
     /// <summary>Parses the arguments; returns null and writes the reason to <paramref name="error"/> when they are wrong.</summary>
@@ -19,6 +21,7 @@ internal sealed record ProducerArguments(string Stream, string Region, Uri? Endp
         Uri? endpoint = null;
         var aggregation = true;
         string? separator = null;
+        TimeSpan? recordTtl = null;
         error = null;
         for (var i = 0; i < args.Length; i += 2)
         {
@@ -46,6 +49,10 @@ internal sealed record ProducerArguments(string Stream, string Region, Uri? Endp
                 case "--key-separator" when value.Length > 0:
                     separator = value;
                     break;
+                case "--record-ttl" when double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                    && seconds >= Kinesis.Producer.KinesisProducerOptions.MinRecordTtl.TotalSeconds && seconds <= TimeSpan.FromDays(1).TotalSeconds:
+                    recordTtl = TimeSpan.FromSeconds(seconds);
+                    break;
                 default:
                     error = $"unknown option or bad value: {args[i]} {value}";
                     return null;
@@ -58,6 +65,6 @@ internal sealed record ProducerArguments(string Stream, string Region, Uri? Endp
             return null;
         }
 
-        return new ProducerArguments(stream, region, endpoint, aggregation, separator);
+        return new ProducerArguments(stream, region, endpoint, aggregation, separator, recordTtl);
     }
 }

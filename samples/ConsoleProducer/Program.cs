@@ -25,12 +25,18 @@ const int PendingBatch = 10_000;
 long put = 0;
 long failed = 0;
 long skipped = 0;
+
+// Failures by cause, in the order first seen: a missing stream or a closed port fails every record the same way, and
+// is reported once, not once per line.
+var errors = new Dictionary<(string? Code, string? Message), long>();
+var errorOrder = new List<(string? Code, string? Message)>();
 var pending = new List<Task<UserRecordResult>>(PendingBatch);
 await using (var producer = new KinesisProducer(new KinesisProducerOptions
 {
     Region = arguments.Region,
     ServiceUrl = arguments.Endpoint,
     AggregationEnabled = arguments.Aggregation,
+    RecordTtl = arguments.RecordTtl ?? KinesisProducerOptions.DefaultRecordTtl,
 }))
 {
     using var input = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false));
@@ -62,7 +68,8 @@ await using (var producer = new KinesisProducer(new KinesisProducerOptions
     await DrainAsync();
 }
 
-Console.Error.WriteLine(JsonSerializer.Serialize(new Summary(put, failed, skipped), JsonSerializerOptions.Web));
+var errorCounts = errorOrder.Select(cause => new ErrorCount($"{cause.Code}: {cause.Message}", errors[cause])).ToList();
+Console.Error.WriteLine(JsonSerializer.Serialize(new Summary(put, failed, skipped, errorCounts), JsonSerializerOptions.Web));
 return failed == 0 ? 0 : 1;
 
 // Awaiting in batches keeps memory flat for any input size while the producer keeps batching in the background.
@@ -78,7 +85,17 @@ async Task DrainAsync()
         catch (UserRecordFailedException ex)
         {
             failed++;
+            var cause = (ex.Cause?.ErrorCode, ex.Cause?.ErrorMessage);
+            if (errors.TryGetValue(cause, out var count))
+            {
+                errors[cause] = count + 1;
+                continue;
+            }
+
+            errors[cause] = 1;
+            errorOrder.Add(cause);
             Console.Error.WriteLine($"kinesis-console-producer: record failed: {ex.Message}");
+            Console.Error.WriteLine("kinesis-console-producer: further records failing with this error are counted in the summary, not printed.");
         }
     }
 
@@ -98,4 +115,7 @@ static (string Key, string Data) Split(string line, string? separator)
 }
 
 /// <summary>The run's tallies, printed as JSON to stderr.</summary>
-internal sealed record Summary(long RecordsPut, long Failed, long SkippedEmptyLines);
+internal sealed record Summary(long RecordsPut, long Failed, long SkippedEmptyLines, IReadOnlyList<ErrorCount> Errors);
+
+/// <summary>How many records failed with one error (code and message of the attempt that explains the failure).</summary>
+internal sealed record ErrorCount(string Error, long Records);

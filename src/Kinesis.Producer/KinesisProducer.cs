@@ -106,7 +106,7 @@ public sealed class KinesisProducer : IAsyncDisposable
             (int)Math.Min(options.AggregationMaxCount, int.MaxValue),
             (int)Math.Clamp(options.MaxOutstandingBytes / aggregateSize, AggregatorPool.MinPooled, MaxPooledAggregators));
         // Pooled record arrays never hold more slots (per size) than records may be outstanding at once.
-        completion = new RecordCompletion(outstanding, time, metrics, new UserRecordArrayPool(Math.Min(options.MaxOutstandingRecords, MaxPooledRecords)), logger);
+        completion = new RecordCompletion(outstanding, time, metrics, new UserRecordArrayPool(Math.Min(options.MaxOutstandingRecords, MaxPooledRecords)), options.RecordTtl, logger);
         maps = new ShardMapLoader(this.client, options, time, logger);
         sender = new BatchSender(this.client, options, time, completion, maps, aggregators, () => streamList, metrics, logger);
         maps.RoutingChanged += sender.WakeUp;

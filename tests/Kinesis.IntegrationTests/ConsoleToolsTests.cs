@@ -133,6 +133,48 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         }
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleProducer_StreamDoesNotExist_ReportsTheErrorOnceAndCountsEveryRecord()
+    {
+        var stream = LocalAwsFixture.UniqueName("console-missing");
+        var lines = Enumerable.Range(0, 200).Select(i => $"line {i}").ToArray();
+
+        var (exitCode, stderr) = await RunProducerAsync(stream, lines, fixture.KinesisLocalEndpoint);
+
+        Assert.True(exitCode == 1, stderr);
+        var reported = Assert.Single(stderr.Split('\n'), line => line.Contains("record failed:", StringComparison.Ordinal));
+        Assert.Contains($"ResourceNotFoundException: Stream '{stream}' does not exist", reported, StringComparison.Ordinal);
+        var summary = Summary(stderr);
+        Assert.Equal(0, summary.GetProperty("recordsPut").GetInt64());
+        Assert.Equal(200, summary.GetProperty("failed").GetInt64());
+        var error = Assert.Single(summary.GetProperty("errors").EnumerateArray());
+        Assert.StartsWith($"ResourceNotFoundException: Stream '{stream}' does not exist", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(200, error.GetProperty("records").GetInt64());
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleProducer_EndpointPortClosed_ReportsTheConnectionErrorOnceAfterTheRecordTtl()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var lines = Enumerable.Range(0, 50).Select(i => $"line {i}").ToArray();
+
+        var (exitCode, stderr) = await RunProducerAsync("any-stream", lines, new Uri($"http://127.0.0.1:{port}/"), "--record-ttl", "2");
+
+        Assert.True(exitCode == 1, stderr);
+        var reported = Assert.Single(stderr.Split('\n'), line => line.Contains("record failed:", StringComparison.Ordinal));
+        Assert.Contains("Expired: The record was not put within RecordTtl (2 s) after ", reported, StringComparison.Ordinal);
+        Assert.Contains($"last error: NetworkError: PutRecords failed on the network: ", reported, StringComparison.Ordinal);
+        Assert.Contains($"(127.0.0.1:{port})", reported, StringComparison.Ordinal);
+        var summary = Summary(stderr);
+        Assert.Equal(50, summary.GetProperty("failed").GetInt64());
+        var error = Assert.Single(summary.GetProperty("errors").EnumerateArray());
+        Assert.StartsWith("NetworkError: PutRecords failed on the network: ", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(50, error.GetProperty("records").GetInt64());
+    }
+
     private KinesisApiClient CreateClient() => new(new KinesisApiClientOptions
     {
         Region = LocalAwsServices.Region,
@@ -149,18 +191,32 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
     /// <summary>Runs the producer with the lines on stdin; returns its stderr (the JSON summary).</summary>
     private async Task<string> ProduceAsync(string stream, string[] lines, params string[] options)
     {
-        var input = Path.Combine(Path.GetTempPath(), $"{stream}.txt");
+        var (exitCode, stderr) = await RunProducerAsync(stream, lines, fixture.KinesisLocalEndpoint, options);
+        Assert.True(exitCode == 0, stderr);
+        return stderr;
+    }
+
+    private static async Task<(int ExitCode, string Stderr)> RunProducerAsync(string stream, string[] lines, Uri endpoint, params string[] options)
+    {
+        var input = Path.Combine(Path.GetTempPath(), $"{stream}-{Guid.NewGuid():N}.txt");
         await File.WriteAllLinesAsync(input, lines);
         try
         {
-            var produced = await RunToolAsync("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--endpoint", fixture.KinesisLocalEndpoint.ToString(), .. options], input);
-            Assert.True(produced.ExitCode == 0, produced.Stderr);
-            return produced.Stderr;
+            var produced = await RunToolAsync("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--endpoint", endpoint.ToString(), .. options], input);
+            return (produced.ExitCode, produced.Stderr);
         }
         finally
         {
             File.Delete(input);
         }
+    }
+
+    /// <summary>The JSON summary: the producer's last line on stderr.</summary>
+    private static JsonElement Summary(string stderr)
+    {
+        var last = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        using var json = JsonDocument.Parse(last);
+        return json.RootElement.Clone();
     }
 
     /// <summary>Runs the consumer from the stream's start until it is idle; returns the printed records.</summary>

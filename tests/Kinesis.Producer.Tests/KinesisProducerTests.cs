@@ -166,6 +166,7 @@ public sealed class KinesisProducerTests(LocalAwsFixture fixture)
         Assert.True(error.Result.Attempts.Count >= 2);
         Assert.All(error.Result.Attempts.SkipLast(1), a => Assert.Equal(KinesisErrorCodes.ProvisionedThroughputExceeded, a.ErrorCode));
         Assert.Contains("Expired", error.Message, StringComparison.Ordinal);
+        Assert.Equal(KinesisErrorCodes.ProvisionedThroughputExceeded, error.Cause?.ErrorCode);
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]

@@ -15,8 +15,12 @@ internal sealed partial class RecordCompletion
     private readonly ProducerMetrics metrics;
     private readonly ILogger logger;
 
-    public RecordCompletion(OutstandingGate outstanding, TimeProvider time, ProducerMetrics metrics, UserRecordArrayPool arrays, ILogger logger)
+    // Built once: every expired record carries the same message, naming the limit it ran into.
+    private readonly string expiredMessage;
+
+    public RecordCompletion(OutstandingGate outstanding, TimeProvider time, ProducerMetrics metrics, UserRecordArrayPool arrays, TimeSpan recordTtl, ILogger logger)
     {
+        expiredMessage = $"The record was not put within RecordTtl ({Describe(recordTtl)}).";
         this.outstanding = outstanding;
         this.time = time;
         this.metrics = metrics;
@@ -127,8 +131,13 @@ internal sealed partial class RecordCompletion
     public void Expire(in UserRecord user, long now, string? shardId)
     {
         metrics.UserRecordExpired(user.Stream.StreamName, shardId ?? string.Empty);
-        Fail(user, ProducerErrorCodes.Expired, "The record was not put within RecordTtl.", now, shardId);
+        Fail(user, ProducerErrorCodes.Expired, expiredMessage, now, shardId);
     }
+
+    /// <summary>A duration as people write it: "800 ms", "30 s", "2.5 s".</summary>
+    private static string Describe(TimeSpan duration) => duration < TimeSpan.FromSeconds(1)
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0.###} ms")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.###} s");
 
     /// <summary>Fails <paramref name="user"/> with the attempts it already has (the last one carries the error).</summary>
     public void FailWithAttempts(in UserRecord user, string? shardId = null) => FailWithAttempts(user, user.Attempts, shardId);
