@@ -273,8 +273,8 @@ internal sealed partial class BatchSender
 
     /// <summary>
     /// Makes one PutRecords call and hands each of its records to exactly one resolver (<see cref="Resolve"/>), which puts,
-    /// re-routes, requeues or fails it. Until a record is handed on it is this method's alone, and only then may this method
-    /// fail it. Never throws; completes once every resolver it started has finished (backoffs included).
+    /// re-routes, requeues or fails it. A record is this method's alone until it is handed on, and this method may fail it
+    /// only until then. Never throws; completes once every resolver it started has finished (backoffs included).
     /// </summary>
     private async Task SendAsync(StreamPipeline stream, OutgoingRecord[] records)
     {
