@@ -173,6 +173,23 @@ public sealed class KinesisProducerRaceTests(LocalAwsFixture fixture, ITestOutpu
         }
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_HttpHandlerThrowsOnEveryListShards_RecordsAreSentWithoutShardPrediction()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-map-throws");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 2);
+        using var handler = new ListShardsThrowingHandler();
+
+        // A map load that threw anything but an API error used to leave the records waiting for a map forever.
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, handler));
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => producer.PutAsync(stream, $"k{i}", ProducerTestKit.Payload("k", i))))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.All(results, r => Assert.True(r.IsSuccessful));
+        Assert.True(handler.Thrown > 0);
+    }
+
     private static async Task<string> ObserveAsync(Task<UserRecordResult> put)
     {
         try
@@ -247,6 +264,24 @@ public sealed class KinesisProducerRaceTests(LocalAwsFixture fixture, ITestOutpu
 
             response.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/x-amz-json-1.1");
             return response;
+        }
+    }
+
+    private sealed class ListShardsThrowingHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private int thrown;
+
+        public int Thrown => Volatile.Read(ref thrown);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Headers.TryGetValues("X-Amz-Target", out var values) && values.First().EndsWith(".ListShards", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref thrown);
+                throw new InvalidOperationException("Injected: a user's HTTP handler threw.");
+            }
+
+            return base.SendAsync(request, cancellationToken);
         }
     }
 }
