@@ -22,6 +22,13 @@ internal sealed partial class BatchSender
     // per ShardMapRefreshInterval, so they go within about that long.
     private static readonly TimeSpan AggregatorTrimInterval = TimeSpan.FromSeconds(10);
 
+    // The error code of a record failed by an unexpected exception (a throwing HTTP handler, a disposed client, a bug).
+    private const string InternalError = "InternalProducerError";
+
+    // How long StopAsync waits for the calls in flight, cancelled, to fail their records (an HTTP handler may ignore the
+    // cancellation).
+    private static readonly TimeSpan SendsStopTimeout = TimeSpan.FromSeconds(5);
+
     private readonly KinesisApiClient client;
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
@@ -41,8 +48,10 @@ internal sealed partial class BatchSender
     // during a pass wakes it again.
     private long scheduledWake = long.MaxValue;
     private int activeFlushes;
-    private int inFlightRequests;
     private Task? loop;
+
+    // PutRecords calls in flight, each with the retries it started (guarded by itself).
+    private readonly HashSet<Task> sends = [];
 
     public BatchSender(
         KinesisApiClient client,
@@ -101,7 +110,11 @@ internal sealed partial class BatchSender
         WakeUp();
     }
 
-    /// <summary>Stops the loop and cancels in-flight requests and backoffs; their records fail as shut down.</summary>
+    /// <summary>
+    /// Stops the loop and cancels in-flight requests and backoffs, then waits (up to <see cref="SendsStopTimeout"/>) for the
+    /// calls in flight: each fails its own records as shut down. A call that outlives the wait still resolves its records
+    /// when it ends; nothing else touches them.
+    /// </summary>
     public async Task StopAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);
@@ -110,11 +123,25 @@ internal sealed partial class BatchSender
             await loop.ConfigureAwait(false);
         }
 
-        // In-flight requests observe the cancellation and resolve their records; wait for them briefly.
-        var deadline = time.GetTimestamp() + (long)(5 * time.TimestampFrequency);
-        while (Volatile.Read(ref inFlightRequests) > 0 && time.GetTimestamp() < deadline)
+        // The loop has ended, so no call starts from here on.
+        Task[] inFlight;
+        lock (sends)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), time).ConfigureAwait(false);
+            inFlight = [.. sends];
+        }
+
+        if (inFlight.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.WhenAll(inFlight).WaitAsync(SendsStopTimeout, time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogSendsOutlivedStop(logger, inFlight.Count(send => !send.IsCompleted), SendsStopTimeout);
         }
     }
 
@@ -158,8 +185,7 @@ internal sealed partial class BatchSender
 
                         var records = batch.ToArray();
                         batch.Clear();
-                        Interlocked.Increment(ref inFlightRequests);
-                        _ = SendAsync(stream, records);
+                        StartSend(stream, records);
                         if (wake > time.GetTimestamp())
                         {
                             nextWake = Math.Min(nextWake, wake);
@@ -220,189 +246,255 @@ internal sealed partial class BatchSender
         }
     }
 
+    /// <summary>Starts a PutRecords call, tracked (with the retries it starts) until it ends, so <see cref="StopAsync"/> can await it.</summary>
+    private void StartSend(StreamPipeline stream, OutgoingRecord[] records)
+    {
+        var send = SendAsync(stream, records);
+        lock (sends)
+        {
+            sends.Add(send);
+        }
+
+        // Untracked when it ends (at once if it already has): added first, so it cannot be removed before it is added.
+        send.ContinueWith(
+            static (done, self) =>
+            {
+                var sender = (BatchSender)self!;
+                lock (sender.sends)
+                {
+                    sender.sends.Remove(done);
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Makes one PutRecords call and hands each of its records to exactly one resolver (<see cref="Resolve"/>), which puts,
+    /// re-routes, requeues or fails it. A record is this method's alone until it is handed on, and this method may fail it
+    /// only until then. Never throws; completes once every resolver it started has finished (backoffs included).
+    /// </summary>
     private async Task SendAsync(StreamPipeline stream, OutgoingRecord[] records)
     {
-        Task? retries = null;
+        var handedOn = 0;
+        var inFlightReleased = false;
+        List<Task>? resolving = null;
+        var succeeded = completion.StartBatch();
         try
         {
-            retries = await SendCoreAsync(stream, records).ConfigureAwait(false);
+            var call = await PutRecordsAsync(stream, records).ConfigureAwait(false);
+            if (options.Ordering == ProducerOrdering.Relaxed)
+            {
+                // The shards' places in the stream are settled by the answer: their next records may go now.
+                stream.ReleaseInFlight(records);
+                inFlightReleased = true;
+            }
+
+            metrics.PutRecordsCompleted(stream.StreamName, records.Length, call.UserRecords, time.GetElapsedTime(call.Start, call.End));
+            if (call.Response is null)
+            {
+                metrics.Error(stream.StreamName, shard: null, call.ErrorCode!);
+            }
+
+            while (handedOn < records.Length)
+            {
+                var index = handedOn++;
+                var resolved = Resolve(stream, records[index], call, index, records.Length, succeeded);
+                if (!resolved.IsCompleted)
+                {
+                    (resolving ??= []).Add(resolved);
+                }
+            }
         }
         catch (Exception ex)
         {
-            // Defensive: a bug here must not strand records. Fail them with what we know.
+            // A bug (everything above handles its own errors). Records already handed on are their resolvers' to finish.
             LogSendFailed(logger, ex, stream.StreamName);
-            foreach (var record in records)
+            for (; handedOn < records.Length; handedOn++)
             {
-                if (record.IsAcknowledged)
-                {
-                    // Put and handed to completion: its user records may already be reused.
-                    continue;
-                }
+                FailAll(stream, records[handedOn], InternalError, ex.Message);
+            }
 
-                foreach (ref readonly var user in record.Users)
-                {
-                    completion.Fail(user, "InternalProducerError", ex.Message, time.GetTimestamp());
-                }
-
-                record.Release();
-                record.ReturnUsers();
-                stream.ReleaseInFlight(record);
+            if (!inFlightReleased && options.Ordering == ProducerOrdering.Relaxed)
+            {
+                stream.ReleaseInFlight(records);
             }
         }
         finally
         {
+            succeeded.Dispatch();
+
             // The connection is free once the answer is handled; records waiting out a backoff do not hold it.
             slots.Release();
             WakeUp();
         }
 
-        try
+        if (resolving is not null)
         {
-            if (retries is not null)
-            {
-                await retries.ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex)
-        {
-            // Defensive: retries resolve or re-route their own records; a bug there is logged, never thrown away silently.
-            LogRetryFailed(logger, ex, stream.StreamName);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref inFlightRequests);
+            // Resolvers catch their own errors: this never throws.
+            await Task.WhenAll(resolving).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Sends one PutRecords call and handles its answer; returns the retries it started (waiting out their backoff), if any.</summary>
-    private async Task<Task?> SendCoreAsync(StreamPipeline stream, OutgoingRecord[] records)
+    /// <summary>Encodes <paramref name="records"/> and sends them in one PutRecords call. Never throws: a failure is the call's outcome.</summary>
+    private async Task<PutRecordsCall> PutRecordsAsync(StreamPipeline stream, OutgoingRecord[] records)
     {
-        OutgoingRecord.EnsureEncoded(records);
-        var entries = new PutRecordsRequestEntry[records.Length];
-        for (var i = 0; i < records.Length; i++)
-        {
-            entries[i] = new PutRecordsRequestEntry
-            {
-                PartitionKey = records[i].PartitionKey,
-                ExplicitHashKey = records[i].ExplicitHashKey,
-                Data = records[i].Data,
-            };
-        }
-
         var startUtc = time.GetUtcNow();
         var start = time.GetTimestamp();
         var userRecords = 0;
-        foreach (var record in records)
-        {
-            userRecords += record.UserCount;
-            var buffering = metrics.StartBufferingTimes(stream.StreamName, record.PredictedShardId ?? string.Empty);
-            if (buffering.IsRecorded)
-            {
-                // A pass over every user record, which sit in other cores' caches: only when someone wants the samples.
-                foreach (ref readonly var user in record.Users)
-                {
-                    buffering.Add(time.GetElapsedTime(user.ReadySince, start));
-                }
-
-                buffering.Complete();
-            }
-        }
-
-        PutRecordsResponse? response = null;
-        KinesisApiException? error = null;
         try
         {
-            response = await client.PutRecordsAsync(new PutRecordsRequest { StreamName = stream.StreamName, Records = entries }, stopping.Token).ConfigureAwait(false);
+            OutgoingRecord.EnsureEncoded(records);
+            var entries = new PutRecordsRequestEntry[records.Length];
+            for (var i = 0; i < records.Length; i++)
+            {
+                entries[i] = new PutRecordsRequestEntry
+                {
+                    PartitionKey = records[i].PartitionKey,
+                    ExplicitHashKey = records[i].ExplicitHashKey,
+                    Data = records[i].Data,
+                };
+            }
+
+            startUtc = time.GetUtcNow();
+            start = time.GetTimestamp();
+            foreach (var record in records)
+            {
+                userRecords += record.UserCount;
+                var buffering = metrics.StartBufferingTimes(stream.StreamName, record.PredictedShardId ?? string.Empty);
+                if (buffering.IsRecorded)
+                {
+                    // A pass over every user record, which sit in other cores' caches: only when someone wants the samples.
+                    foreach (ref readonly var user in record.Users)
+                    {
+                        buffering.Add(time.GetElapsedTime(user.ReadySince, start));
+                    }
+
+                    buffering.Complete();
+                }
+            }
+
+            var response = await client.PutRecordsAsync(new PutRecordsRequest { StreamName = stream.StreamName, Records = entries }, stopping.Token).ConfigureAwait(false);
+            return new PutRecordsCall(startUtc, start, time.GetTimestamp(), userRecords, response, null, null, null);
         }
         catch (KinesisApiException ex)
         {
-            error = ex;
+            return new PutRecordsCall(startUtc, start, time.GetTimestamp(), userRecords, null, ex, ex.ErrorCode, ex.Message);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            error = null;
+            return new PutRecordsCall(startUtc, start, time.GetTimestamp(), userRecords, null, null, ProducerErrorCodes.Shutdown, "The producer was disposed while the request was in flight.");
         }
-
-        var end = time.GetTimestamp();
-        if (options.Ordering == ProducerOrdering.Relaxed)
+        catch (Exception ex)
         {
-            // The shards' places in the stream are settled by the answer: their next records may go now.
-            stream.ReleaseInFlight(records);
+            // Not a service answer (a throwing HTTP handler, a disposed client, a bug): the records fail with what we know.
+            LogSendFailed(logger, ex, stream.StreamName);
+            return new PutRecordsCall(startUtc, start, time.GetTimestamp(), userRecords, null, null, InternalError, ex.Message);
         }
-
-        metrics.PutRecordsCompleted(stream.StreamName, records.Length, userRecords, time.GetElapsedTime(start, end));
-        if (response is null)
-        {
-            var code = error?.ErrorCode ?? ProducerErrorCodes.Shutdown;
-            metrics.Error(stream.StreamName, shard: null, code);
-            var message = error?.Message ?? "The producer was disposed while the request was in flight.";
-            return Task.WhenAll(records.Select(record => HandleFailureAsync(stream, record, startUtc, start, end, code, message, error)));
-        }
-
-        if (response.Records.Count != records.Length)
-        {
-            var message = $"PutRecords answered {response.Records.Count} results for {records.Length} records.";
-            return Task.WhenAll(records.Select(record => HandleFailureAsync(stream, record, startUtc, start, end, "RecordCountMismatch", message, error: null)));
-        }
-
-        List<Task>? failures = null;
-        var succeeded = completion.StartBatch();
-        try
-        {
-            failures = await HandleResultsAsync(stream, records, response, succeeded, startUtc, start, end).ConfigureAwait(false);
-        }
-        finally
-        {
-            succeeded.Dispatch();
-        }
-
-        return failures is null ? null : Task.WhenAll(failures);
     }
 
     /// <summary>
-    /// Hands the put records to <paramref name="succeeded"/> and starts handling the failed ones. Failures are handled
-    /// concurrently (each waits out its own backoff), so one record's backoff never delays the rest of the response.
+    /// Resolves one record of an answered call: hands it to <paramref name="succeeded"/>, or to a retry or a failure. The
+    /// record is this method's until it hands it on, exactly once; an error before that fails it, one after is only logged.
+    /// Never throws; the task is complete unless a backoff or a shard map refresh is awaited.
     /// </summary>
-    private async Task<List<Task>?> HandleResultsAsync(
-        StreamPipeline stream, OutgoingRecord[] records, PutRecordsResponse response, RecordCompletion.Batch succeeded, DateTimeOffset startUtc, long start, long end)
+    private Task Resolve(StreamPipeline stream, OutgoingRecord record, PutRecordsCall call, int index, int sent, RecordCompletion.Batch succeeded)
     {
-        List<Task>? failures = null;
-        for (var i = 0; i < records.Length; i++)
+        var owned = true;
+        try
         {
-            var record = records[i];
-            var result = response.Records[i];
+            if (call.Response is not { } response)
+            {
+                owned = false;
+                return RetryOrFailAsync(stream, record, call, call.ErrorCode!, call.ErrorMessage!, call.Error);
+            }
+
+            if (response.Records.Count != sent)
+            {
+                owned = false;
+                return RetryOrFailAsync(stream, record, call, "RecordCountMismatch", $"PutRecords answered {response.Records.Count} results for {sent} records.", error: null);
+            }
+
+            var result = response.Records[index];
             if (result.ErrorCode is not null)
             {
                 metrics.Error(stream.StreamName, record.PredictedShardId, result.ErrorCode);
                 metrics.KinesisRecordFailed(stream.StreamName, record.PredictedShardId ?? string.Empty);
-                (failures ??= []).Add(HandleFailureAsync(stream, record, startUtc, start, end, result.ErrorCode, result.ErrorMessage ?? result.ErrorCode, error: null));
-                continue;
+                owned = false;
+                return RetryOrFailAsync(stream, record, call, result.ErrorCode, result.ErrorMessage ?? result.ErrorCode, error: null);
             }
 
-            if (record.PredictedShardId is not null && !string.Equals(result.ShardId, record.PredictedShardId, StringComparison.Ordinal)
-                && !await IsStillCorrectlyPlacedAsync(stream, record, result.ShardId!).ConfigureAwait(false))
+            if (record.PredictedShardId is not null && !string.Equals(result.ShardId, record.PredictedShardId, StringComparison.Ordinal))
             {
-                // The aggregate landed on a shard whose range does not hold all its user records (stale
-                // map after resharding): a KCL consumer would drop it, so re-send them under the new map.
-                (failures ??= []).Add(HandleFailureAsync(stream, record, startUtc, start, end, ProducerErrorCodes.WrongShard, $"Expected shard {record.PredictedShardId}, got {result.ShardId}.", error: null));
-                continue;
+                owned = false;
+                return ResolveOnOtherShardAsync(stream, record, call, result);
+            }
+
+            metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.UserCount);
+            record.Release();
+            owned = false;
+            Acknowledge(stream, record, call, result, succeeded);
+        }
+        catch (Exception ex)
+        {
+            LogResolveFailed(logger, ex, stream.StreamName);
+            if (owned)
+            {
+                FailAll(stream, record, InternalError, ex.Message);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Hands a put record to <paramref name="succeeded"/>, after which its user records are no longer the sender's.</summary>
+    private void Acknowledge(StreamPipeline stream, OutgoingRecord record, PutRecordsCall call, PutRecordsResultEntry result, RecordCompletion.Batch succeeded)
+    {
+        // The successful attempt joins each record's history as the record completes, in the same pass.
+        succeeded.Add(record, result.ShardId!, result.SequenceNumber!, call.StartUtc, call.Start, time.GetElapsedTime(call.Start, call.End));
+        if (options.Ordering == ProducerOrdering.StrictPerShard)
+        {
+            stream.ReleaseInFlight(record);
+        }
+    }
+
+    /// <summary>A record put on another shard than predicted: fine if that shard's range holds all its user records, else re-sent.</summary>
+    private async Task ResolveOnOtherShardAsync(StreamPipeline stream, OutgoingRecord record, PutRecordsCall call, PutRecordsResultEntry result)
+    {
+        var owned = true;
+        try
+        {
+            if (!await IsStillCorrectlyPlacedAsync(stream, record, result.ShardId!).ConfigureAwait(false))
+            {
+                // The aggregate landed on a shard whose range does not hold all its user records (stale map after
+                // resharding): a KCL consumer would drop it, so re-send them under the new map.
+                owned = false;
+                await RetryOrFailAsync(stream, record, call, ProducerErrorCodes.WrongShard, $"Expected shard {record.PredictedShardId}, got {result.ShardId}.", error: null).ConfigureAwait(false);
+                return;
             }
 
             metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.UserCount);
             record.Release();
 
-            // The successful attempt joins each record's history as the record completes, in the same pass.
-            succeeded.Add(record, result.ShardId!, result.SequenceNumber!, startUtc, start, time.GetElapsedTime(start, end));
-            if (options.Ordering == ProducerOrdering.StrictPerShard)
+            // A batch of its own: the call's batch belongs to SendAsync, which may still be adding to it.
+            var succeeded = completion.StartBatch();
+            owned = false;
+            Acknowledge(stream, record, call, result, succeeded);
+            succeeded.Dispatch();
+        }
+        catch (Exception ex)
+        {
+            LogResolveFailed(logger, ex, stream.StreamName);
+            if (owned)
             {
-                stream.ReleaseInFlight(record);
+                FailAll(stream, record, InternalError, ex.Message);
             }
         }
-
-        return failures;
     }
 
-    /// <summary>A record on an unexpected shard is fine when, by the refreshed map, that shard's range holds every user record in it.</summary>
+    /// <summary>A record put on an unexpected shard is fine when, by the refreshed map, that shard's range holds every user record in it.</summary>
     private async Task<bool> IsStillCorrectlyPlacedAsync(StreamPipeline stream, OutgoingRecord record, string actualShardId)
     {
         var map = await maps.RefreshAsync(stream).ConfigureAwait(false);
@@ -428,73 +520,88 @@ internal sealed partial class BatchSender
         return true;
     }
 
-    private async Task HandleFailureAsync(
-        StreamPipeline stream, OutgoingRecord record, DateTimeOffset startUtc, long start, long end, string errorCode, string errorMessage, KinesisApiException? error)
+    /// <summary>
+    /// Owns a record that failed an attempt until it hands it on: fails it, or waits out its backoff and then requeues it
+    /// (strict ordering) or routes its user records again. Never throws.
+    /// </summary>
+    private async Task RetryOrFailAsync(StreamPipeline stream, OutgoingRecord record, PutRecordsCall call, string errorCode, string errorMessage, KinesisApiException? error)
     {
-        NewAttempts(record, startUtc, start, end, errorCode, errorMessage);
-        var throttled = error?.IsThrottling ?? KinesisErrorCodes.IsThrottling(errorCode);
-        var retryable = errorCode switch
-        {
-            ProducerErrorCodes.Shutdown => false,
-            ProducerErrorCodes.WrongShard or "RecordCountMismatch" => true,
-            _ => error?.IsRetryable ?? (throttled || KinesisErrorCodes.IsTransient(errorCode)),
-        };
-
-        if (!retryable || (throttled && options.FailIfThrottled) || stopping.IsCancellationRequested)
-        {
-            FailRecord(stream, record);
-            return;
-        }
-
-        var attempts = 0;
-        foreach (ref readonly var user in record.Users)
-        {
-            attempts = Math.Max(attempts, user.Attempts?.Count ?? 0);
-        }
-
-        // Wrong shard is not an overload signal: re-send at once under the refreshed map.
-        var delay = errorCode == ProducerErrorCodes.WrongShard ? TimeSpan.Zero : FullJitterDelay(attempts);
+        var owned = true;
         try
         {
-            if (delay > TimeSpan.Zero)
+            NewAttempts(record, call.StartUtc, call.Start, call.End, errorCode, errorMessage);
+            var throttled = error?.IsThrottling ?? KinesisErrorCodes.IsThrottling(errorCode);
+            var retryable = errorCode switch
             {
-                await Task.Delay(delay, time, stopping.Token).ConfigureAwait(false);
+                ProducerErrorCodes.Shutdown or InternalError => false,
+                ProducerErrorCodes.WrongShard or "RecordCountMismatch" => true,
+                _ => error?.IsRetryable ?? (throttled || KinesisErrorCodes.IsTransient(errorCode)),
+            };
+
+            if (!retryable || (throttled && options.FailIfThrottled) || stopping.IsCancellationRequested)
+            {
+                owned = false;
+                FailRecord(stream, record);
+                return;
             }
-        }
-        catch (OperationCanceledException)
-        {
+
+            var attempts = 0;
             foreach (ref readonly var user in record.Users)
             {
-                completion.Fail(user, ProducerErrorCodes.Shutdown, "The producer was disposed while the record was waiting to be retried.", time.GetTimestamp());
+                attempts = Math.Max(attempts, user.Attempts?.Count ?? 0);
             }
 
+            // Wrong shard is not an overload signal: re-send at once under the refreshed map.
+            var delay = errorCode == ProducerErrorCodes.WrongShard ? TimeSpan.Zero : FullJitterDelay(attempts);
+            if (delay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(delay, time, stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    owned = false;
+                    FailAll(stream, record, ProducerErrorCodes.Shutdown, "The producer was disposed while the record was waiting to be retried.");
+                    return;
+                }
+            }
+
+            if (options.Ordering == ProducerOrdering.StrictPerShard && errorCode != ProducerErrorCodes.WrongShard && stream.TryRequeueInOrder(record))
+            {
+                // Back in its shard's queue: the stream owns it now.
+                owned = false;
+                WakeUp();
+                return;
+            }
+
+            // From here its user records belong to the stream they are routed to (which fails them if it has stopped).
+            owned = false;
             record.Release();
+            foreach (ref readonly var user in record.Users)
+            {
+                WakeUpBy(stream.Route(user));
+            }
+
             record.ReturnUsers();
-            return;
-        }
+            if (options.Ordering == ProducerOrdering.StrictPerShard)
+            {
+                stream.ReleaseInFlight(record);
+            }
 
-        if (options.Ordering == ProducerOrdering.StrictPerShard && errorCode != ProducerErrorCodes.WrongShard && stream.TryRequeueInOrder(record))
-        {
             WakeUp();
-            return;
         }
-
-        record.Release();
-        foreach (ref readonly var user in record.Users)
+        catch (Exception ex)
         {
-            WakeUpBy(stream.Route(user));
+            LogRetryFailed(logger, ex, stream.StreamName);
+            if (owned)
+            {
+                FailAll(stream, record, InternalError, ex.Message);
+            }
         }
-
-        record.ReturnUsers();
-
-        if (options.Ordering == ProducerOrdering.StrictPerShard)
-        {
-            stream.ReleaseInFlight(record);
-        }
-
-        WakeUp();
     }
 
+    /// <summary>Fails every user record of <paramref name="record"/> with the attempts it has (the last one carries the error).</summary>
     private void FailRecord(StreamPipeline stream, OutgoingRecord record)
     {
         foreach (ref readonly var user in record.Users)
@@ -502,6 +609,24 @@ internal sealed partial class BatchSender
             completion.FailWithAttempts(user, record.PredictedShardId);
         }
 
+        Discard(stream, record);
+    }
+
+    /// <summary>Fails every user record of <paramref name="record"/> with a synthetic attempt carrying <paramref name="errorCode"/>.</summary>
+    private void FailAll(StreamPipeline stream, OutgoingRecord record, string errorCode, string message)
+    {
+        var now = time.GetTimestamp();
+        foreach (ref readonly var user in record.Users)
+        {
+            completion.Fail(user, errorCode, message, now, record.PredictedShardId);
+        }
+
+        Discard(stream, record);
+    }
+
+    /// <summary>Returns a failed record's buffers and, under strict ordering, lets its shard send again.</summary>
+    private void Discard(StreamPipeline stream, OutgoingRecord record)
+    {
         record.Release();
         record.ReturnUsers();
         if (options.Ordering == ProducerOrdering.StrictPerShard)
@@ -537,9 +662,26 @@ internal sealed partial class BatchSender
     [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "The producer's send loop failed; it continues.")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Handling a PutRecords call to stream {StreamName} failed; its records are failed.")]
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "A PutRecords call to stream {StreamName} failed unexpectedly; its records are failed.")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, string streamName);
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Error, Message = "Retrying records of a PutRecords call to stream {StreamName} failed.")]
     private static partial void LogRetryFailed(ILogger logger, Exception exception, string streamName);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Error, Message = "Resolving a record of a PutRecords call to stream {StreamName} failed.")]
+    private static partial void LogResolveFailed(ILogger logger, Exception exception, string streamName);
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "{Count} PutRecords calls were still in flight {Timeout} after the producer stopped; each fails its records when it ends.")]
+    private static partial void LogSendsOutlivedStop(ILogger logger, int count, TimeSpan timeout);
 }
+
+/// <summary>The outcome of one PutRecords call: the service's answer, or the error that stood in for it.</summary>
+internal readonly record struct PutRecordsCall(
+    DateTimeOffset StartUtc,
+    long Start,
+    long End,
+    int UserRecords,
+    PutRecordsResponse? Response,
+    KinesisApiException? Error,
+    string? ErrorCode,
+    string? ErrorMessage);

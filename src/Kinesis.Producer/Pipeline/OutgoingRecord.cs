@@ -69,9 +69,6 @@ internal sealed class OutgoingRecord
     /// </summary>
     public long SendBy { get; }
 
-    /// <summary>Set once the service accepted the record and its user records were handed to a completion work item: they are no longer the sender's.</summary>
-    public bool IsAcknowledged => AcknowledgedShardId is not null;
-
     /// <summary>The shard the service put the record on; null until then.</summary>
     public string? AcknowledgedShardId { get; private set; }
 

@@ -8,12 +8,18 @@ namespace Kinesis.Producer.Pipeline;
 /// room to the outstanding bounds and the flush tracker. The one place a user record leaves the pipeline.
 /// Tasks complete on thread-pool work items that hold no locks (see <see cref="UserRecord"/>).
 /// </summary>
+/// <remarks>
+/// Each user record has one owner at a time, and only its owner resolves it, once. Should a bug ever let a second path
+/// complete a record, the second completion is refused, counted in <see cref="DuplicateCompletions"/> and logged as a bug
+/// (event 4105): never an exception on a thread-pool thread, which would end the process.
+/// </remarks>
 internal sealed partial class RecordCompletion
 {
     private readonly OutstandingGate outstanding;
     private readonly TimeProvider time;
     private readonly ProducerMetrics metrics;
     private readonly ILogger logger;
+    private long duplicateCompletions;
 
     // Built once: every expired record carries the same message, naming the limit it ran into.
     private readonly string expiredMessage;
@@ -30,6 +36,9 @@ internal sealed partial class RecordCompletion
 
     /// <summary>The arrays user records travel in; completion returns them.</summary>
     public UserRecordArrayPool Arrays { get; }
+
+    /// <summary>Attempts to complete a user record's task a second time, refused: each is a bug in the producer (zero when healthy).</summary>
+    public long DuplicateCompletions => Volatile.Read(ref duplicateCompletions);
 
     /// <summary>
     /// Starts collecting Kinesis records the service accepted, whose user records complete together on the thread
@@ -105,7 +114,10 @@ internal sealed partial class RecordCompletion
             }
 
             epochCount++;
-            user.Succeed(new UserRecordResult(outcome, aggregated ? sub : 0));
+            if (!user.TrySucceed(new UserRecordResult(outcome, aggregated ? sub : 0)))
+            {
+                DuplicateCompletion(user.Stream.StreamName, shardId);
+            }
         }
 
         // Flushes are released once every task of the record is complete.
@@ -148,7 +160,33 @@ internal sealed partial class RecordCompletion
         var result = new UserRecordResult(new KinesisRecordOutcome(null, null, attempts, isAggregated: false), 0);
         metrics.UserRecordFailed(user.Stream.StreamName, shardId ?? string.Empty, Math.Max(attempts.Count - 1, 0));
         Resolve(user);
-        user.FailOnThreadPool(new UserRecordFailedException(result));
+        FailOnThreadPool(user, new UserRecordFailedException(result));
+    }
+
+    /// <summary>
+    /// Faults the task of <paramref name="user"/> with <paramref name="exception"/> (an <see cref="OperationCanceledException"/>
+    /// cancels it) from a thread-pool work item, so no continuation runs on the caller's thread or under a pipeline lock.
+    /// The caller resolves the record's room and flush epoch; this only completes the task.
+    /// </summary>
+    public void FailOnThreadPool(in UserRecord user, Exception exception)
+    {
+        // Failures are rare: the work item may allocate.
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                if (!state.User.TryFail(state.Exception))
+                {
+                    state.Owner.DuplicateCompletion(state.User.Stream?.StreamName ?? string.Empty, shardId: null);
+                }
+            },
+            (Owner: this, User: user, Exception: exception),
+            preferLocal: false);
+    }
+
+    private void DuplicateCompletion(string streamName, string? shardId)
+    {
+        Interlocked.Increment(ref duplicateCompletions);
+        LogDuplicateCompletion(logger, streamName, shardId ?? string.Empty);
     }
 
     private void Resolve(in UserRecord user)
@@ -204,6 +242,9 @@ internal sealed partial class RecordCompletion
             }
         }
     }
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "A user record of stream {StreamName} (shard {ShardId}) was completed a second time; the second completion was ignored. This is a bug in the producer: please report it.")]
+    private static partial void LogDuplicateCompletion(ILogger logger, string streamName, string shardId);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "A metrics listener threw while put user records were counted; the records are completed all the same.")]
     private static partial void LogMetricsFailed(ILogger logger, Exception exception);

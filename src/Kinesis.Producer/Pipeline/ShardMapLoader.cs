@@ -106,8 +106,10 @@ internal sealed partial class ShardMapLoader
             RoutingChanged?.Invoke();
             return map;
         }
-        catch (Exception ex) when (ex is KinesisApiException or OperationCanceledException or ArgumentException)
+        catch (Exception ex)
         {
+            // Any exception, not only the API's: a user's HTTP handler may throw anything, and a faulted load would be
+            // awaited by nobody (RefreshIfDue, EnsureLoading) or fail the records of a call already answered.
             LogMapLoadFailed(logger, ex, stream.StreamName);
             stream.MapLoadFailed(ex is KinesisApiException { ErrorCode: KinesisErrorCodes.ResourceNotFound } ? ex : null);
             RoutingChanged?.Invoke();

@@ -15,7 +15,8 @@ namespace Kinesis.Producer.Pipeline;
 /// hardware prefetches; reused objects are scattered in memory, and every one was a cache miss on both sides.
 /// The builder's task runs its continuations on the thread that completes it, so records are completed only on
 /// thread-pool work items that hold no locks: successes by <see cref="RecordCompletion"/>, failures by a work item of
-/// their own.
+/// their own. One owner completes a record; should a bug make a second path try, <see cref="TrySucceed"/> and
+/// <see cref="TryFail"/> refuse it (the caller counts and logs it) instead of throwing on a pool thread.
 /// </remarks>
 internal struct UserRecord
 {
@@ -82,33 +83,51 @@ internal struct UserRecord
     /// <summary>The caller's task (the builder holds it; every copy of the record refers to the same task).</summary>
     public readonly Task<UserRecordResult> Task => promise.Task;
 
-    /// <summary>Completes the task with <paramref name="result"/>, on the calling thread: call only from a work item that holds no locks.</summary>
-    public readonly void Succeed(UserRecordResult result)
+    /// <summary>
+    /// Completes the task with <paramref name="result"/>, on the calling thread: call only from a work item that holds no
+    /// locks. Returns false, and changes nothing, when the task was already complete. Never throws.
+    /// </summary>
+    public readonly bool TrySucceed(UserRecordResult result)
     {
-        // One slot owns a record, so it completes once; the check keeps a bug from throwing on a pool thread.
-        if (!promise.Task.IsCompleted)
+        if (promise.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        try
         {
             promise.SetResult(result);
+            return true;
+        }
+        catch (InvalidOperationException) when (promise.Task.IsCompleted)
+        {
+            // Completed by someone else between the check and the set: the builder has no TrySetResult, and a
+            // TaskCompletionSource would cost a second object per record.
+            return false;
         }
     }
 
     /// <summary>
-    /// Faults the task with <paramref name="exception"/> (an <see cref="OperationCanceledException"/> cancels it) from a
-    /// thread-pool work item, so no continuation runs on the caller's thread or under a pipeline lock.
+    /// Faults the task with <paramref name="exception"/> (an <see cref="OperationCanceledException"/> cancels it), on the
+    /// calling thread: call only from a work item that holds no locks (see <see cref="RecordCompletion.FailOnThreadPool"/>).
+    /// Returns false, and changes nothing, when the task was already complete. Never throws.
     /// </summary>
-    public readonly void FailOnThreadPool(Exception exception)
+    public readonly bool TryFail(Exception exception)
     {
-        // Failures are rare: the work item may allocate.
-        ThreadPool.UnsafeQueueUserWorkItem(
-            static state =>
-            {
-                if (!state.Promise.Task.IsCompleted)
-                {
-                    state.Promise.SetException(state.Exception);
-                }
-            },
-            (Promise: promise, Exception: exception),
-            preferLocal: false);
+        if (promise.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        try
+        {
+            promise.SetException(exception);
+            return true;
+        }
+        catch (InvalidOperationException) when (promise.Task.IsCompleted)
+        {
+            return false;
+        }
     }
 }
 

@@ -91,8 +91,8 @@ public sealed class UserRecordTests
         Assert.NotSame(huge, pool.Rent((1 << 20) + 3));
     }
 
-    [Fact(Timeout = TestTimeouts.Unit)]
-    public async Task Records_EachGetsItsOwnTask_ASecondCompletionIsIgnored()
+    [Fact]
+    public void Records_EachGetsItsOwnTask_ASecondCompletionIsRefused()
     {
         var first = NewRecord("a");
         var copy = first;
@@ -100,17 +100,49 @@ public sealed class UserRecordTests
 
         Assert.Same(first.Task, copy.Task);
         Assert.NotSame(first.Task, second.Task);
-        first.Succeed(default);
-        copy.Succeed(default);
-        copy.FailOnThreadPool(new InvalidOperationException("ignored: already completed"));
+        Assert.True(first.TrySucceed(default));
+        Assert.False(copy.TrySucceed(default));
+        Assert.False(copy.TryFail(new InvalidOperationException("refused: already completed")));
         Assert.True(first.Task.IsCompletedSuccessfully);
 
-        second.FailOnThreadPool(new OperationCanceledException());
-        second.FailOnThreadPool(new InvalidOperationException("a second completion is ignored"));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.Task);
+        Assert.True(second.TryFail(new OperationCanceledException()));
+        Assert.False(second.TryFail(new InvalidOperationException("a second completion is refused")));
         Assert.True(second.Task.IsCanceled);
-        await Task.Delay(50);
-        Assert.True(first.Task.IsCompletedSuccessfully);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task FailOnThreadPool_ManyCompletionsRacing_OneWinsAndTheRestAreCountedNeverThrown()
+    {
+        // The old FailOnThreadPool checked IsCompleted and then set the exception: two work items racing on one record
+        // threw InvalidOperationException on a pool thread, which ends the process.
+        var unhandled = 0;
+        UnhandledExceptionEventHandler onUnhandled = (_, _) => Interlocked.Increment(ref unhandled);
+        AppDomain.CurrentDomain.UnhandledException += onUnhandled;
+        try
+        {
+            var completion = new RecordCompletion(new OutstandingGate(100, 1000), TimeProvider.System, new Kinesis.Core.Metrics.ProducerMetrics(meterFactory: null), new UserRecordArrayPool(16), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            const int Records = 2000;
+            const int CompletionsPerRecord = 4;
+            var records = Enumerable.Range(0, Records).Select(i => NewRecord($"k{i}")).ToArray();
+            await Task.WhenAll(Enumerable.Range(0, CompletionsPerRecord).Select(_ => Task.Run(() =>
+            {
+                foreach (var record in records)
+                {
+                    completion.FailOnThreadPool(record, new InvalidOperationException("injected"));
+                }
+            })));
+
+            await Eventually.HoldsAsync(
+                () => records.All(r => r.Task.IsFaulted) && completion.DuplicateCompletions == Records * (CompletionsPerRecord - 1),
+                TimeSpan.FromSeconds(20),
+                "one completion per record, every other one refused and counted");
+            Assert.Equal(0, Volatile.Read(ref unhandled));
+            Assert.All(records, r => Assert.IsType<InvalidOperationException>(r.Task.Exception!.InnerException));
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.UnhandledException -= onUnhandled;
+        }
     }
 
     private static UserRecord NewRecord(string key) => new(null!, key, null, 1, new byte[1], 2, 0, 100, new FlushTracker().Join());
@@ -119,7 +151,7 @@ public sealed class UserRecordTests
     private static WeakReference StoreCompletedRecord(UserRecord[] array)
     {
         array[0] = NewRecord("key");
-        array[0].Succeed(default);
+        array[0].TrySucceed(default);
         return new WeakReference(array[0].Task);
     }
 }
