@@ -108,12 +108,14 @@ public sealed class KinesisConsumerFanOutTests(LocalAwsFixture fixture, ITestOut
         await consumer.StartAsync();
 
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "records delivered after the refusals");
+
+        // A batch is counted in the metrics after the processor returns, so on a loaded machine the count lags the deliveries.
+        await Eventually.HoldsAsync(() => recorder.Sum(Core.Metrics.ConsumerMetricNames.RecordsProcessed) >= expected.Count, Deadline, "the delivered records recorded as processed");
         Assert.True(consumer.Counters.SubscriptionFailures >= 3);
         Assert.Equal(expected.Count, env.Deliveries.Count);
         Assert.Equal(3, recorder.Values(Core.Metrics.ConsumerMetricNames.SubscribeToShardSuccess, Core.Metrics.ConsumerOperations.ProcessTask).Count(v => v == 0));
         Assert.Contains(recorder.Values(Core.Metrics.ConsumerMetricNames.SubscribeToShardSuccess, Core.Metrics.ConsumerOperations.ProcessTask), v => v == 1);
         Assert.Equal(1, recorder.Sum(Core.Metrics.ConsumerMetricNames.SubscribeToShardThrottled));
-        Assert.True(recorder.Sum(Core.Metrics.ConsumerMetricNames.RecordsProcessed) >= expected.Count);
         await consumer.StopAsync();
     }
 

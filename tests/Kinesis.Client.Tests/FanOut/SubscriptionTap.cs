@@ -11,7 +11,8 @@ namespace Kinesis.Client.Tests.FanOut;
 /// can end them after a number of event-stream frames (as the service does after five minutes), stall them, reset them,
 /// or answer a subscription with constructed frames instead of calling the emulator.
 /// </summary>
-internal sealed class SubscriptionTap(HttpMessageHandler? inner = null) : DelegatingHandler(inner ?? new SocketsHttpHandler())
+internal sealed class SubscriptionTap(HttpMessageHandler? inner = null)
+    : DelegatingHandler(inner ?? new SocketsHttpHandler { InitialHttp2StreamWindowSize = Core.Api.KinesisApiClientOptions.SubscribeToShardStreamWindowSize })
 {
     public const string EventStreamContentType = "application/vnd.amazon.eventstream";
 
