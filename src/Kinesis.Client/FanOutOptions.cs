@@ -43,7 +43,8 @@ public sealed class FanOutOptions
     /// <summary>
     /// Events received and not yet handed to the processor, per shard, 1 to 1,000; default <see cref="DefaultMaxBufferedEvents"/>.
     /// When the buffer is full the subscription is not read, so a slow processor holds back the HTTP/2 stream (flow control)
-    /// instead of growing memory. An event holds at most 10 MiB.
+    /// instead of growing memory; the stream's window (<see cref="Core.Api.KinesisApiClientOptions.SubscribeToShardStreamWindowSize"/>
+    /// with the default handler) may still arrive unread. An event holds at most 10 MiB.
     /// </summary>
     public int MaxBufferedEvents
     {

@@ -14,7 +14,8 @@ namespace Kinesis.Client.Retrieval;
 /// </summary>
 /// <remarks>
 /// <para>Flow control: at most <see cref="FanOutOptions.MaxBufferedEvents"/> events wait for the processor; while the queue
-/// is full the subscription is not read, so HTTP/2 flow control holds the service back.</para>
+/// is full the subscription is not read, so HTTP/2 flow control holds the service back once the stream window
+/// (<see cref="KinesisApiClientOptions.SubscribeToShardStreamWindowSize"/> with the default handler) is full.</para>
 /// <para>Errors back off with full jitter (<see cref="FanOutOptions.RetryBaseDelay"/> to <see cref="FanOutOptions.RetryMaxDelay"/>)
 /// and resubscribe: ResourceInUse (the previous subscription is still open at the service), throttling and limits, dropped
 /// connections, malformed frames. ResourceNotFound forgets the consumer ARN so it is looked up and registered again; when the

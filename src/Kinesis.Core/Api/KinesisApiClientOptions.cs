@@ -20,6 +20,19 @@ public sealed class KinesisApiClientOptions
     /// <summary>Largest <see cref="MaxConnections"/>.</summary>
     public const int MaxMaxConnections = 1024;
 
+    /// <summary>
+    /// The HTTP/2 receive window (<see cref="SocketsHttpHandler.InitialHttp2StreamWindowSize"/>) of the default handler: 16 MiB,
+    /// room for the largest SubscribeToShard event frame, so the service never has to wait for a window update in the
+    /// middle of an event. A given <see cref="HttpHandler"/> used for enhanced fan-out should be set the same way.
+    /// </summary>
+    /// <remarks>
+    /// With .NET's default of 64 KiB, an event larger than the window needs several window updates, and an HTTP/2
+    /// server that misses one (kinesis-local 0.6.2 does: it stops after about two windows) leaves the subscription silent
+    /// with the event half sent. The window is also how far the service may run ahead of a processor that is not
+    /// keeping up: at most this much per subscription beyond <c>FanOutOptions.MaxBufferedEvents</c>.
+    /// </remarks>
+    public const int SubscribeToShardStreamWindowSize = 16 * 1024 * 1024;
+
     private TimeSpan requestTimeout = DefaultRequestTimeout;
     private int maxConnections = DefaultMaxConnections;
 
@@ -47,7 +60,9 @@ public sealed class KinesisApiClientOptions
     /// <summary>
     /// The HTTP handler requests go through (proxies, fault injection, custom TLS). Default null: a
     /// <see cref="SocketsHttpHandler"/> the client owns, sized by <see cref="MaxConnections"/>. A given handler is not
-    /// disposed by the client and must support HTTP/2 for <see cref="KinesisApiClient.SubscribeToShardAsync"/>.
+    /// disposed by the client and must support HTTP/2 for <see cref="KinesisApiClient.SubscribeToShardAsync"/>; give a
+    /// <see cref="SocketsHttpHandler"/> an <see cref="SocketsHttpHandler.InitialHttp2StreamWindowSize"/> of
+    /// <see cref="SubscribeToShardStreamWindowSize"/> so large events arrive whole.
     /// </summary>
     public HttpMessageHandler? HttpHandler { get; set; }
 

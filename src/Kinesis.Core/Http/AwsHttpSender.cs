@@ -31,6 +31,9 @@ internal sealed class AwsHttpSender : IDisposable
         // Long-lived subscriptions each hold an HTTP/2 stream; more connections avoid the per-connection stream cap.
         EnableMultipleHttp2Connections = true,
 
+        // A SubscribeToShard event must fit the stream window: a server that misses a window update mid-event stalls.
+        InitialHttp2StreamWindowSize = Api.KinesisApiClientOptions.SubscribeToShardStreamWindowSize,
+
         // Re-resolve DNS now and then so endpoint changes are followed.
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(55),

@@ -11,12 +11,14 @@ namespace Kinesis.Client.Tests.FanOut;
 /// can end them after a number of event-stream frames (as the service does after five minutes), stall them, reset them,
 /// or answer a subscription with constructed frames instead of calling the emulator.
 /// </summary>
-internal sealed class SubscriptionTap(HttpMessageHandler? inner = null) : DelegatingHandler(inner ?? new SocketsHttpHandler())
+internal sealed class SubscriptionTap(HttpMessageHandler? inner = null)
+    : DelegatingHandler(inner ?? new SocketsHttpHandler { InitialHttp2StreamWindowSize = Core.Api.KinesisApiClientOptions.SubscribeToShardStreamWindowSize })
 {
     public const string EventStreamContentType = "application/vnd.amazon.eventstream";
 
     private readonly object gate = new();
     private readonly List<TappedStream> open = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string ShardId, string StartingPosition)> startingPositions = new();
     private int subscriptions;
     private int framesServed;
 
@@ -30,6 +32,9 @@ internal sealed class SubscriptionTap(HttpMessageHandler? inner = null) : Delega
     public Func<string, byte[]?>? Override { get; set; }
 
     public int Subscriptions => Volatile.Read(ref subscriptions);
+
+    /// <summary>Each SubscribeToShard request's shard and StartingPosition (as JSON), in the order sent.</summary>
+    public IReadOnlyList<(string ShardId, string StartingPosition)> StartingPositions => [.. startingPositions];
 
     /// <summary>Event-stream frames handed to the client so far.</summary>
     public int FramesServed => Volatile.Read(ref framesServed);
@@ -66,7 +71,9 @@ internal sealed class SubscriptionTap(HttpMessageHandler? inner = null) : Delega
 
         Interlocked.Increment(ref subscriptions);
         var body = await request.Content!.ReadAsStringAsync(cancellationToken);
-        var shardId = JsonDocument.Parse(body).RootElement.GetProperty("ShardId").GetString()!;
+        using var json = JsonDocument.Parse(body);
+        var shardId = json.RootElement.GetProperty("ShardId").GetString()!;
+        startingPositions.Enqueue((shardId, json.RootElement.GetProperty("StartingPosition").GetRawText()));
         if (Override?.Invoke(shardId) is { } frames)
         {
             var constructed = new StreamContent(Track(new MemoryStream(frames, writable: false)));

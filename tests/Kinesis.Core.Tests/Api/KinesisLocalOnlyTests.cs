@@ -196,6 +196,41 @@ public sealed class KinesisLocalOnlyTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task SubscribeToShard_EventOfAMebibytePutAfterSubscribing_ArrivesWholeThroughTheDefaultHandler()
+    {
+        using var client = ApiTestClients.Create(fixture.KinesisLocalEndpoint);
+        var name = LocalAwsFixture.UniqueName("subscribe");
+        var stream = await ApiTestClients.CreateActiveStreamAsync(client, name, 1);
+        var shardId = (await client.ListShardsAsync(new ListShardsRequest { StreamName = name })).Shards.Single().ShardId;
+        var consumer = await client.RegisterStreamConsumerAsync(new RegisterStreamConsumerRequest { StreamARN = stream.StreamARN!, ConsumerName = "large" });
+        await client.WaitForConsumerActiveAsync(consumer.Consumer.ConsumerARN, ApiTestClients.ActiveTimeout);
+        using var cancel = new CancellationTokenSource(EventTimeout);
+        var request = new SubscribeToShardRequest { ConsumerARN = consumer.Consumer.ConsumerARN, ShardId = shardId, StartingPosition = new StartingPosition { Type = ShardIteratorType.TrimHorizon } };
+
+        // Eight 128 KiB records in one PutRecords: one event of about 1.4 MB on the wire, 22 times .NET's default
+        // HTTP/2 stream window; kinesis-local stalls such an event when it has to wait for window updates.
+        var entries = Enumerable.Range(0, 8).Select(i => new PutRecordsRequestEntry { PartitionKey = "pk", Data = ApiTestClients.Bytes(128 * 1024, i) }).ToList();
+        var received = new List<Kinesis.Core.Api.Record>();
+        var put = false;
+        await foreach (var subscribeEvent in client.SubscribeToShardAsync(request, cancel.Token))
+        {
+            received.AddRange(subscribeEvent.Records);
+            if (received.Count >= entries.Count)
+            {
+                break;
+            }
+
+            if (!put)
+            {
+                put = true;
+                await client.PutRecordsAsync(new PutRecordsRequest { StreamName = name, Records = entries });
+            }
+        }
+
+        Assert.Equal(entries.Select(e => e.Data.ToArray()), received.Select(r => r.Data.ToArray()));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task SubscribeToShard_Cancelled_StopsPromptly()
     {
         using var client = ApiTestClients.Create(fixture.KinesisLocalEndpoint);

@@ -44,6 +44,63 @@ public sealed class SubscribeToShardEventReaderTests
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_LargeFrameAmongSmallOnesSplitAtEveryFrameEdgeAndBufferEdge_YieldsEveryEvent()
+    {
+        // A frame larger than the reader's first 64 KiB buffer between small ones: the second read of each split then
+        // holds the end of one frame and several whole frames.
+        var frames = new[]
+        {
+            EventStreamFrames.RecordsEvent("1", ("a", [1])),
+            EventStreamFrames.RecordsEvent("2", ("b", Enumerable.Range(0, 150_000).Select(i => (byte)i).ToArray())),
+            EventStreamFrames.RecordsEvent("3", ("c", [3])),
+            EventStreamFrames.RecordsEvent("4", ("d", [4, 4])),
+        };
+        var body = EventStreamFrames.Concat(frames);
+        var splits = new SortedSet<int>();
+        var edge = 0;
+        foreach (var frame in frames)
+        {
+            for (var d = -EventStreamFrame.PreludeSize - 2; d <= EventStreamFrame.PreludeSize + 2; d++)
+            {
+                splits.Add(edge + d);
+            }
+
+            edge += frame.Length;
+        }
+
+        for (var d = -20; d <= 20; d++)
+        {
+            splits.Add((64 * 1024) + d);
+            splits.Add((128 * 1024) + d);
+        }
+
+        foreach (var split in splits.Where(s => s > 0 && s < body.Length))
+        {
+            var events = await ReadAllAsync(new SplitStream(body, split));
+
+            Assert.Equal(["1", "2", "3", "4"], events.Select(e => e.ContinuationSequenceNumber));
+            Assert.Equal(150_000, events[1].Records[0].Data.Length);
+            Assert.Equal((byte)(149_999 % 256), events[1].Records[0].Data.Span[^1]);
+            Assert.Equal(new byte[] { 4, 4 }, events[3].Records[0].Data.ToArray());
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ReadAsync_ReadsOfRandomSizesOverManyFrames_YieldsEveryEventInOrder()
+    {
+        var random = new Random(14);
+        var frames = Enumerable.Range(0, 60).Select(i => EventStreamFrames.RecordsEvent($"{i}", ("k", Enumerable.Repeat((byte)i, random.Next(0, 40_000)).ToArray()))).ToArray();
+
+        var events = await ReadAllAsync(new RandomChunkStream(EventStreamFrames.Concat(frames), new Random(15)));
+
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => $"{i}"), events.Select(e => e.ContinuationSequenceNumber));
+        for (var i = 0; i < frames.Length; i++)
+        {
+            Assert.All(events[i].Records[0].Data.ToArray(), b => Assert.Equal((byte)i, b));
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
     public async Task ReadAsync_SeveralFramesInOneRead_YieldsEveryEventInOrder()
     {
         var body = EventStreamFrames.Concat(Enumerable.Range(0, 20).Select(i => EventStreamFrames.RecordsEvent($"{i}", ("k", [(byte)i]))).ToArray());
@@ -211,6 +268,13 @@ public sealed class SubscribeToShardEventReaderTests
     {
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             base.ReadAsync(Position < split ? buffer[..Math.Min(buffer.Length, split - (int)Position)] : buffer, cancellationToken);
+    }
+
+    /// <summary>Returns 1 byte to 100 KB per read, at random: frames split anywhere, several frames in one read.</summary>
+    private sealed class RandomChunkStream(byte[] data, Random random) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, random.Next(1, 100_000))], cancellationToken);
     }
 
     /// <summary>Returns at most <c>chunk</c> bytes per read, as a network stream may.</summary>
