@@ -175,7 +175,7 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
     private static void AssertExactlyOnceInKeyOrder(ConsumerTestEnvironment env, List<string>? expected = null)
     {
         var deliveries = env.Deliveries.ToList();
-        var duplicates = deliveries.GroupBy(d => d.Payload).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()} ({string.Join("/", g.Select(d => d.ShardId))})").Take(5).ToList();
+        var duplicates = deliveries.GroupBy(d => d.Payload).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()} (from {string.Join("/", g.Select(d => d.ShardId).Distinct())})").Take(5).ToList();
         Assert.True(duplicates.Count == 0, $"duplicates: {string.Join(", ", duplicates)}");
         if (expected is not null)
         {
