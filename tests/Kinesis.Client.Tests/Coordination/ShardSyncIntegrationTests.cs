@@ -171,6 +171,55 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
         await consumer.StopAsync();
     }
 
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task ShardSync_ShardMissingFromAListingThatLags_KeepsItsLeaseWhileTheServiceStillHasTheShard()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(2);
+        var shards = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards;
+        var hidden = shards[1].ShardId;
+        var refresher = new DynamoDbLeaseRefresher(env.DynamoDb, env.ApplicationName, new LeaseManagementOptions(), TimeProvider.System, NullLogger.Instance);
+        await refresher.CreateTableIfNotExistsAsync();
+        await refresher.WaitUntilActiveAsync();
+        foreach (var shard in shards)
+        {
+            await refresher.CreateLeaseIfNotExistsAsync(Lease.CreateNew(shard.ShardId, ExtendedSequenceNumber.TrimHorizon));
+        }
+
+        // Every ListShards answer leaves one live shard out, as an eventually consistent listing can.
+        var requests = new TargetCountingHandler();
+        var faults = new FaultInjectionHandler(requests).ForTarget("ListShards", Fault.TransformResponseBody(body => WithoutShard(body, hidden)), times: int.MaxValue);
+        var consumer = env.CreateConsumer("w1", kinesisHandler: faults);
+        await consumer.StartAsync();
+        var expected = await env.PutRawAsync(keys: 16, first: 0, count: 3);
+
+        var passes = requests.Count("ListShards") + 3;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                Assert.Contains(hidden, (await env.ListLeasesAsync()).Select(l => l.LeaseKey));
+                return requests.Count("ListShards") >= passes && env.DeliveredPayloads().IsSupersetOf(expected);
+            },
+            Deadline,
+            "three shard sync passes and every record delivered");
+        Assert.Contains(hidden, (await env.ListLeasesAsync()).Select(l => l.LeaseKey));
+        Assert.Contains(env.Deliveries, d => d.ShardId == hidden);
+        AssertExactlyOnceInKeyOrder(env, expected);
+        await consumer.StopAsync();
+    }
+
+    private static MemoryStream WithoutShard(Stream body, string shardId)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(body)!;
+        var list = json["Shards"]!.AsArray();
+        foreach (var shard in list.Where(s => (string?)s!["ShardId"] == shardId).ToList())
+        {
+            list.Remove(shard);
+        }
+
+        return new MemoryStream(Encoding.UTF8.GetBytes(json.ToJsonString()));
+    }
+
     /// <summary>Every expected record delivered exactly once, and per key in the order it was put (so parents before children).</summary>
     private static void AssertExactlyOnceInKeyOrder(ConsumerTestEnvironment env, List<string>? expected = null)
     {
