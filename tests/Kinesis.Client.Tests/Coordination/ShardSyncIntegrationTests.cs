@@ -39,7 +39,15 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
         string[] parents = [shards[0].ShardId, shards[2].ShardId, shards[3].ShardId];
 
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "every record delivered across the split and the merge");
-        await Eventually.HoldsAsync(async () => (await env.ListLeasesAsync()).All(l => !parents.Contains(l.LeaseKey)), Deadline, "the finished parents' leases cleaned up");
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                // Before the fix a parent cleaned up first was read again while the others waited for their cleanup.
+                AssertExactlyOnceInKeyOrder(env, expected);
+                return (await env.ListLeasesAsync()).All(l => !parents.Contains(l.LeaseKey));
+            },
+            Deadline,
+            "the finished parents' leases cleaned up");
 
         // Five more sync + cleanup passes (ShardSyncInterval is 1 s): before the fix, each pass after a cleanup created
         // the finished parent's lease again at TRIM_HORIZON and the worker read the parent a second time.
