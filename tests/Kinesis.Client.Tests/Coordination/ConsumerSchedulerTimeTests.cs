@@ -39,9 +39,22 @@ public sealed class ConsumerSchedulerTimeTests(LocalAwsFixture fixture)
         await Eventually.HoldsAsync(() => Volatile.Read(ref factoryCalls) >= 2, Deadline, "the failed shard consumer restarted by a periodic pass");
         await pump.StopAsync();
 
+        // Work the last clock steps started (a pass already woken, a shard consumer already created) finishes first.
+        var last = (Calls: -1, Syncs: -1);
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                var now = (Calls: Volatile.Read(ref factoryCalls), Syncs: requests.Count("ListShards"));
+                var settled = now == last;
+                last = now;
+                return settled;
+            },
+            Deadline,
+            "work started before the clock stopped to settle",
+            TimeSpan.FromMilliseconds(300));
+
         // The clock stands still: no periodic pass may run, whatever real time passes.
-        var calls = Volatile.Read(ref factoryCalls);
-        var syncs = requests.Count("ListShards");
+        var (calls, syncs) = last;
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < StillWindow)
         {
