@@ -188,7 +188,7 @@ public sealed class KinesisConsumerOptions
         set => getRecordsRetryMaxDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(GetRecordsRetryMaxDelay));
     }
 
-    /// <summary>How often every worker lists the shards, creates missing leases and deletes finished parent leases; 10 ms to 1 h, default <see cref="DefaultShardSyncInterval"/>.</summary>
+    /// <summary>How often every worker lists the shards, creates missing leases and deletes the leases of finished parents and of shards trimmed from the stream; 10 ms to 1 h, default <see cref="DefaultShardSyncInterval"/>.</summary>
     public TimeSpan ShardSyncInterval
     {
         get => shardSyncInterval;

@@ -129,8 +129,8 @@ internal sealed class ConsumerScheduler
             return;
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.ShutdownTimeout);
+        using var timeout = new CancellationTokenSource(options.ShutdownTimeout, options.TimeProvider);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         await registration.DeregisterAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
@@ -201,9 +201,9 @@ internal sealed class ConsumerScheduler
             try
             {
                 Reconcile();
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(interval);
-                await ((Task)wake.Reader.WaitToReadAsync(timeout.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                using var timeout = new CancellationTokenSource(interval, options.TimeProvider);
+                using var wakeOrTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+                await ((Task)wake.Reader.WaitToReadAsync(wakeOrTimeout.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 wake.Reader.TryRead(out _);
             }
             catch (Exception ex)

@@ -6,17 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace Kinesis.Client.Coordination;
 
 /// <summary>
-/// Lists the stream's shards and creates the leases that are missing, respecting the shard hierarchy; then deletes
-/// finished parent leases whose children have all started (the KCL's HierarchicalShardSyncer and LeaseCleanupManager,
-/// simplified). Every worker runs it; lease creation is conditional, so concurrent runs are harmless.
+/// One shard sync pass: lists the stream's shards, creates the leases that are missing and deletes the ones that are no
+/// longer needed, as <see cref="ShardSyncPlanner"/> decides (the KCL's HierarchicalShardSyncer and LeaseCleanupManager).
+/// Every worker runs it; creation is conditional and deletion idempotent, so concurrent passes are harmless.
 /// </summary>
-/// <remarks>
-/// Rules for a shard without a lease: if a parent has a lease not yet at SHARD_END (or any ancestor does), the shard is
-/// left to the worker that finishes that parent, which creates it at TRIM_HORIZON. If a parent's lease is at SHARD_END,
-/// the child lease is created at TRIM_HORIZON (recovery of a missed creation). Otherwise, with TRIM_HORIZON or
-/// AT_TIMESTAMP, leases are created for the oldest shards still listed (their descendants follow at shard end); with
-/// LATEST, for the open shards.
-/// </remarks>
 internal sealed class ShardSyncer
 {
     private readonly KinesisApiClient api;
@@ -45,161 +38,57 @@ internal sealed class ShardSyncer
             leases[lease.LeaseKey] = lease;
         }
 
-        var byId = new Dictionary<string, Shard>(StringComparer.Ordinal);
-        foreach (var shard in shards)
+        foreach (var lease in ShardSyncPlanner.PlanNewLeases(shards, leases, options.InitialPosition))
         {
-            byId[shard.ShardId] = shard;
-        }
-
-        foreach (var shard in shards)
-        {
-            if (leases.ContainsKey(shard.ShardId))
-            {
-                continue;
-            }
-
-            var checkpoint = DecideCheckpoint(shard, byId, leases);
-            if (checkpoint is null)
-            {
-                continue;
-            }
-
-            var lease = Lease.CreateNew(shard.ShardId, checkpoint, ParentsOf(shard), shard.HashKeyRange.StartingHashKey, shard.HashKeyRange.EndingHashKey);
             if (await refresher.CreateLeaseIfNotExistsAsync(lease, cancellationToken).ConfigureAwait(false))
             {
                 counters.AddLeaseCreated();
-                ConsumerLog.LeaseCreated(logger, shard.ShardId, checkpoint.SequenceNumber);
+                ConsumerLog.LeaseCreated(logger, lease.LeaseKey, lease.Checkpoint!.SequenceNumber);
             }
 
-            leases[shard.ShardId] = lease;
+            leases[lease.LeaseKey] = lease;
         }
 
-        await CleanUpAsync(leases, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static List<string> ParentsOf(Shard shard)
-    {
-        var parents = new List<string>(2);
-        if (shard.ParentShardId is { Length: > 0 } parent)
+        foreach (var deletion in ShardSyncPlanner.PlanDeletions(shards, leases))
         {
-            parents.Add(parent);
-        }
-
-        if (shard.AdjacentParentShardId is { Length: > 0 } adjacent)
-        {
-            parents.Add(adjacent);
-        }
-
-        return parents;
-    }
-
-    private ExtendedSequenceNumber? DecideCheckpoint(Shard shard, Dictionary<string, Shard> byId, Dictionary<string, Lease> leases)
-    {
-        var parents = ParentsOf(shard);
-        var anyParentEnded = false;
-        foreach (var parent in parents)
-        {
-            if (leases.TryGetValue(parent, out var parentLease))
+            if (deletion.Reason == LeaseDeletionReason.ShardGone && !await IsShardGoneAsync(deletion.LeaseKey, cancellationToken).ConfigureAwait(false))
             {
-                if (parentLease.Checkpoint?.IsShardEnd != true)
-                {
-                    return null;
-                }
-
-                anyParentEnded = true;
+                continue;
             }
-            else if (HasPendingAncestor(parent, byId, leases, depth: 0))
+
+            coordinator.DropLease(deletion.LeaseKey);
+            await refresher.DeleteLeaseAsync(deletion.LeaseKey, cancellationToken).ConfigureAwait(false);
+            counters.AddLeaseCleanedUp();
+            if (deletion.Reason == LeaseDeletionReason.Completed)
             {
-                return null;
+                ConsumerLog.LeaseCleanedUp(logger, deletion.LeaseKey);
             }
-        }
-
-        if (anyParentEnded)
-        {
-            return ExtendedSequenceNumber.TrimHorizon;
-        }
-
-        var isOpen = shard.SequenceNumberRange.EndingSequenceNumber is null;
-        switch (options.InitialPosition)
-        {
-            case InitialPositionInStream.Latest:
-                return isOpen ? ExtendedSequenceNumber.Latest : null;
-            default:
-                foreach (var parent in parents)
-                {
-                    if (byId.ContainsKey(parent))
-                    {
-                        // The parent still holds data and gets (or got) its own lease first.
-                        return null;
-                    }
-                }
-
-                return options.InitialPosition == InitialPositionInStream.TrimHorizon ? ExtendedSequenceNumber.TrimHorizon : ExtendedSequenceNumber.AtTimestamp;
+            else
+            {
+                ConsumerLog.GoneShardLeaseCleanedUp(logger, deletion.LeaseKey);
+            }
         }
     }
 
-    private static bool HasPendingAncestor(string shardId, Dictionary<string, Shard> byId, Dictionary<string, Lease> leases, int depth)
+    /// <summary>
+    /// Whether the service confirms that a shard missing from the listing is gone (the KCL's "ResourceNotFound" garbage
+    /// check), so a listing that merely lags behind never costs a lease.
+    /// </summary>
+    private async Task<bool> IsShardGoneAsync(string shardId, CancellationToken cancellationToken)
     {
-        if (depth > 64 || !byId.TryGetValue(shardId, out var shard))
+        try
         {
+            await api.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon }, cancellationToken).ConfigureAwait(false);
             return false;
         }
-
-        foreach (var parent in ParentsOf(shard))
+        catch (KinesisApiException ex) when (ex.ErrorCode == KinesisErrorCodes.ResourceNotFound)
         {
-            if (leases.TryGetValue(parent, out var lease))
-            {
-                if (lease.Checkpoint?.IsShardEnd != true)
-                {
-                    return true;
-                }
-            }
-            else if (HasPendingAncestor(parent, byId, leases, depth + 1))
-            {
-                return true;
-            }
+            return true;
         }
-
-        return false;
-    }
-
-    private async Task CleanUpAsync(Dictionary<string, Lease> leases, CancellationToken cancellationToken)
-    {
-        foreach (var lease in leases.Values)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            if (lease.Checkpoint?.IsShardEnd != true || lease.ChildShardIds.Count == 0)
-            {
-                continue;
-            }
-
-            var childrenStarted = true;
-            foreach (var child in lease.ChildShardIds)
-            {
-                if (!leases.TryGetValue(child, out var childLease)
-                    || childLease.Checkpoint is null
-                    || childLease.Checkpoint == ExtendedSequenceNumber.TrimHorizon
-                    || childLease.Checkpoint == ExtendedSequenceNumber.AtTimestamp)
-                {
-                    childrenStarted = false;
-                    break;
-                }
-            }
-
-            var parentsGone = true;
-            foreach (var parent in lease.ParentShardIds)
-            {
-                parentsGone &= !leases.ContainsKey(parent);
-            }
-
-            if (!childrenStarted || !parentsGone)
-            {
-                continue;
-            }
-
-            coordinator.DropLease(lease.LeaseKey);
-            await refresher.DeleteLeaseAsync(lease.LeaseKey, cancellationToken).ConfigureAwait(false);
-            counters.AddLeaseCleanedUp();
-            ConsumerLog.LeaseCleanedUp(logger, lease.LeaseKey);
+            ConsumerLog.GoneShardCheckFailed(logger, shardId, ex);
+            return false;
         }
     }
 

@@ -26,6 +26,12 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Deleted finished lease {LeaseKey}: its children have started.")]
     public static partial void LeaseCleanedUp(ILogger logger, string leaseKey);
 
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "Deleted lease {LeaseKey}: its shard is no longer in the stream (trimmed by retention) and no child needs it.")]
+    public static partial void GoneShardLeaseCleanedUp(ILogger logger, string leaseKey);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Could not confirm that unlisted shard {ShardId} is gone; its lease is kept and checked again at the next shard sync.")]
+    public static partial void GoneShardCheckFailed(ILogger logger, string shardId, Exception exception);
+
     [LoggerMessage(EventId = 3020, Level = LogLevel.Error, Message = "The processor of shard {ShardId} threw while processing {RecordCount} records (attempt {Attempt}); the batch is retried in {Delay}.")]
     public static partial void ProcessorFailedRetrying(ILogger logger, string shardId, int recordCount, int attempt, TimeSpan delay, Exception exception);
 

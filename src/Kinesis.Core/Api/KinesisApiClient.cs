@@ -28,6 +28,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly KinesisJsonTransport transport;
+    private readonly TimeProvider time;
     private int disposed;
 
     /// <summary>Creates a client.</summary>
@@ -41,6 +42,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         Region = region;
 
         var signer = new AwsRequestSigner(new AwsCredentialsSource(options.Credentials), region, SigningServiceName, options.TimeProvider);
+        time = options.TimeProvider ?? TimeProvider.System;
         var handler = options.HttpHandler ?? AwsHttpSender.CreateDefaultHandler(options.MaxConnections, options.RequestTimeout);
         var sender = new AwsHttpSender(Endpoint, signer, handler, ownsHandler: options.HttpHandler is null);
         transport = new KinesisJsonTransport(sender, options.RequestTimeout, options.UseHttp2ForRequests);
@@ -227,6 +229,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     /// Polls DescribeStreamSummary every <paramref name="pollInterval"/> (default <see cref="DefaultPollInterval"/>) until the
     /// stream is ACTIVE (or UPDATING, which allows reads and writes) and returns its summary; throws
     /// <see cref="TimeoutException"/> after <paramref name="timeout"/>. Service errors (e.g. ResourceNotFoundException) propagate.
+    /// The interval and the timeout run on <see cref="KinesisApiClientOptions.TimeProvider"/>.
     /// </summary>
     public async Task<StreamDescriptionSummary> WaitForStreamActiveAsync(string streamName, TimeSpan timeout, TimeSpan? pollInterval = null, CancellationToken cancellationToken = default)
     {
@@ -241,7 +244,10 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Polls DescribeStreamConsumer until the consumer is ACTIVE; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Polls DescribeStreamConsumer until the consumer is ACTIVE; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// The interval and the timeout run on <see cref="KinesisApiClientOptions.TimeProvider"/>.
+    /// </summary>
     public async Task<ConsumerDescription> WaitForConsumerActiveAsync(string consumerArn, TimeSpan timeout, TimeSpan? pollInterval = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(consumerArn);
@@ -295,13 +301,13 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         }
     }
 
-    private static async Task<T> PollAsync<T>(Func<CancellationToken, Task<T>> describe, Func<T, bool> done, string what, TimeSpan timeout, TimeSpan? pollInterval, CancellationToken cancellationToken)
+    private async Task<T> PollAsync<T>(Func<CancellationToken, Task<T>> describe, Func<T, bool> done, string what, TimeSpan timeout, TimeSpan? pollInterval, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         var interval = pollInterval ?? DefaultPollInterval;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(pollInterval));
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             while (true)
@@ -312,7 +318,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
                     return state;
                 }
 
-                await Task.Delay(interval, deadline.Token).ConfigureAwait(false);
+                await Task.Delay(interval, time, deadline.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)

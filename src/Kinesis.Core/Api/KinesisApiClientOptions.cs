@@ -109,6 +109,6 @@ public sealed class KinesisApiClientOptions
     /// </summary>
     public bool UseHttp2ForRequests { get; set; }
 
-    /// <summary>The clock used for signing; default <see cref="TimeProvider.System"/>.</summary>
+    /// <summary>The clock used for signing and for the waits of <see cref="KinesisApiClient.WaitForStreamActiveAsync"/> and <see cref="KinesisApiClient.WaitForConsumerActiveAsync"/>; default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

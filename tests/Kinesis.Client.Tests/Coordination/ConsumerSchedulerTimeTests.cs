@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Kinesis.Client.Tests.Consumer;
+using Kinesis.Testing;
+
+namespace Kinesis.Client.Tests.Coordination;
+
+/// <summary>The scheduler's own timers (dispatch safety-net pass, shard sync) run on <see cref="KinesisConsumerOptions.TimeProvider"/>.</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class ConsumerSchedulerTimeTests(LocalAwsFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    /// <summary>Real time the test watches a stopped manual clock; the real-time timers it guards against fire every second at most.</summary>
+    private static readonly TimeSpan StillWindow = TimeSpan.FromSeconds(3);
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task PeriodicPasses_ManualClock_RunOnlyWhenTheClockMoves()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var requests = new TargetCountingHandler();
+        var factoryCalls = 0;
+        var healthy = false;
+        var consumer = env.CreateConsumer(
+            "w1",
+            _ =>
+            {
+                Interlocked.Increment(ref factoryCalls);
+
+                // A fault outside the processor's callbacks fails the shard consumer; only the dispatch loop's periodic pass restarts it.
+                return Volatile.Read(ref healthy) ? new RecordingProcessor("w1", env.Deliveries) : throw new InvalidOperationException("injected: processor construction failed");
+            },
+            o => o.TimeProvider = clock,
+            requests);
+
+        var pump = Pump(clock);
+        await consumer.StartAsync();
+        await Eventually.HoldsAsync(() => Volatile.Read(ref factoryCalls) >= 2, Deadline, "the failed shard consumer restarted by a periodic pass");
+        await pump.StopAsync();
+
+        // Work the last clock steps started (a pass already woken, a shard consumer already created) finishes first: on a
+        // loaded machine its continuation can run well after the step, so the counts must hold still for 1.5 s.
+        var last = (Calls: -1, Syncs: -1);
+        var stableSamples = 0;
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                var now = (Calls: Volatile.Read(ref factoryCalls), Syncs: requests.Count("ListShards"));
+                stableSamples = now == last ? stableSamples + 1 : 0;
+                last = now;
+                return stableSamples >= 5;
+            },
+            Deadline,
+            "work started before the clock stopped to settle",
+            TimeSpan.FromMilliseconds(300));
+
+        // The clock stands still: no periodic pass may run, whatever real time passes.
+        var (calls, syncs) = last;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < StillWindow)
+        {
+            Assert.Equal(calls, Volatile.Read(ref factoryCalls));
+            Assert.Equal(syncs, requests.Count("ListShards"));
+            await Task.Delay(50);
+        }
+
+        // One dispatch interval and one shard sync interval of clock time: both passes run, and the shard recovers.
+        Volatile.Write(ref healthy, true);
+        var expected = await env.PutRawAsync(keys: 2, first: 0, count: 3);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.HoldsAsync(() => Volatile.Read(ref factoryCalls) > calls, Deadline, "the shard consumer restarted after the clock moved");
+        await Eventually.HoldsAsync(() => requests.Count("ListShards") > syncs, Deadline, "a shard sync after the clock moved");
+
+        pump = Pump(clock);
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "records delivered by the restarted shard consumer");
+        await consumer.StopAsync();
+        await pump.StopAsync();
+    }
+
+    private static ClockPump Pump(ManualTimeProvider clock) => new(clock);
+
+    /// <summary>Moves the clock 20 ms every 5 ms of real time until stopped.</summary>
+    private sealed class ClockPump
+    {
+        private readonly CancellationTokenSource stop = new();
+        private readonly Task loop;
+
+        public ClockPump(ManualTimeProvider clock)
+        {
+            loop = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    clock.Advance(TimeSpan.FromMilliseconds(20));
+                    await Task.Delay(5);
+                }
+            });
+        }
+
+        public async Task StopAsync()
+        {
+            await stop.CancelAsync();
+            await loop;
+            stop.Dispose();
+        }
+    }
+}
