@@ -200,6 +200,22 @@ public sealed class KinesisProducerTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_AnswerWithFewerResultsThanRecords_FailsAtOnceWithRecordCountMismatch()
+    {
+        // As the KPL: nothing says which result belongs to which record, so the call's records fail ("Record Count Mismatch").
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-mismatch");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+        using var faults = new FaultInjectionHandler().ForTarget("PutRecords", Fault.Respond(HttpStatusCode.OK, """{"FailedRecordCount":0,"Records":[]}"""), times: 1);
+
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults));
+        var error = await Assert.ThrowsAsync<UserRecordFailedException>(() => producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", 0)));
+
+        Assert.Equal("RecordCountMismatch", error.ErrorCode);
+        Assert.Single(error.Result.Attempts);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task PutAsync_UnknownStream_FailsNamingTheStream()
     {
         await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint));

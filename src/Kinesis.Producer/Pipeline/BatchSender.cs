@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Kinesis.Core.Api;
 using Kinesis.Core.Hashing;
 using Kinesis.Core.Metrics;
-using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;
 
 namespace Kinesis.Producer.Pipeline;
@@ -15,15 +14,9 @@ namespace Kinesis.Producer.Pipeline;
 /// </summary>
 internal sealed partial class BatchSender
 {
-    private static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(5);
-
     // How often pooled aggregators left unused by a burst are given back. When idle, the loop still wakes at least once
     // per ShardMapRefreshInterval, so they go within about that long.
     private static readonly TimeSpan AggregatorTrimInterval = TimeSpan.FromSeconds(10);
-
-    // The error code of a record failed by an unexpected exception (a throwing HTTP handler, a disposed client, a bug).
-    private const string InternalError = "InternalProducerError";
 
     // How long StopAsync waits for the calls in flight, cancelled, to fail their records (an HTTP handler may ignore the
     // cancellation).
@@ -33,6 +26,7 @@ internal sealed partial class BatchSender
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
     private readonly RecordCompletion completion;
+    private readonly Retrier retrier;
     private readonly ShardMapLoader maps;
     private readonly AggregatorPool aggregators;
     private long lastTrim;
@@ -70,6 +64,7 @@ internal sealed partial class BatchSender
         this.options = options;
         this.time = time;
         this.completion = completion;
+        retrier = new Retrier(options.Ordering, options.FailIfThrottled);
         this.maps = maps;
         this.streams = streams;
         this.logger = logger;
@@ -314,7 +309,7 @@ internal sealed partial class BatchSender
             LogSendFailed(logger, ex, stream.StreamName);
             for (; handedOn < records.Length; handedOn++)
             {
-                FailAll(stream, records[handedOn], InternalError, ex.Message);
+                FailAll(stream, records[handedOn], Retrier.InternalError, ex.Message);
             }
 
             if (!inFlightReleased && options.Ordering == ProducerOrdering.Relaxed)
@@ -391,58 +386,50 @@ internal sealed partial class BatchSender
         {
             // Not a service answer (a throwing HTTP handler, a disposed client, a bug): the records fail with what we know.
             LogSendFailed(logger, ex, stream.StreamName);
-            return new PutRecordsCall(startUtc, start, time.GetTimestamp(), userRecords, null, null, InternalError, ex.Message);
+            return new PutRecordsCall(startUtc, start, time.GetTimestamp(), userRecords, null, null, Retrier.InternalError, ex.Message);
         }
     }
 
     /// <summary>
-    /// Resolves one record of an answered call: hands it to <paramref name="succeeded"/>, or to a retry or a failure. The
-    /// record is this method's until it hands it on, exactly once; an error before that fails it, one after is only logged.
-    /// Never throws; the task is complete unless a backoff or a shard map refresh is awaited.
+    /// Resolves one record of an answered call as <see cref="Retrier"/> decides: hands it to <paramref name="succeeded"/>,
+    /// or to a retry or a failure. The record is this method's until it hands it on, exactly once; an error before that
+    /// fails it, one after is only logged. Never throws; the task is complete unless a backoff or a shard map refresh is awaited.
     /// </summary>
     private Task Resolve(StreamPipeline stream, OutgoingRecord record, PutRecordsCall call, int index, int sent, RecordCompletion.Batch succeeded)
     {
         var owned = true;
         try
         {
-            if (call.Response is not { } response)
+            var decision = Retrier.DecideOutcome(call, index, sent, record.PredictedShardId);
+            switch (decision.Action)
             {
-                owned = false;
-                return RetryOrFailAsync(stream, record, call, call.ErrorCode!, call.ErrorMessage!, call.Error);
-            }
+                case RetryAction.Succeed:
+                    var result = call.Response!.Records[index];
+                    metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.UserCount);
+                    record.Release();
+                    owned = false;
+                    Acknowledge(stream, record, call, result, succeeded);
+                    break;
+                case RetryAction.CheckPlacement:
+                    owned = false;
+                    return ResolveOnOtherShardAsync(stream, record, call, call.Response!.Records[index]);
+                default:
+                    if (call.Response is not null && decision.ErrorCode != Retrier.RecordCountMismatch)
+                    {
+                        metrics.Error(stream.StreamName, record.PredictedShardId, decision.ErrorCode!);
+                        metrics.KinesisRecordFailed(stream.StreamName, record.PredictedShardId ?? string.Empty);
+                    }
 
-            if (response.Records.Count != sent)
-            {
-                owned = false;
-                return RetryOrFailAsync(stream, record, call, "RecordCountMismatch", $"PutRecords answered {response.Records.Count} results for {sent} records.", error: null);
+                    owned = false;
+                    return RetryOrFailAsync(stream, record, call, decision.ErrorCode!, decision.ErrorMessage!, decision.Error);
             }
-
-            var result = response.Records[index];
-            if (result.ErrorCode is not null)
-            {
-                metrics.Error(stream.StreamName, record.PredictedShardId, result.ErrorCode);
-                metrics.KinesisRecordFailed(stream.StreamName, record.PredictedShardId ?? string.Empty);
-                owned = false;
-                return RetryOrFailAsync(stream, record, call, result.ErrorCode, result.ErrorMessage ?? result.ErrorCode, error: null);
-            }
-
-            if (record.PredictedShardId is not null && !string.Equals(result.ShardId, record.PredictedShardId, StringComparison.Ordinal))
-            {
-                owned = false;
-                return ResolveOnOtherShardAsync(stream, record, call, result);
-            }
-
-            metrics.KinesisRecordPut(stream.StreamName, result.ShardId!, record.Data.Length, record.UserCount);
-            record.Release();
-            owned = false;
-            Acknowledge(stream, record, call, result, succeeded);
         }
         catch (Exception ex)
         {
             LogResolveFailed(logger, ex, stream.StreamName);
             if (owned)
             {
-                FailAll(stream, record, InternalError, ex.Message);
+                FailAll(stream, record, Retrier.InternalError, ex.Message);
             }
         }
 
@@ -460,18 +447,19 @@ internal sealed partial class BatchSender
         }
     }
 
-    /// <summary>A record put on another shard than predicted: fine if that shard's range holds all its user records, else re-sent.</summary>
+    /// <summary>A record put on another shard than predicted: by the refreshed map, <see cref="Retrier.DecidePlacement"/> succeeds or re-sends it.</summary>
     private async Task ResolveOnOtherShardAsync(StreamPipeline stream, OutgoingRecord record, PutRecordsCall call, PutRecordsResultEntry result)
     {
         var owned = true;
         try
         {
-            if (!await IsStillCorrectlyPlacedAsync(stream, record, result.ShardId!).ConfigureAwait(false))
+            var map = await maps.RefreshAsync(stream).ConfigureAwait(false);
+            Kinesis.Core.Hashing.HashKeyRange? actualRange = map is not null && map.TryGetShard(result.ShardId!, out var actual) ? actual.HashKeyRange : null;
+            var decision = Retrier.DecidePlacement(record.Users, actualRange, record.PredictedShardId, result.ShardId!);
+            if (decision.Action != RetryAction.Succeed)
             {
-                // The aggregate landed on a shard whose range does not hold all its user records (stale map after
-                // resharding): a KCL consumer would drop it, so re-send them under the new map.
                 owned = false;
-                await RetryOrFailAsync(stream, record, call, ProducerErrorCodes.WrongShard, $"Expected shard {record.PredictedShardId}, got {result.ShardId}.", error: null).ConfigureAwait(false);
+                await RetryOrFailAsync(stream, record, call, decision.ErrorCode!, decision.ErrorMessage!, error: null).ConfigureAwait(false);
                 return;
             }
 
@@ -489,40 +477,14 @@ internal sealed partial class BatchSender
             LogResolveFailed(logger, ex, stream.StreamName);
             if (owned)
             {
-                FailAll(stream, record, InternalError, ex.Message);
+                FailAll(stream, record, Retrier.InternalError, ex.Message);
             }
         }
-    }
-
-    /// <summary>A record put on an unexpected shard is fine when, by the refreshed map, that shard's range holds every user record in it.</summary>
-    private async Task<bool> IsStillCorrectlyPlacedAsync(StreamPipeline stream, OutgoingRecord record, string actualShardId)
-    {
-        var map = await maps.RefreshAsync(stream).ConfigureAwait(false);
-        if (!record.IsAggregated)
-        {
-            // A single record is routed by its own key: wherever the service put it is right.
-            return true;
-        }
-
-        if (map is null || !map.TryGetShard(actualShardId, out var actual))
-        {
-            return false;
-        }
-
-        foreach (ref readonly var user in record.Users)
-        {
-            if (!actual.HashKeyRange.Contains(user.HashKey))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>
-    /// Owns a record that failed an attempt until it hands it on: fails it, or waits out its backoff and then requeues it
-    /// (strict ordering) or routes its user records again. Never throws.
+    /// Owns a record that failed an attempt until it hands it on: carries out <see cref="Retrier.DecideFailure"/>, which
+    /// fails or expires it, or has it wait out its backoff and then requeued (strict ordering) or routed again. Never throws.
     /// </summary>
     private async Task RetryOrFailAsync(StreamPipeline stream, OutgoingRecord record, PutRecordsCall call, string errorCode, string errorMessage, KinesisApiException? error)
     {
@@ -530,44 +492,42 @@ internal sealed partial class BatchSender
         try
         {
             NewAttempts(record, call.StartUtc, call.Start, call.End, errorCode, errorMessage);
-            var throttled = error?.IsThrottling ?? KinesisErrorCodes.IsThrottling(errorCode);
-            var retryable = errorCode switch
-            {
-                ProducerErrorCodes.Shutdown or InternalError => false,
-                ProducerErrorCodes.WrongShard or "RecordCountMismatch" => true,
-                _ => error?.IsRetryable ?? (throttled || KinesisErrorCodes.IsTransient(errorCode)),
-            };
-
-            if (!retryable || (throttled && options.FailIfThrottled) || stopping.IsCancellationRequested)
-            {
-                owned = false;
-                FailRecord(stream, record);
-                return;
-            }
-
             var attempts = 0;
+            var latestExpiry = long.MinValue;
             foreach (ref readonly var user in record.Users)
             {
                 attempts = Math.Max(attempts, user.Attempts?.Count ?? 0);
+                latestExpiry = Math.Max(latestExpiry, user.ExpiresAt);
             }
 
-            // Wrong shard is not an overload signal: re-send at once under the refreshed map.
-            var delay = errorCode == ProducerErrorCodes.WrongShard ? TimeSpan.Zero : FullJitterDelay(attempts);
-            if (delay > TimeSpan.Zero)
+            var now = time.GetTimestamp();
+            var decision = retrier.DecideFailure(errorCode, errorMessage, error, attempts, latestExpiry, now, stopping.IsCancellationRequested, Random.Shared.NextDouble());
+            switch (decision.Action)
             {
-                try
-                {
-                    await Task.Delay(delay, time, stopping.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-                {
+                case RetryAction.Fail:
                     owned = false;
-                    FailAll(stream, record, ProducerErrorCodes.Shutdown, "The producer was disposed while the record was waiting to be retried.");
+                    FailRecord(stream, record);
                     return;
-                }
+                case RetryAction.Expire:
+                    owned = false;
+                    ExpireRecord(stream, record, now);
+                    return;
+                case RetryAction.RetryAfter when decision.Backoff > TimeSpan.Zero:
+                    try
+                    {
+                        await Task.Delay(decision.Backoff, time, stopping.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                    {
+                        owned = false;
+                        FailAll(stream, record, ProducerErrorCodes.Shutdown, "The producer was disposed while the record was waiting to be retried.");
+                        return;
+                    }
+
+                    break;
             }
 
-            if (options.Ordering == ProducerOrdering.StrictPerShard && errorCode != ProducerErrorCodes.WrongShard && stream.TryRequeueInOrder(record))
+            if (decision.RequeueInOrder && stream.TryRequeueInOrder(record))
             {
                 // Back in its shard's queue: the stream owns it now.
                 owned = false;
@@ -596,9 +556,20 @@ internal sealed partial class BatchSender
             LogRetryFailed(logger, ex, stream.StreamName);
             if (owned)
             {
-                FailAll(stream, record, InternalError, ex.Message);
+                FailAll(stream, record, Retrier.InternalError, ex.Message);
             }
         }
+    }
+
+    /// <summary>Fails every user record of <paramref name="record"/> as expired, after the attempts it has (the last one is the cause).</summary>
+    private void ExpireRecord(StreamPipeline stream, OutgoingRecord record, long now)
+    {
+        foreach (ref readonly var user in record.Users)
+        {
+            completion.Expire(user, now, record.PredictedShardId);
+        }
+
+        Discard(stream, record);
     }
 
     /// <summary>Fails every user record of <paramref name="record"/> with the attempts it has (the last one carries the error).</summary>
@@ -654,10 +625,6 @@ internal sealed partial class BatchSender
             user.ReadySince = end;
         }
     }
-
-    /// <summary>Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(n-1))] after the n-th failed attempt.</summary>
-    private static TimeSpan FullJitterDelay(int attempts) =>
-        RetryBackoff.ComputeFullJitterDelay(Math.Max(attempts - 1, 0), RetryBaseDelay, RetryMaxDelay, Random.Shared.NextDouble());
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "The producer's send loop failed; it continues.")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);

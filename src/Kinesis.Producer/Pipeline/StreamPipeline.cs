@@ -445,13 +445,13 @@ internal sealed class StreamPipeline
                 return;
             }
 
-            if (record.EarliestExpiry <= now)
+            if (Retrier.HasExpired(record.EarliestExpiry, now))
             {
                 buffer.RemoveFirstQueued();
                 record.Release();
                 foreach (var user in record.Users)
                 {
-                    if (user.ExpiresAt <= now)
+                    if (Retrier.HasExpired(user.ExpiresAt, now))
                     {
                         completion.Expire(user, now, buffer.ShardId);
                     }
