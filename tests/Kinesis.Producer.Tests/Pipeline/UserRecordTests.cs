@@ -120,7 +120,7 @@ public sealed class UserRecordTests
         AppDomain.CurrentDomain.UnhandledException += onUnhandled;
         try
         {
-            var completion = new RecordCompletion(new OutstandingGate(100, 1000), TimeProvider.System, new Kinesis.Core.Metrics.ProducerMetrics(meterFactory: null), new UserRecordArrayPool(16), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            var completion = new RecordCompletion(new OutstandingGate(100, 1000), TimeProvider.System, new Kinesis.Core.Metrics.ProducerMetrics(meterFactory: null), new UserRecordArrayPool(16), KinesisProducerOptions.DefaultRecordTtl, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             const int Records = 2000;
             const int CompletionsPerRecord = 4;
             var records = Enumerable.Range(0, Records).Select(i => NewRecord($"k{i}")).ToArray();
