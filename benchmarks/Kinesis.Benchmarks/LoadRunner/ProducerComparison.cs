@@ -62,6 +62,11 @@ internal static class ProducerComparison
             results.Add(await MeasureAsync(name, records, client, run));
         }
 
+        if (NodePeer.Name.Contains(only, StringComparison.Ordinal) && await NodePeer.PrepareAsync() is { } peerDirectory)
+        {
+            results.Add(await MeasurePeerAsync(peerDirectory, 400_000 * scale, recordSize, client, service.Endpoint));
+        }
+
         var baseline = results.Find(r => r.Scenario == scenarios[0].Name)?.CpuSecondsPerMillion ?? double.NaN;
         var table = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Producer end to end against kinesalite ({Shards} shards, {recordSize}-byte user records, {Environment.ProcessorCount} cores)")
@@ -155,6 +160,19 @@ internal static class ProducerComparison
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {requests:N0} producer PutRecords calls of {(double)kinesisRecords / requests:N1} Kinesis records and {(double)records / requests:N0} user records on average"));
         }
+        await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream }).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Runs the Node.js peer in its own process; its CPU is what it reports for its own process.</summary>
+    private static async Task<Result> MeasurePeerAsync(string directory, int records, int recordSize, KinesisApiClient client, Uri endpoint)
+    {
+        var stream = $"compare-{Guid.NewGuid():N}"[..24];
+        await client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = Shards }).ConfigureAwait(false);
+        await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        var (seconds, cpuSeconds) = await NodePeer.RunAsync(directory, endpoint, stream, records, recordSize, Concurrency).ConfigureAwait(false);
+        var result = new Result(NodePeer.Name, records, seconds, records / seconds, cpuSeconds / records * 1_000_000);
+        Console.WriteLine($"  {NodePeer.Name}: {result.RecordsPerSecond:N0} user records/s, {result.CpuSecondsPerMillion:F2} CPU-s per million (the node process's own CPU)");
         await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream }).ConfigureAwait(false);
         return result;
     }
