@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Kinesis.Core.Api;
 using Kinesis.Core.Hashing;
@@ -136,6 +137,7 @@ public sealed class KinesisProducer : IAsyncDisposable
     /// <remarks>A stream that does not exist faults the task with <see cref="UserRecordFailedException"/> whose error code is <c>ResourceNotFoundException</c>.</remarks>
     /// <exception cref="ProducerFullException">The outstanding bounds are reached and <see cref="KinesisProducerOptions.FullMode"/> is <see cref="ProducerFullMode.Throw"/>.</exception>
     /// <exception cref="ObjectDisposedException">The producer is disposed or being disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Task<UserRecordResult> PutAsync(
         string streamName,
         string partitionKey,

@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
 using Kinesis.Core.Api;
+using Kinesis.Core.Metrics;
 using Kinesis.LocalServices;
 using Kinesis.Producer;
 
@@ -25,6 +27,9 @@ internal static class ProducerComparison
         var recordSize = IntArg(args, "--record-size", 100);
         var scale = IntArg(args, "--scale", 1);
         var output = StringArg(args, "--output", "results");
+
+        // --only TEXT: run only the scenarios whose name contains TEXT (e.g. "aggregation (KPL" when profiling one of them).
+        var only = StringArg(args, "--only", string.Empty);
         Console.WriteLine($"Starting kinesalite on 127.0.0.1 ...");
         await using var service = await LocalServiceProcess.StartAsync(LocalServiceKind.Kinesalite);
         var credentials = new BasicAWSCredentials(LocalAwsServices.AccessKeyId, LocalAwsServices.SecretAccessKey);
@@ -32,13 +37,13 @@ internal static class ProducerComparison
         var payload = new byte[recordSize];
         Random.Shared.NextBytes(payload);
 
-        var results = new List<Result>
+        var scenarios = new List<(string Name, int Records, Func<string, int, Task> Run)>
         {
-            await MeasureAsync("PutRecord per user record", 4_000 * scale, client, async (stream, n) =>
+            ("PutRecord per user record", 4_000 * scale, async (stream, n) =>
             {
                 await ForEachConcurrentlyAsync(n, Concurrency, i => client.PutRecordAsync(new PutRecordRequest { StreamName = stream, PartitionKey = Key(i), Data = payload })).ConfigureAwait(false);
             }),
-            await MeasureAsync("PutRecords (500/call), no aggregation", 20_000 * scale, client, async (stream, n) =>
+            ("PutRecords (500/call), no aggregation", 20_000 * scale, async (stream, n) =>
             {
                 var batches = (n + 499) / 500;
                 await ForEachConcurrentlyAsync(batches, Concurrency, b =>
@@ -48,11 +53,25 @@ internal static class ProducerComparison
                     return client.PutRecordsAsync(new PutRecordsRequest { StreamName = stream, Records = entries });
                 }).ConfigureAwait(false);
             }),
-            await MeasureAsync("KinesisProducer, no aggregation", 20_000 * scale, client, (stream, n) => ProduceAsync(service.Endpoint, credentials, stream, n, payload, aggregation: false)),
-            await MeasureAsync("KinesisProducer, aggregation (KPL format)", 400_000 * scale, client, (stream, n) => ProduceAsync(service.Endpoint, credentials, stream, n, payload, aggregation: true)),
-        };
+            ("KinesisProducer, no aggregation", 20_000 * scale, (stream, n) => ProduceAsync(service.Endpoint, credentials, stream, n, payload, aggregation: false)),
+            ("KinesisProducer, aggregation (KPL format)", 400_000 * scale, (stream, n) => ProduceAsync(service.Endpoint, credentials, stream, n, payload, aggregation: true)),
 
-        var baseline = results[0].CpuSecondsPerMillion;
+            // As above, but putting waits while 25,000 records are unresolved (as the load runner does), instead of handing
+            // the producer every record at once: how much of the figure is the cost of holding a burst in memory.
+            ("KinesisProducer, aggregation, closed loop (25,000 unresolved)", 400_000 * scale, (stream, n) => ProduceAsync(service.Endpoint, credentials, stream, n, payload, aggregation: true, maxUnresolved: 25_000)),
+        };
+        var results = new List<Result>();
+        foreach (var (name, records, run) in scenarios.Where(s => s.Name.Contains(only, StringComparison.Ordinal)))
+        {
+            results.Add(await MeasureAsync(name, records, client, run));
+        }
+
+        if (NodePeer.Name.Contains(only, StringComparison.Ordinal) && await NodePeer.PrepareAsync() is { } peerDirectory)
+        {
+            results.Add(await MeasurePeerAsync(peerDirectory, 400_000 * scale, recordSize, client, service.Endpoint));
+        }
+
+        var baseline = results.Find(r => r.Scenario == scenarios[0].Name)?.CpuSecondsPerMillion ?? double.NaN;
         var table = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Producer end to end against kinesalite ({Shards} shards, {recordSize}-byte user records, {Environment.ProcessorCount} cores)")
             .AppendLine()
@@ -73,7 +92,7 @@ internal static class ProducerComparison
         return 0;
     }
 
-    private static async Task ProduceAsync(Uri endpoint, AWSCredentials credentials, string stream, int n, byte[] payload, bool aggregation)
+    private static async Task ProduceAsync(Uri endpoint, AWSCredentials credentials, string stream, int n, byte[] payload, bool aggregation, int maxUnresolved = int.MaxValue)
     {
         await using var producer = new KinesisProducer(new KinesisProducerOptions
         {
@@ -89,6 +108,11 @@ internal static class ProducerComparison
         var tasks = new Task<UserRecordResult>[n];
         for (var i = 0; i < n; i++)
         {
+            if (i >= maxUnresolved)
+            {
+                await tasks[i - maxUnresolved].ConfigureAwait(false);
+            }
+
             tasks[i] = producer.PutAsync(stream, Key(i), payload);
         }
 
@@ -102,6 +126,30 @@ internal static class ProducerComparison
         await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         GC.Collect();
         var process = Process.GetCurrentProcess();
+        var jit0 = System.Runtime.JitInfo.GetCompilationTime();
+        var jitMethods0 = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+        var gcPause0 = GC.GetTotalPauseDuration();
+        var gen0 = GC.CollectionCount(0);
+        var workItems0 = ThreadPool.CompletedWorkItemCount;
+        long requests = 0;
+        long kinesisRecords = 0;
+        using var requestListener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == KinesisMeterNames.Producer && instrument.Name == ProducerMetricNames.KinesisRecordsPerPutRecordsRequest)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        requestListener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            Interlocked.Increment(ref requests);
+            Interlocked.Add(ref kinesisRecords, value);
+        });
+        requestListener.Start();
         var cpu0 = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await run(stream, records).ConfigureAwait(false);
@@ -110,6 +158,30 @@ internal static class ProducerComparison
         var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         var result = new Result(scenario, records, clock.Elapsed.TotalSeconds, records / clock.Elapsed.TotalSeconds, cpu / records * 1_000_000);
         Console.WriteLine($"  {scenario}: {result.RecordsPerSecond:N0} user records/s, {result.CpuSecondsPerMillion:F2} CPU-s per million");
+
+        // Where some of that CPU went, for reading the figure (JIT threads and GC count in the process's CPU time).
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    CPU {cpu:F2} s: JIT {(System.Runtime.JitInfo.GetCompilationTime() - jit0).TotalSeconds:F2} s ({System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods0} methods), " +
+            $"GC pauses {(GC.GetTotalPauseDuration() - gcPause0).TotalSeconds:F2} s ({GC.CollectionCount(0) - gen0} GCs), " +
+            $"{(double)(GC.GetTotalAllocatedBytes(precise: true) - allocated0) / records:N0} B allocated per user record, " +
+            $"{ThreadPool.CompletedWorkItemCount - workItems0:N0} thread-pool work items"));
+        if (requests > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {requests:N0} producer PutRecords calls of {(double)kinesisRecords / requests:N1} Kinesis records and {(double)records / requests:N0} user records on average"));
+        }
+        await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream }).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Runs the Node.js peer in its own process; its CPU is what it reports for its own process.</summary>
+    private static async Task<Result> MeasurePeerAsync(string directory, int records, int recordSize, KinesisApiClient client, Uri endpoint)
+    {
+        var stream = $"compare-{Guid.NewGuid():N}"[..24];
+        await client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = Shards }).ConfigureAwait(false);
+        await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        var (seconds, cpuSeconds) = await NodePeer.RunAsync(directory, endpoint, stream, records, recordSize, Concurrency).ConfigureAwait(false);
+        var result = new Result(NodePeer.Name, records, seconds, records / seconds, cpuSeconds / records * 1_000_000);
+        Console.WriteLine($"  {NodePeer.Name}: {result.RecordsPerSecond:N0} user records/s, {result.CpuSecondsPerMillion:F2} CPU-s per million (the node process's own CPU)");
         await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream }).ConfigureAwait(false);
         return result;
     }

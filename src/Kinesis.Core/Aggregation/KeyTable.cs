@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kinesis.Core.Aggregation;
 
 /// <summary>
@@ -34,6 +36,7 @@ internal sealed class KeyTable<TKey>
     /// key must then be kept with <see cref="AddReserved"/> or dropped with <see cref="CancelReserved"/>, before anything else.
     /// </summary>
     /// <returns><see langword="true"/> when the key was already in the table.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool FindOrReserve(TKey key, out int index)
     {
         ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_indices, key, out bool exists);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Kinesis.Core.Hashing;
@@ -134,6 +135,7 @@ public sealed class RecordAggregator : IDisposable
     public bool TryAddReference(string partitionKey, ReadOnlyMemory<byte> data, UInt128? explicitHashKey = null) =>
         TryAdd(partitionKey, data.Span, data, byReference: true, explicitHashKey);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryAdd(string partitionKey, ReadOnlySpan<byte> data, ReadOnlyMemory<byte> reference, bool byReference, UInt128? explicitHashKey)
     {
         ValidatePartitionKey(partitionKey);
@@ -313,6 +315,7 @@ public sealed class RecordAggregator : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private EncodedRecordInfo EncodeCore(Span<byte> destination, bool writeChecksum)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -393,6 +396,7 @@ public sealed class RecordAggregator : IDisposable
     }
 
     /// <summary>The records region: the buffered bytes with the referenced data spliced in at their offsets.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteRecords(Span<byte> destination)
     {
         int buffered = 0;

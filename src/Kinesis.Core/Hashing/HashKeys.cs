@@ -63,6 +63,7 @@ public static class HashKeys
         FromPartitionKeys(partitionKeys, hashKeys, Md5MultiBuffer.Lanes);
 
     /// <summary>As <see cref="FromPartitionKeys(ReadOnlySpan{string}, Span{UInt128})"/>, with a chosen lane count (16, 8 or 1), so tests reach every path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void FromPartitionKeys(ReadOnlySpan<string> partitionKeys, Span<UInt128> hashKeys, int lanes)
     {
         if (hashKeys.Length < partitionKeys.Length)

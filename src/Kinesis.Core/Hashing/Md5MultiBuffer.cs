@@ -250,6 +250,7 @@ internal static class Md5MultiBuffer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (Vector512<uint>, Vector512<uint>, Vector512<uint>, Vector512<uint>) Compress512(
         Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, ReadOnlySpan<Vector512<uint>> m)
     {

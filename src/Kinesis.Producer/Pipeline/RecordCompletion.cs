@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 
@@ -51,6 +52,7 @@ internal sealed partial class RecordCompletion
     /// Completes every user record of a Kinesis record the service accepted. The shared counters are updated once per
     /// Kinesis record, not once per user record: they are contended with the threads calling PutAsync.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Succeed(OutgoingRecord record)
     {
         var shardId = record.AcknowledgedShardId!;

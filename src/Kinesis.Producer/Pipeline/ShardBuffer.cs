@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kinesis.Core.Aggregation;
 
 namespace Kinesis.Producer.Pipeline;
@@ -54,6 +55,7 @@ internal sealed class ShardBuffer : IDisposable
 
     public bool IsEmpty => queue.Count == 0 && openCount == 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(in UserRecord user, long now, long bufferedTicks)
     {
         if (aggregator is null)
@@ -98,6 +100,7 @@ internal sealed class ShardBuffer : IDisposable
     }
 
     /// <summary>Closes the open aggregate into a Kinesis record at the end of the queue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SealOpen()
     {
         if (openCount == 0)

@@ -134,6 +134,7 @@ internal sealed class StreamPipeline
     /// by one) and they are routed in order. The sender routes what is staged whenever it collects, so a staged record
     /// still leaves by its deadline, and flushes see it.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Route(in UserRecord user)
     {
         lock (gate)
@@ -168,6 +169,7 @@ internal sealed class StreamPipeline
     }
 
     /// <summary>Computes the hash keys of the staged records together and routes them in order. Under the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long RouteStaged()
     {
         var count = stagedCount;
@@ -198,6 +200,7 @@ internal sealed class StreamPipeline
     }
 
     /// <summary>Adds a record whose hash key is known (or not needed: no shard map) to its buffer; see <see cref="Route"/>. Under the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long RouteOne(in UserRecord user)
     {
         var buffer = unpredicted;

@@ -87,6 +87,7 @@ internal struct UserRecord
     /// Completes the task with <paramref name="result"/>, on the calling thread: call only from a work item that holds no
     /// locks. Returns false, and changes nothing, when the task was already complete. Never throws.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly bool TrySucceed(UserRecordResult result)
     {
         if (promise.Task.IsCompleted)
