@@ -5,7 +5,8 @@ namespace Kinesis.Client.Tests.Leases;
 
 /// <summary>
 /// Whole coordinators (renewer + taker) of several workers on the in-memory store, driven on a manual clock with the
-/// default KCL timings: each worker renews at a fixed rate and runs its taker a taker interval after the previous run.
+/// default KCL timings: each worker renews at a fixed rate, runs its taker a taker interval after the previous run and
+/// in between watches the other workers' leases when the coordinator says a watch is due (as its taker loop does).
 /// </summary>
 public sealed class LeaseFleetTests
 {
@@ -57,6 +58,77 @@ public sealed class LeaseFleetTests
         Assert.True(firstTakeover - lastRenewal > Options.FailoverTime, $"taken over {firstTakeover - lastRenewal} after the last renewal");
         Assert.True(fleet.Now - lastRenewal <= Options.FailoverTime + (2 * Options.TakerInterval!.Value) + Step, $"all taken over only {fleet.Now - lastRenewal} after the last renewal");
         Assert.All(fleet.Workers.Take(2), w => Assert.Equal(15, w.Coordinator.GetHeldLeases().Count));
+    }
+
+    [Theory(Timeout = TestTimeouts.Unit)]
+    [InlineData(0)]
+    [InlineData(3_100)]
+    [InlineData(7_700)]
+    [InlineData(12_300)]
+    [InlineData(16_900)]
+    public async Task Failover_WorkerKilledAnywhereInTheTakerInterval_SurvivorsTakeAllItsLeasesWithinFailoverTimePlusOneWatchInterval(int killAfterMs)
+    {
+        var fleet = await Fleet.CreateAsync(3, 30);
+        await fleet.RunUntilAsync(fleet.IsBalancedAsync, TimeSpan.FromMinutes(30));
+        await fleet.RunUntilAsync(() => Task.FromResult(false), Options.TakerInterval!.Value + TimeSpan.FromMilliseconds(killAfterMs));
+        var dead = fleet.Workers[2];
+        var orphaned = dead.Coordinator.GetHeldLeases().Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(10, orphaned.Count);
+        dead.Alive = false;
+
+        // The last renewal as the table saw it: the dead worker's counters stop moving after it.
+        var lastRenewal = dead.LastRenewal;
+        TimeSpan? firstTakeover = null;
+
+        Task<bool> AllTakenOver()
+        {
+            var leases = fleet.Store.Snapshot();
+            var taken = leases.Count(l => orphaned.Contains(l.LeaseKey) && l.LeaseOwner != dead.Id);
+            if (taken > 0)
+            {
+                firstTakeover ??= fleet.Now;
+            }
+
+            return Task.FromResult(taken == orphaned.Count);
+        }
+
+        var scans = fleet.Store.Calls(LeaseStoreOperation.ListLeases);
+        await fleet.RunUntilAsync(AllTakenOver, TimeSpan.FromMinutes(2));
+
+        Assert.True(await AllTakenOver());
+        var watchInterval = Options.FailoverTime / LeaseTaker.WatchIntervalsPerFailoverTime;
+        Assert.True(firstTakeover - lastRenewal > Options.FailoverTime, $"taken over {firstTakeover - lastRenewal} after the last renewal, before the failover time");
+        Assert.True(fleet.Now - lastRenewal <= Options.FailoverTime + watchInterval + (2 * Step), $"all taken over only {fleet.Now - lastRenewal} after the last renewal (failover time {Options.FailoverTime}, taker interval {Options.TakerInterval})");
+        Assert.All(fleet.Workers.Take(2), w => Assert.Equal(15, w.Coordinator.GetHeldLeases().Count));
+
+        // At most the survivors' regular runs scanned meanwhile; the expiry was found by re-reads.
+        Assert.True(fleet.Store.Calls(LeaseStoreOperation.ListLeases) - scans <= 2, $"{fleet.Store.Calls(LeaseStoreOperation.ListLeases) - scans} scans");
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Balanced_ThreeWorkersNobodyDies_OneScanPerTakerIntervalAndOnlyWatchReadsOfOtherWorkersLeasesBetween()
+    {
+        var fleet = await Fleet.CreateAsync(3, 30);
+        await fleet.RunUntilAsync(fleet.IsBalancedAsync, TimeSpan.FromMinutes(30));
+        await fleet.RunUntilAsync(() => Task.FromResult(false), Options.TakerInterval!.Value + Step);
+        var scans = fleet.Store.Calls(LeaseStoreOperation.ListLeases);
+        var reads = fleet.Store.Calls(LeaseStoreOperation.GetLease);
+        var writes = fleet.Store.WriteCalls;
+        var renewals = fleet.Store.Calls(LeaseStoreOperation.RenewLease);
+        var duration = TimeSpan.FromMinutes(10);
+
+        await fleet.RunUntilAsync(() => Task.FromResult(false), duration);
+
+        var runsPerWorker = (int)Math.Ceiling(duration / Options.TakerInterval!.Value);
+        Assert.InRange(fleet.Store.Calls(LeaseStoreOperation.ListLeases) - scans, (runsPerWorker - 1) * 3, (runsPerWorker + 1) * 3);
+
+        // Each worker re-reads the other 20 leases once per watch interval (the earliest expiry never comes first while
+        // the owners renew), and writes nothing but renewals.
+        var watchInterval = Options.FailoverTime / LeaseTaker.WatchIntervalsPerFailoverTime;
+        var watchesPerWorker = (int)Math.Ceiling(duration / watchInterval);
+        Assert.InRange(fleet.Store.Calls(LeaseStoreOperation.GetLease) - reads, 1, (long)watchesPerWorker * 3 * 20);
+        Assert.Equal(fleet.Store.WriteCalls - writes, fleet.Store.Calls(LeaseStoreOperation.RenewLease) - renewals);
+        Assert.True(await fleet.IsBalancedAsync());
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
@@ -168,6 +240,12 @@ public sealed class LeaseFleetTests
                     {
                         await worker.Coordinator.TakeLeasesAsync();
                         worker.NextTake = Now + Options.TakerInterval!.Value;
+                        worker.LastWatch = clock.GetTimestamp();
+                    }
+                    else if (worker.Coordinator.NextWatchDue(worker.LastWatch) is { } due && due <= clock.GetTimestamp())
+                    {
+                        worker.LastWatch = clock.GetTimestamp();
+                        await worker.Coordinator.WatchLeasesAsync();
                     }
                 }
 
@@ -196,5 +274,7 @@ public sealed class LeaseFleetTests
         public TimeSpan NextTake { get; set; } = start;
 
         public TimeSpan LastRenewal { get; set; }
+
+        public long LastWatch { get; set; }
     }
 }
