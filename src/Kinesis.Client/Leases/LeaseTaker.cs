@@ -46,9 +46,6 @@ internal sealed class LeaseTaker
     /// </summary>
     public const int WatchIntervalsPerFailoverTime = 10;
 
-    /// <summary>The most leases of other workers one worker re-reads per watch; with more, a random subset chosen at each regular run (every lease is still covered by the regular scans).</summary>
-    public const int MaxWatchedLeases = 100;
-
     /// <summary>The pause between two watch reads: <see cref="LeaseManagementOptions.FailoverTime"/> / <see cref="WatchIntervalsPerFailoverTime"/>.</summary>
     public TimeSpan WatchInterval { get; }
 
@@ -221,7 +218,7 @@ internal sealed class LeaseTaker
         return (taken, takenTimestamp);
     }
 
-    // The leases of other workers to re-read between regular runs (a random subset of at most MaxWatchedLeases).
+    // The leases of other workers to re-read between regular runs (a random subset of at most MaxWatchedLeases; none when 0).
     private void ChooseWatched()
     {
         watched.Clear();
@@ -234,7 +231,7 @@ internal sealed class LeaseTaker
             }
         }
 
-        if (watched.Count > MaxWatchedLeases)
+        if (watched.Count > options.MaxWatchedLeases)
         {
             for (var i = watched.Count - 1; i > 0; i--)
             {
@@ -242,7 +239,7 @@ internal sealed class LeaseTaker
                 (watched[i], watched[j]) = (watched[j], watched[i]);
             }
 
-            watched.RemoveRange(MaxWatchedLeases, watched.Count - MaxWatchedLeases);
+            watched.RemoveRange(options.MaxWatchedLeases, watched.Count - options.MaxWatchedLeases);
         }
     }
 

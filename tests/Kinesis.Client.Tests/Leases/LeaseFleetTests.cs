@@ -105,6 +105,48 @@ public sealed class LeaseFleetTests
         Assert.True(fleet.Store.Calls(LeaseStoreOperation.ListLeases) - scans <= 2, $"{fleet.Store.Calls(LeaseStoreOperation.ListLeases) - scans} scans");
     }
 
+    [Theory(Timeout = TestTimeouts.Unit)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public async Task Failover_TwoSurvivorsTakeAtTheSameMoment_ALostRaceFallsBackToAnotherExpiredLeaseSoAllAreTaken(int seed)
+    {
+        // 12 leases, 4 each; worker-x dies. Both survivors see its 4 leases expire at once, each needs 2 (target 6) and
+        // sends its takes concurrently (a take lasts 100 ms): if both chose the same two, the loser of each race must
+        // try the other two instead of leaving them to the next run.
+        var clock = new ManualTimeProvider();
+        var (store, keys) = await InMemoryLeases.CreateAsync(12, clock, (op, _) => op == LeaseStoreOperation.TakeLease ? TimeSpan.FromMilliseconds(100) : TimeSpan.Zero);
+        var a = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(seed));
+        var b = new LeaseCoordinator(store, "worker-b", Options, clock, random: new Random(seed));
+        await Drive(clock, Task.WhenAll(
+            InMemoryLeases.AssignAsync(store, "worker-x", keys.Take(4)),
+            InMemoryLeases.AssignAsync(store, "worker-a", keys.Skip(4).Take(4)),
+            InMemoryLeases.AssignAsync(store, "worker-b", keys.Skip(8))));
+        await Drive(clock, a.TakeLeasesAsync());
+        await Drive(clock, b.TakeLeasesAsync());
+        Assert.Empty(a.LastTakePlan!.ToTake);
+        Assert.Empty(b.LastTakePlan!.ToTake);
+
+        // The survivors renew theirs (straight in the store); only worker-x's counters stay unchanged.
+        clock.Advance(Options.FailoverTime + TimeSpan.FromSeconds(1));
+        foreach (var key in keys.Skip(4))
+        {
+            Assert.NotNull(await store.TryRenewLeaseAsync((await store.GetLeaseAsync(key))!));
+        }
+
+        await Drive(clock, Task.WhenAll(a.TakeLeasesAsync(), b.TakeLeasesAsync()));
+
+        var counts = await InMemoryLeases.OwnerCountsAsync(store);
+        Assert.Equal(0, counts.GetValueOrDefault("worker-x"));
+        Assert.Equal(6, counts.GetValueOrDefault("worker-a"));
+        Assert.Equal(6, counts.GetValueOrDefault("worker-b"));
+    }
+
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task Balanced_ThreeWorkersNobodyDies_OneScanPerTakerIntervalAndOnlyWatchReadsOfOtherWorkersLeasesBetween()
     {
@@ -176,6 +218,22 @@ public sealed class LeaseFleetTests
         Assert.Equal(4, acquired.Count);
         Assert.All(acquired, lease => Assert.True(coordinator.IsHeld(lease.LeaseKey, lease.ConcurrencyToken), $"{lease.LeaseKey} expired before its first renewal"));
         Assert.Equal(acquired.Count, (await InMemoryLeases.OwnerCountsAsync(store)).GetValueOrDefault("worker-a"));
+    }
+
+    // Advances the manual clock in 100 ms steps until the task (waiting on it) completes.
+    private static async Task Drive(ManualTimeProvider clock, Task task)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(5)));
+            if (!task.IsCompleted)
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(100));
+            }
+        }
+
+        await task;
     }
 
     private sealed class Fleet
