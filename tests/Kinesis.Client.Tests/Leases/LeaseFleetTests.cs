@@ -148,6 +148,42 @@ public sealed class LeaseFleetTests
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Watch_BelowTargetAndNothingExpired_NeverSteals_StealsStayAtOnePerTakerRun()
+    {
+        var clock = new ManualTimeProvider();
+        var (store, keys) = await InMemoryLeases.CreateAsync(6, clock);
+        await InMemoryLeases.AssignAsync(store, "worker-b", keys);
+        var a = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(1));
+        Assert.Single(await a.TakeLeasesAsync());
+        Assert.True(a.LastTakePlan!.Stealing);
+        var lastWatch = clock.GetTimestamp();
+
+        // Until the next taker run worker-a holds 1 of a target of 3, and worker-b keeps renewing the other 5.
+        for (var elapsed = TimeSpan.Zero; elapsed < Options.TakerInterval!.Value - TimeSpan.FromSeconds(1); elapsed += Step)
+        {
+            clock.Advance(Step);
+            if (elapsed.Ticks % TimeSpan.FromSeconds(1).Ticks == 0)
+            {
+                await a.RenewLeasesAsync();
+                foreach (var lease in store.Snapshot().Where(l => l.LeaseOwner == "worker-b"))
+                {
+                    await store.TryRenewLeaseAsync(lease);
+                }
+            }
+
+            if (a.NextWatchDue(lastWatch) is { } due && due <= clock.GetTimestamp())
+            {
+                lastWatch = clock.GetTimestamp();
+                Assert.Empty(await a.WatchLeasesAsync());
+            }
+        }
+
+        Assert.True(store.Calls(LeaseStoreOperation.GetLease) > 0, "no watch ran");
+        Assert.Equal(1, store.Calls(LeaseStoreOperation.TakeLease) - keys.Count);
+        Assert.Single(a.GetHeldLeases());
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
     public async Task Balanced_ThreeWorkersNobodyDies_OneScanPerTakerIntervalAndOnlyWatchReadsOfOtherWorkersLeasesBetween()
     {
         var fleet = await Fleet.CreateAsync(3, 30);
