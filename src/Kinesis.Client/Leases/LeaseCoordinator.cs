@@ -172,7 +172,19 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     }
 
     /// <summary>When the next watch is due (a <see cref="TimeProvider"/> timestamp), given the last one; <see langword="null"/> when no lease of another worker is watched.</summary>
-    public long? NextWatchDue(long lastWatch) => taker.NextWatchDue(lastWatch);
+    public async Task<long?> NextWatchDueAsync(long lastWatch, CancellationToken cancellationToken = default)
+    {
+        // Under the taker's gate: a taker run called from outside the loop may be updating the observations.
+        await takerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return taker.NextWatchDue(lastWatch);
+        }
+        finally
+        {
+            takerGate.Release();
+        }
+    }
 
     private IReadOnlyList<HeldLease> Acquire(IReadOnlyList<Lease> taken, long takenTimestamp)
     {
@@ -295,7 +307,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
                 while (true)
                 {
                     var now = timeProvider.GetTimestamp();
-                    var due = NextWatchDue(lastWatch) is { } watch && watch < nextRun ? watch : nextRun;
+                    var due = await NextWatchDueAsync(lastWatch, cancellationToken).ConfigureAwait(false) is { } watch && watch < nextRun ? watch : nextRun;
                     if (due > now)
                     {
                         await Task.Delay(timeProvider.GetElapsedTime(now, due), timeProvider, cancellationToken).ConfigureAwait(false);

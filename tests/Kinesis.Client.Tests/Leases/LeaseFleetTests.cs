@@ -171,7 +171,7 @@ public sealed class LeaseFleetTests
                 }
             }
 
-            if (a.NextWatchDue(lastWatch) is { } due && due <= clock.GetTimestamp())
+            if (await a.NextWatchDueAsync(lastWatch) is { } due && due <= clock.GetTimestamp())
             {
                 lastWatch = clock.GetTimestamp();
                 Assert.Empty(await a.WatchLeasesAsync());
@@ -336,7 +336,7 @@ public sealed class LeaseFleetTests
                         worker.NextTake = Now + Options.TakerInterval!.Value;
                         worker.LastWatch = clock.GetTimestamp();
                     }
-                    else if (worker.Coordinator.NextWatchDue(worker.LastWatch) is { } due && due <= clock.GetTimestamp())
+                    else if (await worker.Coordinator.NextWatchDueAsync(worker.LastWatch) is { } due && due <= clock.GetTimestamp())
                     {
                         worker.LastWatch = clock.GetTimestamp();
                         await worker.Coordinator.WatchLeasesAsync();
