@@ -27,6 +27,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
     private readonly ConsumerMetrics? metrics;
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
     private readonly SemaphoreSlim takerGate = new(1, 1);
     private readonly object stateLock = new();
     private CancellationTokenSource? renewerStop;
@@ -310,7 +311,9 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
                     var due = await NextWatchDueAsync(lastWatch, cancellationToken).ConfigureAwait(false) is { } watch && watch < nextRun ? watch : nextRun;
                     if (due > now)
                     {
-                        await Task.Delay(timeProvider.GetElapsedTime(now, due), timeProvider, cancellationToken).ConfigureAwait(false);
+                        // Never below a timer's resolution: a shorter delay fires at once and would spin.
+                        var wait = timeProvider.GetElapsedTime(now, due);
+                        await Task.Delay(wait < MinimumWait ? MinimumWait : wait, timeProvider, cancellationToken).ConfigureAwait(false);
                     }
 
                     if (due >= nextRun)

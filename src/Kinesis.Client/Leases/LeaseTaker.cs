@@ -46,6 +46,10 @@ internal sealed class LeaseTaker
     /// </summary>
     public const int WatchIntervalsPerFailoverTime = 10;
 
+    // How long after a watched lease's expiry its watch is scheduled: strictly after it (as IsOlderThan requires), and
+    // at least a timer's resolution, so the loop never waits for less than a millisecond.
+    private static readonly TimeSpan WatchAfterExpiry = TimeSpan.FromMilliseconds(1);
+
     /// <summary>The pause between two watch reads: <see cref="LeaseManagementOptions.FailoverTime"/> / <see cref="WatchIntervalsPerFailoverTime"/>.</summary>
     public TimeSpan WatchInterval { get; }
 
@@ -137,9 +141,9 @@ internal sealed class LeaseTaker
         {
             if (allLeases.TryGetValue(key, out var observed) && observed.LastCounterIncrement is { } last)
             {
-                // Strictly past the failover time, as IsOlderThan requires; an expiry already passed (a lease left to
-                // other workers, beyond this worker's share) is read again at the watch interval.
-                var expiry = last + (long)(options.FailoverTime.TotalSeconds * frequency) + 1;
+                // An expiry already passed (a lease left to other workers, beyond this worker's share) is read again at
+                // the watch interval.
+                var expiry = last + (long)((options.FailoverTime + WatchAfterExpiry).TotalSeconds * frequency);
                 if (expiry > lastWatch)
                 {
                     due = Math.Min(due, expiry);

@@ -148,6 +148,36 @@ public sealed class LeaseFleetTests
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Start_TakerLoop_WatchesBetweenRunsAndTakesADeadWorkersLeaseBeforeTheNextRegularRun()
+    {
+        // The coordinator's own loops on the manual clock: worker-x holds one lease and never renews it.
+        var clock = new ManualTimeProvider();
+        var (store, keys) = await InMemoryLeases.CreateAsync(2, clock);
+        await InMemoryLeases.AssignAsync(store, "worker-x", keys.Skip(1));
+        var acquired = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var a = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(1));
+        a.LeaseAcquired += (_, e) => acquired.Enqueue(e.HeldLease.LeaseKey);
+        await using (a)
+        {
+            a.Start();
+            await Eventually.HoldsAsync(() => acquired.Count == 1, TimeSpan.FromSeconds(10), "the unowned lease taken at the first run");
+
+            // Move the clock to 15 s (the dead lease expires at 10 s; the next regular run is at 20.05 s) and stop there:
+            // the lease must be taken without a scan. The steps leave the loops time to re-arm their timers.
+            bool TakenOver() => store.Snapshot().Single(l => l.LeaseKey == keys[1]).LeaseOwner == "worker-a";
+            for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(15) && !TakenOver(); elapsed += Step)
+            {
+                clock.Advance(Step);
+                await Task.Delay(TimeSpan.FromMilliseconds(2));
+            }
+
+            await Eventually.HoldsAsync(TakenOver, TimeSpan.FromSeconds(10), "the dead worker's lease taken before the next regular run");
+            Assert.Equal(1, store.Calls(LeaseStoreOperation.ListLeases));
+            Assert.Contains(keys[1], acquired);
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
     public async Task Watch_BelowTargetAndNothingExpired_NeverSteals_StealsStayAtOnePerTakerRun()
     {
         var clock = new ManualTimeProvider();
