@@ -34,6 +34,9 @@ public sealed class LeaseManagementOptions
     /// <summary>The default <see cref="MaxConcurrentRenewals"/>, as the KCL's <c>maxLeaseRenewalThreads</c>.</summary>
     public const int DefaultMaxConcurrentRenewals = 20;
 
+    /// <summary>The default <see cref="MaxWatchedLeases"/>: 100 (with the default failover time, at most 100 consistent reads a second per worker).</summary>
+    public const int DefaultMaxWatchedLeases = 100;
+
     /// <summary>The default <see cref="BillingMode"/>, as in the KCL since 2.3.7.</summary>
     public const LeaseTableBillingMode DefaultBillingMode = LeaseTableBillingMode.PayPerRequest;
 
@@ -63,6 +66,7 @@ public sealed class LeaseManagementOptions
     private int maxLeasesToStealAtOneTime = DefaultMaxLeasesToStealAtOneTime;
     private int veryOldLeaseMultiplier = DefaultVeryOldLeaseMultiplier;
     private int maxConcurrentRenewals = DefaultMaxConcurrentRenewals;
+    private int maxWatchedLeases = DefaultMaxWatchedLeases;
     private LeaseTableBillingMode billingMode = DefaultBillingMode;
     private long readCapacityUnits = DefaultCapacityUnits;
     private long writeCapacityUnits = DefaultCapacityUnits;
@@ -145,6 +149,21 @@ public sealed class LeaseManagementOptions
     {
         get => maxConcurrentRenewals;
         set => maxConcurrentRenewals = CheckRange(value, 1, 1000, nameof(MaxConcurrentRenewals));
+    }
+
+    /// <summary>
+    /// How many leases of other workers this worker re-reads (one consistent <c>GetItem</c> each, no scan) every
+    /// <see cref="FailoverTime"/> / 10 between taker runs, so that a dead worker's leases are taken about
+    /// <see cref="FailoverTime"/> + 1 s after its last renewal instead of up to <see cref="FailoverTime"/> +
+    /// <see cref="TakerInterval"/> later (the Java KCL notices an expiry only at its next taker run). The expiry rule is
+    /// the KCL's: a lease's counter unchanged for <see cref="FailoverTime"/> as seen by this worker's reads. With more
+    /// leases of other workers, a random subset is chosen at each taker run (the others fail over at taker runs).
+    /// 0 turns the re-reads off (the KCL's behaviour). Default <see cref="DefaultMaxWatchedLeases"/>; allowed range [0, 10,000].
+    /// </summary>
+    public int MaxWatchedLeases
+    {
+        get => maxWatchedLeases;
+        set => maxWatchedLeases = CheckRange(value, 0, 10_000, nameof(MaxWatchedLeases));
     }
 
     /// <summary>The billing mode of a lease table this library creates (an existing table is used as it is). Default <see cref="DefaultBillingMode"/>.</summary>

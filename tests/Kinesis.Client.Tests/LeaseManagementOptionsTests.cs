@@ -16,6 +16,7 @@ public sealed class LeaseManagementOptionsTests
         Assert.True(options.EnablePriorityLeaseAssignment);
         Assert.Equal(3, options.VeryOldLeaseMultiplier);
         Assert.Equal(20, options.MaxConcurrentRenewals);
+        Assert.Equal(100, options.MaxWatchedLeases);
         Assert.Equal(LeaseTableBillingMode.PayPerRequest, options.BillingMode);
         Assert.Equal(10, options.ReadCapacityUnits);
         Assert.Equal(10, options.WriteCapacityUnits);
@@ -48,6 +49,8 @@ public sealed class LeaseManagementOptionsTests
         Assert.Equal(nameof(options.FailoverTime), Assert.Throws<ArgumentOutOfRangeException>(() => options.FailoverTime = TimeSpan.FromMilliseconds(5)).ParamName);
         Assert.Equal(nameof(options.MaxLeasesForWorker), Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxLeasesForWorker = 0).ParamName);
         Assert.Equal(nameof(options.MaxLeasesToStealAtOneTime), Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxLeasesToStealAtOneTime = 0).ParamName);
+        Assert.Equal(nameof(options.MaxWatchedLeases), Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxWatchedLeases = -1).ParamName);
+        Assert.Equal(nameof(options.MaxWatchedLeases), Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxWatchedLeases = 10_001).ParamName);
         Assert.Equal(nameof(options.ReadCapacityUnits), Assert.Throws<ArgumentOutOfRangeException>(() => options.ReadCapacityUnits = 0).ParamName);
         Assert.Equal(nameof(options.BillingMode), Assert.Throws<ArgumentOutOfRangeException>(() => options.BillingMode = (LeaseTableBillingMode)7).ParamName);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxRetryAttempts = 101);

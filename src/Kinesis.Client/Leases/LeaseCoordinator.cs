@@ -7,8 +7,11 @@ namespace Kinesis.Client.Leases;
 /// <summary>
 /// Runs this worker's lease renewer and taker loops and reports lease changes. The renewer runs every
 /// <see cref="LeaseManagementOptions.RenewalInterval"/> (at a fixed rate); the taker runs at once, then with a pause of
-/// <see cref="LeaseManagementOptions.TakerInterval"/> after each run. A loop iteration that fails is logged (event ids
-/// 2030/2031) and the loop continues.
+/// <see cref="LeaseManagementOptions.TakerInterval"/> after each run; in between, the taker re-reads the leases of other
+/// workers every <see cref="LeaseManagementOptions.FailoverTime"/> / 10 (and just after the earliest expiry) and takes
+/// the ones that expired at once, so a dead worker's leases move within about FailoverTime + 1 s of its last renewal
+/// instead of up to twice the failover time later. A loop iteration that fails is logged (event ids 2030/2031) and
+/// the loop continues.
 /// </summary>
 /// <remarks>
 /// <see cref="LeaseAcquired"/> and <see cref="LeaseLost"/> are raised on the loop (or caller) thread that noticed the
@@ -24,6 +27,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
     private readonly ConsumerMetrics? metrics;
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
     private readonly SemaphoreSlim takerGate = new(1, 1);
     private readonly object stateLock = new();
     private CancellationTokenSource? renewerStop;
@@ -137,13 +141,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
         try
         {
             var (taken, takenTimestamp) = await taker.TakeLeasesAsync(cancellationToken).ConfigureAwait(false);
-            var acquired = renewer.AddLeases(taken, takenTimestamp);
-            foreach (var lease in acquired)
-            {
-                LeaseLog.LeaseAcquired(logger, WorkerId, lease.LeaseKey, lease.Lease.LeaseCounter);
-                Raise(LeaseAcquired, nameof(LeaseAcquired), lease.LeaseKey, new LeaseAcquiredEventArgs(lease));
-            }
-
+            var acquired = Acquire(taken, takenTimestamp);
             succeeded = true;
             takenCount = acquired.Count;
             return acquired;
@@ -153,6 +151,52 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
             takerGate.Release();
             metrics?.TakeLeasesCompleted(succeeded, timeProvider.GetElapsedTime(start), takenCount, succeeded ? taker.LastPlan?.Spillover ?? 0 : 0);
         }
+    }
+
+    /// <summary>
+    /// One watch between taker runs: re-reads the leases of other workers seen at the last taker run and takes those
+    /// that expired since, then starts renewing them and raises <see cref="LeaseAcquired"/>. No scan.
+    /// </summary>
+    /// <returns>The new acquisitions.</returns>
+    public async Task<IReadOnlyList<HeldLease>> WatchLeasesAsync(CancellationToken cancellationToken = default)
+    {
+        await takerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (taken, takenTimestamp) = await taker.WatchAsync(cancellationToken).ConfigureAwait(false);
+            return Acquire(taken, takenTimestamp);
+        }
+        finally
+        {
+            takerGate.Release();
+        }
+    }
+
+    /// <summary>When the next watch is due (a <see cref="TimeProvider"/> timestamp), given the last one; <see langword="null"/> when no lease of another worker is watched.</summary>
+    public async Task<long?> NextWatchDueAsync(long lastWatch, CancellationToken cancellationToken = default)
+    {
+        // Under the taker's gate: a taker run called from outside the loop may be updating the observations.
+        await takerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return taker.NextWatchDue(lastWatch);
+        }
+        finally
+        {
+            takerGate.Release();
+        }
+    }
+
+    private IReadOnlyList<HeldLease> Acquire(IReadOnlyList<Lease> taken, long takenTimestamp)
+    {
+        var acquired = renewer.AddLeases(taken, takenTimestamp);
+        foreach (var lease in acquired)
+        {
+            LeaseLog.LeaseAcquired(logger, WorkerId, lease.LeaseKey, lease.Lease.LeaseCounter);
+            Raise(LeaseAcquired, nameof(LeaseAcquired), lease.LeaseKey, new LeaseAcquiredEventArgs(lease));
+        }
+
+        return acquired;
     }
 
     /// <summary>Releases one lease (after its consumer checkpointed and stopped) so another worker can take it at once.</summary>
@@ -251,12 +295,35 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     private async Task RunTakerLoopAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
+        var takerInterval = options.TakerInterval!.Value;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 await TakeLeasesAsync(cancellationToken).ConfigureAwait(false);
-                await Task.Delay(options.TakerInterval!.Value, timeProvider, cancellationToken).ConfigureAwait(false);
+                var nextRun = timeProvider.GetTimestamp() + (long)(takerInterval.TotalSeconds * timeProvider.TimestampFrequency);
+                var lastWatch = timeProvider.GetTimestamp();
+
+                // Until the next regular run, watch the other workers' leases (no scan) so an expiry is acted on at once.
+                while (true)
+                {
+                    var now = timeProvider.GetTimestamp();
+                    var due = await NextWatchDueAsync(lastWatch, cancellationToken).ConfigureAwait(false) is { } watch && watch < nextRun ? watch : nextRun;
+                    if (due > now)
+                    {
+                        // Never below a timer's resolution: a shorter delay fires at once and would spin.
+                        var wait = timeProvider.GetElapsedTime(now, due);
+                        await Task.Delay(wait < MinimumWait ? MinimumWait : wait, timeProvider, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (due >= nextRun)
+                    {
+                        break;
+                    }
+
+                    lastWatch = timeProvider.GetTimestamp();
+                    await WatchLeasesAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -265,7 +332,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
             catch (Exception ex)
             {
                 LeaseLog.TakerLoopFailed(logger, WorkerId, ex);
-                await Task.Delay(options.TakerInterval!.Value, timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(takerInterval, timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }

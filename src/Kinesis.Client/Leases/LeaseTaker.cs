@@ -7,6 +7,9 @@ namespace Kinesis.Client.Leases;
 /// each run scans the table, notices leases whose counter has not moved for the failover time (as observed by this
 /// worker's own successive scans), takes very old leases first (if enabled), then expired or unowned leases up to the
 /// target, and only when none is available steals from the single most loaded worker.
+/// Between runs, <see cref="WatchAsync"/> re-reads the leases other workers hold (no scan) every
+/// <see cref="WatchInterval"/>, so the last change of a dead worker's counter is seen within one watch interval and its
+/// leases are taken right after they expire by the same rule, instead of at the next regular run.
 /// </summary>
 /// <remarks>Not safe for concurrent use: one taker run at a time (the coordinator's loop guarantees it).</remarks>
 internal sealed class LeaseTaker
@@ -18,6 +21,7 @@ internal sealed class LeaseTaker
     private readonly ILogger logger;
     private readonly Random random;
     private readonly TimeSpan renewalInterval;
+    private readonly List<string> watched = [];
 
     public LeaseTaker(ILeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger, Random? random = null)
     {
@@ -33,7 +37,24 @@ internal sealed class LeaseTaker
         this.logger = logger;
         this.random = random ?? Random.Shared;
         renewalInterval = options.RenewalInterval!.Value;
+        WatchInterval = options.FailoverTime / WatchIntervalsPerFailoverTime;
     }
+
+    /// <summary>
+    /// How many watch reads fit in one failover time: with the default 10 s, a dead worker's last renewal is seen
+    /// within 1 s, so its leases are taken within about 1 s of their expiry.
+    /// </summary>
+    public const int WatchIntervalsPerFailoverTime = 10;
+
+    // How long after a watched lease's expiry its watch is scheduled: strictly after it (as IsOlderThan requires), and
+    // at least a timer's resolution, so the loop never waits for less than a millisecond.
+    private static readonly TimeSpan WatchAfterExpiry = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>The pause between two watch reads: <see cref="LeaseManagementOptions.FailoverTime"/> / <see cref="WatchIntervalsPerFailoverTime"/>.</summary>
+    public TimeSpan WatchInterval { get; }
+
+    /// <summary>How many leases of other workers <see cref="WatchAsync"/> re-reads (chosen at the last regular run).</summary>
+    public int WatchedCount => watched.Count;
 
     public string WorkerId { get; }
 
@@ -54,7 +75,87 @@ internal sealed class LeaseTaker
         var scanDuration = timeProvider.GetElapsedTime(scanStart, scanTime);
         UpdateAllLeases(scanned, scanTime);
 
-        var plan = ComputeLeasesToTake(scanTime);
+        ChooseWatched();
+        return await TakePlannedAsync(ComputeLeasesToTake(scanTime, watching: false), scanDuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Re-reads the leases of other workers chosen at the last regular run (one read each, no scan) and takes those
+    /// that have now expired by the same rule as the regular run (counter unchanged for the failover time since this
+    /// worker first saw it), within the same target; never steals. Does nothing when no watched lease expired.
+    /// </summary>
+    /// <returns>The leases taken, owned by this worker, and the timestamp taken before the takes were sent.</returns>
+    public async Task<(IReadOnlyList<Lease> Taken, long TakenTimestamp)> WatchAsync(CancellationToken cancellationToken = default)
+    {
+        var anyAvailable = false;
+        foreach (var key in watched)
+        {
+            Lease? lease;
+            try
+            {
+                lease = await refresher.GetLeaseAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LeaseLog.WatchReadFailed(logger, WorkerId, key, ex);
+                continue;
+            }
+
+            var readTime = timeProvider.GetTimestamp();
+            if (lease is null)
+            {
+                allLeases.Remove(key);
+                continue;
+            }
+
+            var lastIncrement = allLeases.TryGetValue(key, out var old) && old.Lease.LeaseCounter == lease.LeaseCounter ? old.LastCounterIncrement : readTime;
+            var observed = new ObservedLease(lease, lastIncrement);
+            allLeases[key] = observed;
+            anyAvailable |= lease.LeaseOwner is null || IsOlderThan(observed, readTime, options.FailoverTime);
+        }
+
+        if (!anyAvailable)
+        {
+            return ([], timeProvider.GetTimestamp());
+        }
+
+        var now = timeProvider.GetTimestamp();
+        ChooseWatched();
+        return await TakePlannedAsync(ComputeLeasesToTake(now, watching: true), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// When the next watch read is due: one <see cref="WatchInterval"/> after <paramref name="lastWatch"/>, or just after
+    /// the earliest expiry of a watched lease if that comes first; <see langword="null"/> when nothing is watched.
+    /// </summary>
+    public long? NextWatchDue(long lastWatch)
+    {
+        if (watched.Count == 0)
+        {
+            return null;
+        }
+
+        var frequency = timeProvider.TimestampFrequency;
+        var due = lastWatch + (long)(WatchInterval.TotalSeconds * frequency);
+        foreach (var key in watched)
+        {
+            if (allLeases.TryGetValue(key, out var observed) && observed.LastCounterIncrement is { } last)
+            {
+                // An expiry already passed (a lease left to other workers, beyond this worker's share) is read again at
+                // the watch interval.
+                var expiry = last + (long)((options.FailoverTime + WatchAfterExpiry).TotalSeconds * frequency);
+                if (expiry > lastWatch)
+                {
+                    due = Math.Min(due, expiry);
+                }
+            }
+        }
+
+        return due;
+    }
+
+    private async Task<(IReadOnlyList<Lease> Taken, long TakenTimestamp)> TakePlannedAsync(LeaseTakePlan plan, TimeSpan scanDuration, CancellationToken cancellationToken)
+    {
         if (plan.TotalLeases > 0 && plan.Workers > 0)
         {
             var fairShare = (plan.TotalLeases / plan.Workers) + (plan.TotalLeases % plan.Workers == 0 ? 0 : 1);
@@ -64,7 +165,7 @@ internal sealed class LeaseTaker
         LastPlan = plan;
         if (plan.ToTake.Count == 0)
         {
-            return ([], scanTime);
+            return ([], timeProvider.GetTimestamp());
         }
 
         LeaseLog.TakePlan(logger, WorkerId, plan.TotalLeases, plan.AvailableLeases, plan.Workers, plan.Target, plan.MyLeases, plan.ToTake.Count, plan.Stealing ? plan.ToTake.Count : 0);
@@ -76,7 +177,9 @@ internal sealed class LeaseTaker
 
         var takenTimestamp = timeProvider.GetTimestamp();
         var taken = new List<Lease>(toTake.Count);
-        foreach (var lease in toTake)
+        var queue = new Queue<Lease>(toTake);
+        var spares = new Queue<Lease>(plan.Spares);
+        while (queue.TryDequeue(out var lease))
         {
             // The renewer counts every lease taken here as renewed at takenTimestamp. Past one renewal interval the
             // next take would start its life close to expiry (a cold start offers thousands of leases at ~10 ms a
@@ -107,9 +210,41 @@ internal sealed class LeaseTaker
                 taken.Add(result);
                 allLeases[result.LeaseKey] = new ObservedLease(result, timeProvider.GetTimestamp());
             }
+            else if (spares.TryDequeue(out var spare))
+            {
+                // Another worker that saw the same expiry took this one first: try another available lease instead,
+                // so workers noticing a failover at the same moment share the dead worker's leases instead of all
+                // racing for the same few and leaving the rest to the next run.
+                queue.Enqueue(spare);
+            }
         }
 
         return (taken, takenTimestamp);
+    }
+
+    // The leases of other workers to re-read between regular runs (a random subset of at most MaxWatchedLeases; none when 0).
+    private void ChooseWatched()
+    {
+        watched.Clear();
+        foreach (var (key, observed) in allLeases)
+        {
+            var owner = observed.Lease.LeaseOwner;
+            if (owner is not null && !string.Equals(owner, WorkerId, StringComparison.Ordinal))
+            {
+                watched.Add(key);
+            }
+        }
+
+        if (watched.Count > options.MaxWatchedLeases)
+        {
+            for (var i = watched.Count - 1; i > 0; i--)
+            {
+                var j = random.Next(i + 1);
+                (watched[i], watched[j]) = (watched[j], watched[i]);
+            }
+
+            watched.RemoveRange(options.MaxWatchedLeases, watched.Count - options.MaxWatchedLeases);
+        }
     }
 
     private void UpdateAllLeases(IReadOnlyList<Lease> scanned, long scanTime)
@@ -138,14 +273,18 @@ internal sealed class LeaseTaker
         }
     }
 
-    private LeaseTakePlan ComputeLeasesToTake(long now)
+    private LeaseTakePlan ComputeLeasesToTake(long now, bool watching)
     {
         var available = new List<Lease>();
         var leaseCounts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var observed in allLeases.Values)
         {
             var owner = observed.Lease.LeaseOwner;
-            if (owner is null || IsOlderThan(observed, now, options.FailoverTime))
+
+            // A watch does not re-read this worker's own leases, so their observation is as old as the last scan; the
+            // renewer keeps them (or drops them, and the next scan shows it).
+            var own = watching && string.Equals(owner, WorkerId, StringComparison.Ordinal);
+            if (owner is null || (!own && IsOlderThan(observed, now, options.FailoverTime)))
             {
                 available.Add(observed.Lease);
             }
@@ -185,7 +324,7 @@ internal sealed class LeaseTaker
             var veryOldAge = options.FailoverTime * options.VeryOldLeaseMultiplier;
             foreach (var observed in allLeases.Values)
             {
-                if (IsOlderThan(observed, now, veryOldAge))
+                if (IsOlderThan(observed, now, veryOldAge) && !(watching && string.Equals(observed.Lease.LeaseOwner, WorkerId, StringComparison.Ordinal)))
                 {
                     veryOld.Add(observed.Lease);
                 }
@@ -196,7 +335,7 @@ internal sealed class LeaseTaker
                 // Very old leases are taken ignoring the target, within the per-worker maximum.
                 Shuffle(veryOld);
                 var count = Math.Max(0, Math.Min(options.MaxLeasesForWorker - myCount, veryOld.Count));
-                return new LeaseTakePlan(veryOld.GetRange(0, count), numLeases, available.Count, numWorkers, target, myCount, false);
+                return new LeaseTakePlan(veryOld.GetRange(0, count), numLeases, available.Count, numWorkers, target, myCount, false) { Spares = veryOld.GetRange(count, veryOld.Count - count) };
             }
         }
 
@@ -209,7 +348,13 @@ internal sealed class LeaseTaker
         if (available.Count > 0)
         {
             Shuffle(available);
-            return new LeaseTakePlan(available.GetRange(0, Math.Min(needed, available.Count)), numLeases, available.Count, numWorkers, target, myCount, false);
+            var count = Math.Min(needed, available.Count);
+            return new LeaseTakePlan(available.GetRange(0, count), numLeases, available.Count, numWorkers, target, myCount, false) { Spares = available.GetRange(count, available.Count - count) };
+        }
+
+        if (watching)
+        {
+            return new LeaseTakePlan([], numLeases, 0, numWorkers, target, myCount, false);
         }
 
         var toSteal = ChooseLeasesToSteal(leaseCounts, needed, target);
@@ -309,4 +454,7 @@ internal sealed record LeaseTakePlan(IReadOnlyList<Lease> ToTake, int TotalLease
 {
     /// <summary>Leases above <see cref="LeaseManagementOptions.MaxLeasesForWorker"/> that the fair share would have given this worker.</summary>
     public int Spillover { get; init; }
+
+    /// <summary>Further available leases, in the order to try, when a take of <see cref="ToTake"/> finds another worker was faster.</summary>
+    public IReadOnlyList<Lease> Spares { get; init; } = [];
 }

@@ -5,7 +5,8 @@ namespace Kinesis.Client.Tests.Leases;
 
 /// <summary>
 /// Whole coordinators (renewer + taker) of several workers on the in-memory store, driven on a manual clock with the
-/// default KCL timings: each worker renews at a fixed rate and runs its taker a taker interval after the previous run.
+/// default KCL timings: each worker renews at a fixed rate, runs its taker a taker interval after the previous run and
+/// in between watches the other workers' leases when the coordinator says a watch is due (as its taker loop does).
 /// </summary>
 public sealed class LeaseFleetTests
 {
@@ -59,6 +60,185 @@ public sealed class LeaseFleetTests
         Assert.All(fleet.Workers.Take(2), w => Assert.Equal(15, w.Coordinator.GetHeldLeases().Count));
     }
 
+    [Theory(Timeout = TestTimeouts.Unit)]
+    [InlineData(0)]
+    [InlineData(3_100)]
+    [InlineData(7_700)]
+    [InlineData(12_300)]
+    [InlineData(16_900)]
+    public async Task Failover_WorkerKilledAnywhereInTheTakerInterval_SurvivorsTakeAllItsLeasesWithinFailoverTimePlusOneWatchInterval(int killAfterMs)
+    {
+        var fleet = await Fleet.CreateAsync(3, 30);
+        await fleet.RunUntilAsync(fleet.IsBalancedAsync, TimeSpan.FromMinutes(30));
+        await fleet.RunUntilAsync(() => Task.FromResult(false), Options.TakerInterval!.Value + TimeSpan.FromMilliseconds(killAfterMs));
+        var dead = fleet.Workers[2];
+        var orphaned = dead.Coordinator.GetHeldLeases().Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(10, orphaned.Count);
+        dead.Alive = false;
+
+        // The last renewal as the table saw it: the dead worker's counters stop moving after it.
+        var lastRenewal = dead.LastRenewal;
+        TimeSpan? firstTakeover = null;
+
+        Task<bool> AllTakenOver()
+        {
+            var leases = fleet.Store.Snapshot();
+            var taken = leases.Count(l => orphaned.Contains(l.LeaseKey) && l.LeaseOwner != dead.Id);
+            if (taken > 0)
+            {
+                firstTakeover ??= fleet.Now;
+            }
+
+            return Task.FromResult(taken == orphaned.Count);
+        }
+
+        var scans = fleet.Store.Calls(LeaseStoreOperation.ListLeases);
+        await fleet.RunUntilAsync(AllTakenOver, TimeSpan.FromMinutes(2));
+
+        Assert.True(await AllTakenOver());
+        var watchInterval = Options.FailoverTime / LeaseTaker.WatchIntervalsPerFailoverTime;
+        Assert.True(firstTakeover - lastRenewal > Options.FailoverTime, $"taken over {firstTakeover - lastRenewal} after the last renewal, before the failover time");
+        Assert.True(fleet.Now - lastRenewal <= Options.FailoverTime + watchInterval + (2 * Step), $"all taken over only {fleet.Now - lastRenewal} after the last renewal (failover time {Options.FailoverTime}, taker interval {Options.TakerInterval})");
+        Assert.All(fleet.Workers.Take(2), w => Assert.Equal(15, w.Coordinator.GetHeldLeases().Count));
+
+        // At most the survivors' regular runs scanned meanwhile; the expiry was found by re-reads.
+        Assert.True(fleet.Store.Calls(LeaseStoreOperation.ListLeases) - scans <= 2, $"{fleet.Store.Calls(LeaseStoreOperation.ListLeases) - scans} scans");
+    }
+
+    [Theory(Timeout = TestTimeouts.Unit)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public async Task Failover_TwoSurvivorsTakeAtTheSameMoment_ALostRaceFallsBackToAnotherExpiredLeaseSoAllAreTaken(int seed)
+    {
+        // 12 leases, 4 each; worker-x dies. Both survivors see its 4 leases expire at once, each needs 2 (target 6) and
+        // sends its takes concurrently (a take lasts 100 ms): if both chose the same two, the loser of each race must
+        // try the other two instead of leaving them to the next run.
+        var clock = new ManualTimeProvider();
+        var (store, keys) = await InMemoryLeases.CreateAsync(12, clock, (op, _) => op == LeaseStoreOperation.TakeLease ? TimeSpan.FromMilliseconds(100) : TimeSpan.Zero);
+        var a = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(seed));
+        var b = new LeaseCoordinator(store, "worker-b", Options, clock, random: new Random(seed));
+        await Drive(clock, Task.WhenAll(
+            InMemoryLeases.AssignAsync(store, "worker-x", keys.Take(4)),
+            InMemoryLeases.AssignAsync(store, "worker-a", keys.Skip(4).Take(4)),
+            InMemoryLeases.AssignAsync(store, "worker-b", keys.Skip(8))));
+        await Drive(clock, a.TakeLeasesAsync());
+        await Drive(clock, b.TakeLeasesAsync());
+        Assert.Empty(a.LastTakePlan!.ToTake);
+        Assert.Empty(b.LastTakePlan!.ToTake);
+
+        // The survivors renew theirs (straight in the store); only worker-x's counters stay unchanged.
+        clock.Advance(Options.FailoverTime + TimeSpan.FromSeconds(1));
+        foreach (var key in keys.Skip(4))
+        {
+            Assert.NotNull(await store.TryRenewLeaseAsync((await store.GetLeaseAsync(key))!));
+        }
+
+        await Drive(clock, Task.WhenAll(a.TakeLeasesAsync(), b.TakeLeasesAsync()));
+
+        var counts = await InMemoryLeases.OwnerCountsAsync(store);
+        Assert.Equal(0, counts.GetValueOrDefault("worker-x"));
+        Assert.Equal(6, counts.GetValueOrDefault("worker-a"));
+        Assert.Equal(6, counts.GetValueOrDefault("worker-b"));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Start_TakerLoop_WatchesBetweenRunsAndTakesADeadWorkersLeaseBeforeTheNextRegularRun()
+    {
+        // The coordinator's own loops on the manual clock: worker-x holds one lease and never renews it.
+        var clock = new ManualTimeProvider();
+        var (store, keys) = await InMemoryLeases.CreateAsync(2, clock);
+        await InMemoryLeases.AssignAsync(store, "worker-x", keys.Skip(1));
+        var acquired = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var a = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(1));
+        a.LeaseAcquired += (_, e) => acquired.Enqueue(e.HeldLease.LeaseKey);
+        await using (a)
+        {
+            a.Start();
+            await Eventually.HoldsAsync(() => acquired.Count == 1, TimeSpan.FromSeconds(10), "the unowned lease taken at the first run");
+
+            // Move the clock to 15 s (the dead lease expires at 10 s; the next regular run is at 20.05 s) and stop there:
+            // the lease must be taken without a scan. The steps leave the loops time to re-arm their timers.
+            bool TakenOver() => store.Snapshot().Single(l => l.LeaseKey == keys[1]).LeaseOwner == "worker-a";
+            for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(15) && !TakenOver(); elapsed += Step)
+            {
+                clock.Advance(Step);
+                await Task.Delay(TimeSpan.FromMilliseconds(2));
+            }
+
+            await Eventually.HoldsAsync(TakenOver, TimeSpan.FromSeconds(10), "the dead worker's lease taken before the next regular run");
+            Assert.Equal(1, store.Calls(LeaseStoreOperation.ListLeases));
+            Assert.Contains(keys[1], acquired);
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Watch_BelowTargetAndNothingExpired_NeverSteals_StealsStayAtOnePerTakerRun()
+    {
+        var clock = new ManualTimeProvider();
+        var (store, keys) = await InMemoryLeases.CreateAsync(6, clock);
+        await InMemoryLeases.AssignAsync(store, "worker-b", keys);
+        var a = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(1));
+        Assert.Single(await a.TakeLeasesAsync());
+        Assert.True(a.LastTakePlan!.Stealing);
+        var lastWatch = clock.GetTimestamp();
+
+        // Until the next taker run worker-a holds 1 of a target of 3, and worker-b keeps renewing the other 5.
+        for (var elapsed = TimeSpan.Zero; elapsed < Options.TakerInterval!.Value - TimeSpan.FromSeconds(1); elapsed += Step)
+        {
+            clock.Advance(Step);
+            if (elapsed.Ticks % TimeSpan.FromSeconds(1).Ticks == 0)
+            {
+                await a.RenewLeasesAsync();
+                foreach (var lease in store.Snapshot().Where(l => l.LeaseOwner == "worker-b"))
+                {
+                    await store.TryRenewLeaseAsync(lease);
+                }
+            }
+
+            if (await a.NextWatchDueAsync(lastWatch) is { } due && due <= clock.GetTimestamp())
+            {
+                lastWatch = clock.GetTimestamp();
+                Assert.Empty(await a.WatchLeasesAsync());
+            }
+        }
+
+        Assert.True(store.Calls(LeaseStoreOperation.GetLease) > 0, "no watch ran");
+        Assert.Equal(1, store.Calls(LeaseStoreOperation.TakeLease) - keys.Count);
+        Assert.Single(a.GetHeldLeases());
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Balanced_ThreeWorkersNobodyDies_OneScanPerTakerIntervalAndOnlyWatchReadsOfOtherWorkersLeasesBetween()
+    {
+        var fleet = await Fleet.CreateAsync(3, 30);
+        await fleet.RunUntilAsync(fleet.IsBalancedAsync, TimeSpan.FromMinutes(30));
+        await fleet.RunUntilAsync(() => Task.FromResult(false), Options.TakerInterval!.Value + Step);
+        var scans = fleet.Store.Calls(LeaseStoreOperation.ListLeases);
+        var reads = fleet.Store.Calls(LeaseStoreOperation.GetLease);
+        var writes = fleet.Store.WriteCalls;
+        var renewals = fleet.Store.Calls(LeaseStoreOperation.RenewLease);
+        var duration = TimeSpan.FromMinutes(10);
+
+        await fleet.RunUntilAsync(() => Task.FromResult(false), duration);
+
+        var runsPerWorker = (int)Math.Ceiling(duration / Options.TakerInterval!.Value);
+        Assert.InRange(fleet.Store.Calls(LeaseStoreOperation.ListLeases) - scans, (runsPerWorker - 1) * 3, (runsPerWorker + 1) * 3);
+
+        // Each worker re-reads the other 20 leases once per watch interval (the earliest expiry never comes first while
+        // the owners renew), and writes nothing but renewals.
+        var watchInterval = Options.FailoverTime / LeaseTaker.WatchIntervalsPerFailoverTime;
+        var watchesPerWorker = (int)Math.Ceiling(duration / watchInterval);
+        Assert.InRange(fleet.Store.Calls(LeaseStoreOperation.GetLease) - reads, 1, (long)watchesPerWorker * 3 * 20);
+        Assert.Equal(fleet.Store.WriteCalls - writes, fleet.Store.Calls(LeaseStoreOperation.RenewLease) - renewals);
+        Assert.True(await fleet.IsBalancedAsync());
+    }
+
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task Balanced_TwentyWorkersForTenMinutes_NoStealsNoLossesOnlyRenewals()
     {
@@ -104,6 +284,22 @@ public sealed class LeaseFleetTests
         Assert.Equal(4, acquired.Count);
         Assert.All(acquired, lease => Assert.True(coordinator.IsHeld(lease.LeaseKey, lease.ConcurrencyToken), $"{lease.LeaseKey} expired before its first renewal"));
         Assert.Equal(acquired.Count, (await InMemoryLeases.OwnerCountsAsync(store)).GetValueOrDefault("worker-a"));
+    }
+
+    // Advances the manual clock in 100 ms steps until the task (waiting on it) completes.
+    private static async Task Drive(ManualTimeProvider clock, Task task)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(5)));
+            if (!task.IsCompleted)
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(100));
+            }
+        }
+
+        await task;
     }
 
     private sealed class Fleet
@@ -168,6 +364,12 @@ public sealed class LeaseFleetTests
                     {
                         await worker.Coordinator.TakeLeasesAsync();
                         worker.NextTake = Now + Options.TakerInterval!.Value;
+                        worker.LastWatch = clock.GetTimestamp();
+                    }
+                    else if (await worker.Coordinator.NextWatchDueAsync(worker.LastWatch) is { } due && due <= clock.GetTimestamp())
+                    {
+                        worker.LastWatch = clock.GetTimestamp();
+                        await worker.Coordinator.WatchLeasesAsync();
                     }
                 }
 
@@ -196,5 +398,7 @@ public sealed class LeaseFleetTests
         public TimeSpan NextTake { get; set; } = start;
 
         public TimeSpan LastRenewal { get; set; }
+
+        public long LastWatch { get; set; }
     }
 }
