@@ -86,8 +86,9 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         publisher.Start();
         await Eventually.HoldsAsync(() => counters.GetRecordsCalls >= 1, TimeSpan.FromSeconds(30), "the first GetRecords");
 
-        // One tick short of the interval on the clock: no second call, whatever real time passes.
-        clock.Advance(options.IdleTimeBetweenReads - TimeSpan.FromTicks(1));
+        // One millisecond short of the interval on the clock (Task.Delay counts whole milliseconds, so a shorter remainder
+        // is no wait at all): no second call, whatever real time passes.
+        clock.Advance(options.IdleTimeBetweenReads - TimeSpan.FromMilliseconds(1));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(1.5))
         {
@@ -95,7 +96,7 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
             await Task.Delay(50);
         }
 
-        clock.Advance(TimeSpan.FromTicks(1));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         await Eventually.HoldsAsync(() => counters.GetRecordsCalls == 2, TimeSpan.FromSeconds(30), "the second GetRecords once the interval passed");
     }
 }
