@@ -73,7 +73,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
         string? iterator = null;
         string? lastSequenceNumber = null;
         var failures = 0;
-        long lastCallStart = 0;
+        long? lastCallStart = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -82,16 +82,18 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
                 iterator ??= await GetIteratorAsync(lastSequenceNumber, cancellationToken).ConfigureAwait(false);
 
                 // The KCL's sleep controller: at most one call per idle interval, measured from the previous call's start.
-                if (lastCallStart != 0)
+                // Not a 0 sentinel: a TimeProvider's timestamps may start at 0, which would skip the first spacing.
+                if (lastCallStart is { } previousCallStart)
                 {
-                    var wait = options.IdleTimeBetweenReads - time.GetElapsedTime(lastCallStart);
+                    var wait = options.IdleTimeBetweenReads - time.GetElapsedTime(previousCallStart);
                     if (wait > TimeSpan.Zero)
                     {
                         await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
-                lastCallStart = time.GetTimestamp();
+                var callStart = time.GetTimestamp();
+                lastCallStart = callStart;
                 counters.AddGetRecordsCall();
                 GetRecordsResponse response;
                 try
@@ -100,7 +102,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    Metrics?.GetRecordsCompleted(streamName, shardId, false, time.GetElapsedTime(lastCallStart));
+                    Metrics?.GetRecordsCompleted(streamName, shardId, false, time.GetElapsedTime(callStart));
                     if (ex is KinesisApiException { IsThrottling: true })
                     {
                         Metrics?.GetRecordsThrottled(streamName, shardId);
@@ -109,7 +111,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
                     throw;
                 }
 
-                Metrics?.GetRecordsCompleted(streamName, shardId, true, time.GetElapsedTime(lastCallStart));
+                Metrics?.GetRecordsCompleted(streamName, shardId, true, time.GetElapsedTime(callStart));
                 failures = 0;
                 var isEnd = response.NextShardIterator is null;
                 if (response.Records.Count > 0 || isEnd)

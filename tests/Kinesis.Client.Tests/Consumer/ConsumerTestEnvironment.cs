@@ -212,9 +212,12 @@ internal sealed class RecordingProcessor(string workerId, ConcurrentQueue<Delive
 {
     public ExtendedSequenceNumber? InitialCheckpoint { get; private set; }
 
+    public InitializationInput? Initialization { get; private set; }
+
     public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default)
     {
         InitialCheckpoint = input.Checkpoint;
+        Initialization = input;
         return Task.CompletedTask;
     }
 

@@ -87,6 +87,22 @@ public sealed class KinesisConsumerFailoverTests(LocalAwsFixture fixture, ITestO
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task StopAsync_ProcessorCheckpointsOnlyWhenShutDown_ShutdownCheckpointCoversEveryDeliveredRecord()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(2);
+        var expected = await env.PutRawAsync(keys: 6, first: 0, count: 10);
+        var consumer = env.CreateConsumer("w1", _ => new ShutdownCheckpointingProcessor(env.Deliveries));
+        await consumer.StartAsync();
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "every record delivered");
+        Assert.All(await env.ListLeasesAsync(), l => Assert.Equal(ExtendedSequenceNumber.TrimHorizon, l.Checkpoint));
+
+        await consumer.StopAsync();
+
+        Assert.True(await env.CheckpointsCaughtUpAsync(), "the checkpoints written in ShutdownRequestedAsync cover every delivered record");
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
     public async Task DisposeAsync_OneOfTwoWorkers_ItsShardProgressesOnTheOtherAfterFailover()
     {
         await using var env = new ConsumerTestEnvironment(fixture);
@@ -236,5 +252,27 @@ public sealed class KinesisConsumerFailoverTests(LocalAwsFixture fixture, ITestO
         public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => input.Checkpointer.CheckpointAsync(cancellationToken);
 
         public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+
+    /// <summary>Records deliveries and checkpoints only when asked to shut down.</summary>
+    private sealed class ShutdownCheckpointingProcessor(System.Collections.Concurrent.ConcurrentQueue<Delivery> deliveries) : IShardRecordProcessor
+    {
+        public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default)
+        {
+            foreach (var r in input.Records)
+            {
+                deliveries.Enqueue(new Delivery("w1", input.ShardId, r.SequenceNumber, r.SubSequenceNumber, r.PartitionKey, System.Text.Encoding.UTF8.GetString(r.Data.Span), r.IsAggregated));
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => input.Checkpointer.CheckpointAsync(cancellationToken);
+
+        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => input.Checkpointer.CheckpointAsync(cancellationToken);
     }
 }

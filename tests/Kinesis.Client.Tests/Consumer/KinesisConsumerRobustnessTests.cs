@@ -37,6 +37,35 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task StartAsync_PreparedCheckpointNotCommitted_InitializationCarriesItAndDeliveryResumesAtTheCommittedOne()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var expected = await env.PutAggregateAsync("p", 20);
+        byte[] state = [7, 9, 11];
+        var first = env.CreateConsumer("first", _ => new PrepareAtSubSequenceProcessor(commitAt: 4, prepareAt: 9, state, env.Deliveries));
+        await first.StartAsync();
+        await Eventually.HoldsAsync(async () => (await env.ListLeasesAsync()).Single().PendingCheckpoint?.SubSequenceNumber == 9, Deadline, "pending checkpoint at sub-sequence 9");
+        await first.StopAsync();
+        var prepared = (await env.ListLeasesAsync()).Single();
+        Assert.Equal(new ExtendedSequenceNumber(prepared.Checkpoint!.SequenceNumber, 4), prepared.Checkpoint);
+
+        var resumed = new ConcurrentQueue<Delivery>();
+        RecordingProcessor? processor = null;
+        var second = env.CreateConsumer("second", _ => processor = new RecordingProcessor("second", resumed, checkpointOnShutdown: false));
+        await second.StartAsync();
+        await Eventually.HoldsAsync(() => resumed.Count >= 15, Deadline, "the second worker resumed");
+
+        // As in the KCL, the prepared checkpoint is the processor's to act on; delivery resumes after the committed one.
+        var initialization = processor!.Initialization!;
+        Assert.Equal(prepared.Checkpoint, initialization.Checkpoint);
+        Assert.Equal(new ExtendedSequenceNumber(prepared.Checkpoint.SequenceNumber, 9), initialization.PendingCheckpoint);
+        Assert.Equal(state, initialization.PendingCheckpointState!.Value.ToArray());
+        Assert.Equal(expected.Skip(5), resumed.Select(d => d.Payload));
+        await second.StopAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
     public async Task StartAsync_ThrottledAndExpiredIterators_BacksOffAndResumesWithoutLossOrDuplicates()
     {
         await using var env = new ConsumerTestEnvironment(fixture);
@@ -133,6 +162,34 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
         }
 
         await consumer.StopAsync();
+    }
+
+    /// <summary>Records deliveries, commits a checkpoint at one sub-sequence number and prepares one at a later one; never checkpoints on shutdown.</summary>
+    private sealed class PrepareAtSubSequenceProcessor(long commitAt, long prepareAt, byte[] state, ConcurrentQueue<Delivery> deliveries) : IShardRecordProcessor
+    {
+        public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public async Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default)
+        {
+            foreach (var r in input.Records)
+            {
+                deliveries.Enqueue(new Delivery("first", input.ShardId, r.SequenceNumber, r.SubSequenceNumber, r.PartitionKey, Encoding.UTF8.GetString(r.Data.Span), r.IsAggregated));
+                if (r.SubSequenceNumber == commitAt)
+                {
+                    await input.Checkpointer.CheckpointAsync(r, cancellationToken);
+                }
+                else if (r.SubSequenceNumber == prepareAt)
+                {
+                    await input.Checkpointer.PrepareCheckpointAsync(r.SequenceNumber, r.SubSequenceNumber, state, cancellationToken);
+                }
+            }
+        }
+
+        public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => input.Checkpointer.CheckpointAsync(cancellationToken);
+
+        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
 
     /// <summary>Records deliveries and checkpoints once, at the given sub-sequence number; never on shutdown.</summary>

@@ -38,4 +38,65 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
 
         Assert.Equal(expected, read);
     }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Start_Latest_FetchesOnlyRecordsPutAfterTheIterator()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var before = await env.PutRawAsync(keys: 2, first: 0, count: 5);
+        var options = env.CreateOptions("w1");
+        options.IdleTimeBetweenReads = TimeSpan.FromMilliseconds(50);
+        var shardId = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0].ShardId;
+        await using var publisher = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shardId, ExtendedSequenceNumber.Latest, options, new ConsumerCounters(), NullLogger.Instance);
+        publisher.Start();
+
+        // A record put before the iterator was taken is skipped by design, so put until one arrives.
+        var next = 100;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await env.PutRawAsync(keys: 1, first: next++, count: 1);
+                return publisher.QueuedRecords > 0;
+            },
+            TimeSpan.FromSeconds(30),
+            "a record put after the start fetched",
+            TimeSpan.FromMilliseconds(200));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var batch = await publisher.ReadAsync(timeout.Token);
+        var read = batch.Records.Select(r => System.Text.Encoding.UTF8.GetString(r.Data.Span)).ToList();
+        publisher.Release(batch);
+        Assert.NotEmpty(read);
+        Assert.All(read, payload => Assert.DoesNotContain(payload, before));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Start_IdleTimeBetweenReads_NextGetRecordsOnlyOnceTheIntervalPassedOnTheClock()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var options = env.CreateOptions("w1");
+        options.IdleTimeBetweenReads = TimeSpan.FromSeconds(5);
+        options.TimeProvider = clock;
+        var counters = new ConsumerCounters();
+        var shardId = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0].ShardId;
+        await using var publisher = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shardId, ExtendedSequenceNumber.TrimHorizon, options, counters, NullLogger.Instance);
+        publisher.Start();
+        await Eventually.HoldsAsync(() => counters.GetRecordsCalls >= 1, TimeSpan.FromSeconds(30), "the first GetRecords");
+
+        // One millisecond short of the interval on the clock (Task.Delay counts whole milliseconds, so a shorter remainder
+        // is no wait at all): no second call, whatever real time passes.
+        clock.Advance(options.IdleTimeBetweenReads - TimeSpan.FromMilliseconds(1));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(1.5))
+        {
+            Assert.Equal(1, counters.GetRecordsCalls);
+            await Task.Delay(50);
+        }
+
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Eventually.HoldsAsync(() => counters.GetRecordsCalls == 2, TimeSpan.FromSeconds(30), "the second GetRecords once the interval passed");
+    }
 }

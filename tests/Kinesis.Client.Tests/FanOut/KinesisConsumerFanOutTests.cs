@@ -40,6 +40,31 @@ public sealed class KinesisConsumerFanOutTests(LocalAwsFixture fixture, ITestOut
         await consumer.StopAsync();
     }
 
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task StartAsync_FanOutFromLatest_DeliversOnlyRecordsPutAfterTheSubscription()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var before = await env.PutRawAsync(keys: 2, first: 0, count: 5);
+        var consumer = CreateFanOutConsumer(env, "w1", handler: null, o => o.InitialPosition = InitialPositionInStream.Latest);
+        await consumer.StartAsync();
+
+        // A record put before the subscription opened is skipped by design, so put until one arrives.
+        var next = 100;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await env.PutRawAsync(keys: 1, first: next++, count: 1);
+                return !env.Deliveries.IsEmpty;
+            },
+            Deadline,
+            "a record put after the start delivered",
+            TimeSpan.FromMilliseconds(300));
+
+        Assert.False(env.DeliveredPayloads().Overlaps(before));
+        await consumer.StopAsync();
+    }
+
     [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Subscribe_EndedAfterEvents_ResubscribesAfterTheLastContinuationWithoutGapOrDuplicate()
     {
