@@ -34,7 +34,7 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
         await SplitInHalfAsync(env, shards[0]);
         expected.AddRange(await env.PutRawAsync(keys: 48, first: 4, count: 4));
         await env.Kinesis.MergeShardsAsync(new MergeShardsRequest { StreamName = env.StreamName, ShardToMerge = shards[2].ShardId, AdjacentShardToMerge = shards[3].ShardId });
-        await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
+        await WaitForReshardAsync(env, shards[2].ShardId, shards[3].ShardId);
         expected.AddRange(await env.PutRawAsync(keys: 48, first: 8, count: 4));
         string[] parents = [shards[0].ShardId, shards[2].ShardId, shards[3].ShardId];
 
@@ -75,7 +75,7 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
         var shards = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards;
         var (first, slow) = (shards[0].ShardId, shards[1].ShardId);
         await env.Kinesis.MergeShardsAsync(new MergeShardsRequest { StreamName = env.StreamName, ShardToMerge = first, AdjacentShardToMerge = slow });
-        await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
+        await WaitForReshardAsync(env, first, slow);
         expected.AddRange(await env.PutRawAsync(keys: 16, first: 5, count: 5));
         var child = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards.Single(s => s.ParentShardId is not null).ShardId;
 
@@ -255,8 +255,24 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
         var end = BigInteger.Parse(shard.HashKeyRange.EndingHashKey, CultureInfo.InvariantCulture);
         var middle = start + ((end - start) / 2) + 1;
         await env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = shard.ShardId, NewStartingHashKey = middle.ToString(CultureInfo.InvariantCulture) });
-        await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
+        await WaitForReshardAsync(env, shard.ShardId);
         return middle;
+    }
+
+    /// <summary>
+    /// Waits until the resharded <paramref name="parents"/> are closed and the stream is ACTIVE again: kinesis-local
+    /// still reports ACTIVE for a moment after a split or merge, so waiting for ACTIVE alone let the next reshard meet
+    /// ResourceInUseException ("not currently ACTIVE") on a loaded machine.
+    /// </summary>
+    private static async Task WaitForReshardAsync(ConsumerTestEnvironment env, params string[] parents)
+    {
+        await Eventually.HoldsAsync(
+            async () => (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards
+                .Where(s => parents.Contains(s.ShardId))
+                .All(s => s.SequenceNumberRange.EndingSequenceNumber is not null),
+            TimeSpan.FromSeconds(60),
+            $"parents {string.Join(", ", parents)} closed");
+        await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Puts one KPL aggregate on the shard owning <paramref name="containerKey"/>, with one user record per explicit hash key.</summary>
