@@ -298,22 +298,4 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
         });
         return payloads;
     }
-
-    /// <summary>Holds every ProcessRecords call until <paramref name="release"/> completes, then records as usual.</summary>
-    private sealed class GatedProcessor(Task release, RecordingProcessor inner) : IShardRecordProcessor
-    {
-        public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => inner.InitializeAsync(input, cancellationToken);
-
-        public async Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default)
-        {
-            await release.WaitAsync(cancellationToken);
-            await inner.ProcessRecordsAsync(input, cancellationToken);
-        }
-
-        public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default) => inner.LeaseLostAsync(input, cancellationToken);
-
-        public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => inner.ShardEndedAsync(input, cancellationToken);
-
-        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => inner.ShutdownRequestedAsync(input, cancellationToken);
-    }
 }

@@ -419,21 +419,4 @@ public sealed class KinesisConsumerFanOutTests(LocalAwsFixture fixture, ITestOut
         await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
         return parent;
     }
-
-    private sealed class GatedProcessor(Task gate, IShardRecordProcessor inner) : IShardRecordProcessor
-    {
-        public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default) => inner.InitializeAsync(input, cancellationToken);
-
-        public async Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default)
-        {
-            await gate.WaitAsync(cancellationToken);
-            await inner.ProcessRecordsAsync(input, cancellationToken);
-        }
-
-        public Task LeaseLostAsync(LeaseLostInput input, CancellationToken cancellationToken = default) => inner.LeaseLostAsync(input, cancellationToken);
-
-        public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => inner.ShardEndedAsync(input, cancellationToken);
-
-        public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => inner.ShutdownRequestedAsync(input, cancellationToken);
-    }
 }
