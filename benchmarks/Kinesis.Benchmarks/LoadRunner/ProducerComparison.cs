@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
 using Kinesis.Core.Api;
+using Kinesis.Benchmarks.Producer;
 using Kinesis.Core.Metrics;
 using Kinesis.LocalServices;
 using Kinesis.Producer;
@@ -132,24 +133,7 @@ internal static class ProducerComparison
         var gcPause0 = GC.GetTotalPauseDuration();
         var gen0 = GC.CollectionCount(0);
         var workItems0 = ThreadPool.CompletedWorkItemCount;
-        long requests = 0;
-        long kinesisRecords = 0;
-        using var requestListener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == KinesisMeterNames.Producer && instrument.Name == ProducerMetricNames.KinesisRecordsPerPutRecordsRequest)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        requestListener.SetMeasurementEventCallback<long>((_, value, _, _) =>
-        {
-            Interlocked.Increment(ref requests);
-            Interlocked.Add(ref kinesisRecords, value);
-        });
-        requestListener.Start();
+        using var calls = new PutRecordsCallCounter();
         var cpu0 = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await run(stream, records).ConfigureAwait(false);
@@ -165,9 +149,9 @@ internal static class ProducerComparison
             $"GC pauses {(GC.GetTotalPauseDuration() - gcPause0).TotalSeconds:F2} s ({GC.CollectionCount(0) - gen0} GCs), " +
             $"{(double)(GC.GetTotalAllocatedBytes(precise: true) - allocated0) / records:N0} B allocated per user record, " +
             $"{ThreadPool.CompletedWorkItemCount - workItems0:N0} thread-pool work items"));
-        if (requests > 0)
+        if (calls.Requests > 0)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {requests:N0} producer PutRecords calls of {(double)kinesisRecords / requests:N1} Kinesis records and {(double)records / requests:N0} user records on average"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {calls.Requests:N0} producer PutRecords calls of {(double)calls.KinesisRecords / calls.Requests:N1} Kinesis records and {(double)records / calls.Requests:N0} user records on average"));
         }
         await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream }).ConfigureAwait(false);
         return result;

@@ -32,24 +32,7 @@ internal static class InProcessProducerRun
         var keys = Enumerable.Range(0, 10_000).Select(i => $"partition-key-{i:D8}").ToArray();
         await using var producer = ProducerPipelineBenchmarks.CreateProducer(recordsPerRound, metricsOn);
         var tasks = new Task<UserRecordResult>[recordsPerRound];
-        long requests = 0;
-        long kinesisRecords = 0;
-        using var requestListener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == KinesisMeterNames.Producer && instrument.Name == ProducerMetricNames.KinesisRecordsPerPutRecordsRequest)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        requestListener.SetMeasurementEventCallback<long>((_, value, _, _) =>
-        {
-            Interlocked.Increment(ref requests);
-            Interlocked.Add(ref kinesisRecords, value);
-        });
-        requestListener.Start();
+        using var calls = new PutRecordsCallCounter();
 
         var putTicks = 0L;
         async Task RoundAsync()
@@ -87,8 +70,7 @@ internal static class InProcessProducerRun
         var workItems = ThreadPool.CompletedWorkItemCount;
         var jitTime = System.Runtime.JitInfo.GetCompilationTime();
         var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
-        Interlocked.Exchange(ref requests, 0);
-        Interlocked.Exchange(ref kinesisRecords, 0);
+        calls.Reset();
         process.Refresh();
         var cpu = process.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
@@ -107,7 +89,7 @@ internal static class InProcessProducerRun
             $"{records / wall.Elapsed.TotalSeconds:N0} records/s wall ({putTicks * 1e9 / Stopwatch.Frequency / records:N0} ns per record in the PutAsync loop), {records / cpuSeconds:N0} records per CPU-second, {cpuSeconds * 1e9 / records:N0} ns CPU per record, " +
             $"{bytesPerRecord:N1} B allocated per record, GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} " +
             $"pausing {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds / wall.Elapsed.TotalMilliseconds:P0} of the time, " +
-            $"{records / Math.Max(1, requests):N0} user records and {(double)kinesisRecords / Math.Max(1, requests):N1} Kinesis records per PutRecords call, " +
+            $"{records / Math.Max(1, calls.Requests):N0} user records and {(double)calls.KinesisRecords / Math.Max(1, calls.Requests):N1} Kinesis records per PutRecords call, " +
             $"{(ThreadPool.CompletedWorkItemCount - workItems) / wall.Elapsed.TotalSeconds:N0} thread-pool work items per second, " +
             $"JIT {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds / wall.Elapsed.TotalMilliseconds:P1} of the time ({System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods} methods) after {warmRounds} warm-up rounds"));
         return 0;
