@@ -212,13 +212,7 @@ internal sealed class DynamoDbLeaseRefresher : ILeaseRefresher
             update.Values[":one"] = LeaseSerializer.Number(1);
         }
 
-        var taken = lease with
-        {
-            LeaseOwner = newOwner,
-            LeaseCounter = lease.LeaseCounter + 1,
-            OwnerSwitchesSinceCheckpoint = lease.OwnerSwitchesSinceCheckpoint + (ownerChanges ? 1 : 0),
-        };
-        return TryUpdateAsync(update, taken, alwaysConfirm: false, cancellationToken);
+        return TryUpdateAsync(update, lease.TakenBy(newOwner), alwaysConfirm: false, cancellationToken);
     }
 
     /// <summary>Releases a lease held by its current owner: removes the owner so any worker can take it at once.</summary>
@@ -302,15 +296,7 @@ internal sealed class DynamoDbLeaseRefresher : ILeaseRefresher
             update.Values[":children"] = LeaseSerializer.StringSet(children);
         }
 
-        var updated = lease with
-        {
-            LeaseCounter = lease.LeaseCounter + 1,
-            Checkpoint = checkpoint,
-            OwnerSwitchesSinceCheckpoint = 0,
-            PendingCheckpoint = null,
-            PendingCheckpointState = null,
-            ChildShardIds = children ?? lease.ChildShardIds,
-        };
+        var updated = lease.Checkpointed(checkpoint, children);
         return TryUpdateAsync(update, updated, alwaysConfirm: false, cancellationToken);
     }
 

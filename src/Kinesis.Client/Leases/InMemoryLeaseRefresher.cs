@@ -181,13 +181,8 @@ internal sealed class InMemoryLeaseRefresher : ILeaseRefresher
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentException.ThrowIfNullOrEmpty(newOwner);
         await BeginAsync(LeaseStoreOperation.TakeLease, lease.LeaseKey, requiresTable: true, cancellationToken).ConfigureAwait(false);
-        var switches = lease.LeaseOwner is not null && !string.Equals(lease.LeaseOwner, newOwner, StringComparison.Ordinal) ? 1 : 0;
-        var taken = lease with
-        {
-            LeaseOwner = newOwner,
-            LeaseCounter = lease.LeaseCounter + 1,
-            OwnerSwitchesSinceCheckpoint = lease.OwnerSwitchesSinceCheckpoint + switches,
-        };
+        var taken = lease.TakenBy(newOwner);
+        var switches = taken.OwnerSwitchesSinceCheckpoint - lease.OwnerSwitchesSinceCheckpoint;
         return Update(
             LeaseStoreOperation.TakeLease,
             lease,
@@ -254,15 +249,7 @@ internal sealed class InMemoryLeaseRefresher : ILeaseRefresher
         var owner = lease.LeaseOwner ?? throw new ArgumentException("Only an owned lease can be checkpointed.", nameof(lease));
         await BeginAsync(LeaseStoreOperation.UpdateCheckpoint, lease.LeaseKey, requiresTable: true, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string>? children = childShardIds is { Count: > 0 } ? [.. childShardIds] : null;
-        var updated = lease with
-        {
-            LeaseCounter = lease.LeaseCounter + 1,
-            Checkpoint = checkpoint,
-            OwnerSwitchesSinceCheckpoint = 0,
-            PendingCheckpoint = null,
-            PendingCheckpointState = null,
-            ChildShardIds = children ?? lease.ChildShardIds,
-        };
+        var updated = lease.Checkpointed(checkpoint, children);
         return Update(
             LeaseStoreOperation.UpdateCheckpoint,
             lease,

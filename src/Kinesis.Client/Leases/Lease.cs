@@ -39,6 +39,28 @@ internal sealed record Lease
     /// <summary>The last hash key of the shard as a decimal string (<c>endingHashKey</c>).</summary>
     public string? EndingHashKey { get; init; }
 
+    /// <summary>The lease as a take by <paramref name="newOwner"/> writes it: owner set, counter incremented, an owner switch counted when the owner changes.</summary>
+    public Lease TakenBy(string newOwner) => this with
+    {
+        LeaseOwner = newOwner,
+        LeaseCounter = LeaseCounter + 1,
+        OwnerSwitchesSinceCheckpoint = OwnerSwitchesSinceCheckpoint + (LeaseOwner is not null && !string.Equals(LeaseOwner, newOwner, StringComparison.Ordinal) ? 1 : 0),
+    };
+
+    /// <summary>
+    /// The lease as a checkpoint write leaves it: counter incremented, <paramref name="checkpoint"/> set, the pending
+    /// checkpoint and owner switches cleared, and <paramref name="childShardIds"/> recorded when given.
+    /// </summary>
+    public Lease Checkpointed(ExtendedSequenceNumber checkpoint, IReadOnlyList<string>? childShardIds) => this with
+    {
+        LeaseCounter = LeaseCounter + 1,
+        Checkpoint = checkpoint,
+        OwnerSwitchesSinceCheckpoint = 0,
+        PendingCheckpoint = null,
+        PendingCheckpointState = null,
+        ChildShardIds = childShardIds ?? ChildShardIds,
+    };
+
     /// <summary>A new, unowned lease for a shard, starting at <paramref name="initialPosition"/>.</summary>
     public static Lease CreateNew(
         string shardId,
