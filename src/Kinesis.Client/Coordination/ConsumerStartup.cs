@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Api;
 using Kinesis.Core.Resilience;
@@ -190,8 +191,14 @@ internal sealed class ConsumerStartup
     private static bool IsCallerCancellation(Exception exception, CancellationToken cancellationToken) =>
         exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
 
-    /// <summary>One line: the AWS SDK's messages may span several.</summary>
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+    /// <summary>One line with the error code (the AWS SDK's messages may span several and leave the code out).</summary>
+    private static string Describe(Exception exception)
+    {
+        var message = exception.Message.ReplaceLineEndings(" ").Trim();
+        return exception is AmazonServiceException { ErrorCode: { Length: > 0 } code } service && !message.Contains(code, StringComparison.Ordinal)
+            ? $"{code} (HTTP {(int)service.StatusCode}): {message}"
+            : message;
+    }
 
     private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 
@@ -228,7 +235,7 @@ internal sealed class ConsumerStartup
         }
 
         var (timedOut, cause) = Unwrap(exception);
-        var message = OneLine(cause.Message);
+        var message = Describe(cause);
         return timedOut
             ? new KinesisConsumerStartException(KinesisConsumerStartFailure.KinesisFailed, kinesisEndpoint, isRetryable: true, $"Kinesis endpoint {kinesisEndpoint} kept failing while {what} until StartTimeout ({Seconds(options.StartTimeout)}) ran out; last error: {message}", cause)
             : Classify(cause) == ErrorClass.Unreachable
@@ -244,7 +251,7 @@ internal sealed class ConsumerStartup
         }
 
         var (timedOut, cause) = Unwrap(exception);
-        var message = OneLine(cause.Message);
+        var message = Describe(cause);
         return timedOut
             ? new KinesisConsumerStartException(KinesisConsumerStartFailure.LeaseTableFailed, dynamoDbEndpoint, isRetryable: true, $"DynamoDB endpoint {DynamoDbName} kept failing while {what} lease table '{TableName}' until StartTimeout ({Seconds(options.StartTimeout)}) ran out; last error: {message}", cause)
             : Classify(cause) == ErrorClass.Unreachable
