@@ -287,9 +287,10 @@ public sealed class KinesisConsumer : IAsyncDisposable
     {
         if (options.DynamoDbClient is { } given)
         {
+            // A client may be a test double without a configuration; the endpoint only improves messages.
             var config = given.Config;
-            return config.ServiceURL is { } serviceUrl ? new Uri(serviceUrl)
-                : config.RegionEndpoint is { } region ? AwsServiceEndpoint.Resolve("dynamodb", region.SystemName)
+            return Uri.TryCreate(config?.ServiceURL, UriKind.Absolute, out var serviceUrl) ? serviceUrl
+                : config?.RegionEndpoint is { } region ? AwsServiceEndpoint.Resolve("dynamodb", region.SystemName)
                 : null;
         }
 

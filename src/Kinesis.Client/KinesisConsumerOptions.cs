@@ -220,7 +220,7 @@ public sealed class KinesisConsumerOptions
     /// <summary>
     /// How long <see cref="KinesisConsumer.StartAsync"/> keeps retrying transient failures (throttling, 5xx, request timeouts)
     /// of its start-up checks (the stream exists, the lease table's DynamoDB answers) and of its first shard sync, counted from
-    /// the start of the call; 1 s to 1 h, default <see cref="DefaultStartTimeout"/>. Errors a retry does not fix (a missing
+    /// the start of the call (a step reached after it ran out still gets one attempt); 1 s to 1 h, default <see cref="DefaultStartTimeout"/>. Errors a retry does not fix (a missing
     /// stream, a refused connection, access denied) fail the start at once. Waiting for a newly created lease table to become
     /// ACTIVE is bounded by <see cref="LeaseManagementOptions.TableActiveTimeout"/> instead.
     /// </summary>

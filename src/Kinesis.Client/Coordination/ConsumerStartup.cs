@@ -39,7 +39,7 @@ internal sealed class ConsumerStartup
 
     private string TableName => options.ApplicationName!;
 
-    private string DynamoDbName => dynamoDbEndpoint?.ToString() ?? "(the DynamoDB client's)";
+    private string DynamoDbName => dynamoDbEndpoint?.ToString() ?? "of the given DynamoDbClient";
 
     /// <summary>Fails unless the stream exists (DescribeStreamSummary).</summary>
     public async Task CheckStreamAsync(KinesisApiClient api, CancellationToken cancellationToken)
@@ -204,9 +204,16 @@ internal sealed class ConsumerStartup
 
     private async Task RetryTransientAsync<T>(string step, Func<CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
-        Exception? last = null;
         var remaining = options.StartTimeout - options.TimeProvider.GetElapsedTime(startedAt);
-        using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, options.TimeProvider);
+        if (remaining <= TimeSpan.Zero)
+        {
+            // The time went on earlier steps (a new lease table can take a while to become ACTIVE): one attempt, no retries.
+            await operation(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        Exception? last = null;
+        using var deadline = new CancellationTokenSource(remaining, options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var backoff = new RetryBackoff(
             new RetryBackoffOptions { BaseDelay = RetryBaseDelay, MaxDelay = RetryMaxDelay, MaxRetryAttempts = int.MaxValue },
