@@ -244,7 +244,7 @@ internal sealed class ConsumerStartup
         var (timedOut, cause) = Unwrap(exception);
         var message = Describe(cause);
         return timedOut
-            ? new KinesisConsumerStartException(KinesisConsumerStartFailure.KinesisFailed, kinesisEndpoint, isRetryable: true, $"Kinesis endpoint {kinesisEndpoint} kept failing while {what} until StartTimeout ({Seconds(options.StartTimeout)}) ran out; last error: {message}", cause)
+            ? new KinesisConsumerStartException(KinesisConsumerStartFailure.KinesisFailed, kinesisEndpoint, isRetryable: true, $"Kinesis endpoint {kinesisEndpoint} kept failing while {what} until StartTimeout ({Seconds(options.StartTimeout)}) ran out; {LastError(cause, message)}", cause)
             : Classify(cause) == ErrorClass.Unreachable
                 ? new KinesisConsumerStartException(KinesisConsumerStartFailure.KinesisUnreachable, kinesisEndpoint, isRetryable: true, $"Kinesis endpoint {kinesisEndpoint} is unreachable: {message}", cause)
                 : new KinesisConsumerStartException(KinesisConsumerStartFailure.KinesisFailed, kinesisEndpoint, isRetryable: false, $"Kinesis endpoint {kinesisEndpoint} failed while {what}: {message}", cause);
@@ -260,15 +260,18 @@ internal sealed class ConsumerStartup
         var (timedOut, cause) = Unwrap(exception);
         var message = Describe(cause);
         return timedOut
-            ? new KinesisConsumerStartException(KinesisConsumerStartFailure.LeaseTableFailed, dynamoDbEndpoint, isRetryable: true, $"DynamoDB endpoint {DynamoDbName} kept failing while {what} lease table '{TableName}' until StartTimeout ({Seconds(options.StartTimeout)}) ran out; last error: {message}", cause)
+            ? new KinesisConsumerStartException(KinesisConsumerStartFailure.LeaseTableFailed, dynamoDbEndpoint, isRetryable: true, $"DynamoDB endpoint {DynamoDbName} kept failing while {what} lease table '{TableName}' until StartTimeout ({Seconds(options.StartTimeout)}) ran out; {LastError(cause, message)}", cause)
             : Classify(cause) == ErrorClass.Unreachable
                 ? new KinesisConsumerStartException(KinesisConsumerStartFailure.LeaseTableUnreachable, dynamoDbEndpoint, isRetryable: true, $"DynamoDB endpoint {DynamoDbName} (lease table '{TableName}') is unreachable: {message}", cause)
                 : new KinesisConsumerStartException(KinesisConsumerStartFailure.LeaseTableFailed, dynamoDbEndpoint, isRetryable: cause is TimeoutException, $"DynamoDB endpoint {DynamoDbName} failed while {what} lease table '{TableName}': {message}", cause);
     }
 
+    private static string LastError(Exception cause, string message) =>
+        cause is StartDeadlineException ? "no attempt had answered" : "last error: " + message;
+
     private static (bool TimedOut, Exception Cause) Unwrap(Exception exception) =>
         exception is StartDeadlineException deadline ? (true, deadline.InnerException ?? deadline) : (false, exception);
 
     /// <summary>The start timeout ran out; the inner exception is the last transient failure, if an attempt had failed.</summary>
-    private sealed class StartDeadlineException(Exception? last) : Exception("no answer", last);
+    private sealed class StartDeadlineException(Exception? last) : Exception("StartTimeout ran out.", last);
 }

@@ -119,6 +119,22 @@ public sealed class KinesisConsumerStartTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task StartAsync_KinesisNeverAnswers_FailsAtTheStartTimeoutSayingSo()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var faults = new FaultInjectionHandler().ForTarget("DescribeStreamSummary", Fault.Delay(TimeSpan.FromMinutes(5)), times: int.MaxValue);
+        var consumer = env.CreateConsumer("w1", kinesisHandler: faults, configure: o => o.StartTimeout = TimeSpan.FromSeconds(1));
+
+        using var deadline = new CancellationTokenSource(FailFastDeadline);
+        var ex = await Assert.ThrowsAsync<KinesisConsumerStartException>(() => consumer.StartAsync(deadline.Token));
+
+        Assert.Equal(KinesisConsumerStartFailure.KinesisFailed, ex.Reason);
+        Assert.True(ex.IsRetryable);
+        Assert.Equal($"Kinesis endpoint {fixture.KinesisLocalEndpoint} kept failing while describing stream '{env.StreamName}' until StartTimeout (1 s) ran out; no attempt had answered", ex.Message);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task StartAsync_KinesisRefusesAccess_FailsAtOnceWithoutRetrying()
     {
         await using var env = new ConsumerTestEnvironment(fixture);
