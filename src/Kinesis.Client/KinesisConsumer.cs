@@ -5,6 +5,7 @@ using Kinesis.Client.Leases;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
+using Kinesis.Core.Http;
 using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -103,10 +104,17 @@ public sealed class KinesisConsumer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Creates the lease table if needed (waiting until it is ACTIVE), runs a first shard sync, and starts taking leases and
+    /// Checks that the stream exists and that the lease table's DynamoDB answers, creates the lease table if needed (waiting
+    /// until it is ACTIVE), runs a first shard sync (so the leases exist when this returns), and starts taking leases and
     /// processing shards in the background. Returns once the background work runs.
     /// </summary>
+    /// <remarks>
+    /// A missing stream, an unreachable endpoint or an error a retry does not fix fails at once, before anything is created;
+    /// transient errors (throttling, 5xx, timeouts) are retried until <see cref="KinesisConsumerOptions.StartTimeout"/>.
+    /// After a failure nothing runs and the start may be tried again.
+    /// </remarks>
     /// <param name="cancellationToken">Cancels the start-up (not the consumer once started).</param>
+    /// <exception cref="KinesisConsumerStartException">The consumer could not start; the one-line message names the missing stream or the unreachable or failing endpoint, <see cref="KinesisConsumerStartException.Reason"/> says which.</exception>
     /// <exception cref="InvalidOperationException">Already started.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -122,12 +130,23 @@ public sealed class KinesisConsumer : IAsyncDisposable
             try
             {
                 api = new KinesisApiClient(options.Kinesis);
+                var dynamoDbEndpoint = DynamoDbEndpoint();
+                var startup = new ConsumerStartup(options, api.Endpoint, dynamoDbEndpoint, logger);
+
+                // Before anything is created: a missing stream must not leave a lease table behind.
+                await startup.CheckStreamAsync(api, cancellationToken).ConfigureAwait(false);
+                await CheckLeaseTableAsync(startup, cancellationToken).ConfigureAwait(false);
+                if (options.DynamoDbClient is null && options.DynamoDbServiceUrl is null && options.Kinesis.ServiceUrl is { } kinesisUrl)
+                {
+                    ConsumerLog.LeaseTableOnRegionalDynamoDb(logger, options.ApplicationName!, dynamoDbEndpoint!, kinesisUrl);
+                }
+
                 publisher = CloudWatchMetricsPublisher.CreateIfEnabled(Metrics, options.Metrics, options.ApplicationName!, options.Kinesis.Region, loggerFactory.CreateLogger<CloudWatchMetricsPublisher>(), options.TimeProvider);
-                var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient());
+                var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient(maxErrorRetry: null));
                 var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ApplicationName!, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
                 coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory, metrics: Metrics);
                 scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, Metrics, loggerFactory, RaiseShardStopped);
-                await scheduler.StartAsync(cancellationToken).ConfigureAwait(false);
+                await scheduler.StartAsync(startup, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -247,9 +266,45 @@ public sealed class KinesisConsumer : IAsyncDisposable
         }
     }
 
-    private AmazonDynamoDBClient CreateDynamoDbClient()
+    /// <summary>
+    /// Checks the lease table's DynamoDB through the given client, or through a client of our own without the SDK's retries
+    /// (DynamoDB's default is 10, which kept an unreachable endpoint silent for minutes); start-up retries by its own rules.
+    /// </summary>
+    private async Task CheckLeaseTableAsync(ConsumerStartup startup, CancellationToken cancellationToken)
     {
-        var config = new AmazonDynamoDBConfig();
+        if (options.DynamoDbClient is { } given)
+        {
+            await startup.CheckLeaseTableAsync(given, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var probe = CreateDynamoDbClient(maxErrorRetry: 0);
+        await startup.CheckLeaseTableAsync(probe, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The lease table's DynamoDB endpoint, for messages; <see langword="null"/> when a given client does not say.</summary>
+    private Uri? DynamoDbEndpoint()
+    {
+        if (options.DynamoDbClient is { } given)
+        {
+            // A client may be a test double without a configuration; the endpoint only improves messages.
+            var config = given.Config;
+            return Uri.TryCreate(config?.ServiceURL, UriKind.Absolute, out var serviceUrl) ? serviceUrl
+                : config?.RegionEndpoint is { } region ? AwsServiceEndpoint.Resolve("dynamodb", region.SystemName)
+                : null;
+        }
+
+        return options.DynamoDbServiceUrl ?? AwsServiceEndpoint.Resolve("dynamodb", options.Kinesis.Region!);
+    }
+
+    private AmazonDynamoDBClient CreateDynamoDbClient(int? maxErrorRetry)
+    {
+        var config = new AmazonDynamoDBConfig { ConnectTimeout = options.DynamoDbConnectTimeout };
+        if (maxErrorRetry is { } retries)
+        {
+            config.MaxErrorRetry = retries;
+        }
+
         if (options.DynamoDbServiceUrl is { } url)
         {
             config.ServiceURL = url.ToString();

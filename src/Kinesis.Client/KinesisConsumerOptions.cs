@@ -54,6 +54,12 @@ public sealed class KinesisConsumerOptions
     /// <summary>Default of <see cref="ShutdownTimeout"/>.</summary>
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Default of <see cref="StartTimeout"/>: 30 s.</summary>
+    public static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default of <see cref="DynamoDbConnectTimeout"/>: <see cref="KinesisApiClientOptions.DefaultConnectTimeout"/>, as for Kinesis.</summary>
+    public static readonly TimeSpan DefaultDynamoDbConnectTimeout = KinesisApiClientOptions.DefaultConnectTimeout;
+
     /// <summary>Default of <see cref="GetRecordsRetryBaseDelay"/>.</summary>
     public static readonly TimeSpan DefaultGetRecordsRetryBaseDelay = TimeSpan.FromMilliseconds(200);
 
@@ -76,6 +82,8 @@ public sealed class KinesisConsumerOptions
     private TimeSpan processorRetryBaseDelay = DefaultProcessorRetryBaseDelay;
     private TimeSpan processorRetryMaxDelay = DefaultProcessorRetryMaxDelay;
     private TimeSpan shutdownTimeout = DefaultShutdownTimeout;
+    private TimeSpan startTimeout = DefaultStartTimeout;
+    private TimeSpan dynamoDbConnectTimeout = DefaultDynamoDbConnectTimeout;
     private TimeSpan getRecordsRetryBaseDelay = DefaultGetRecordsRetryBaseDelay;
     private TimeSpan getRecordsRetryMaxDelay = DefaultGetRecordsRetryMaxDelay;
 
@@ -209,13 +217,43 @@ public sealed class KinesisConsumerOptions
         set => shutdownTimeout = CheckRange(value, MinInterval, MaxInterval, nameof(ShutdownTimeout));
     }
 
+    /// <summary>
+    /// How long <see cref="KinesisConsumer.StartAsync"/> keeps retrying transient failures (throttling, 5xx, request timeouts)
+    /// of its start-up checks (the stream exists, the lease table's DynamoDB answers) and of its first shard sync, counted from
+    /// the start of the call (a step reached after it ran out still gets one attempt); 1 s to 1 h, default <see cref="DefaultStartTimeout"/>. Errors a retry does not fix (a missing
+    /// stream, a refused connection, access denied) fail the start at once. Waiting for a newly created lease table to become
+    /// ACTIVE is bounded by <see cref="LeaseManagementOptions.TableActiveTimeout"/> instead.
+    /// </summary>
+    public TimeSpan StartTimeout
+    {
+        get => startTimeout;
+        set => startTimeout = CheckRange(value, TimeSpan.FromSeconds(1), MaxInterval, nameof(StartTimeout));
+    }
+
+    /// <summary>
+    /// Time allowed to open a connection (TCP and TLS) to DynamoDB, for the client the consumer creates
+    /// (<see cref="Amazon.Runtime.ClientConfig.ConnectTimeout"/>); ignored when <see cref="DynamoDbClient"/> is set.
+    /// Between <see cref="KinesisApiClientOptions.MinConnectTimeout"/> and <see cref="KinesisApiClientOptions.MaxConnectTimeout"/>,
+    /// default <see cref="DefaultDynamoDbConnectTimeout"/>. The Kinesis one is <see cref="KinesisApiClientOptions.ConnectTimeout"/>.
+    /// </summary>
+    public TimeSpan DynamoDbConnectTimeout
+    {
+        get => dynamoDbConnectTimeout;
+        set => dynamoDbConnectTimeout = CheckRange(value, KinesisApiClientOptions.MinConnectTimeout, KinesisApiClientOptions.MaxConnectTimeout, nameof(DynamoDbConnectTimeout));
+    }
+
     /// <summary>Lease timing, balancing and lease-table settings (the KCL's LeaseManagementConfig).</summary>
     public LeaseManagementOptions Leases { get; set; } = new();
 
     /// <summary>The Kinesis connection: <see cref="KinesisApiClientOptions.Region"/>, <see cref="KinesisApiClientOptions.ServiceUrl"/>, credentials and HTTP handler.</summary>
     public KinesisApiClientOptions Kinesis { get; set; } = new();
 
-    /// <summary>The DynamoDB endpoint for the lease table (for example a local emulator); <see langword="null"/> uses the region's endpoint. Ignored when <see cref="DynamoDbClient"/> is set.</summary>
+    /// <summary>
+    /// The DynamoDB endpoint for the lease table (for example a local emulator); <see langword="null"/> uses the region's
+    /// endpoint. Ignored when <see cref="DynamoDbClient"/> is set. Required when <see cref="KinesisApiClientOptions.ServiceUrl"/>
+    /// is a loopback or plain-HTTP address (an emulator), so that lease traffic never goes to AWS by omission; to pair such an
+    /// endpoint with AWS DynamoDB on purpose, set the regional endpoint here (<c>https://dynamodb.REGION.amazonaws.com</c>).
+    /// </summary>
     public Uri? DynamoDbServiceUrl { get; set; }
 
     /// <summary>A DynamoDB client to use for the lease table instead of creating one; it is not disposed by the consumer.</summary>
@@ -280,6 +318,17 @@ public sealed class KinesisConsumerOptions
         if (string.IsNullOrWhiteSpace(Kinesis.Region))
         {
             throw new ArgumentException($"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)} is required (the signing region, also for the lease table unless {nameof(DynamoDbClient)} is set).", $"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)}");
+        }
+
+        if (Kinesis.ServiceUrl is { } kinesisUrl && DynamoDbServiceUrl is null && DynamoDbClient is null
+            && (kinesisUrl.IsLoopback || kinesisUrl.Scheme == Uri.UriSchemeHttp))
+        {
+            // An emulator for Kinesis and the regional endpoint for DynamoDB is nearly always a forgotten option; a VPC
+            // endpoint (https, not loopback) legitimately pairs with the regional DynamoDB and passes.
+            throw new ArgumentException(
+                $"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.ServiceUrl)} is {kinesisUrl} but {nameof(DynamoDbServiceUrl)} is not set, so the lease table would be in AWS DynamoDB ({Kinesis.Region}); "
+                + $"set {nameof(DynamoDbServiceUrl)} (the DynamoDB emulator, or https://dynamodb.{Kinesis.Region}.amazonaws.com to use AWS on purpose) or {nameof(DynamoDbClient)}.",
+                nameof(DynamoDbServiceUrl));
         }
 
         Leases.Validate();

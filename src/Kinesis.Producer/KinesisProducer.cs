@@ -90,6 +90,7 @@ public sealed class KinesisProducer : IAsyncDisposable
             Credentials = options.Credentials,
             HttpHandler = options.HttpMessageHandler,
             RequestTimeout = options.RequestTimeout,
+            ConnectTimeout = options.ConnectTimeout,
             MaxConnections = options.MaxConnections,
             TimeProvider = time,
         });

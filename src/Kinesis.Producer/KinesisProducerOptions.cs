@@ -55,6 +55,15 @@ public sealed class KinesisProducerOptions
     /// <summary>Largest <see cref="RequestTimeout"/>: 600 s.</summary>
     public static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromSeconds(600);
 
+    /// <summary>Default of <see cref="ConnectTimeout"/>: 6 s, as in the KPL.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(6);
+
+    /// <summary>Smallest <see cref="ConnectTimeout"/>: 100 ms, as in the KPL.</summary>
+    public static readonly TimeSpan MinConnectTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Largest <see cref="ConnectTimeout"/>: 300 s, as in the KPL.</summary>
+    public static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromSeconds(300);
+
     /// <summary>Default of <see cref="MaxConnections"/>: 24.</summary>
     public const int DefaultMaxConnections = 24;
 
@@ -115,6 +124,14 @@ public sealed class KinesisProducerOptions
     /// <summary>Timeout of one PutRecords or ListShards call, <see cref="MinRequestTimeout"/> to <see cref="MaxRequestTimeout"/>. A timed-out request may still have succeeded, so its retry can duplicate records. Default <see cref="DefaultRequestTimeout"/>.</summary>
     public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
 
+    /// <summary>
+    /// Time allowed to open a connection (TCP connect and TLS handshake), <see cref="MinConnectTimeout"/> to
+    /// <see cref="MaxConnectTimeout"/>; an attempt that cannot connect fails with <c>NetworkError</c> and is retried until
+    /// <see cref="RecordTtl"/> like any other. A refused connection fails at once whatever this is. Ignored when
+    /// <see cref="HttpMessageHandler"/> is given. Default <see cref="DefaultConnectTimeout"/>.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
+
     /// <summary>Most concurrent PutRecords calls and HTTP connections, 1 to <see cref="MaxMaxConnections"/>. Default <see cref="DefaultMaxConnections"/>.</summary>
     public int MaxConnections { get; set; } = DefaultMaxConnections;
 
@@ -161,6 +178,7 @@ public sealed class KinesisProducerOptions
         Check(RecordTtl >= MinRecordTtl && RecordTtl <= TimeSpan.FromDays(1), nameof(RecordTtl), RecordTtl, $"{MinRecordTtl} to 1 day");
         Check(RateLimit is >= 1 and <= 100_000, nameof(RateLimit), RateLimit, "1 to 100000 (percent)");
         Check(RequestTimeout >= MinRequestTimeout && RequestTimeout <= MaxRequestTimeout, nameof(RequestTimeout), RequestTimeout, $"{MinRequestTimeout} to {MaxRequestTimeout}");
+        Check(ConnectTimeout >= MinConnectTimeout && ConnectTimeout <= MaxConnectTimeout, nameof(ConnectTimeout), ConnectTimeout, $"{MinConnectTimeout} to {MaxConnectTimeout}");
         Check(MaxConnections is >= 1 and <= MaxMaxConnections, nameof(MaxConnections), MaxConnections, $"1 to {MaxMaxConnections}");
         Check(MaxOutstandingRecords >= 1, nameof(MaxOutstandingRecords), MaxOutstandingRecords, "1 or more");
         Check(MaxOutstandingBytes >= MaxAggregationMaxSize, nameof(MaxOutstandingBytes), MaxOutstandingBytes, $"{MaxAggregationMaxSize} or more");

@@ -17,6 +17,8 @@ public sealed class KinesisProducerOptionsTests
         Assert.Equal(150, options.RateLimit);
         Assert.Equal(TimeSpan.FromSeconds(6), options.RequestTimeout);
         Assert.Equal(24, options.MaxConnections);
+        Assert.Equal(TimeSpan.FromSeconds(6), options.ConnectTimeout);
+        Assert.Equal(KinesisProducerOptions.DefaultConnectTimeout, options.ConnectTimeout);
         Assert.False(options.FailIfThrottled);
         Assert.Equal(ProducerFullMode.Wait, options.FullMode);
         Assert.Equal(ProducerOrdering.Relaxed, options.Ordering);
@@ -50,6 +52,8 @@ public sealed class KinesisProducerOptionsTests
         { o => o.RecordTtl = TimeSpan.FromMilliseconds(99), nameof(KinesisProducerOptions.RecordTtl) },
         { o => o.RateLimit = 0, nameof(KinesisProducerOptions.RateLimit) },
         { o => o.RequestTimeout = TimeSpan.FromMilliseconds(99), nameof(KinesisProducerOptions.RequestTimeout) },
+        { o => o.ConnectTimeout = TimeSpan.FromMilliseconds(99), nameof(KinesisProducerOptions.ConnectTimeout) },
+        { o => o.ConnectTimeout = TimeSpan.FromSeconds(301), nameof(KinesisProducerOptions.ConnectTimeout) },
         { o => o.MaxConnections = 257, nameof(KinesisProducerOptions.MaxConnections) },
         { o => o.MaxOutstandingRecords = 0, nameof(KinesisProducerOptions.MaxOutstandingRecords) },
         { o => o.MaxOutstandingBytes = 1000, nameof(KinesisProducerOptions.MaxOutstandingBytes) },

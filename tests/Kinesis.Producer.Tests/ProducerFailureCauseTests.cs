@@ -27,6 +27,29 @@ public sealed class ProducerFailureCauseTests(LocalAwsFixture fixture)
         Assert.Contains("after " + (error.Result.Attempts.Count - 1) + " attempt", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_EndpointNeverCompletesTheHandshake_EachAttemptEndsAtTheConnectTimeoutAndTheCauseSaysSo()
+    {
+        // The kernel completes the TCP handshake into the listener's backlog; nobody answers the TLS client hello.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var endpoint = new Uri($"https://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/");
+
+        // A request timeout far beyond the time-to-live: only the connect timeout can end an attempt before the record expires.
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(endpoint, configure: o =>
+        {
+            o.RecordTtl = TimeSpan.FromSeconds(5);
+            o.RequestTimeout = KinesisProducerOptions.MaxRequestTimeout;
+            o.ConnectTimeout = TimeSpan.FromMilliseconds(300);
+        }));
+
+        var error = await Assert.ThrowsAsync<UserRecordFailedException>(() => producer.PutAsync("any-stream", "k", ProducerTestKit.Payload("k", 0)));
+
+        Assert.Equal(ProducerErrorCodes.Expired, error.ErrorCode);
+        Assert.Equal(KinesisErrorCodes.NetworkError, error.Cause?.ErrorCode);
+        Assert.Contains("ConnectTimeout", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory(Timeout = TestTimeouts.Integration)]
     [InlineData(HttpStatusCode.InternalServerError, "InternalFailure")]
     [InlineData(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable")]

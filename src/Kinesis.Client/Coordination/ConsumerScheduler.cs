@@ -67,24 +67,17 @@ internal sealed class ConsumerScheduler
     /// <summary>The stream consumer of fan-out retrieval; <see langword="null"/> when polling.</summary>
     public FanOutConsumerRegistration? Registration => registration;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Creates the lease table if needed, registers the fan-out consumer, runs the first shard sync and starts the loops; failures come from <paramref name="startup"/>.</summary>
+    public async Task StartAsync(ConsumerStartup startup, CancellationToken cancellationToken)
     {
-        await coordinator.InitializeAsync(cancellationToken).ConfigureAwait(false);
-        if (registration is not null)
+        await startup.RunLeaseTableStepAsync(coordinator.InitializeAsync, "creating", cancellationToken).ConfigureAwait(false);
+        if (registration is { } fanOut)
         {
             // Registered before any lease is taken, so a consumer that cannot be registered fails the start instead of every shard.
-            await registration.GetConsumerArnAsync(cancellationToken).ConfigureAwait(false);
+            await startup.RunKinesisStepAsync(async ct => await fanOut.GetConsumerArnAsync(ct).ConfigureAwait(false), $"registering the fan-out consumer of stream '{options.StreamName}'", cancellationToken).ConfigureAwait(false);
         }
 
-        try
-        {
-            await syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            ConsumerLog.ShardSyncFailed(logger, options.StreamName!, ex);
-        }
-
+        await startup.FirstShardSyncAsync(syncer.SyncAsync, cancellationToken).ConfigureAwait(false);
         coordinator.Start();
         dispatchLoop = RunDispatchLoopAsync(stopLoops.Token);
         syncLoop = RunSyncLoopAsync(stopLoops.Token);

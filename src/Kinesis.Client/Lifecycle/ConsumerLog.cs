@@ -17,6 +17,12 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Consumer {WorkerId}: {Count} shard consumers did not finish within the shutdown timeout and were cancelled.")]
     public static partial void ShutdownTimedOut(ILogger logger, string workerId, int count);
 
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Start-up: {Step} failed transiently (retry {Retry}); retrying in {Delay} until StartTimeout.")]
+    public static partial void StartStepRetry(ILogger logger, string step, int retry, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "The lease table of application {ApplicationName} is in DynamoDB at {DynamoDbEndpoint} while Kinesis uses the custom endpoint {KinesisEndpoint}.")]
+    public static partial void LeaseTableOnRegionalDynamoDb(ILogger logger, string applicationName, Uri dynamoDbEndpoint, Uri kinesisEndpoint);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Error, Message = "Shard sync failed for stream {StreamName}; it runs again at the next interval.")]
     public static partial void ShardSyncFailed(ILogger logger, string streamName, Exception exception);
 

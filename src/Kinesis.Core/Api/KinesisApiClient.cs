@@ -43,7 +43,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
 
         var signer = new AwsRequestSigner(new AwsCredentialsSource(options.Credentials), region, SigningServiceName, options.TimeProvider);
         time = options.TimeProvider ?? TimeProvider.System;
-        var handler = options.HttpHandler ?? AwsHttpSender.CreateDefaultHandler(options.MaxConnections, options.RequestTimeout);
+        var handler = options.HttpHandler ?? AwsHttpSender.CreateDefaultHandler(options.MaxConnections, options.ConnectTimeout);
         var sender = new AwsHttpSender(Endpoint, signer, handler, ownsHandler: options.HttpHandler is null);
         transport = new KinesisJsonTransport(sender, options.RequestTimeout, options.UseHttp2ForRequests);
     }

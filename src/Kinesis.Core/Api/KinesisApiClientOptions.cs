@@ -14,6 +14,18 @@ public sealed class KinesisApiClientOptions
     /// <summary>Largest <see cref="RequestTimeout"/>: 10 minutes.</summary>
     public static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Default of <see cref="ConnectTimeout"/>: 6 seconds, the Java KPL's <c>ConnectTimeout</c>. Long enough for a TCP and
+    /// TLS handshake to a far region on a loaded host; short enough that an endpoint that never answers fails within seconds.
+    /// </summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(6);
+
+    /// <summary>Smallest <see cref="ConnectTimeout"/>: 100 milliseconds.</summary>
+    public static readonly TimeSpan MinConnectTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Largest <see cref="ConnectTimeout"/>: 5 minutes.</summary>
+    public static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>Default of <see cref="MaxConnections"/>.</summary>
     public const int DefaultMaxConnections = 24;
 
@@ -34,6 +46,7 @@ public sealed class KinesisApiClientOptions
     public const int SubscribeToShardStreamWindowSize = 16 * 1024 * 1024;
 
     private TimeSpan requestTimeout = DefaultRequestTimeout;
+    private TimeSpan connectTimeout = DefaultConnectTimeout;
     private int maxConnections = DefaultMaxConnections;
 
     /// <summary>
@@ -82,6 +95,27 @@ public sealed class KinesisApiClientOptions
             }
 
             requestTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// Time allowed to open a connection (TCP connect and TLS handshake) to the endpoint
+    /// (<see cref="SocketsHttpHandler.ConnectTimeout"/>); a request that cannot connect in time fails with a
+    /// <see cref="KinesisErrorKind.Network"/> error. A refused connection fails at once whatever this is. Default
+    /// <see cref="DefaultConnectTimeout"/>; between <see cref="MinConnectTimeout"/> and <see cref="MaxConnectTimeout"/>.
+    /// Ignored when <see cref="HttpHandler"/> is given (set it on that handler).
+    /// </summary>
+    public TimeSpan ConnectTimeout
+    {
+        get => connectTimeout;
+        set
+        {
+            if (value < MinConnectTimeout || value > MaxConnectTimeout)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), value, $"{nameof(ConnectTimeout)} must be between {MinConnectTimeout} and {MaxConnectTimeout}.");
+            }
+
+            connectTimeout = value;
         }
     }
 

@@ -57,9 +57,13 @@ public sealed class KinesisConsumerIntegrationTests(LocalAwsFixture fixture)
         await using var env = new ConsumerTestEnvironment(fixture);
         await env.CreateStreamAsync(1);
         var expected = await env.PutRawAsync(keys: 2, first: 0, count: 3);
-        var consumer = env.CreateConsumer("w1");
+        var consumer = env.CreateConsumer("w1", configure: o => o.StartTimeout = TimeSpan.FromSeconds(1));
         env.DynamoDbHandler.FailEverything = true;
-        await Assert.ThrowsAnyAsync<Amazon.Runtime.AmazonServiceException>(() => consumer.StartAsync());
+        var ex = await Assert.ThrowsAsync<KinesisConsumerStartException>(() => consumer.StartAsync());
+        Assert.Equal(KinesisConsumerStartFailure.LeaseTableFailed, ex.Reason);
+        Assert.True(ex.IsRetryable);
+        Assert.IsAssignableFrom<Amazon.Runtime.AmazonServiceException>(ex.InnerException);
+        Assert.EndsWith("until StartTimeout (1 s) ran out; last error: InternalServerError (HTTP 500): injected by the test", ex.Message, StringComparison.Ordinal);
 
         env.DynamoDbHandler.FailEverything = false;
         await consumer.StartAsync();

@@ -18,6 +18,11 @@ public sealed class KinesisConsumerOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(60), options.ShardSyncInterval);
         Assert.Equal(TimeSpan.FromSeconds(10), options.ParentShardPollInterval);
         Assert.Equal(KinesisConsumerOptions.DefaultShutdownTimeout, options.ShutdownTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.StartTimeout);
+        Assert.Equal(KinesisConsumerOptions.DefaultStartTimeout, options.StartTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(6), options.DynamoDbConnectTimeout);
+        Assert.Equal(KinesisConsumerOptions.DefaultDynamoDbConnectTimeout, options.DynamoDbConnectTimeout);
+        Assert.Equal(Kinesis.Core.Api.KinesisApiClientOptions.DefaultConnectTimeout, options.Kinesis.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), options.Leases.FailoverTime);
         Assert.Same(TimeProvider.System, options.TimeProvider);
         Assert.Equal(RetrievalMode.Polling, options.Retrieval);
@@ -59,6 +64,58 @@ public sealed class KinesisConsumerOptionsTests
         Assert.Equal(nameof(options.ShardSyncInterval), Assert.Throws<ArgumentOutOfRangeException>(() => options.ShardSyncInterval = TimeSpan.FromHours(2)).ParamName);
         Assert.Equal(nameof(options.MaxPrefetchBytes), Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxPrefetchBytes = 10).ParamName);
         Assert.Equal(nameof(options.ErrorMode), Assert.Throws<ArgumentOutOfRangeException>(() => options.ErrorMode = (ProcessorErrorMode)42).ParamName);
+        Assert.Equal(nameof(options.StartTimeout), Assert.Throws<ArgumentOutOfRangeException>(() => options.StartTimeout = TimeSpan.FromMilliseconds(999)).ParamName);
+        Assert.Equal(nameof(options.DynamoDbConnectTimeout), Assert.Throws<ArgumentOutOfRangeException>(() => options.DynamoDbConnectTimeout = TimeSpan.FromMilliseconds(99)).ParamName);
+    }
+
+    [Theory]
+    [InlineData("http://localhost:4567/")]
+    [InlineData("http://127.0.0.1:4567/")]
+    [InlineData("https://localhost:4567/")]
+    [InlineData("http://[::1]:4567/")]
+    [InlineData("http://localstack:4566/")]
+    public void Validate_EmulatorKinesisEndpointWithoutDynamoDb_ThrowsNamingDynamoDbServiceUrl(string kinesisUrl)
+    {
+        var options = new KinesisConsumerOptions { ApplicationName = "app", StreamName = "s" };
+        options.Kinesis.Region = "eu-west-1";
+        options.Kinesis.ServiceUrl = new Uri(kinesisUrl);
+        options.Kinesis.AllowInsecureHttp = true;
+
+        var ex = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Equal(nameof(KinesisConsumerOptions.DynamoDbServiceUrl), ex.ParamName);
+        Assert.StartsWith($"Kinesis.ServiceUrl is {kinesisUrl} but DynamoDbServiceUrl is not set, so the lease table would be in AWS DynamoDB (eu-west-1); ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("https://dynamodb.eu-west-1.amazonaws.com", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void Validate_EmulatorKinesisEndpointWithAnExplicitDynamoDbEndpointOrClient_Passes()
+    {
+        var options = new KinesisConsumerOptions { ApplicationName = "app", StreamName = "s" };
+        options.Kinesis.Region = "eu-west-1";
+        options.Kinesis.ServiceUrl = new Uri("http://localhost:4567/");
+        options.DynamoDbServiceUrl = new Uri("http://localhost:4569/");
+        options.Validate();
+
+        // AWS DynamoDB with a local Kinesis, on purpose.
+        options.DynamoDbServiceUrl = new Uri("https://dynamodb.eu-west-1.amazonaws.com");
+        options.Validate();
+
+        options.DynamoDbServiceUrl = null;
+        using var client = new Amazon.DynamoDBv2.AmazonDynamoDBClient(new Amazon.Runtime.BasicAWSCredentials("a", "b"), Amazon.RegionEndpoint.EUWest1);
+        options.DynamoDbClient = client;
+        options.Validate();
+    }
+
+    [Fact]
+    public void Validate_VpcEndpointForKinesisWithoutDynamoDbEndpoint_PassesAndUsesTheRegionalDynamoDb()
+    {
+        var options = new KinesisConsumerOptions { ApplicationName = "app", StreamName = "s" };
+        options.Kinesis.Region = "eu-west-1";
+        options.Kinesis.ServiceUrl = new Uri("https://vpce-0123456789abcdef0-abcdefgh.kinesis.eu-west-1.vpce.amazonaws.com/");
+
+        options.Validate();
     }
 
     [Fact]

@@ -117,6 +117,8 @@ public sealed class KinesisApiClientValidationTests : IDisposable
         Assert.Equal(KinesisApiClientOptions.DefaultRequestTimeout, options.RequestTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), KinesisApiClientOptions.DefaultRequestTimeout);
         Assert.Equal(KinesisApiClientOptions.DefaultMaxConnections, options.MaxConnections);
+        Assert.Equal(KinesisApiClientOptions.DefaultConnectTimeout, options.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(6), KinesisApiClientOptions.DefaultConnectTimeout);
         Assert.False(options.AllowInsecureHttp);
         Assert.False(options.UseHttp2ForRequests);
         Assert.Null(options.Credentials);
@@ -132,10 +134,12 @@ public sealed class KinesisApiClientValidationTests : IDisposable
 
         var timeout = Assert.Throws<ArgumentOutOfRangeException>(() => options.RequestTimeout = TimeSpan.FromMilliseconds(10));
         var connections = Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxConnections = 0);
+        var connect = Assert.Throws<ArgumentOutOfRangeException>(() => options.ConnectTimeout = TimeSpan.FromMinutes(6));
 
         Assert.Equal(nameof(KinesisApiClientOptions.RequestTimeout), timeout.ParamName);
         Assert.Equal(nameof(KinesisApiClientOptions.MaxConnections), connections.ParamName);
         Assert.Contains("1024", connections.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(KinesisApiClientOptions.ConnectTimeout), connect.ParamName);
     }
 
     [Theory]

@@ -133,6 +133,9 @@ internal sealed class KinesisJsonTransport : IDisposable
             case AmazonClientException or AmazonServiceException:
                 // Raised by the credential chain (nothing configured, STS or instance metadata failing) before anything is sent.
                 return new KinesisApiException(KinesisErrorKind.Credentials, KinesisErrorCodes.CredentialsUnavailable, $"{operation} could not be signed: {exception.Message}", innerException: exception);
+            case OperationCanceledException { InnerException: TimeoutException connect }:
+                // SocketsHttpHandler.ConnectTimeout ran out (TCP and TLS); the bare cancellation's message would say nothing.
+                return new KinesisApiException(KinesisErrorKind.Network, KinesisErrorCodes.NetworkError, $"{operation} failed on the network: {connect.Message}", innerException: exception);
             case HttpRequestException or IOException or OperationCanceledException:
                 // A cancellation nobody asked for comes from the connection being torn down.
                 return new KinesisApiException(KinesisErrorKind.Network, KinesisErrorCodes.NetworkError, $"{operation} failed on the network: {exception.Message}", innerException: exception);
