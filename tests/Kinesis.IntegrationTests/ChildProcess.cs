@@ -46,7 +46,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="fileName"/> with stdin closed and stdout and stderr redirected.</summary>
+    /// <summary>Starts <paramref name="fileName"/> with stdin closed and stdout and stderr redirected; a null value in <paramref name="environment"/> removes that variable.</summary>
     public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
@@ -66,7 +66,14 @@ internal sealed class ChildProcess : IAsyncDisposable
 
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
-            start.Environment[name] = value;
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
