@@ -10,11 +10,16 @@ internal static class BuiltPrograms
     public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
     /// <summary>The built dll of <c>samples/<paramref name="project"/></c>.</summary>
-    public static string Sample(string project, string assembly)
+    public static string Sample(string project, string assembly) => Built("samples", project, assembly);
+
+    /// <summary>The built Kinesis.Benchmarks (the load runner's host).</summary>
+    public static string Benchmarks => Built("benchmarks", "Kinesis.Benchmarks", "Kinesis.Benchmarks");
+
+    private static string Built(string folder, string project, string assembly)
     {
         var targetFramework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
-        var path = Path.Combine(RepositoryRoot, "samples", project, "bin", Configuration, targetFramework, $"{assembly}.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the samples first; {path} is missing.", path);
+        var path = Path.Combine(RepositoryRoot, folder, project, "bin", Configuration, targetFramework, $"{assembly}.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first; {path} is missing.", path);
     }
 
     private static string FindRoot()
