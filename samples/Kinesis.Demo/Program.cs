@@ -110,10 +110,7 @@ async Task<int> RunDemoAsync(CancellationToken cancellationToken)
         }
         finally
         {
-            // Not with the run's token: an interrupted run on real AWS still deletes what it created.
-            using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = streamName }, cleanup.Token);
-            await DeleteLeaseTableAsync(cleanup.Token);
+            await CleanUpAsync(client);
         }
     }
     finally
@@ -159,7 +156,16 @@ async Task<int> RunAsync(int records, KinesisApiClientOptions apiOptions, Cancel
     var kinesisRecords = 0;
     var failed = 0;
     var acknowledgedCount = new StrongBox<int>();
-    var producerOptions = new KinesisProducerOptions { Region = region, ServiceUrl = apiOptions.ServiceUrl, Credentials = credentials };
+    var producerOptions = new KinesisProducerOptions
+    {
+        Region = region,
+        ServiceUrl = apiOptions.ServiceUrl,
+        Credentials = credentials,
+
+        // The run flushes before disposing; only an interrupted run disposes with records left, and it should not
+        // wait long for them before deleting the stream.
+        ShutdownTimeout = TimeSpan.FromSeconds(3),
+    };
     var progress = new ProgressBar(console, records, TimeProvider.System);
     using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     var drawing = DrawProgressAsync(stopProgress.Token);
@@ -168,6 +174,8 @@ async Task<int> RunAsync(int records, KinesisApiClientOptions apiOptions, Cancel
         var results = new Task<UserRecordResult>[records];
         for (var i = 0; i < records; i++)
         {
+            // PutAsync observes the token only while it waits for room; an interruption must end the loop anyway.
+            cancellationToken.ThrowIfCancellationRequested();
             var payload = new byte[DeliveryTracker.PayloadSize];
             BinaryPrimitives.WriteInt32LittleEndian(payload, i);
             BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(4), Stopwatch.GetTimestamp());
@@ -281,6 +289,26 @@ KinesisConsumerOptions ConsumerOptions(string workerId, KinesisApiClientOptions 
         TableActivePollInterval = TimeSpan.FromMilliseconds(100),
     },
 };
+
+// Deletes the stream and the lease table. Not with the run's token: an interrupted run on real AWS still deletes what
+// it created. A failure here is reported, never thrown: it would hide why the run ended.
+async Task CleanUpAsync(KinesisApiClient client)
+{
+    using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+    try
+    {
+        await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = streamName }, cleanup.Token);
+        await DeleteLeaseTableAsync(cleanup.Token);
+    }
+    catch (Exception ex) when (services is null)
+    {
+        console.WriteLine($"Could not delete the stream '{streamName}' or the lease table '{applicationName}' ({ex.GetType().Name}: {ex.Message}); delete them by hand.");
+    }
+    catch (Exception)
+    {
+        // The emulators are stopped next and take the stream and the table with them.
+    }
+}
 
 async Task DeleteLeaseTableAsync(CancellationToken cancellationToken)
 {

@@ -1,3 +1,8 @@
+using System.Text.RegularExpressions;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Kinesis.Core.Api;
+using Kinesis.LocalServices;
 using Kinesis.Testing;
 
 namespace Kinesis.IntegrationTests;
@@ -33,6 +38,17 @@ public sealed class DemoTests(LocalAwsFixture fixture)
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.DoesNotContain('\r', stdout);
+
+        // With endpoints given (as on real AWS) the interrupted demo still deletes the stream it created.
+        var stream = Regex.Match(stdout, "Created stream '([^']+)'").Groups[1].Value;
+        Assert.NotEmpty(stream);
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await Eventually.HoldsAsync(async () => await IsDeletedAsync(client, stream), TimeSpan.FromSeconds(30), $"stream {stream} to be deleted");
+        var table = Regex.Match(stdout, "lease table '([^']+)'").Groups[1].Value;
+        using var dynamoDb = new AmazonDynamoDBClient(
+            LocalKinesis.Credentials,
+            new AmazonDynamoDBConfig { ServiceURL = fixture.DynaliteEndpoint.ToString(), AuthenticationRegion = LocalAwsServices.Region });
+        await Eventually.HoldsAsync(async () => await IsDeletedAsync(dynamoDb, table), TimeSpan.FromSeconds(30), $"lease table {table} to be deleted");
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
@@ -64,6 +80,31 @@ public sealed class DemoTests(LocalAwsFixture fixture)
         Assert.Equal(2, lines.Length);
         Assert.Contains(reason, lines[0], StringComparison.Ordinal);
         Assert.StartsWith("usage: Kinesis.Demo", lines[1], StringComparison.Ordinal);
+    }
+
+    private static async Task<bool> IsDeletedAsync(KinesisApiClient client, string stream)
+    {
+        try
+        {
+            var summary = await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = stream });
+            return summary.StreamDescriptionSummary.StreamStatus == StreamStatus.Deleting;
+        }
+        catch (KinesisApiException ex) when (ex.ErrorCode == "ResourceNotFoundException")
+        {
+            return true;
+        }
+    }
+
+    private static async Task<bool> IsDeletedAsync(AmazonDynamoDBClient dynamoDb, string table)
+    {
+        try
+        {
+            return (await dynamoDb.DescribeTableAsync(table)).Table.TableStatus == TableStatus.DELETING;
+        }
+        catch (ResourceNotFoundException)
+        {
+            return true;
+        }
     }
 
     private string[] EmulatorArguments() =>
