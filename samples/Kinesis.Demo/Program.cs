@@ -45,7 +45,7 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
 var run = RunDemoAsync(interrupt.Token);
-if (await Task.WhenAny(run, interrupted.Task) == run && !interrupt.IsCancellationRequested)
+if (await Task.WhenAny(run, interrupted.Task) == run)
 {
     try
     {
@@ -56,6 +56,10 @@ if (await Task.WhenAny(run, interrupted.Task) == run && !interrupt.IsCancellatio
         // One line a user can act on (emulators that would not start, a stream that could not be created, ...).
         console.Interrupt($"Kinesis.Demo could not run: {ex.GetType().Name}: {ex.Message}");
         return 3;
+    }
+    catch (Exception)
+    {
+        // The run ended because it was interrupted (or while it was): say so below.
     }
 }
 
@@ -76,8 +80,10 @@ return exitInterrupted;
 void OnSignal(PosixSignalContext context)
 {
     context.Cancel = true;
-    interrupt.Cancel();
+
+    // First let the main flow write its line and leave; cancelling runs every registered callback on this thread.
     interrupted.TrySetResult();
+    interrupt.Cancel();
 }
 
 async Task<int> RunDemoAsync(CancellationToken cancellationToken)
@@ -302,7 +308,8 @@ async Task CleanUpAsync(KinesisApiClient client)
     }
     catch (Exception ex) when (services is null)
     {
-        console.WriteLine($"Could not delete the stream '{streamName}' or the lease table '{applicationName}' ({ex.GetType().Name}: {ex.Message}); delete them by hand.");
+        // On stderr, so it is seen after an interruption too: something may be left on AWS.
+        Console.Error.WriteLine($"Could not delete the stream '{streamName}' or the lease table '{applicationName}' ({ex.GetType().Name}: {ex.Message}); delete them by hand.");
     }
     catch (Exception)
     {
