@@ -18,7 +18,7 @@ internal static class LoadCommand
 {
     public const string Usage =
         "usage: load [--target kinesalite|kinesis-local|aws] [--region REGION] [--records N | --duration SECONDS]\n" +
-        "            [--record-size BYTES] [--shards N] [--rate USER_RECORDS_PER_SECOND] [--output DIR]";
+        "            [--record-size BYTES] [--shards N] [--rate USER_RECORDS_PER_SECOND] [--output DIR] [--heartbeat SECONDS]";
 
     private const int Concurrency = 24;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
@@ -26,9 +26,10 @@ internal static class LoadCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var settings = LoadSettings.Parse(args);
+        var settings = LoadSettings.Parse(args, out var error);
         if (settings is null)
         {
+            Console.Error.WriteLine($"load: {error}");
             Console.Error.WriteLine(Usage);
             return 2;
         }
@@ -103,6 +104,8 @@ internal static class LoadCommand
             var clock = Stopwatch.StartNew();
 
             var produced = 0;
+            using var stopHeartbeat = new CancellationTokenSource();
+            var heartbeat = HeartbeatAsync(driver.Name, clock, () => produced, recorder, settings.Heartbeat, stopHeartbeat.Token);
             while (produced < capacity && (settings.Duration is { } duration ? clock.Elapsed < duration : produced < records))
             {
                 if (settings.Rate is { } rate && produced >= rate * clock.Elapsed.TotalSeconds)
@@ -124,6 +127,8 @@ internal static class LoadCommand
             }
 
             var seconds = clock.Elapsed.TotalSeconds;
+            await stopHeartbeat.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated0;
@@ -155,6 +160,26 @@ internal static class LoadCommand
             {
                 await DeleteLeaseTableAsync(target, $"{stream}-app").ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// A line every <paramref name="interval"/> while a scenario runs, so a long one is visibly alive. Reads two
+    /// counters, nothing more. Consumed records are the acknowledged ones the consumer has delivered.
+    /// </summary>
+    private static async Task HeartbeatAsync(string scenario, Stopwatch clock, Func<int> put, DeliveryRecorder recorder, TimeSpan interval, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                Console.WriteLine($"  [{scenario}] {clock.Elapsed.TotalSeconds:F0} s: {put():N0} user records put, {recorder.Delivered:N0} consumed");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The scenario ended.
         }
     }
 
@@ -219,31 +244,53 @@ internal static class LoadCommand
 /// <summary>The load command's options.</summary>
 internal sealed record LoadSettings(string Target, string Region, int? Records, TimeSpan? Duration, int RecordSize, int Shards, int? Rate, string Output)
 {
-    public static LoadSettings? Parse(string[] args)
+    /// <summary>Default of <see cref="Heartbeat"/>.</summary>
+    public static readonly TimeSpan DefaultHeartbeat = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a running scenario prints a heartbeat line.</summary>
+    public TimeSpan Heartbeat { get; init; } = DefaultHeartbeat;
+
+    /// <summary>Parses the command line; on a bad one returns null and says what is wrong in <paramref name="error"/>.</summary>
+    public static LoadSettings? Parse(string[] args, out string? error)
     {
         var settings = new LoadSettings("kinesalite", LocalAwsServices.Region, null, null, 100, 4, null, "results");
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i += 2)
         {
-            var value = args[i + 1];
-            var number = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : (int?)null;
-            settings = args[i] switch
+            var option = args[i];
+            if (i + 1 >= args.Length)
             {
-                "--target" when value is "kinesalite" or "kinesis-local" or "aws" => settings with { Target = value },
-                "--region" => settings with { Region = value },
-                "--records" when number is not null => settings with { Records = number },
-                "--duration" when number is not null => settings with { Duration = TimeSpan.FromSeconds(number.Value) },
-                "--record-size" when number is >= DeliveryRecorder.HeaderSize and <= 1_048_576 => settings with { RecordSize = number.Value },
-                "--shards" when number is not null => settings with { Shards = number.Value },
-                "--rate" when number is not null => settings with { Rate = number },
-                "--output" => settings with { Output = value },
-                _ => null,
-            };
-            if (settings is null)
-            {
+                error = option.StartsWith("--", StringComparison.Ordinal) ? $"{option} needs a value" : $"unexpected argument '{option}'";
                 return null;
             }
+
+            var value = args[i + 1];
+            var number = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : (int?)null;
+            var positive = $"{option} must be a whole number of at least 1, not '{value}'";
+            (LoadSettings? Settings, string? Error) parsed = option switch
+            {
+                "--target" => value is "kinesalite" or "kinesis-local" or "aws" ? (settings with { Target = value }, null) : (null, $"--target must be kinesalite, kinesis-local or aws, not '{value}'"),
+                "--region" => (settings with { Region = value }, null),
+                "--records" => number is not null ? (settings with { Records = number }, null) : (null, positive),
+                "--duration" => number is not null ? (settings with { Duration = TimeSpan.FromSeconds(number.Value) }, null) : (null, positive),
+                "--record-size" => number is >= DeliveryRecorder.HeaderSize and <= 1_048_576
+                    ? (settings with { RecordSize = number.Value }, null)
+                    : (null, $"--record-size must be {DeliveryRecorder.HeaderSize} to 1048576 bytes (a record carries a {DeliveryRecorder.HeaderSize}-byte header), not '{value}'"),
+                "--shards" => number is not null ? (settings with { Shards = number.Value }, null) : (null, positive),
+                "--rate" => number is not null ? (settings with { Rate = number }, null) : (null, positive),
+                "--output" => (settings with { Output = value }, null),
+                "--heartbeat" => number is not null ? (settings with { Heartbeat = TimeSpan.FromSeconds(number.Value) }, null) : (null, positive),
+                _ => (null, $"unknown option '{option}'"),
+            };
+            if (parsed.Settings is null)
+            {
+                error = parsed.Error;
+                return null;
+            }
+
+            settings = parsed.Settings;
         }
 
-        return args.Length % 2 == 0 ? settings : null;
+        error = null;
+        return settings;
     }
 }

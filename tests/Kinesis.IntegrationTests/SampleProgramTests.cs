@@ -1,0 +1,117 @@
+using Kinesis.Core.Api;
+using Kinesis.LocalServices;
+using Kinesis.Testing;
+
+namespace Kinesis.IntegrationTests;
+
+/// <summary>Runs the built HelloProducer and WorkerService samples as processes, as someone trying them would.</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class SampleProgramTests(LocalAwsFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    private static string HelloProducer => BuiltPrograms.Sample("HelloProducer", "HelloProducer");
+
+    private static string WorkerService => BuiltPrograms.Sample("WorkerService", "WorkerService");
+
+    /// <summary>Credentials and region as a shell would give them (the standard AWS chain).</summary>
+    private static Dictionary<string, string?> AwsEnvironment() => new()
+    {
+        ["AWS_ACCESS_KEY_ID"] = LocalAwsServices.AccessKeyId,
+        ["AWS_SECRET_ACCESS_KEY"] = LocalAwsServices.SecretAccessKey,
+        ["AWS_REGION"] = LocalAwsServices.Region,
+    };
+
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData("", 2, "the stream name is missing")]
+    [InlineData("orders|us-east-1|http://127.0.0.1:4567/|extra", 2, "too many arguments (4; at most 3)")]
+    [InlineData("--stream|orders", 2, "unknown option '--stream'")]
+    [InlineData("orders|us-east-1|localhost:4567", 2, "ENDPOINT must be an absolute http(s) URL such as http://127.0.0.1:4567/, not 'localhost:4567'")]
+    [InlineData("bad name!", 2, "A stream name may contain only")]
+    public async Task HelloProducer_MissingOrWrongArguments_SaysWhatIsWrongAndPrintsItsUsage(string arguments, int expectedExitCode, string reason)
+    {
+        var (exitCode, stdout, stderr) = await ChildProcess.RunDllAsync(HelloProducer, arguments.Split('|', StringSplitOptions.RemoveEmptyEntries), Deadline);
+
+        Assert.Equal(expectedExitCode, exitCode);
+        Assert.Equal("", stdout);
+        Assert.Contains(reason, stderr, StringComparison.Ordinal);
+        Assert.Contains("usage: HelloProducer STREAM [REGION] [ENDPOINT]", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task HelloProducer_Help_PrintsItsUsageAndExitsZero()
+    {
+        var (exitCode, stdout, stderr) = await ChildProcess.RunDllAsync(HelloProducer, ["--help"], Deadline);
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.StartsWith("usage: HelloProducer STREAM [REGION] [ENDPOINT]", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task HelloProducer_StreamOnKinesisLocal_PutsAHundredRecords()
+    {
+        var stream = LocalAwsFixture.UniqueName("hello");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 2);
+        try
+        {
+            var (exitCode, stdout, stderr) = await ChildProcess.RunDllAsync(HelloProducer, [stream, LocalAwsServices.Region, fixture.KinesisLocalEndpoint.ToString()], Deadline, environment: AwsEnvironment());
+
+            Assert.True(exitCode == 0, stderr);
+            var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(100, lines.Length);
+            Assert.All(lines, l => Assert.StartsWith("shardId-", l, StringComparison.Ordinal));
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task WorkerService_MissingApplicationName_OneLineNamingItAndExitCode2()
+    {
+        var environment = AwsEnvironment();
+        environment["Kinesis__Consumer__ApplicationName"] = "";
+
+        var (exitCode, stdout, stderr) = await ChildProcess.RunDllAsync(WorkerService, [], Deadline, workingDirectory: Path.GetTempPath(), environment: environment);
+
+        Assert.True(exitCode == 2, $"exit code {exitCode}; stdout:\n{stdout}\nstderr:\n{stderr}");
+        var lines = (stdout + stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines);
+        Assert.Contains("ApplicationName is required", line, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task WorkerService_RunFromAnotherWorkingDirectory_ReadsItsAppSettingsTakesTheLeaseAndStopsGracefullyOnSigint()
+    {
+        var stream = LocalAwsFixture.UniqueName("worker");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var workingDirectory = Directory.CreateTempSubdirectory("worker-cwd-").FullName;
+        try
+        {
+            // Only the stream and the endpoints come from the environment; ApplicationName and the rest are in the
+            // appsettings.json next to the app, which a content root taken from the working directory would miss.
+            var environment = AwsEnvironment();
+            environment["Kinesis__Consumer__StreamName"] = stream;
+            environment["Kinesis__Consumer__Kinesis__ServiceUrl"] = fixture.KinesisLocalEndpoint.ToString();
+            environment["Kinesis__Consumer__DynamoDbServiceUrl"] = fixture.DynaliteEndpoint.ToString();
+            await using var worker = ChildProcess.Start("dotnet", [WorkerService], workingDirectory, environment);
+
+            await worker.WaitForStdoutAsync(o => o.Contains("acquired lease shardId-", StringComparison.Ordinal), Deadline, "the consumer to take the stream's lease");
+            Assert.Contains($"Content root path: {Path.GetDirectoryName(WorkerService)}", worker.Stdout, StringComparison.Ordinal);
+            await worker.SignalAsync("INT");
+            var exitCode = await worker.WaitForExitAsync(Deadline);
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}; stdout:\n{worker.Stdout}\nstderr:\n{worker.Stderr}");
+            Assert.DoesNotContain("   at ", worker.Stdout + worker.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(workingDirectory, recursive: true);
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+}
