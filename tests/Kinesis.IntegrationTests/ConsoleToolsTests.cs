@@ -221,7 +221,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         var rejects = Path.Combine(Path.GetTempPath(), $"{stream}-rejects.txt");
         try
         {
-            var (exitCode, stderr) = await RunProducerAsync(stream, lines, fixture.KinesisLocalEndpoint, "--key-separator", "|", "--rejects", rejects);
+            var (exitCode, stderr) = await RunProducerAsync(stream, lines, fixture.KinesisLocalEndpoint, "--key-separator", "|", "--rejects", rejects, "--ordering", "strict");
 
             Assert.True(exitCode == 1, stderr);
             var stderrLines = stderr.Split('\n');
@@ -252,8 +252,10 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         }
     }
 
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task ConsoleProducer_SigintWhileWaitingOnStdin_PutsWhatWasReadPrintsTheSummaryAndExits130()
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task ConsoleProducer_SignalWhileWaitingOnStdin_PutsWhatWasReadPrintsTheSummaryAndExits130(string signal)
     {
         var stream = LocalAwsFixture.UniqueName("console-sigint");
         using var client = CreateClient();
@@ -271,7 +273,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
 
                 // The three lines are put (the producer sends within its buffering time) while stdin stays open.
                 await Eventually.HoldsAsync(async () => (await LocalKinesis.ReadAllAsync(client, stream)).Count == 3, ToolDeadline, "the three lines in the stream");
-                await SignalAsync(process, "INT");
+                await SignalAsync(process, signal);
                 exitCode = await WaitForExitAsync(process);
                 output = await stderr;
             }
@@ -286,6 +288,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
             Assert.Equal(3, summary.GetProperty("linesRead").GetInt64());
             Assert.Equal(3, summary.GetProperty("recordsPut").GetInt64());
             Assert.True(summary.GetProperty("interrupted").GetBoolean());
+            Assert.Contains("kinesis-console-producer: interrupted: stopped reading stdin after line 3", output, StringComparison.Ordinal);
         }
         finally
         {
@@ -366,24 +369,29 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         }
     }
 
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task ConsoleProducer_RemoteEndpointAndNoCredentials_OneLineWithTheFixExit3()
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData("ConsoleProducer", "kinesis-console-producer")]
+    [InlineData("ConsoleConsumer", "kinesis-console-consumer")]
+    public async Task ConsoleTools_RemoteEndpointsAndNoCredentials_OneLineWithTheFixExit3(string project, string assembly)
     {
         var input = Path.Combine(Path.GetTempPath(), $"no-credentials-{Guid.NewGuid():N}.txt");
         await File.WriteAllLinesAsync(input, ["alpha"]);
         try
         {
             var (exitCode, stdout, stderr) = await RunToolAsync(
-                "ConsoleProducer",
-                "kinesis-console-producer",
-                ["--stream", "any-stream", "--region", "eu-west-1", "--kinesis-endpoint", "https://kinesis.invalid/"],
+                project,
+                assembly,
+                [
+                    "--stream", "any-stream", "--region", "eu-west-1", "--kinesis-endpoint", "https://kinesis.invalid/",
+                    .. project == "ConsoleConsumer" ? ["--dynamodb-endpoint", "https://dynamodb.invalid/"] : Array.Empty<string>(),
+                ],
                 input,
                 NoAwsEnvironment);
 
             Assert.True(exitCode == 3, stderr);
             Assert.Empty(stdout);
             var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.Equal("kinesis-console-producer: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where an IAM role is available", line);
+            Assert.Equal($"{assembly}: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where an IAM role is available", line);
         }
         finally
         {
