@@ -13,8 +13,8 @@ internal static class ToolCommandLine
     {
         var parsed = command.Parse(args);
 
-        // --help (and --version) clear parse errors: `tool --help` works even without the required options.
-        if (parsed.Errors.Count > 0 && parsed.Action is not { ClearsParseErrors: true })
+        // System.CommandLine drops the parse errors when --help (or --version) is given: `tool --help` works alone.
+        if (parsed.Errors.Count > 0)
         {
             var reasons = string.Join(" ", parsed.Errors.Select(e => OneLine(e.Message)));
             return Task.FromResult(console.Fail(ExitCodes.Usage, $"{reasons} See '{console.Tool} --help'."));
