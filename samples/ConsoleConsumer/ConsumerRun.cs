@@ -98,7 +98,7 @@ internal static class ConsumerRun
             catch (Exception ex)
             {
                 // A missing stream, bad credentials or an unreachable endpoint: one line, not a stack trace.
-                exitCode = console.Fail(ExitCodes.CouldNotStart, $"could not start: {ToolCommandLine.OneLine(ex.Message)}");
+                exitCode = console.Fail(ExitCodes.CouldNotStart, $"could not start: {ToolErrors.Describe(ex)}");
             }
 
             await StopAsync(consumer, options, console).ConfigureAwait(false);
@@ -110,7 +110,8 @@ internal static class ConsumerRun
 
         if (temporaryApplication)
         {
-            await DeleteLeaseTableAsync(application, settings, credentials, console).ConfigureAwait(false);
+            // After a failed start the table may not exist, or the endpoint be the reason: its error was said already.
+            await DeleteLeaseTableAsync(application, settings, credentials, exitCode == ExitCodes.CouldNotStart ? null : console).ConfigureAwait(false);
         }
 
         if (exitCode != ExitCodes.CouldNotStart)
@@ -145,7 +146,7 @@ internal static class ConsumerRun
         }
         catch (Exception ex)
         {
-            console.Say($"stopping: {ToolCommandLine.OneLine(ex.Message)}");
+            console.Say($"stopping: {ToolErrors.Describe(ex)}");
         }
     }
 
@@ -157,11 +158,11 @@ internal static class ConsumerRun
         }
         catch (Exception ex)
         {
-            console.Say($"stopping: {ToolCommandLine.OneLine(ex.Message)}");
+            console.Say($"stopping: {ToolErrors.Describe(ex)}");
         }
     }
 
-    private static async Task DeleteLeaseTableAsync(string table, ConsumerSettings settings, AWSCredentials credentials, ToolConsole console)
+    private static async Task DeleteLeaseTableAsync(string table, ConsumerSettings settings, AWSCredentials credentials, ToolConsole? console)
     {
         var config = new AmazonDynamoDBConfig { Timeout = DeleteTableTimeout, MaxErrorRetry = 1 };
         if (settings.DynamoDbEndpoint is { } endpoint)
@@ -186,8 +187,8 @@ internal static class ConsumerRun
         }
         catch (Exception ex)
         {
-            var reason = ex is OperationCanceledException ? $"no answer within {DeleteTableTimeout.TotalSeconds} s" : ToolCommandLine.OneLine(ex.Message);
-            console.Say($"could not delete the temporary lease table {table}: {reason}");
+            var reason = ex is OperationCanceledException ? $"no answer within {DeleteTableTimeout.TotalSeconds} s" : ToolErrors.Describe(ex);
+            console?.Say($"could not delete the temporary lease table {table}: {reason}");
         }
     }
 }

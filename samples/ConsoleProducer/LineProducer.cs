@@ -116,7 +116,7 @@ internal sealed class LineProducer
 
         if (interrupted)
         {
-            console.Say($"interrupted: stopped reading stdin after line {read}; the lines read were still put.");
+            console.Say($"interrupted: stopped reading stdin after line {read}; the lines read were still sent, and the summary counts them.");
         }
 
         var nothingPutStreamMissing = put == 0 && failed > 0 && missingStream == failed;

@@ -333,6 +333,22 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_DynamoDbEndpointIsAnotherService_OneLineCouldNotStartExit3()
+    {
+        // kinesis-local answers the lease table's DynamoDB requests with an error the SDK cannot read.
+        var (exitCode, stdout, stderr) = await RunToolAsync(
+            "ConsoleConsumer",
+            "kinesis-console-consumer",
+            ["--stream", "any-stream", "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.KinesisLocalEndpoint.ToString()],
+            stdinFile: null);
+
+        Assert.True(exitCode == 3, stderr);
+        Assert.Empty(stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("kinesis-console-consumer: could not start: ", line, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task ConsoleTools_LocalEndpointsAndNoAwsEnvironment_SayDummyCredentialsOnceAndWork()
     {
         var stream = LocalAwsFixture.UniqueName("console-dummy");
