@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Kinesis.Core.Api;
 using Kinesis.Producer;
 using Kinesis.Samples.Shared;
 
@@ -25,8 +26,9 @@ internal sealed class LineProducer
 
     private readonly ProducerSettings settings;
     private readonly ToolConsole console;
-    private readonly TextWriter? rejects;
-    private readonly List<(long Line, string Text, Task<UserRecordResult> Put)> pending = new(PendingBatch);
+    private readonly Stream? rejects;
+    private readonly byte[]? separator;
+    private readonly List<(long Line, string? Key, byte[] Data, Task<UserRecordResult> Put)> pending = new(PendingBatch);
 
     // Failures by cause, in the order first seen: a missing stream or a closed port fails every record the same way,
     // and is reported once, not once per line.
@@ -39,11 +41,12 @@ internal sealed class LineProducer
     private long skipped;
     private long missingStream;
 
-    private LineProducer(ProducerSettings settings, ToolConsole console, TextWriter? rejects)
+    private LineProducer(ProducerSettings settings, ToolConsole console, Stream? rejects)
     {
         this.settings = settings;
         this.console = console;
         this.rejects = rejects;
+        separator = settings.KeySeparator is { } text ? Encoding.UTF8.GetBytes(text) : null;
     }
 
     /// <summary>Runs the tool; returns its exit code.</summary>
@@ -55,12 +58,12 @@ internal sealed class LineProducer
             return console.Fail(ExitCodes.CouldNotStart, error ?? ToolCredentials.MissingHint);
         }
 
-        StreamWriter? rejects = null;
+        FileStream? rejects = null;
         if (settings.RejectsFile is { } path)
         {
             try
             {
-                rejects = new StreamWriter(path, append: false, new UTF8Encoding(false));
+                rejects = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024, useAsync: true);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -101,8 +104,9 @@ internal sealed class LineProducer
         bool interrupted;
         await using (producer.ConfigureAwait(false))
         {
-            using var input = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
-            interrupted = await ReadAndPutAsync(producer, input, stopping).ConfigureAwait(false);
+            // A line longer than a record can be (with the separator between key and data) is never held whole.
+            var reader = new LineReader(Console.OpenStandardInput(), KinesisLimits.MaxRecordSize + (separator?.Length ?? 0));
+            interrupted = await ReadAndPutAsync(producer, reader, stopping).ConfigureAwait(false);
 
             // Lines already read are sent and confirmed even after Ctrl+C; RecordTtl bounds the wait.
             await producer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
@@ -135,36 +139,44 @@ internal sealed class LineProducer
     }
 
     /// <summary>Reads and puts lines until the end of input (returns false) or until stopped (returns true).</summary>
-    private async Task<bool> ReadAndPutAsync(KinesisProducer producer, StreamReader input, CancellationToken stopping)
+    private async Task<bool> ReadAndPutAsync(KinesisProducer producer, LineReader reader, CancellationToken stopping)
     {
         try
         {
-            while (!stopping.IsCancellationRequested && await ReadLineAsync(input, stopping).ConfigureAwait(false) is { } line)
+            while (!stopping.IsCancellationRequested && await reader.ReadAsync(rejects, stopping).ConfigureAwait(false) is { } line)
             {
                 read++;
+                if (line.TooLong)
+                {
+                    // Already copied to the rejects file by the reader, which did not keep it.
+                    rejected++;
+                    console.Say($"line {read} rejected: A record (data plus partition key UTF-8 bytes) is at most {KinesisLimits.MaxRecordSize} bytes (1 MiB); the line has {line.Length} bytes.");
+                    continue;
+                }
+
                 if (line.Length == 0)
                 {
                     skipped++;
                     continue;
                 }
 
-                var (key, data) = Split(line, settings.KeySeparator);
+                var (key, data) = Split(line.Bytes.Span);
                 Task<UserRecordResult> task;
                 try
                 {
                     // No cancellation token: a line that was read is sent and confirmed even after Ctrl+C.
-                    task = producer.PutAsync(settings.Stream, key, Encoding.UTF8.GetBytes(data));
+                    task = producer.PutAsync(settings.Stream, key ?? DerivedKey(data), data);
                 }
                 catch (ArgumentException ex)
                 {
                     // Too large, or a key over the limit: this line cannot be a record; the next one may.
                     rejected++;
                     console.Say($"line {read} rejected: {Reason(ex)}");
-                    await RejectAsync(line).ConfigureAwait(false);
+                    await RejectAsync(line.Bytes).ConfigureAwait(false);
                     continue;
                 }
 
-                pending.Add((read, line, task));
+                pending.Add((read, key, data, task));
                 if (pending.Count == PendingBatch)
                 {
                     await DrainAsync().ConfigureAwait(false);
@@ -179,17 +191,9 @@ internal sealed class LineProducer
         return stopping.IsCancellationRequested;
     }
 
-    // Reading the console does not observe a cancellation token once the read is under way (it blocks in read(2)), so
-    // a pending read is abandoned on Ctrl+C; nothing reads the input afterwards.
-    private static async ValueTask<string?> ReadLineAsync(StreamReader input, CancellationToken stopping)
-    {
-        var line = input.ReadLineAsync(stopping);
-        return line.IsCompleted ? await line.ConfigureAwait(false) : await line.AsTask().WaitAsync(stopping).ConfigureAwait(false);
-    }
-
     private async Task DrainAsync()
     {
-        foreach (var (line, text, task) in pending)
+        foreach (var (line, key, data, task) in pending)
         {
             try
             {
@@ -198,18 +202,18 @@ internal sealed class LineProducer
             }
             catch (UserRecordFailedException ex)
             {
-                await FailAsync(line, text, (ex.Cause?.ErrorCode, ex.Cause?.ErrorMessage), ex.Message).ConfigureAwait(false);
+                await FailAsync(line, key, data, (ex.Cause?.ErrorCode, ex.Cause?.ErrorMessage), ex.Message).ConfigureAwait(false);
             }
             catch (KinesisProducerException ex)
             {
-                await FailAsync(line, text, (ex.GetType().Name, ex.Message), ex.Message).ConfigureAwait(false);
+                await FailAsync(line, key, data, (ex.GetType().Name, ex.Message), ex.Message).ConfigureAwait(false);
             }
         }
 
         pending.Clear();
     }
 
-    private async Task FailAsync(long line, string text, (string? Code, string? Message) cause, string message)
+    private async Task FailAsync(long line, string? key, byte[] data, (string? Code, string? Message) cause, string message)
     {
         failed++;
         if (cause.Code == MissingStreamCode)
@@ -217,7 +221,8 @@ internal sealed class LineProducer
             missingStream++;
         }
 
-        await RejectAsync(text).ConfigureAwait(false);
+        // The line as it was read: the key and the separator, if the line had them, then the data.
+        await RejectAsync(key is null ? data : [.. Encoding.UTF8.GetBytes(key), .. separator!, .. data]).ConfigureAwait(false);
         if (errors.TryGetValue(cause, out var count))
         {
             errors[cause] = count + 1;
@@ -229,11 +234,12 @@ internal sealed class LineProducer
         console.Say($"record failed: {ToolCommandLine.OneLine(message)} (line {line}; further records failing with this error are counted in the summary, not printed)");
     }
 
-    private async Task RejectAsync(string line)
+    private async Task RejectAsync(ReadOnlyMemory<byte> line)
     {
         if (rejects is not null)
         {
-            await rejects.WriteLineAsync(line).ConfigureAwait(false);
+            await rejects.WriteAsync(line).ConfigureAwait(false);
+            rejects.WriteByte((byte)'\n');
         }
     }
 
@@ -245,15 +251,13 @@ internal sealed class LineProducer
         return ToolCommandLine.OneLine(message);
     }
 
-    private static (string Key, string Data) Split(string line, string? separator)
+    /// <summary>The key (null when the line has none) and a copy of the data, which the producer holds until it is put.</summary>
+    private (string? Key, byte[] Data) Split(ReadOnlySpan<byte> line)
     {
-        var at = separator is null ? -1 : line.IndexOf(separator, StringComparison.Ordinal);
-        if (at > 0)
-        {
-            return (line[..at], line[(at + separator!.Length)..]);
-        }
-
-        // A stable key per distinct line spreads lines over shards like random keys would, but repeatably.
-        return (Convert.ToHexString(MD5.HashData(Encoding.UTF8.GetBytes(line)), 0, 8), line);
+        var at = separator is null ? -1 : line.IndexOf(separator);
+        return at > 0 ? (Encoding.UTF8.GetString(line[..at]), line[(at + separator!.Length)..].ToArray()) : (null, line.ToArray());
     }
+
+    // A stable key per distinct line spreads lines over shards like random keys would, but repeatably.
+    private static string DerivedKey(byte[] line) => Convert.ToHexString(MD5.HashData(line), 0, 8);
 }

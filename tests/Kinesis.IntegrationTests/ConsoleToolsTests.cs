@@ -215,9 +215,12 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         var stream = LocalAwsFixture.UniqueName("console-rejects");
         using var client = CreateClient();
         await CreateStreamAsync(client, stream);
+        // Too long for any record (the reader does not even keep it), a key over 256 characters, and a line that fits the
+        // reader but not a record once its derived 16-character key is added.
         var tooLarge = $"big|{new string('x', 2 * 1024 * 1024)}";
         var longKey = $"{new string('k', 300)}|data after a long key";
-        string[] lines = ["key-1|one", "key-2|two", "key-3|three", tooLarge, "key-5|five", "", longKey, "key-8|eight", "key-9|nine"];
+        var keyPlusDataTooLarge = new string('y', 1024 * 1024);
+        string[] lines = ["key-1|one", "key-2|two", "key-3|three", tooLarge, "key-5|five", "", longKey, "key-8|eight", keyPlusDataTooLarge, "key-10|ten", "key-11|crlf\r", "key-12|ünïcödé"];
         var rejects = Path.Combine(Path.GetTempPath(), $"{stream}-rejects.txt");
         try
         {
@@ -229,20 +232,22 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
             Assert.Contains("1048576", big, StringComparison.Ordinal);
             var key = Assert.Single(stderrLines, l => l.Contains("line 7 rejected:", StringComparison.Ordinal));
             Assert.Contains("256", key, StringComparison.Ordinal);
-            Assert.Equal(2, stderrLines.Count(l => l.Contains("rejected:", StringComparison.Ordinal)));
+            var sum = Assert.Single(stderrLines, l => l.Contains("line 9 rejected:", StringComparison.Ordinal));
+            Assert.Contains("1048576", sum, StringComparison.Ordinal);
+            Assert.Equal(3, stderrLines.Count(l => l.Contains("rejected:", StringComparison.Ordinal)));
             Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
 
             var summary = Summary(stderr);
-            Assert.Equal(9, summary.GetProperty("linesRead").GetInt64());
-            Assert.Equal(6, summary.GetProperty("recordsPut").GetInt64());
-            Assert.Equal(2, summary.GetProperty("rejected").GetInt64());
+            Assert.Equal(12, summary.GetProperty("linesRead").GetInt64());
+            Assert.Equal(8, summary.GetProperty("recordsPut").GetInt64());
+            Assert.Equal(3, summary.GetProperty("rejected").GetInt64());
             Assert.Equal(0, summary.GetProperty("failed").GetInt64());
             Assert.Equal(1, summary.GetProperty("skippedEmptyLines").GetInt64());
 
-            Assert.Equal([tooLarge, longKey], await File.ReadAllLinesAsync(rejects));
+            Assert.Equal([tooLarge, longKey, keyPlusDataTooLarge], await File.ReadAllLinesAsync(rejects));
             var stored = await LocalKinesis.ReadAllAsync(client, stream);
             Assert.Equal(
-                ["key-1|one", "key-2|two", "key-3|three", "key-5|five", "key-8|eight", "key-9|nine"],
+                new[] { "key-1|one", "key-2|two", "key-3|three", "key-5|five", "key-8|eight", "key-10|ten", "key-11|crlf", "key-12|ünïcödé" }.Order(StringComparer.Ordinal),
                 stored.Select(r => $"{r.Record.PartitionKey}|{Encoding.UTF8.GetString(r.Record.Data.Span)}").Order(StringComparer.Ordinal));
         }
         finally
