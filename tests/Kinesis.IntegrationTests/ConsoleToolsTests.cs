@@ -338,6 +338,59 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_SigtermWhileReading_CheckpointsWhatWasPrintedAndExits130()
+    {
+        var stream = LocalAwsFixture.UniqueName("console-sigterm");
+        var application = LocalAwsFixture.UniqueName("console-app");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var lines = Enumerable.Range(0, 10).Select(i => $"record {i}").ToArray();
+        try
+        {
+            await ProduceAsync(stream, lines, "--aggregation", "off");
+            using var process = StartTool(
+                "ConsoleConsumer",
+                "kinesis-console-consumer",
+                [
+                    "--stream", stream, "--application", application, "--initial-position", "trim-horizon",
+                    "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.DynaliteEndpoint.ToString(),
+                ],
+                StaticCredentials);
+            string output;
+            int exitCode;
+            try
+            {
+                var stderr = process.StandardError.ReadToEndAsync();
+                process.StandardInput.Close();
+                using var deadline = new CancellationTokenSource(ToolDeadline);
+                for (var printed = 0; printed < lines.Length; printed++)
+                {
+                    Assert.NotNull(await process.StandardOutput.ReadLineAsync(deadline.Token));
+                }
+
+                await SignalAsync(process, "TERM");
+                exitCode = await WaitForExitAsync(process);
+                output = await stderr;
+            }
+            finally
+            {
+                KillIfRunning(process);
+            }
+
+            Assert.True(exitCode == 130, output);
+            Assert.Contains("kinesis-console-consumer: 10 records printed", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+
+            // Everything printed was checkpointed: the next run of the application prints nothing again.
+            Assert.Empty(await ConsumeAsync(stream, application));
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task ConsoleConsumer_DynamoDbEndpointIsAnotherService_OneLineCouldNotStartExit3()
     {
         // kinesis-local answers the lease table's DynamoDB requests with an error the SDK cannot read.
