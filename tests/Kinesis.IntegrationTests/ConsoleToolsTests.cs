@@ -134,14 +134,15 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task ConsoleProducer_StreamDoesNotExist_ReportsTheErrorOnceAndCountsEveryRecord()
+    public async Task ConsoleProducer_StreamDoesNotExist_ReportsTheErrorOnceCountsEveryRecordAndExits3()
     {
         var stream = LocalAwsFixture.UniqueName("console-missing");
         var lines = Enumerable.Range(0, 200).Select(i => $"line {i}").ToArray();
 
         var (exitCode, stderr) = await RunProducerAsync(stream, lines, fixture.KinesisLocalEndpoint);
 
-        Assert.True(exitCode == 1, stderr);
+        Assert.True(exitCode == 3, stderr);
+        Assert.Single(stderr.Split('\n'), line => line.Contains($"nothing was put: stream '{stream}' does not exist", StringComparison.Ordinal));
         var reported = Assert.Single(stderr.Split('\n'), line => line.Contains("record failed:", StringComparison.Ordinal));
         Assert.Contains($"ResourceNotFoundException: Stream '{stream}' does not exist", reported, StringComparison.Ordinal);
         var summary = Summary(stderr);
@@ -173,6 +174,303 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         var error = Assert.Single(summary.GetProperty("errors").EnumerateArray());
         Assert.StartsWith("NetworkError: PutRecords failed on the network: ", error.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(50, error.GetProperty("records").GetInt64());
+    }
+
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData("ConsoleProducer", "kinesis-console-producer")]
+    [InlineData("ConsoleConsumer", "kinesis-console-consumer")]
+    public async Task ConsoleTools_Help_ExitsZeroAndListsTheSharedOptionNames(string project, string assembly)
+    {
+        var (exitCode, stdout, stderr) = await RunToolAsync(project, assembly, ["--help"], stdinFile: null);
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("--stream", stdout, StringComparison.Ordinal);
+        Assert.Contains("--kinesis-endpoint", stdout, StringComparison.Ordinal);
+        Assert.Contains("--region", stdout, StringComparison.Ordinal);
+        Assert.Contains("130", stdout, StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData("ConsoleProducer", "kinesis-console-producer", "--record-ttl", "0.01", "from 0.1 to 86400")]
+    [InlineData("ConsoleProducer", "kinesis-console-producer", "--endpoint", "localhost:4567", "http:// or https:// URL")]
+    [InlineData("ConsoleProducer", "kinesis-console-producer", "--ordering", "sorted", "default, strict")]
+    [InlineData("ConsoleConsumer", "kinesis-console-consumer", "--max-records", "0", "at least 1")]
+    [InlineData("ConsoleConsumer", "kinesis-console-consumer", "--initial-position", "oldest", "latest, trim-horizon")]
+    public async Task ConsoleTools_BadValue_OneLineNamingTheOptionAndTheLimitExit2(string project, string assembly, string option, string value, string limit)
+    {
+        var (exitCode, stdout, stderr) = await RunToolAsync(project, assembly, ["--stream", "any-stream", option, value], stdinFile: null);
+
+        Assert.True(exitCode == 2, stderr);
+        Assert.Empty(stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"{assembly}: ", line, StringComparison.Ordinal);
+        Assert.Contains(option == "--endpoint" ? "--kinesis-endpoint" : option, line, StringComparison.Ordinal);
+        Assert.Contains(limit, line, StringComparison.Ordinal);
+        Assert.Contains($"'{value}'", line, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleProducer_OversizedLineAndLongKeyMidInput_RejectsBothWithLineNumbersPutsTheRestAndExits1()
+    {
+        var stream = LocalAwsFixture.UniqueName("console-rejects");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        // Too long for any record (the reader does not even keep it), a key over 256 characters, and a line that fits the
+        // reader but not a record once its derived 16-character key is added.
+        var tooLarge = $"big|{new string('x', 2 * 1024 * 1024)}";
+        var longKey = $"{new string('k', 300)}|data after a long key";
+        var keyPlusDataTooLarge = new string('y', 1024 * 1024);
+        string[] lines = ["key-1|one", "key-2|two", "key-3|three", tooLarge, "key-5|five", "", longKey, "key-8|eight", keyPlusDataTooLarge, "key-10|ten", "key-11|crlf\r", "key-12|ünïcödé"];
+        var rejects = Path.Combine(Path.GetTempPath(), $"{stream}-rejects.txt");
+        try
+        {
+            var (exitCode, stderr) = await RunProducerAsync(stream, lines, fixture.KinesisLocalEndpoint, "--key-separator", "|", "--rejects", rejects, "--ordering", "strict");
+
+            Assert.True(exitCode == 1, stderr);
+            var stderrLines = stderr.Split('\n');
+            var big = Assert.Single(stderrLines, l => l.Contains("line 4 rejected:", StringComparison.Ordinal));
+            Assert.Contains("1048576", big, StringComparison.Ordinal);
+            var key = Assert.Single(stderrLines, l => l.Contains("line 7 rejected:", StringComparison.Ordinal));
+            Assert.Contains("256", key, StringComparison.Ordinal);
+            var sum = Assert.Single(stderrLines, l => l.Contains("line 9 rejected:", StringComparison.Ordinal));
+            Assert.Contains("1048576", sum, StringComparison.Ordinal);
+            Assert.Equal(3, stderrLines.Count(l => l.Contains("rejected:", StringComparison.Ordinal)));
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+
+            var summary = Summary(stderr);
+            Assert.Equal(12, summary.GetProperty("linesRead").GetInt64());
+            Assert.Equal(8, summary.GetProperty("recordsPut").GetInt64());
+            Assert.Equal(3, summary.GetProperty("rejected").GetInt64());
+            Assert.Equal(0, summary.GetProperty("failed").GetInt64());
+            Assert.Equal(1, summary.GetProperty("skippedEmptyLines").GetInt64());
+
+            Assert.Equal([tooLarge, longKey, keyPlusDataTooLarge], await File.ReadAllLinesAsync(rejects));
+            var stored = await LocalKinesis.ReadAllAsync(client, stream);
+            Assert.Equal(
+                new[] { "key-1|one", "key-2|two", "key-3|three", "key-5|five", "key-8|eight", "key-10|ten", "key-11|crlf", "key-12|ünïcödé" }.Order(StringComparer.Ordinal),
+                stored.Select(r => $"{r.Record.PartitionKey}|{Encoding.UTF8.GetString(r.Record.Data.Span)}").Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            File.Delete(rejects);
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task ConsoleProducer_SignalWhileWaitingOnStdin_PutsWhatWasReadPrintsTheSummaryAndExits130(string signal)
+    {
+        var stream = LocalAwsFixture.UniqueName("console-sigint");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        try
+        {
+            using var process = StartTool("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--endpoint", fixture.KinesisLocalEndpoint.ToString()], StaticCredentials);
+            string output;
+            int exitCode;
+            try
+            {
+                var stderr = process.StandardError.ReadToEndAsync();
+                await process.StandardInput.WriteAsync("one\ntwo\nthree\n");
+                await process.StandardInput.FlushAsync();
+
+                // The three lines are put (the producer sends within its buffering time) while stdin stays open.
+                await Eventually.HoldsAsync(async () => (await LocalKinesis.ReadAllAsync(client, stream)).Count == 3, ToolDeadline, "the three lines in the stream");
+                await SignalAsync(process, signal);
+                exitCode = await WaitForExitAsync(process);
+                output = await stderr;
+            }
+            finally
+            {
+                KillIfRunning(process);
+            }
+
+            Assert.True(exitCode == 130, output);
+            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+            var summary = Summary(output);
+            Assert.Equal(3, summary.GetProperty("linesRead").GetInt64());
+            Assert.Equal(3, summary.GetProperty("recordsPut").GetInt64());
+            Assert.True(summary.GetProperty("interrupted").GetBoolean());
+            Assert.Contains("kinesis-console-producer: interrupted: stopped reading stdin after line 3", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_SigintDuringStartAgainstAnEndpointThatNeverAnswers_StopsWithoutAStackTrace()
+    {
+        // A listening socket that is never accepted: connections succeed (the kernel's backlog), requests get no answer.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var endpoint = $"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}/";
+        using var process = StartTool(
+            "ConsoleConsumer",
+            "kinesis-console-consumer",
+            ["--stream", "any-stream", "--kinesis-endpoint", endpoint, "--dynamodb-endpoint", endpoint],
+            StaticCredentials);
+        string output;
+        int exitCode;
+        try
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            process.StandardInput.Close();
+
+            // The consumer is inside StartAsync once its first request has connected.
+            await Eventually.HoldsAsync(silent.Pending, ToolDeadline, "the consumer's first request");
+            await SignalAsync(process, "INT");
+            exitCode = await WaitForExitAsync(process);
+            output = await stderr;
+        }
+        finally
+        {
+            KillIfRunning(process);
+        }
+
+        Assert.True(exitCode == 130, output);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.Contains("kinesis-console-consumer: 0 records printed", output, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_SigtermWhileReading_CheckpointsWhatWasPrintedAndExits130()
+    {
+        var stream = LocalAwsFixture.UniqueName("console-sigterm");
+        var application = LocalAwsFixture.UniqueName("console-app");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var lines = Enumerable.Range(0, 10).Select(i => $"record {i}").ToArray();
+        try
+        {
+            await ProduceAsync(stream, lines, "--aggregation", "off");
+            using var process = StartTool(
+                "ConsoleConsumer",
+                "kinesis-console-consumer",
+                [
+                    "--stream", stream, "--application", application, "--initial-position", "trim-horizon",
+                    "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.DynaliteEndpoint.ToString(),
+                ],
+                StaticCredentials);
+            string output;
+            int exitCode;
+            try
+            {
+                var stderr = process.StandardError.ReadToEndAsync();
+                process.StandardInput.Close();
+                using var deadline = new CancellationTokenSource(ToolDeadline);
+                for (var printed = 0; printed < lines.Length; printed++)
+                {
+                    Assert.NotNull(await process.StandardOutput.ReadLineAsync(deadline.Token));
+                }
+
+                await SignalAsync(process, "TERM");
+                exitCode = await WaitForExitAsync(process);
+                output = await stderr;
+            }
+            finally
+            {
+                KillIfRunning(process);
+            }
+
+            Assert.True(exitCode == 130, output);
+            Assert.Contains("kinesis-console-consumer: 10 records printed", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+
+            // Everything printed was checkpointed: the next run of the application prints nothing again.
+            Assert.Empty(await ConsumeAsync(stream, application));
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_DynamoDbEndpointIsAnotherService_OneLineCouldNotStartExit3()
+    {
+        // kinesis-local answers the lease table's DynamoDB requests with an error the SDK cannot read.
+        var (exitCode, stdout, stderr) = await RunToolAsync(
+            "ConsoleConsumer",
+            "kinesis-console-consumer",
+            ["--stream", "any-stream", "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.KinesisLocalEndpoint.ToString()],
+            stdinFile: null);
+
+        Assert.True(exitCode == 3, stderr);
+        Assert.Empty(stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("kinesis-console-consumer: could not start: ", line, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleTools_LocalEndpointsAndNoAwsEnvironment_SayDummyCredentialsOnceAndWork()
+    {
+        var stream = LocalAwsFixture.UniqueName("console-dummy");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var input = Path.Combine(Path.GetTempPath(), $"{stream}.txt");
+        await File.WriteAllLinesAsync(input, ["alpha", "beta"]);
+        try
+        {
+            var produced = await RunToolAsync("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString()], input, NoAwsEnvironment);
+            var consumed = await RunToolAsync(
+                "ConsoleConsumer",
+                "kinesis-console-consumer",
+                [
+                    "--stream", stream, "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.DynaliteEndpoint.ToString(),
+                    "--initial-position", "trim-horizon", "--max-records", "2",
+                ],
+                stdinFile: null,
+                NoAwsEnvironment);
+
+            foreach (var (exitCode, _, stderr) in new[] { produced, consumed })
+            {
+                Assert.True(exitCode == 0, stderr);
+                Assert.Single(stderr.Split('\n'), l => l.Contains("using dummy credentials for the local endpoint", StringComparison.Ordinal));
+            }
+
+            Assert.Equal(2, Summary(produced.Stderr).GetProperty("recordsPut").GetInt64());
+            Assert.Equal(2, consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        }
+        finally
+        {
+            File.Delete(input);
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData("ConsoleProducer", "kinesis-console-producer")]
+    [InlineData("ConsoleConsumer", "kinesis-console-consumer")]
+    public async Task ConsoleTools_RemoteEndpointsAndNoCredentials_OneLineWithTheFixExit3(string project, string assembly)
+    {
+        var input = Path.Combine(Path.GetTempPath(), $"no-credentials-{Guid.NewGuid():N}.txt");
+        await File.WriteAllLinesAsync(input, ["alpha"]);
+        try
+        {
+            var (exitCode, stdout, stderr) = await RunToolAsync(
+                project,
+                assembly,
+                [
+                    "--stream", "any-stream", "--region", "eu-west-1", "--kinesis-endpoint", "https://kinesis.invalid/",
+                    .. project == "ConsoleConsumer" ? ["--dynamodb-endpoint", "https://dynamodb.invalid/"] : Array.Empty<string>(),
+                ],
+                input,
+                NoAwsEnvironment);
+
+            Assert.True(exitCode == 3, stderr);
+            Assert.Empty(stdout);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"{assembly}: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where an IAM role is available", line);
+        }
+        finally
+        {
+            File.Delete(input);
+        }
     }
 
     private KinesisApiClient CreateClient() => new(new KinesisApiClientOptions
@@ -235,7 +533,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
             [
                 "--stream", stream, "--application", application,
                 "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.DynaliteEndpoint.ToString(),
-                "--initial-position", "trim-horizon", "--exit-when-idle", "3", .. options,
+                "--initial-position", "trim-horizon", .. options.Contains("--exit-when-idle") ? options : ["--exit-when-idle", "3", .. options],
             ],
             stdinFile: null);
         Assert.True(consumed.ExitCode == 0, consumed.Stderr);
@@ -254,28 +552,11 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         return (printed, consumed.Stderr);
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToolAsync(string project, string assembly, string[] arguments, string? stdinFile)
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToolAsync(
+        string project, string assembly, string[] arguments, string? stdinFile, Action<IDictionary<string, string?>>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ToolPath(project, assembly));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         // The tools take credentials and region from the standard AWS chain, as they would in a shell script.
-        start.Environment["AWS_ACCESS_KEY_ID"] = LocalAwsServices.AccessKeyId;
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = LocalAwsServices.SecretAccessKey;
-        start.Environment["AWS_REGION"] = LocalAwsServices.Region;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
+        using var process = StartTool(project, assembly, arguments, environment ?? StaticCredentials);
         using var deadline = new CancellationTokenSource(ToolDeadline);
         try
         {
@@ -295,6 +576,82 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{assembly} did not finish within {ToolDeadline}.");
+        }
+    }
+
+    /// <summary>Starts a tool with stdin, stdout and stderr redirected and the environment set by <paramref name="environment"/>.</summary>
+    private static Process StartTool(string project, string assembly, string[] arguments, Action<IDictionary<string, string?>> environment)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ToolPath(project, assembly));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        environment(start.Environment);
+        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
+    }
+
+    /// <summary>The emulators' credentials and region in the environment, as a script against them would set them.</summary>
+    private static void StaticCredentials(IDictionary<string, string?> environment)
+    {
+        environment["AWS_ACCESS_KEY_ID"] = LocalAwsServices.AccessKeyId;
+        environment["AWS_SECRET_ACCESS_KEY"] = LocalAwsServices.SecretAccessKey;
+        environment["AWS_REGION"] = LocalAwsServices.Region;
+    }
+
+    /// <summary>Nothing of AWS configured: no AWS_* variables, no shared credentials or config file, no instance metadata.</summary>
+    private static void NoAwsEnvironment(IDictionary<string, string?> environment)
+    {
+        foreach (var name in environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            environment.Remove(name);
+        }
+
+        var nowhere = Path.Combine(Path.GetTempPath(), $"no-aws-{Guid.NewGuid():N}");
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(nowhere, "credentials");
+        environment["AWS_CONFIG_FILE"] = Path.Combine(nowhere, "config");
+        environment["AWS_EC2_METADATA_DISABLED"] = "true";
+    }
+
+    private static void KillIfRunning(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>Sends a POSIX signal (INT, TERM) to the tool, as Ctrl+C in a terminal or a service manager would.</summary>
+    private static async Task SignalAsync(Process process, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not start kill");
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Waits for the tool to exit within the deadline; kills it (and fails) otherwise.</summary>
+    private static async Task<int> WaitForExitAsync(Process process)
+    {
+        using var deadline = new CancellationTokenSource(ToolDeadline);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+            return process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The tool did not exit within {ToolDeadline} after the signal.");
         }
     }
 
