@@ -4,7 +4,7 @@ namespace Kinesis.Samples.ConsoleProducer;
 internal sealed record ProducerArguments(string Stream, string Region, Uri? Endpoint, bool Aggregation, string? KeySeparator, TimeSpan? RecordTtl)
 {
     public const string Usage =
-        "usage: kinesis-console-producer --stream NAME [--region REGION] [--endpoint URL] [--aggregation on|off] [--key-separator SEP] [--record-ttl SECONDS]\n" +
+        "usage: kinesis-console-producer --stream NAME [--region REGION] [--kinesis-endpoint URL] [--aggregation on|off] [--key-separator SEP] [--record-ttl SECONDS]\n" +
         "  Reads stdin, one user record per line (UTF-8, without the line break; empty lines are skipped).\n" +
         "  --key-separator SEP   the text before the first SEP is the partition key, the rest the data;\n" +
         "                        without it (or without SEP in a line) the key is derived from the line's hash.\n" +
@@ -40,7 +40,7 @@ internal sealed record ProducerArguments(string Stream, string Region, Uri? Endp
                 case "--region":
                     region = value;
                     break;
-                case "--endpoint" when Uri.TryCreate(value, UriKind.Absolute, out var uri):
+                case "--endpoint" or "--kinesis-endpoint" when Uri.TryCreate(value, UriKind.Absolute, out var uri):
                     endpoint = uri;
                     break;
                 case "--aggregation" when value is "on" or "off":
