@@ -92,6 +92,21 @@ public sealed class StreamAdminToolTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Split_ServiceSaysActiveBeforeTheChildrenShow_WaitsUntilBothChildrenAreListed()
+    {
+        var stream = LocalAwsFixture.UniqueName("admin-lagging");
+        await CreateAsync(stream, 1);
+        await using var proxy = new LaggingKinesisProxy(fixture.KinesisLocalEndpoint, hiddenListShards: 3);
+
+        var split = await RunAsync(proxy.Endpoint, "split", "--stream", stream, "--shard", "0", "--json");
+
+        Assert.True(split.ExitCode == 0, split.ToString());
+        using var result = JsonDocument.Parse(split.Stdout);
+        Assert.Equal(2, result.RootElement.GetProperty("children").GetArrayLength());
+        Assert.Equal(3, proxy.Hidden);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Merge_TwoAdjacentShards_OneChildWithBothParentsCoveringBoth()
     {
         var stream = LocalAwsFixture.UniqueName("admin-merge");
