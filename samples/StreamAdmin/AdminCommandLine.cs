@@ -208,6 +208,3 @@ internal static class AdminCommandLine
 
     private static TimeSpan Seconds(int seconds) => TimeSpan.FromSeconds(seconds);
 }
-
-/// <summary>The options every sub-command takes (defined once on the root, recursively).</summary>
-internal sealed record CommonOptions(Option<string?> Region, Option<Uri?> Endpoint, Option<bool> Json);

@@ -63,7 +63,7 @@ internal sealed class StreamReport(TextWriter output, bool json)
         output.WriteLine($"created    {Time(stream.StreamCreationTimestamp)}");
         output.WriteLine();
 
-        var table = new TextTable("SHARD", "STATE", "PARENTS", "HASH KEYS", "KEYS", "SEQUENCE NUMBERS");
+        var table = new TextTable("SHARD", "STATE", "PARENTS", "HASH KEYS", "KEYSPACE", "SEQUENCE NUMBERS");
         foreach (var shard in shards)
         {
             var parents = string.Join(",", new[] { shard.ParentShardId, shard.AdjacentParentShardId }.OfType<string>());
