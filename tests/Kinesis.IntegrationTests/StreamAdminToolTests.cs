@@ -358,6 +358,25 @@ public sealed class StreamAdminToolTests(LocalAwsFixture fixture)
         Assert.StartsWith($"kinesis-streams: {fixture.DynaliteEndpoint} did not answer as Kinesis does (is it a Kinesis endpoint?)", Assert.Single(dynamo.StderrLines), StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Wait_SignalWhileTheEndpointHoldsTheRequest_OneInterruptedLineExit130(string signal)
+    {
+        // An endpoint that accepts the connection and never answers: the tool is inside its first request.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var accepted = listener.AcceptTcpClientAsync();
+
+        var run = await ToolRunner.RunAndSignalAsync("StreamAdmin", "kinesis-streams", ["wait", "--stream", "s", "--kinesis-endpoint", $"http://127.0.0.1:{port}/"], accepted, signal);
+
+        using var connection = await accepted;
+        Assert.True(run.ExitCode == 130, run.ToString());
+        Assert.Equal(["kinesis-streams: interrupted"], run.StderrLines);
+        Assert.Empty(run.Stdout);
+    }
+
     [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Create_NoCredentialsConfigured_UsesDummyCredentialsForTheEmulatorAndSaysSoOnce()
     {

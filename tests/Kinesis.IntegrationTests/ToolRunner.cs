@@ -73,6 +73,50 @@ internal static class ToolRunner
         }
     }
 
+    /// <summary>
+    /// Starts the tool, waits until <paramref name="ready"/> completes (e.g. the tool connected to a test endpoint), sends
+    /// it <paramref name="signal"/> (INT or TERM) and returns what it printed when it exited.
+    /// </summary>
+    public static async Task<ToolRun> RunAndSignalAsync(string project, string assembly, IEnumerable<string> arguments, Task ready, string signal)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ToolPath(project, assembly));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["AWS_ACCESS_KEY_ID"] = LocalAwsServices.AccessKeyId;
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = LocalAwsServices.SecretAccessKey;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
+        using var deadline = new CancellationTokenSource(Deadline);
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
+            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
+            await ready.WaitAsync(deadline.Token);
+            using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(deadline.Token);
+            }
+
+            await process.WaitForExitAsync(deadline.Token);
+            return new ToolRun(process.ExitCode, await stdout, await stderr);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{assembly} {string.Join(' ', arguments)} did not finish within {Deadline}.");
+        }
+    }
+
     /// <summary>The folder holding Kinesis.Libraries.sln.</summary>
     public static string RepositoryRoot()
     {
