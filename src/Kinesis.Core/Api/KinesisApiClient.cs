@@ -64,7 +64,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
             throw new ArgumentException(request.ShardCount.HasValue ? "An on-demand stream takes no ShardCount." : "A provisioned stream needs a ShardCount.", nameof(request));
         }
 
-        KinesisRequestValidator.Positive(request.ShardCount, 100_000, nameof(request.ShardCount), nameof(request));
+        KinesisRequestValidator.Positive(request.ShardCount, KinesisLimits.MaxShardCount, nameof(request.ShardCount), nameof(request));
         return SendAsync("CreateStream", request, KinesisRequestWriter.CreateStream, KinesisResponseParser.Empty, cancellationToken);
     }
 
@@ -74,6 +74,28 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
         return SendAsync("DeleteStream", request, KinesisRequestWriter.DeleteStream, KinesisResponseParser.Empty, cancellationToken);
+    }
+
+    /// <summary>
+    /// Lists one page of the account's streams in this region; while <see cref="ListStreamsResponse.HasMoreStreams"/>,
+    /// ask for the next page with the last name as <see cref="ListStreamsRequest.ExclusiveStartStreamName"/> (or with
+    /// <see cref="ListStreamsResponse.NextToken"/> alone).
+    /// </summary>
+    public Task<ListStreamsResponse> ListStreamsAsync(ListStreamsRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.NextToken is not null && request.ExclusiveStartStreamName is not null)
+        {
+            throw new ArgumentException("A ListStreams request with NextToken takes no ExclusiveStartStreamName.", nameof(request));
+        }
+
+        if (request.ExclusiveStartStreamName is not null)
+        {
+            KinesisRequestValidator.StreamName(request.ExclusiveStartStreamName, nameof(request));
+        }
+
+        KinesisRequestValidator.Positive(request.Limit, ListStreamsRequest.MaxLimit, nameof(request.Limit), nameof(request));
+        return SendAsync("ListStreams", request, KinesisRequestWriter.ListStreams, KinesisResponseParser.ListStreams, cancellationToken);
     }
 
     /// <summary>Describes a stream without its shards.</summary>
@@ -169,7 +191,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
-        KinesisRequestValidator.Positive(request.TargetShardCount, 100_000, nameof(request.TargetShardCount), nameof(request));
+        KinesisRequestValidator.Positive(request.TargetShardCount, KinesisLimits.MaxShardCount, nameof(request.TargetShardCount), nameof(request));
         return SendAsync("UpdateShardCount", request, KinesisRequestWriter.UpdateShardCount, KinesisResponseParser.UpdateShardCount, cancellationToken);
     }
 

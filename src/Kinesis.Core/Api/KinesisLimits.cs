@@ -17,6 +17,9 @@ public static class KinesisLimits
     /// <summary>Largest PutRecords call: all data plus all partition keys' UTF-8 bytes (5 MiB).</summary>
     public const int MaxPutRecordsSize = 5 * 1024 * 1024;
 
+    /// <summary>Largest shard count of CreateStream and UpdateShardCount (the API's limit; an account's shard quota is usually lower).</summary>
+    public const int MaxShardCount = 100_000;
+
     /// <summary>Longest stream or consumer name.</summary>
     public const int MaxStreamNameLength = 128;
 

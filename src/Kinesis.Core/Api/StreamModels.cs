@@ -134,3 +134,57 @@ public sealed class MergeShardsRequest
     /// <summary>The shard whose hash-key range is adjacent to <see cref="ShardToMerge"/>'s.</summary>
     public required string AdjacentShardToMerge { get; init; }
 }
+
+/// <summary>
+/// Input of <see cref="KinesisApiClient.ListStreamsAsync"/>. Page with <see cref="ExclusiveStartStreamName"/> (every
+/// service and emulator supports it) or with <see cref="NextToken"/> alone.
+/// </summary>
+public sealed class ListStreamsRequest
+{
+    /// <summary>Largest <see cref="Limit"/>.</summary>
+    public const int MaxLimit = 10_000;
+
+    /// <summary>Streams per page, 1 to <see cref="MaxLimit"/>; null for the service default (100).</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>List the streams whose names sort after this one.</summary>
+    public string? ExclusiveStartStreamName { get; init; }
+
+    /// <summary>The token of the next page; must be sent without <see cref="ExclusiveStartStreamName"/> (the service refuses both).</summary>
+    public string? NextToken { get; init; }
+}
+
+/// <summary>Output of <see cref="KinesisApiClient.ListStreamsAsync"/>.</summary>
+public sealed class ListStreamsResponse
+{
+    /// <summary>The stream names of this page, in the service's order (by name).</summary>
+    public required IReadOnlyList<string> StreamNames { get; init; }
+
+    /// <summary>Whether more streams follow this page.</summary>
+    public bool HasMoreStreams { get; init; }
+
+    /// <summary>The token of the next page, when reported (kinesalite does not).</summary>
+    public string? NextToken { get; init; }
+
+    /// <summary>A summary of each stream of this page, when reported (kinesalite reports only names); empty otherwise.</summary>
+    public required IReadOnlyList<StreamSummary> StreamSummaries { get; init; }
+}
+
+/// <summary>One stream of a <see cref="ListStreamsResponse"/>.</summary>
+public sealed class StreamSummary
+{
+    /// <summary>The stream name.</summary>
+    public required string StreamName { get; init; }
+
+    /// <summary>The stream ARN, when reported.</summary>
+    public string? StreamARN { get; init; }
+
+    /// <summary>The lifecycle state.</summary>
+    public StreamStatus StreamStatus { get; init; }
+
+    /// <summary>The capacity mode, when reported.</summary>
+    public StreamMode? StreamMode { get; init; }
+
+    /// <summary>When the stream was created, when reported.</summary>
+    public DateTimeOffset? StreamCreationTimestamp { get; init; }
+}

@@ -140,6 +140,28 @@ public sealed class KinesisApiClientIntegrationTests(LocalAwsFixture fixture)
 
     [Theory(Timeout = TestTimeouts.Integration)]
     [MemberData(nameof(Emulators))]
+    public async Task ListStreams_PagedByStartName_ReturnsTheStreamsAfterItInNameOrder(string emulator)
+    {
+        using var client = ApiTestClients.Create(Endpoint(emulator));
+        var prefix = LocalAwsFixture.UniqueName("list");
+        foreach (var suffix in new[] { "c", "a", "b" })
+        {
+            await client.CreateStreamAsync(new CreateStreamRequest { StreamName = $"{prefix}-{suffix}", ShardCount = 1 });
+        }
+
+        // Other tests' streams share the emulator; nothing sorts between names with one unique prefix. The start name
+        // must be an existing stream: kinesis-local starts from the first stream for a name it does not know.
+        var first = await client.ListStreamsAsync(new ListStreamsRequest { Limit = 1, ExclusiveStartStreamName = $"{prefix}-a" });
+        var second = await client.ListStreamsAsync(new ListStreamsRequest { Limit = 1, ExclusiveStartStreamName = first.StreamNames[^1] });
+
+        Assert.Equal([$"{prefix}-b"], first.StreamNames);
+        Assert.True(first.HasMoreStreams);
+        Assert.Equal([$"{prefix}-c"], second.StreamNames);
+        Assert.All(first.StreamSummaries, s => Assert.Equal($"{prefix}-b", s.StreamName));
+    }
+
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [MemberData(nameof(Emulators))]
     public async Task DeleteStream_Existing_ThenDescribeFailsWithResourceNotFound(string emulator)
     {
         using var client = ApiTestClients.Create(Endpoint(emulator));

@@ -104,6 +104,16 @@ public sealed class KinesisApiClientValidationTests : IDisposable
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ListStreams_NextTokenWithStartNameOrLimitOutOfRange_ThrowsWithoutSending()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => client.ListStreamsAsync(new ListStreamsRequest { ExclusiveStartStreamName = "s", NextToken = "t" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.ListStreamsAsync(new ListStreamsRequest { ExclusiveStartStreamName = "has space" }));
+        var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.ListStreamsAsync(new ListStreamsRequest { Limit = ListStreamsRequest.MaxLimit + 1 }));
+        Assert.Contains("10000", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, neverCalled.RequestCount);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
     public async Task SplitShard_HashKeyNotDecimal_Throws()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => client.SplitShardAsync(new SplitShardRequest { StreamName = "s", ShardToSplit = "x", NewStartingHashKey = "0x10" }));

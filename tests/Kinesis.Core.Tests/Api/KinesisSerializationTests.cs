@@ -55,6 +55,70 @@ public sealed class KinesisSerializationTests
     }
 
     [Fact]
+    public void ListStreams_LimitAndStartName_WritesBothAndNoToken()
+    {
+        var json = Write(new ListStreamsRequest { Limit = 50, ExclusiveStartStreamName = "orders" }, KinesisRequestWriter.ListStreams);
+
+        Assert.Equal("""{"Limit":50,"ExclusiveStartStreamName":"orders"}""", json);
+    }
+
+    [Fact]
+    public void ListStreams_Empty_WritesEmptyObject()
+    {
+        Assert.Equal("{}", Write(new ListStreamsRequest(), KinesisRequestWriter.ListStreams));
+        Assert.Equal("""{"NextToken":"t+1"}""", Write(new ListStreamsRequest { NextToken = "t+1" }, KinesisRequestWriter.ListStreams));
+    }
+
+    [Fact]
+    public void ListStreams_ResponseWithSummaries_ParsesNamesSummariesAndPaging()
+    {
+        var json = """
+            {"HasMoreStreams":true,"NextToken":"AAA=","StreamNames":["a","b"],"Other":[1,{"x":2}],
+             "StreamSummaries":[{"StreamARN":"arn:aws:kinesis:us-east-1:000000000000:stream/a","StreamCreationTimestamp":1.7E9,
+                                 "StreamModeDetails":{"StreamMode":"ON_DEMAND"},"StreamName":"a","StreamStatus":"ACTIVE"},
+                                {"StreamName":"b","StreamStatus":"UPDATING","StreamModeDetails":{"StreamMode":"PROVISIONED"}}]}
+            """;
+
+        var response = KinesisResponseParser.ListStreams(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(["a", "b"], response.StreamNames);
+        Assert.True(response.HasMoreStreams);
+        Assert.Equal("AAA=", response.NextToken);
+        Assert.Equal(2, response.StreamSummaries.Count);
+        Assert.Equal("arn:aws:kinesis:us-east-1:000000000000:stream/a", response.StreamSummaries[0].StreamARN);
+        Assert.Equal(StreamStatus.Active, response.StreamSummaries[0].StreamStatus);
+        Assert.Equal(StreamMode.OnDemand, response.StreamSummaries[0].StreamMode);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), response.StreamSummaries[0].StreamCreationTimestamp);
+        Assert.Equal(StreamStatus.Updating, response.StreamSummaries[1].StreamStatus);
+        Assert.Equal(StreamMode.Provisioned, response.StreamSummaries[1].StreamMode);
+        Assert.Null(response.StreamSummaries[1].StreamARN);
+    }
+
+    [Fact]
+    public void ListStreams_NamesOnlyResponse_HasNoSummariesAndNoMore()
+    {
+        // kinesalite's shape: names and HasMoreStreams only.
+        var response = KinesisResponseParser.ListStreams("""{"StreamNames":[],"HasMoreStreams":false}"""u8);
+
+        Assert.Empty(response.StreamNames);
+        Assert.Empty(response.StreamSummaries);
+        Assert.False(response.HasMoreStreams);
+        Assert.Null(response.NextToken);
+    }
+
+    [Theory]
+    [InlineData("""{"StreamNames":[null]}""")]
+    [InlineData("""{"StreamNames":"a"}""")]
+    [InlineData("""{"StreamSummaries":[{"StreamStatus":"ACTIVE"}]}""")]
+    [InlineData("""{"HasMoreStreams":"yes"}""")]
+    public void ListStreams_MalformedResponse_ThrowsJsonOrInvalidOperation(string json)
+    {
+        var ex = Xunit.Record.Exception(() => KinesisResponseParser.ListStreams(Encoding.UTF8.GetBytes(json)));
+
+        Assert.True(ex is JsonException or InvalidOperationException, ex?.GetType().Name);
+    }
+
+    [Fact]
     public void GetRecords_RealisticResponse_ParsesEveryField()
     {
         var json = """

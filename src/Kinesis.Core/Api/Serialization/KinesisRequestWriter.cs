@@ -140,6 +140,19 @@ internal static class KinesisRequestWriter
         writer.WriteEndObject();
     }
 
+    public static void ListStreams(Utf8JsonWriter writer, ListStreamsRequest request)
+    {
+        writer.WriteStartObject();
+        if (request.Limit is { } limit)
+        {
+            writer.WriteNumber("Limit", limit);
+        }
+
+        WriteOptional(writer, "ExclusiveStartStreamName", request.ExclusiveStartStreamName);
+        WriteOptional(writer, "NextToken", request.NextToken);
+        writer.WriteEndObject();
+    }
+
     public static void ListShards(Utf8JsonWriter writer, ListShardsRequest request)
     {
         writer.WriteStartObject();

@@ -187,6 +187,42 @@ internal static class KinesisResponseParser
         return new ListShardsResponse { Shards = shards ?? [], NextToken = next };
     }
 
+    public static ListStreamsResponse ListStreams(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        ReadStartObject(ref reader);
+        List<string>? names = null;
+        List<StreamSummary>? summaries = null;
+        string? next = null;
+        var hasMore = false;
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("StreamNames"u8))
+            {
+                names = ReadArray(ref reader, static (ref Utf8JsonReader r) => r.GetString() ?? throw new JsonException("A stream name is null."));
+            }
+            else if (reader.ValueTextEquals("StreamSummaries"u8))
+            {
+                summaries = ReadArray(ref reader, ReadStreamListEntry);
+            }
+            else if (reader.ValueTextEquals("HasMoreStreams"u8))
+            {
+                reader.Read();
+                hasMore = reader.GetBoolean();
+            }
+            else if (reader.ValueTextEquals("NextToken"u8))
+            {
+                next = ReadString(ref reader);
+            }
+            else
+            {
+                SkipValue(ref reader);
+            }
+        }
+
+        return new ListStreamsResponse { StreamNames = names ?? [], HasMoreStreams = hasMore, NextToken = next, StreamSummaries = summaries ?? [] };
+    }
+
     public static DescribeStreamSummaryResponse DescribeStreamSummary(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
@@ -549,6 +585,65 @@ internal static class KinesisResponseParser
         return new SequenceNumberRange { StartingSequenceNumber = Required(start, "StartingSequenceNumber"), EndingSequenceNumber = end };
     }
 
+    private static StreamSummary ReadStreamListEntry(ref Utf8JsonReader reader)
+    {
+        ExpectStartObject(ref reader);
+        string? name = null, arn = null;
+        var status = StreamStatus.Unknown;
+        StreamMode? mode = null;
+        DateTimeOffset? created = null;
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("StreamName"u8))
+            {
+                name = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("StreamARN"u8))
+            {
+                arn = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("StreamStatus"u8))
+            {
+                status = KinesisWireNames.ParseStreamStatus(ReadString(ref reader));
+            }
+            else if (reader.ValueTextEquals("StreamModeDetails"u8))
+            {
+                reader.Read();
+                mode = ReadStreamMode(ref reader);
+            }
+            else if (reader.ValueTextEquals("StreamCreationTimestamp"u8))
+            {
+                reader.Read();
+                created = ReadTimestamp(ref reader);
+            }
+            else
+            {
+                SkipValue(ref reader);
+            }
+        }
+
+        return new StreamSummary { StreamName = Required(name, "StreamName"), StreamARN = arn, StreamStatus = status, StreamMode = mode, StreamCreationTimestamp = created };
+    }
+
+    private static StreamMode? ReadStreamMode(ref Utf8JsonReader reader)
+    {
+        ExpectStartObject(ref reader);
+        StreamMode? mode = null;
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("StreamMode"u8))
+            {
+                mode = KinesisWireNames.ParseStreamMode(ReadString(ref reader));
+            }
+            else
+            {
+                SkipValue(ref reader);
+            }
+        }
+
+        return mode;
+    }
+
     private static StreamDescriptionSummary ReadStreamSummary(ref Utf8JsonReader reader)
     {
         ExpectStartObject(ref reader);
@@ -575,18 +670,7 @@ internal static class KinesisResponseParser
             else if (reader.ValueTextEquals("StreamModeDetails"u8))
             {
                 reader.Read();
-                ExpectStartObject(ref reader);
-                while (NextProperty(ref reader))
-                {
-                    if (reader.ValueTextEquals("StreamMode"u8))
-                    {
-                        mode = KinesisWireNames.ParseStreamMode(ReadString(ref reader));
-                    }
-                    else
-                    {
-                        SkipValue(ref reader);
-                    }
-                }
+                mode = ReadStreamMode(ref reader);
             }
             else if (reader.ValueTextEquals("RetentionPeriodHours"u8))
             {

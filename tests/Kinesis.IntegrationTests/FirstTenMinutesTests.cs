@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Kinesis.Testing;
+
+namespace Kinesis.IntegrationTests;
+
+/// <summary>
+/// Runs the <c>bash</c> blocks of docs/first-ten-minutes.md in order, verbatim, as one terminal session would: the
+/// block that starts the emulators in the background (on free ports instead of 4567-4569, which the other blocks'
+/// endpoints are mapped to), every other block in one bash process. So the page cannot drift from what works.
+/// </summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed partial class FirstTenMinutesTests
+{
+    private const string StartEmulators = "tools/local-aws/start.sh";
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task FirstTenMinutesPage_EveryBashBlockInOrder_StreamCreatedAndConsumerFollowsBothReshards()
+    {
+        var root = ToolRunner.RepositoryRoot();
+        var page = await File.ReadAllTextAsync(Path.Combine(root, "docs", "first-ten-minutes.md"));
+        var blocks = FencedBlocks(page, "bash");
+        var start = Assert.Single(blocks, b => b.Contains(StartEmulators, StringComparison.Ordinal));
+        var (kinesisLocal, kinesalite, dynalite) = (FreePort(tlsOffset: 1000), FreePort(), FreePort());
+        var probe = Path.Combine(Path.GetTempPath(), $"first-ten-minutes-{Guid.NewGuid():N}.jsonl");
+
+        var script = new StringBuilder();
+        foreach (var block in blocks.Where(b => b != start))
+        {
+            script.Append(block
+                .Replace("127.0.0.1:4567", $"127.0.0.1:{kinesisLocal}", StringComparison.Ordinal)
+                .Replace("127.0.0.1:4568", $"127.0.0.1:{kinesalite}", StringComparison.Ordinal)
+                .Replace("127.0.0.1:4569", $"127.0.0.1:{dynalite}", StringComparison.Ordinal));
+
+            // Not a command of the page: keeps what the consumer printed, which the cleanup block deletes.
+            if (block.Contains("wait \"$consumer\"", StringComparison.Ordinal))
+            {
+                script.AppendLine($"cp consumed.jsonl '{probe}'");
+            }
+        }
+
+        using var emulators = StartBackground(start, root, new Dictionary<string, string>
+        {
+            ["KINESIS_LOCAL_PORT"] = kinesisLocal.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KINESALITE_PORT"] = kinesalite.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DYNALITE_PORT"] = dynalite.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        try
+        {
+            await Eventually.HoldsAsync(() => Task.FromResult(Listening(kinesisLocal) && Listening(kinesalite) && Listening(dynalite)), TimeSpan.FromMinutes(2), "the emulators of start.sh to listen");
+
+            var (exitCode, stdout, stderr) = await RunScriptAsync(script.ToString(), root);
+
+            Assert.True(exitCode == 0, $"exit {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
+
+            // Every line the page shows as output, except abbreviated ones, is printed as shown.
+            var printed = (stdout + "\n" + stderr).Split('\n').Select(l => l.TrimEnd()).ToHashSet(StringComparer.Ordinal);
+            foreach (var line in FencedBlocks(page, "text").SelectMany(b => b.Split('\n')).Select(l => l.TrimEnd()).Where(l => l.Length > 0 && !l.Contains("...", StringComparison.Ordinal)))
+            {
+                Assert.Contains(line, printed);
+            }
+
+            // The per-shard counts: every record printed once, from the parents and from the children of both reshards.
+            var counts = ShardCountLine().Matches(stdout).ToDictionary(m => m.Groups[2].Value, m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(300, counts.Values.Sum());
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => $"shardId-{i:D12}"), counts.Keys.Order(StringComparer.Ordinal));
+            Assert.Contains("shards     6 open, 4 closed", printed);
+
+            var data = (await File.ReadAllLinesAsync(probe))
+                .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("data").GetBytesFromBase64())
+                .Select(Encoding.UTF8.GetString)
+                .ToList();
+            Assert.Equal(Enumerable.Range(1, 300).Select(i => $"order-{i}").Order(StringComparer.Ordinal), data.Order(StringComparer.Ordinal));
+            Assert.Equal(3, stderr.Split('\n').Count(l => l.Contains("\"recordsPut\":100,\"failed\":0", StringComparison.Ordinal)));
+            Assert.False(File.Exists(Path.Combine(root, "consumed.jsonl")), "the cleanup block removes consumed.jsonl");
+        }
+        finally
+        {
+            emulators.Kill(entireProcessTree: true);
+            await emulators.WaitForExitAsync();
+            File.Delete(probe);
+            File.Delete(Path.Combine(root, "consumed.jsonl"));
+        }
+    }
+
+    /// <summary>The contents of the fenced blocks of a language, in page order.</summary>
+    private static List<string> FencedBlocks(string markdown, string language) =>
+        Regex.Matches(markdown.ReplaceLineEndings("\n"), $"^```{language}\\n(.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value)
+            .ToList();
+
+    private static Process StartBackground(string block, string workingDirectory, Dictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = workingDirectory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(block);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
+
+        // Drained so a chatty emulator never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunScriptAsync(string script, string workingDirectory)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            WorkingDirectory = workingDirectory,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var option in new[] { "-e", "-u", "-o", "pipefail", "-s" })
+        {
+            start.ArgumentList.Add(option);
+        }
+
+        // Whatever the test host has, the page's own `export` line is what the tools see.
+        foreach (var variable in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE" })
+        {
+            start.Environment.Remove(variable);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
+            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
+            await process.StandardInput.WriteAsync(script);
+            process.StandardInput.Close();
+            await process.WaitForExitAsync(deadline.Token);
+            return (process.ExitCode, await stdout, await stderr);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("the page's commands did not finish within 4 minutes");
+        }
+    }
+
+    /// <summary>A free loopback port; with <paramref name="tlsOffset"/>, one whose port + offset is free too (kinesis-local's TLS port).</summary>
+    private static int FreePort(int tlsOffset = 0)
+    {
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (tlsOffset == 0)
+            {
+                return port;
+            }
+
+            if (port + tlsOffset > IPEndPoint.MaxPort)
+            {
+                continue;
+            }
+
+            try
+            {
+                using var tls = new TcpListener(IPAddress.Loopback, port + tlsOffset);
+                tls.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+    }
+
+    private static bool Listening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex("^\\s*(\\d+) \"shardId\":\"(shardId-\\d{12})\"$", RegexOptions.Multiline)]
+    private static partial Regex ShardCountLine();
+}
