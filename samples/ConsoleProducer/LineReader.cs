@@ -26,7 +26,9 @@ internal sealed class LineReader(Stream input, int maxLineBytes)
         while (true)
         {
             var newline = Array.IndexOf(buffer, (byte)'\n', searchFrom, end - searchFrom);
-            if (newline >= 0 || (endOfInput && end > start))
+
+            // The input may end without a line break, also right after the part of a long line passed on.
+            if (newline >= 0 || (endOfInput && (end > start || overflowed > 0)))
             {
                 var lineEnd = newline >= 0 ? newline : end;
                 var line = buffer.AsMemory(start, lineEnd - start);
@@ -47,13 +49,7 @@ internal sealed class LineReader(Stream input, int maxLineBytes)
 
             if (endOfInput)
             {
-                if (overflowed == 0)
-                {
-                    return null;
-                }
-
-                await WriteOverflowAsync(overflow, ReadOnlyMemory<byte>.Empty, endLine: true).ConfigureAwait(false);
-                return new Line(ReadOnlyMemory<byte>.Empty, overflowed);
+                return null;
             }
 
             if (end - start > maxLineBytes)

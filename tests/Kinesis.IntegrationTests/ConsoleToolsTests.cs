@@ -258,6 +258,42 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
     }
 
     [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ConsoleProducer_InputEndsWithoutLineBreak_LastLineCountedAsPutOrRejected(bool lastLineTooLong)
+    {
+        var stream = LocalAwsFixture.UniqueName("console-eof");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var last = lastLineTooLong ? new string('z', (2 * 1024 * 1024) + 3) : "last line";
+        var input = Path.Combine(Path.GetTempPath(), $"{stream}.txt");
+        var rejects = Path.Combine(Path.GetTempPath(), $"{stream}-rejects.txt");
+        await File.WriteAllTextAsync(input, $"first line\r\n{last}");
+        try
+        {
+            var (exitCode, _, stderr) = await RunToolAsync(
+                "ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--rejects", rejects], input);
+
+            Assert.True(exitCode == (lastLineTooLong ? 1 : 0), stderr);
+            var summary = Summary(stderr);
+            Assert.Equal(2, summary.GetProperty("linesRead").GetInt64());
+            Assert.Equal(lastLineTooLong ? 1 : 2, summary.GetProperty("recordsPut").GetInt64());
+            Assert.Equal(lastLineTooLong ? 1 : 0, summary.GetProperty("rejected").GetInt64());
+            Assert.Equal(lastLineTooLong ? [last] : [], await File.ReadAllLinesAsync(rejects));
+            var stored = await LocalKinesis.ReadAllAsync(client, stream);
+            Assert.Equal(
+                (lastLineTooLong ? ["first line"] : new[] { "first line", last }).Order(StringComparer.Ordinal),
+                stored.Select(r => Encoding.UTF8.GetString(r.Record.Data.Span)).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            File.Delete(input);
+            File.Delete(rejects);
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Theory(Timeout = TestTimeouts.Integration)]
     [InlineData("INT")]
     [InlineData("TERM")]
     public async Task ConsoleProducer_SignalWhileWaitingOnStdin_PutsWhatWasReadPrintsTheSummaryAndExits130(string signal)
