@@ -38,7 +38,7 @@ internal static class ConsumerCommand
         var fanOut = new Option<bool>("--fan-out") { Description = "Read with enhanced fan-out (SubscribeToShard) instead of polling." };
         var exitWhenIdle = TypedOptions.Seconds(
             "--exit-when-idle",
-            "Exit when no record was printed for this long (counted from start-up or the last record).",
+            "Exit when no record was printed for this long (counted from the end of start-up or from the last record).",
             TimeSpan.FromMilliseconds(1),
             TimeSpan.FromDays(7));
         var maxRecords = TypedOptions.Count("--max-records", "Exit after printing N records.", 1);

@@ -89,6 +89,7 @@ internal static class ConsumerRun
             try
             {
                 await consumer.StartAsync(stopping).ConfigureAwait(false);
+                printer.ResetIdle();
                 await WaitUntilDoneAsync(settings, printer, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

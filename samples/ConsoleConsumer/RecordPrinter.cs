@@ -25,6 +25,9 @@ internal sealed class RecordPrinter(Stream output, long? maxRecords, string? wor
 
     public TimeSpan IdleFor => TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref lastActivityTicks));
 
+    /// <summary>Starts the idle time afresh (when the consumer has started: creating a lease table can take seconds).</summary>
+    public void ResetIdle() => Interlocked.Exchange(ref lastActivityTicks, Environment.TickCount64);
+
     /// <summary>Prints the records the limit still allows; returns how many it printed (a prefix of the batch).</summary>
     public int Print(string shardId, IReadOnlyList<KinesisClientRecord> records)
     {
