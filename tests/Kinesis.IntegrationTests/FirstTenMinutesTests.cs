@@ -75,7 +75,7 @@ public sealed partial class FirstTenMinutesTests
                 .Select(Encoding.UTF8.GetString)
                 .ToList();
             Assert.Equal(Enumerable.Range(1, 300).Select(i => $"order-{i}").Order(StringComparer.Ordinal), data.Order(StringComparer.Ordinal));
-            Assert.Equal(3, stderr.Split('\n').Count(l => l.Contains("\"recordsPut\":100,\"failed\":0", StringComparison.Ordinal)));
+            Assert.Equal(3, stderr.Split('\n').Count(l => l.Contains("\"linesRead\":100,\"recordsPut\":100,\"rejected\":0,\"failed\":0", StringComparison.Ordinal)));
             Assert.False(File.Exists(Path.Combine(root, "consumed.jsonl")), "the cleanup block removes consumed.jsonl");
         }
         finally
