@@ -35,6 +35,7 @@ internal static class ToolErrors
             }
         }
 
-        return parts.Count > 0 ? string.Join(": ", parts) : exception.GetType().Name;
+        // "Stream 'x' was not found.: ListShards failed" reads badly; a cause follows a message without its full stop.
+        return parts.Count > 0 ? string.Join(": ", parts.Select((p, i) => i < parts.Count - 1 ? p.TrimEnd('.') : p)) : exception.GetType().Name;
     }
 }
