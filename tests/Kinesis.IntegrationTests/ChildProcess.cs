@@ -6,7 +6,8 @@ namespace Kinesis.IntegrationTests;
 
 /// <summary>
 /// A program run as a process, as a user or a script would run it: stdout and stderr captured exactly as written
-/// (a '\r' stays a '\r'), signals sent with kill(1), every wait bounded, killed on dispose if still running.
+/// (a '\r' stays a '\r'), stdin closed, fed from a stream or written to, signals sent with kill(1), every wait bounded,
+/// killed on dispose if still running. The one way the integration tests run a program.
 /// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
@@ -46,8 +47,12 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="fileName"/> with stdin closed and stdout and stderr redirected; a null value in <paramref name="environment"/> removes that variable.</summary>
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <summary>
+    /// Starts <paramref name="fileName"/> with stdout and stderr redirected and stdin closed, or left open for
+    /// <see cref="WriteStdinAsync"/> with <paramref name="openStdin"/>. <paramref name="environment"/> changes the test
+    /// process's environment (a null value removes a variable; see <see cref="ChildEnvironment"/> for presets).
+    /// </summary>
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null, bool openStdin = false)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -77,21 +82,57 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
-        process.StandardInput.Close();
+        if (!openStdin)
+        {
+            process.StandardInput.Close();
+        }
+
         return new ChildProcess(process);
     }
 
-    /// <summary>Runs a built program of this repository (<c>dotnet PATH.dll</c>) to its end; see <see cref="RunAsync"/>.</summary>
-    public static Task<(int ExitCode, string Stdout, string Stderr)> RunDllAsync(string dll, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null) =>
-        RunAsync("dotnet", [dll, .. arguments], timeout, workingDirectory, environment);
+    /// <summary>Runs a built program of this repository (<c>dotnet PATH.dll</c>, see <see cref="BuiltPrograms"/>) to its end; see <see cref="RunAsync"/>.</summary>
+    public static Task<ProcessRun> RunDllAsync(string dll, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null, Stream? stdin = null) =>
+        RunAsync("dotnet", [dll, .. arguments], timeout, workingDirectory, environment, stdin);
 
-    /// <summary>Runs a program to its end within <paramref name="timeout"/> (else kills it and throws <see cref="TimeoutException"/>).</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <summary>
+    /// Runs a program to its end within <paramref name="timeout"/> (else kills it and throws <see cref="TimeoutException"/>),
+    /// with <paramref name="stdin"/> copied to its stdin and then closed (closed at once without it).
+    /// </summary>
+    public static async Task<ProcessRun> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null, Stream? stdin = null)
     {
-        await using var child = Start(fileName, arguments, workingDirectory, environment);
+        await using var child = Start(fileName, arguments, workingDirectory, environment, openStdin: stdin is not null);
+        using var deadline = new CancellationTokenSource(timeout);
+        if (stdin is not null)
+        {
+            try
+            {
+                await stdin.CopyToAsync(child.process.StandardInput.BaseStream, deadline.Token);
+                child.CloseStdin();
+            }
+            catch (OperationCanceledException)
+            {
+                child.process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{fileName} did not read its stdin within {timeout}; stdout:\n{child.Stdout}\nstderr:\n{child.Stderr}");
+            }
+            catch (IOException)
+            {
+                // It ended without reading all of its input (a broken pipe): its exit code and output say why.
+            }
+        }
+
         var exitCode = await child.WaitForExitAsync(timeout);
-        return (exitCode, child.Stdout, child.Stderr);
+        return new ProcessRun(exitCode, child.Stdout, child.Stderr);
     }
+
+    /// <summary>Writes <paramref name="text"/> to the stdin left open by <see cref="Start"/> and flushes it.</summary>
+    public async Task WriteStdinAsync(string text)
+    {
+        await process.StandardInput.WriteAsync(text);
+        await process.StandardInput.FlushAsync();
+    }
+
+    /// <summary>Closes stdin (end of input for the program).</summary>
+    public void CloseStdin() => process.StandardInput.Close();
 
     /// <summary>Waits until stdout holds what <paramref name="condition"/> looks for; fails early if the process ends first.</summary>
     public async Task WaitForStdoutAsync(Func<string, bool> condition, TimeSpan timeout, string what)

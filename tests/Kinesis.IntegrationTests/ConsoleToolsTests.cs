@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -303,25 +302,14 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         await CreateStreamAsync(client, stream);
         try
         {
-            using var process = StartTool("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--endpoint", fixture.KinesisLocalEndpoint.ToString()], StaticCredentials);
-            string output;
-            int exitCode;
-            try
-            {
-                var stderr = process.StandardError.ReadToEndAsync();
-                await process.StandardInput.WriteAsync("one\ntwo\nthree\n");
-                await process.StandardInput.FlushAsync();
+            await using var producer = StartTool("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--endpoint", fixture.KinesisLocalEndpoint.ToString()], openStdin: true);
+            await producer.WriteStdinAsync("one\ntwo\nthree\n");
 
-                // The three lines are put (the producer sends within its buffering time) while stdin stays open.
-                await Eventually.HoldsAsync(async () => (await LocalKinesis.ReadAllAsync(client, stream)).Count == 3, ToolDeadline, "the three lines in the stream");
-                await SignalAsync(process, signal);
-                exitCode = await WaitForExitAsync(process);
-                output = await stderr;
-            }
-            finally
-            {
-                KillIfRunning(process);
-            }
+            // The three lines are put (the producer sends within its buffering time) while stdin stays open.
+            await Eventually.HoldsAsync(async () => (await LocalKinesis.ReadAllAsync(client, stream)).Count == 3, ToolDeadline, "the three lines in the stream");
+            await producer.SignalAsync(signal);
+            var exitCode = await producer.WaitForExitAsync(ToolDeadline);
+            var output = producer.Stderr;
 
             Assert.True(exitCode == 130, output);
             Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
@@ -344,28 +332,16 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         silent.Start();
         var endpoint = $"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}/";
-        using var process = StartTool(
+        await using var consumer = StartTool(
             "ConsoleConsumer",
             "kinesis-console-consumer",
-            ["--stream", "any-stream", "--kinesis-endpoint", endpoint, "--dynamodb-endpoint", endpoint],
-            StaticCredentials);
-        string output;
-        int exitCode;
-        try
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            process.StandardInput.Close();
+            ["--stream", "any-stream", "--kinesis-endpoint", endpoint, "--dynamodb-endpoint", endpoint]);
 
-            // The consumer is inside StartAsync once its first request has connected.
-            await Eventually.HoldsAsync(silent.Pending, ToolDeadline, "the consumer's first request");
-            await SignalAsync(process, "INT");
-            exitCode = await WaitForExitAsync(process);
-            output = await stderr;
-        }
-        finally
-        {
-            KillIfRunning(process);
-        }
+        // The consumer is inside StartAsync once its first request has connected.
+        await Eventually.HoldsAsync(silent.Pending, ToolDeadline, "the consumer's first request");
+        await consumer.SignalAsync("INT");
+        var exitCode = await consumer.WaitForExitAsync(ToolDeadline);
+        var output = consumer.Stderr;
 
         Assert.True(exitCode == 130, output);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
@@ -384,34 +360,17 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         try
         {
             await ProduceAsync(stream, lines, "--aggregation", "off");
-            using var process = StartTool(
+            await using var consumer = StartTool(
                 "ConsoleConsumer",
                 "kinesis-console-consumer",
                 [
                     "--stream", stream, "--application", application, "--initial-position", "trim-horizon",
                     "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString(), "--dynamodb-endpoint", fixture.DynaliteEndpoint.ToString(),
-                ],
-                StaticCredentials);
-            string output;
-            int exitCode;
-            try
-            {
-                var stderr = process.StandardError.ReadToEndAsync();
-                process.StandardInput.Close();
-                using var deadline = new CancellationTokenSource(ToolDeadline);
-                for (var printed = 0; printed < lines.Length; printed++)
-                {
-                    Assert.NotNull(await process.StandardOutput.ReadLineAsync(deadline.Token));
-                }
-
-                await SignalAsync(process, "TERM");
-                exitCode = await WaitForExitAsync(process);
-                output = await stderr;
-            }
-            finally
-            {
-                KillIfRunning(process);
-            }
+                ]);
+            await consumer.WaitForStdoutAsync(o => o.Count(c => c == '\n') >= lines.Length, ToolDeadline, "every record printed");
+            await consumer.SignalAsync("TERM");
+            var exitCode = await consumer.WaitForExitAsync(ToolDeadline);
+            var output = consumer.Stderr;
 
             Assert.True(exitCode == 130, output);
             Assert.Contains("kinesis-console-consumer: 10 records printed", output, StringComparison.Ordinal);
@@ -452,7 +411,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         await File.WriteAllLinesAsync(input, ["alpha", "beta"]);
         try
         {
-            var produced = await RunToolAsync("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString()], input, NoAwsEnvironment);
+            var produced = await RunToolAsync("ConsoleProducer", "kinesis-console-producer", ["--stream", stream, "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString()], input, ChildEnvironment.NoAws());
             var consumed = await RunToolAsync(
                 "ConsoleConsumer",
                 "kinesis-console-consumer",
@@ -461,7 +420,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
                     "--initial-position", "trim-horizon", "--max-records", "2",
                 ],
                 stdinFile: null,
-                NoAwsEnvironment);
+                ChildEnvironment.NoAws());
 
             foreach (var (exitCode, _, stderr) in new[] { produced, consumed })
             {
@@ -496,7 +455,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
                     .. project == "ConsoleConsumer" ? ["--dynamodb-endpoint", "https://dynamodb.invalid/"] : Array.Empty<string>(),
                 ],
                 input,
-                NoAwsEnvironment);
+                ChildEnvironment.NoAws());
 
             Assert.True(exitCode == 3, stderr);
             Assert.Empty(stdout);
@@ -588,122 +547,15 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         return (printed, consumed.Stderr);
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToolAsync(
-        string project, string assembly, string[] arguments, string? stdinFile, Action<IDictionary<string, string?>>? environment = null)
+    /// <summary>Runs a console tool to its end with <paramref name="stdinFile"/> on stdin, in <paramref name="environment"/> (the emulators' credentials by default).</summary>
+    private static async Task<ProcessRun> RunToolAsync(string project, string assembly, string[] arguments, string? stdinFile, Dictionary<string, string?>? environment = null)
     {
         // The tools take credentials and region from the standard AWS chain, as they would in a shell script.
-        using var process = StartTool(project, assembly, arguments, environment ?? StaticCredentials);
-        using var deadline = new CancellationTokenSource(ToolDeadline);
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-            if (stdinFile is not null)
-            {
-                await using var file = File.OpenRead(stdinFile);
-                await file.CopyToAsync(process.StandardInput.BaseStream, deadline.Token);
-            }
-
-            process.StandardInput.Close();
-            await process.WaitForExitAsync(deadline.Token);
-            return (process.ExitCode, await stdout, await stderr);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{assembly} did not finish within {ToolDeadline}.");
-        }
+        await using var stdin = stdinFile is null ? null : File.OpenRead(stdinFile);
+        return await ChildProcess.RunDllAsync(BuiltPrograms.Sample(project, assembly), arguments, ToolDeadline, environment: environment ?? ChildEnvironment.StaticCredentials(), stdin: stdin);
     }
 
-    /// <summary>Starts a tool with stdin, stdout and stderr redirected and the environment set by <paramref name="environment"/>.</summary>
-    private static Process StartTool(string project, string assembly, string[] arguments, Action<IDictionary<string, string?>> environment)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ToolPath(project, assembly));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        environment(start.Environment);
-        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
-    }
-
-    /// <summary>The emulators' credentials and region in the environment, as a script against them would set them.</summary>
-    private static void StaticCredentials(IDictionary<string, string?> environment)
-    {
-        environment["AWS_ACCESS_KEY_ID"] = LocalAwsServices.AccessKeyId;
-        environment["AWS_SECRET_ACCESS_KEY"] = LocalAwsServices.SecretAccessKey;
-        environment["AWS_REGION"] = LocalAwsServices.Region;
-    }
-
-    /// <summary>Nothing of AWS configured: no AWS_* variables, no shared credentials or config file, no instance metadata.</summary>
-    private static void NoAwsEnvironment(IDictionary<string, string?> environment)
-    {
-        foreach (var name in environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            environment.Remove(name);
-        }
-
-        var nowhere = Path.Combine(Path.GetTempPath(), $"no-aws-{Guid.NewGuid():N}");
-        environment["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(nowhere, "credentials");
-        environment["AWS_CONFIG_FILE"] = Path.Combine(nowhere, "config");
-        environment["AWS_EC2_METADATA_DISABLED"] = "true";
-    }
-
-    private static void KillIfRunning(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-    }
-
-    /// <summary>Sends a POSIX signal (INT, TERM) to the tool, as Ctrl+C in a terminal or a service manager would.</summary>
-    private static async Task SignalAsync(Process process, string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
-            ?? throw new InvalidOperationException("could not start kill");
-        await kill.WaitForExitAsync();
-        Assert.Equal(0, kill.ExitCode);
-    }
-
-    /// <summary>Waits for the tool to exit within the deadline; kills it (and fails) otherwise.</summary>
-    private static async Task<int> WaitForExitAsync(Process process)
-    {
-        using var deadline = new CancellationTokenSource(ToolDeadline);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-            return process.ExitCode;
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"The tool did not exit within {ToolDeadline} after the signal.");
-        }
-    }
-
-    /// <summary>The tool's dll, built with the same configuration as this test assembly (see the ProjectReferences).</summary>
-    private static string ToolPath(string project, string assembly)
-    {
-        var testDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var targetFramework = testDirectory.Name;
-        var configuration = testDirectory.Parent!.Name;
-        var root = testDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Kinesis.Libraries.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Kinesis.Libraries.sln not found above the test assembly."), "samples", project, "bin", configuration, targetFramework, $"{assembly}.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the samples first; {path} is missing.", path);
-    }
+    /// <summary>Starts a console tool with the emulators' credentials.</summary>
+    private static ChildProcess StartTool(string project, string assembly, string[] arguments, bool openStdin = false) =>
+        ChildProcess.Start("dotnet", [BuiltPrograms.Sample(project, assembly), .. arguments], environment: ChildEnvironment.StaticCredentials(), openStdin: openStdin);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -21,7 +20,7 @@ public sealed partial class FirstTenMinutesTests
     [Fact(Timeout = TestTimeouts.LongIntegration)]
     public async Task FirstTenMinutesPage_EveryBashBlockInOrder_StreamCreatedAndConsumerFollowsBothReshards()
     {
-        var root = ToolRunner.RepositoryRoot();
+        var root = BuiltPrograms.RepositoryRoot;
         var page = await File.ReadAllTextAsync(Path.Combine(root, "docs", "first-ten-minutes.md"));
         var blocks = FencedBlocks(page, "bash");
         var start = Assert.Single(blocks, b => b.Contains(StartEmulators, StringComparison.Ordinal));
@@ -43,7 +42,8 @@ public sealed partial class FirstTenMinutesTests
             }
         }
 
-        using var emulators = StartBackground(start, root, new Dictionary<string, string>
+        // Killed with the emulators it started when the test ends; its output is drained so a chatty emulator never blocks.
+        await using var emulators = ChildProcess.Start("bash", ["-c", start], root, new Dictionary<string, string?>
         {
             ["KINESIS_LOCAL_PORT"] = kinesisLocal.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KINESALITE_PORT"] = kinesalite.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -80,8 +80,6 @@ public sealed partial class FirstTenMinutesTests
         }
         finally
         {
-            emulators.Kill(entireProcessTree: true);
-            await emulators.WaitForExitAsync();
             File.Delete(probe);
             File.Delete(Path.Combine(root, "consumed.jsonl"));
         }
@@ -93,63 +91,14 @@ public sealed partial class FirstTenMinutesTests
             .Select(m => m.Groups[1].Value)
             .ToList();
 
-    private static Process StartBackground(string block, string workingDirectory, Dictionary<string, string> environment)
+    /// <summary>Runs the script in one bash process (<c>bash -euo pipefail</c>, the script on stdin) within 4 minutes.</summary>
+    private static async Task<ProcessRun> RunScriptAsync(string script, string workingDirectory)
     {
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = workingDirectory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(block);
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
-
-        // Drained so a chatty emulator never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunScriptAsync(string script, string workingDirectory)
-    {
-        var start = new ProcessStartInfo("bash")
-        {
-            WorkingDirectory = workingDirectory,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var option in new[] { "-e", "-u", "-o", "pipefail", "-s" })
-        {
-            start.ArgumentList.Add(option);
-        }
-
         // Whatever the test host has, the page's own `export` line is what the tools see.
-        foreach (var variable in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE" })
-        {
-            start.Environment.Remove(variable);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-            await process.StandardInput.WriteAsync(script);
-            process.StandardInput.Close();
-            await process.WaitForExitAsync(deadline.Token);
-            return (process.ExitCode, await stdout, await stderr);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("the page's commands did not finish within 4 minutes");
-        }
+        var environment = new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE" }
+            .ToDictionary(name => name, _ => (string?)null);
+        using var stdin = new MemoryStream(Encoding.UTF8.GetBytes(script));
+        return await ChildProcess.RunAsync("bash", ["-e", "-u", "-o", "pipefail", "-s"], TimeSpan.FromMinutes(4), workingDirectory, environment, stdin);
     }
 
     /// <summary>A free loopback port; with <paramref name="tlsOffset"/>, one whose port + offset is free too (kinesis-local's TLS port).</summary>

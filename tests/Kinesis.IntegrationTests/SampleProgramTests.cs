@@ -14,14 +14,6 @@ public sealed class SampleProgramTests(LocalAwsFixture fixture)
 
     private static string WorkerService => BuiltPrograms.Sample("WorkerService", "WorkerService");
 
-    /// <summary>Credentials and region as a shell would give them (the standard AWS chain).</summary>
-    private static Dictionary<string, string?> AwsEnvironment() => new()
-    {
-        ["AWS_ACCESS_KEY_ID"] = LocalAwsServices.AccessKeyId,
-        ["AWS_SECRET_ACCESS_KEY"] = LocalAwsServices.SecretAccessKey,
-        ["AWS_REGION"] = LocalAwsServices.Region,
-    };
-
     [Theory(Timeout = TestTimeouts.Integration)]
     [InlineData("", 2, "the stream name is missing")]
     [InlineData("orders|us-east-1|http://127.0.0.1:4567/|extra", 2, "too many arguments (4; at most 3)")]
@@ -56,7 +48,7 @@ public sealed class SampleProgramTests(LocalAwsFixture fixture)
         await LocalKinesis.CreateStreamAsync(client, stream, 2);
         try
         {
-            var (exitCode, stdout, stderr) = await ChildProcess.RunDllAsync(HelloProducer, [stream, LocalAwsServices.Region, fixture.KinesisLocalEndpoint.ToString()], Deadline, environment: AwsEnvironment());
+            var (exitCode, stdout, stderr) = await ChildProcess.RunDllAsync(HelloProducer, [stream, LocalAwsServices.Region, fixture.KinesisLocalEndpoint.ToString()], Deadline, environment: ChildEnvironment.StaticCredentials());
 
             Assert.True(exitCode == 0, stderr);
             var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -72,7 +64,7 @@ public sealed class SampleProgramTests(LocalAwsFixture fixture)
     [Fact(Timeout = TestTimeouts.Integration)]
     public async Task WorkerService_MissingApplicationName_OneLineNamingItAndExitCode2()
     {
-        var environment = AwsEnvironment();
+        var environment = ChildEnvironment.StaticCredentials();
         environment["Kinesis__Consumer__ApplicationName"] = "";
 
         var (exitCode, stdout, stderr) = await ChildProcess.RunDllAsync(WorkerService, [], Deadline, workingDirectory: Path.GetTempPath(), environment: environment);
@@ -94,7 +86,7 @@ public sealed class SampleProgramTests(LocalAwsFixture fixture)
         {
             // Only the stream and the endpoints come from the environment; ApplicationName and the rest are in the
             // appsettings.json next to the app, which a content root taken from the working directory would miss.
-            var environment = AwsEnvironment();
+            var environment = ChildEnvironment.StaticCredentials();
             environment["Kinesis__Consumer__StreamName"] = stream;
             environment["Kinesis__Consumer__Kinesis__ServiceUrl"] = fixture.KinesisLocalEndpoint.ToString();
             environment["Kinesis__Consumer__DynamoDbServiceUrl"] = fixture.DynaliteEndpoint.ToString();

@@ -14,6 +14,11 @@ public sealed class StreamAdminToolTests(LocalAwsFixture fixture)
     private const string MaxHashKey = "340282366920938463463374607431768211455";
     private const string HalfHashKey = "170141183460469231731687303715884105728";
 
+    /// <summary>How long one run of the tool may take before it is killed and the test fails.</summary>
+    private static readonly TimeSpan ToolDeadline = TimeSpan.FromSeconds(90);
+
+    private static string Tool => BuiltPrograms.Sample("StreamAdmin", "kinesis-streams");
+
     [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Create_ThreeShards_DescribeShowsThreeOpenShardsCoveringTheKeySpace()
     {
@@ -283,7 +288,7 @@ public sealed class StreamAdminToolTests(LocalAwsFixture fixture)
     [InlineData("Unrecognized command or argument 'resize'", "resize")]
     public async Task BadCommandLine_OneLineNamingTheProblemExit2(string expected, params string[] arguments)
     {
-        var run = await ToolRunner.RunAsync("StreamAdmin", "kinesis-streams", arguments);
+        var run = await RunToolAsync(arguments);
 
         Assert.True(run.ExitCode == 2, run.ToString());
         var line = Assert.Single(run.StderrLines);
@@ -369,7 +374,10 @@ public sealed class StreamAdminToolTests(LocalAwsFixture fixture)
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         var accepted = listener.AcceptTcpClientAsync();
 
-        var run = await ToolRunner.RunAndSignalAsync("StreamAdmin", "kinesis-streams", ["wait", "--stream", "s", "--kinesis-endpoint", $"http://127.0.0.1:{port}/"], accepted, signal);
+        await using var tool = ChildProcess.Start("dotnet", [Tool, "wait", "--stream", "s", "--kinesis-endpoint", $"http://127.0.0.1:{port}/"], environment: ChildEnvironment.StaticCredentials());
+        await accepted.WaitAsync(ToolDeadline);
+        await tool.SignalAsync(signal);
+        var run = new ProcessRun(await tool.WaitForExitAsync(ToolDeadline), tool.Stdout, tool.Stderr);
 
         using var connection = await accepted;
         Assert.True(run.ExitCode == 130, run.ToString());
@@ -381,23 +389,20 @@ public sealed class StreamAdminToolTests(LocalAwsFixture fixture)
     public async Task Create_NoCredentialsConfigured_UsesDummyCredentialsForTheEmulatorAndSaysSoOnce()
     {
         var stream = LocalAwsFixture.UniqueName("admin-nocreds");
-        var missing = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"));
-        var environment = new Dictionary<string, string?>
-        {
-            ["AWS_ACCESS_KEY_ID"] = null, ["AWS_SECRET_ACCESS_KEY"] = null, ["AWS_REGION"] = null, ["AWS_PROFILE"] = null,
-            ["AWS_SHARED_CREDENTIALS_FILE"] = missing, ["AWS_CONFIG_FILE"] = missing,
-        };
 
-        var run = await ToolRunner.RunAsync("StreamAdmin", "kinesis-streams", ["create", "--stream", stream, "--shards", "1", "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString()], environment);
+        var run = await RunToolAsync(["create", "--stream", stream, "--shards", "1", "--kinesis-endpoint", fixture.KinesisLocalEndpoint.ToString()], ChildEnvironment.NoAws());
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(["kinesis-streams: no AWS credentials configured; using dummy credentials for the local endpoint"], run.StderrLines);
     }
 
-    private Task<ToolRun> RunAsync(params string[] arguments) => RunAsync(fixture.KinesisLocalEndpoint, arguments);
+    /// <summary>Runs kinesis-streams to its end, with the emulators' credentials unless <paramref name="environment"/> says otherwise.</summary>
+    private static Task<ProcessRun> RunToolAsync(string[] arguments, Dictionary<string, string?>? environment = null) =>
+        ChildProcess.RunDllAsync(Tool, arguments, ToolDeadline, environment: environment ?? ChildEnvironment.StaticCredentials());
 
-    private static Task<ToolRun> RunAsync(Uri endpoint, params string[] arguments) =>
-        ToolRunner.RunAsync("StreamAdmin", "kinesis-streams", [.. arguments, "--kinesis-endpoint", endpoint.ToString()]);
+    private Task<ProcessRun> RunAsync(params string[] arguments) => RunAsync(fixture.KinesisLocalEndpoint, arguments);
+
+    private static Task<ProcessRun> RunAsync(Uri endpoint, params string[] arguments) => RunToolAsync([.. arguments, "--kinesis-endpoint", endpoint.ToString()]);
 
     private async Task CreateAsync(string stream, int shards)
     {
