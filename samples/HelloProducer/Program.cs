@@ -2,7 +2,8 @@ using System.Text;
 using Kinesis.Producer;
 
 // The smallest useful producer. Usage: dotnet run --project samples/HelloProducer -- STREAM [REGION] [ENDPOINT]
-// Credentials come from the standard AWS chain (environment, profile, instance role).
+// Credentials come from the standard AWS chain (environment, profile, instance role); against an emulator with
+// nothing configured, dummy ones (said once on stderr).
 const string usage = "usage: HelloProducer STREAM [REGION] [ENDPOINT]\n" +
     "  puts 100 records into STREAM (region us-east-1 unless given; ENDPOINT such as http://127.0.0.1:4567/ for an emulator)";
 if (args is ["-h" or "--help" or "-?"])
@@ -27,11 +28,17 @@ if (problem is not null)
     return 2;
 }
 
+var endpoint = args.Length > 2 ? new Uri(args[2]) : null;
+var credentials = endpoint is { IsLoopback: true }
+    ? Kinesis.Samples.Shared.ToolCredentials.Resolve("HelloProducer", Console.Error, out _, endpoint)
+    : null;
+
 // One producer per process: it is thread-safe, batches across callers and keeps connections warm.
 await using var producer = new KinesisProducer(new KinesisProducerOptions
 {
     Region = args.Length > 1 ? args[1] : "us-east-1",
-    ServiceUrl = args.Length > 2 ? new Uri(args[2]) : null,
+    ServiceUrl = endpoint,
+    Credentials = credentials,
 });
 
 var puts = new List<Task<UserRecordResult>>();

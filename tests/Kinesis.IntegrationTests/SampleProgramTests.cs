@@ -40,17 +40,23 @@ public sealed class SampleProgramTests(LocalAwsFixture fixture)
         Assert.StartsWith("usage: HelloProducer STREAM [REGION] [ENDPOINT]", stdout, StringComparison.Ordinal);
     }
 
-    [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task HelloProducer_StreamOnKinesisLocal_PutsAHundredRecords()
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HelloProducer_StreamOnKinesisLocal_PutsAHundredRecords(bool credentialsConfigured)
     {
         var stream = LocalAwsFixture.UniqueName("hello");
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
         await LocalKinesis.CreateStreamAsync(client, stream, 2);
         try
         {
-            var (exitCode, stdout, stderr) = await ChildProcess.RunDllAsync(HelloProducer, [stream, LocalAwsServices.Region, fixture.KinesisLocalEndpoint.ToString()], Deadline, environment: ChildEnvironment.StaticCredentials());
+            var environment = credentialsConfigured ? ChildEnvironment.StaticCredentials() : ChildEnvironment.NoAws();
+            var (exitCode, stdout, stderr) = await ChildProcess.RunDllAsync(HelloProducer, [stream, LocalAwsServices.Region, fixture.KinesisLocalEndpoint.ToString()], Deadline, environment: environment);
 
             Assert.True(exitCode == 0, stderr);
+
+            // Nothing configured and an emulator endpoint: dummy credentials, said once.
+            Assert.Equal(credentialsConfigured ? 0 : 1, stderr.Split('\n').Count(l => l.Contains("dummy credentials", StringComparison.Ordinal)));
             var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(100, lines.Length);
             Assert.All(lines, l => Assert.StartsWith("shardId-", l, StringComparison.Ordinal));
