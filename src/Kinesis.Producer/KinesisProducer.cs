@@ -245,10 +245,8 @@ public sealed class KinesisProducer : IAsyncDisposable
             () => Route(stream, waiting),
             () =>
             {
-                // Never admitted, so never counted as outstanding; it was counted as received and pending.
-                stream.RecordsResolved(1);
-                waiting.Epoch.Resolve(1);
-                completion.FailOnThreadPool(waiting, new OperationCanceledException(cancellationToken));
+                // Never admitted, so it holds no room; it was counted as received and pending.
+                completion.CancelOnThreadPool(waiting, new OperationCanceledException(cancellationToken));
             },
             cancellationToken);
         return task;

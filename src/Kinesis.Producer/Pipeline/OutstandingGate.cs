@@ -82,6 +82,16 @@ internal sealed class OutstandingGate
         }
     }
 
+    /// <summary>
+    /// Takes room back for <paramref name="count"/> records whose room was returned by a completion that was then
+    /// refused (another path had completed them and returned it): the room is returned once in all.
+    /// </summary>
+    public void Charge(int count, long recordBytes)
+    {
+        Interlocked.Add(ref records, count);
+        Interlocked.Add(ref bytes, recordBytes);
+    }
+
     private void Cancel(Waiter waiter)
     {
         lock (gate)

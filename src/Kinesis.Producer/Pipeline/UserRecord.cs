@@ -110,7 +110,7 @@ internal struct UserRecord
 
     /// <summary>
     /// Faults the task with <paramref name="exception"/> (an <see cref="OperationCanceledException"/> cancels it), on the
-    /// calling thread: call only from a work item that holds no locks (see <see cref="RecordCompletion.FailOnThreadPool"/>).
+    /// calling thread: call only from a work item that holds no locks (see <see cref="RecordCompletion"/>).
     /// Returns false, and changes nothing, when the task was already complete. Never throws.
     /// </summary>
     public readonly bool TryFail(Exception exception)
