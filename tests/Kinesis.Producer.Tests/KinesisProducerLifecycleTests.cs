@@ -46,6 +46,34 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task DisposeAsync_RetriedRecordStuckInFlight_CountsTheCallInFlightAmongTheAttempts()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-stuck2");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+        using var faults = new FaultInjectionHandler()
+            .ForTarget("PutRecords", Fault.AwsError(System.Net.HttpStatusCode.InternalServerError, "InternalFailure"))
+            .ForTarget("PutRecords", Fault.Delay(TimeSpan.FromSeconds(30)), times: int.MaxValue);
+
+        var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromMilliseconds(300);
+            o.RequestTimeout = TimeSpan.FromSeconds(60);
+        }));
+        var put = producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", 0));
+
+        // ListShards, the failed PutRecords, then the retry that hangs.
+        await Eventually.HoldsAsync(() => faults.RequestCount >= 3, TimeSpan.FromSeconds(20), "the retried PutRecords call to be in flight");
+        await producer.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+
+        var error = await Assert.ThrowsAsync<UserRecordFailedException>(() => put);
+        Assert.Equal(2, error.Result.Attempts.Count);
+        Assert.Equal(ProducerErrorCodes.Shutdown, error.ErrorCode);
+        Assert.Equal("InternalFailure", error.Cause?.ErrorCode);
+        Assert.Contains("after 2 attempts; last error: InternalFailure", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task PutAsync_ExplicitHashKey_LandsOnTheShardOwningThatKey()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
