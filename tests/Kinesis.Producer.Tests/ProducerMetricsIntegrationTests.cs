@@ -57,6 +57,9 @@ public sealed class ProducerMetricsIntegrationTests(LocalAwsFixture fixture)
         Assert.Equal(1, measurements[ProducerMetricNames.RetriesPerRecord]);
         Assert.Equal(1, measurements[ProducerMetricNames.ErrorsByCode]);
         Assert.Equal(KinesisErrorCodes.ProvisionedThroughputExceeded, tags[$"{ProducerMetricNames.ErrorsByCode}:{MetricTagNames.ErrorCode}"]);
+        Assert.Equal(1, measurements[ProducerMetricNames.KinesisRecordsThrottled]);
+        Assert.Equal(stream, tags[$"{ProducerMetricNames.KinesisRecordsThrottled}:{MetricTagNames.StreamName}"]);
+        Assert.StartsWith("shardId-", tags[$"{ProducerMetricNames.KinesisRecordsThrottled}:{MetricTagNames.ShardId}"], StringComparison.Ordinal);
         Assert.Equal(stream, tags[$"{ProducerMetricNames.UserRecordsPut}:{MetricTagNames.StreamName}"]);
         Assert.StartsWith("shardId-", tags[$"{ProducerMetricNames.UserRecordsPut}:{MetricTagNames.ShardId}"], StringComparison.Ordinal);
         Assert.True(measurements.ContainsKey(ProducerMetricNames.BufferingTime));

@@ -502,6 +502,11 @@ internal sealed partial class BatchSender
 
             var now = time.GetTimestamp();
             var decision = retrier.DecideFailure(errorCode, errorMessage, error, attempts, latestExpiry, now, stopping.IsCancellationRequested, Random.Shared.NextDouble());
+            if (decision.Throttled)
+            {
+                metrics.KinesisRecordThrottled(stream.StreamName, record.PredictedShardId);
+            }
+
             switch (decision.Action)
             {
                 case RetryAction.Fail:
