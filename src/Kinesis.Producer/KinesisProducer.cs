@@ -44,6 +44,9 @@ public sealed class KinesisProducer : IAsyncDisposable
     private const int MaxPooledRecords = 262_144;
     private const int MaxPooledAggregators = 4096;
 
+    // How long DisposeAsync waits, at the end, for the failures it caused to be resolved on the thread pool.
+    private static readonly TimeSpan FailuresResolveTimeout = TimeSpan.FromSeconds(5);
+
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
     private readonly long ttlTicks;
@@ -214,6 +217,17 @@ public sealed class KinesisProducer : IAsyncDisposable
             {
                 completion.Fail(user, ProducerErrorCodes.Shutdown, "The producer was disposed before the record was sent.", now);
             }
+        }
+
+        // Failed records are resolved on thread-pool work items: wait until every record put so far is, so that
+        // OutstandingRecords reads 0 once DisposeAsync returns (bounded: a call that outlived the stop resolves on its own).
+        try
+        {
+            await flushes.CloseCurrentAsync().WaitAsync(FailuresResolveTimeout, time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Only records of a call that outlived the stop are left; they resolve when it ends.
         }
 
         if (metricsPublisher is not null)
