@@ -113,6 +113,12 @@ public sealed class KinesisProducer : IAsyncDisposable
         completion = new RecordCompletion(outstanding, time, metrics, new UserRecordArrayPool(Math.Min(options.MaxOutstandingRecords, MaxPooledRecords)), options.RecordTtl, logger);
         maps = new ShardMapLoader(this.client, options, time, logger);
         sender = new BatchSender(this.client, options, time, completion, maps, aggregators, () => streamList, metrics, logger);
+
+        // Records that waited for room: routed once admitted; cancelled if their token fired first (never admitted, so
+        // they hold no room; they were counted as received and pending).
+        outstanding.SetHandlers(
+            user => Route(user.Stream, user),
+            (user, token) => completion.CancelOnThreadPool(user, new OperationCanceledException(token)));
         maps.RoutingChanged += sender.WakeUp;
         sender.Start();
     }
@@ -254,15 +260,7 @@ public sealed class KinesisProducer : IAsyncDisposable
     {
         var waiting = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
         var task = waiting.Task;
-        outstanding.Enqueue(
-            accountedBytes,
-            () => Route(stream, waiting),
-            () =>
-            {
-                // Never admitted, so it holds no room; it was counted as received and pending.
-                completion.CancelOnThreadPool(waiting, new OperationCanceledException(cancellationToken));
-            },
-            cancellationToken);
+        outstanding.Enqueue(waiting, cancellationToken);
         return task;
     }
 
