@@ -151,6 +151,38 @@ public sealed class UserRecordTests
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task TrySucceedAndTryFail_RacingOnEachRecord_OneWinsAndTheOtherIsRefusedNeverThrown()
+    {
+        // A task reserves its completion before it shows as completed: a second completion in that window failed with
+        // InvalidOperationException while IsCompleted was still false, and escaped the refusal (it ended the test host).
+        const int Records = 200_000;
+        var records = Enumerable.Range(0, Records).Select(i => NewRecord("k")).ToArray();
+        var refused = 0;
+        using var start = new Barrier(2);
+        var threads = new[] { true, false }.Select(succeed => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                var exception = new InvalidOperationException("injected");
+                foreach (var record in records)
+                {
+                    if (!(succeed ? record.TrySucceed(default) : record.TryFail(exception)))
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+
+        await Task.WhenAll(threads);
+
+        Assert.Equal(Records, refused);
+        Assert.All(records, r => Assert.True(r.Task.IsCompleted));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
     public async Task Fail_ASecondTime_IsRefusedAndResolvesNothingAgain()
     {
         var pipeline = new Pipeline(maxRecords: 10);
