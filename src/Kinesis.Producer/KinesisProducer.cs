@@ -44,6 +44,9 @@ public sealed class KinesisProducer : IAsyncDisposable
     private const int MaxPooledRecords = 262_144;
     private const int MaxPooledAggregators = 4096;
 
+    // How long DisposeAsync waits, at the end, for the failures it caused to be resolved on the thread pool.
+    private static readonly TimeSpan FailuresResolveTimeout = TimeSpan.FromSeconds(5);
+
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
     private readonly long ttlTicks;
@@ -111,6 +114,12 @@ public sealed class KinesisProducer : IAsyncDisposable
         completion = new RecordCompletion(outstanding, time, metrics, new UserRecordArrayPool(Math.Min(options.MaxOutstandingRecords, MaxPooledRecords)), options.RecordTtl, logger);
         maps = new ShardMapLoader(this.client, options, time, logger);
         sender = new BatchSender(this.client, options, time, completion, maps, aggregators, () => streamList, metrics, logger);
+
+        // Records that waited for room: routed once admitted; cancelled if their token fired first (never admitted, so
+        // they hold no room; they were counted as received and pending).
+        outstanding.SetHandlers(
+            user => Route(user.Stream, user),
+            (user, token) => completion.CancelOnThreadPool(user, new OperationCanceledException(token)));
         maps.RoutingChanged += sender.WakeUp;
         sender.Start();
     }
@@ -217,6 +226,17 @@ public sealed class KinesisProducer : IAsyncDisposable
             }
         }
 
+        // Failed records are resolved on thread-pool work items: wait until every record put so far is, so that
+        // OutstandingRecords reads 0 once DisposeAsync returns (bounded: a call that outlived the stop resolves on its own).
+        try
+        {
+            await flushes.CloseCurrentAsync().WaitAsync(FailuresResolveTimeout, time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Only records of a call that outlived the stop are left; they resolve when it ends.
+        }
+
         if (metricsPublisher is not null)
         {
             // Uploads what the last interval gathered, bounded by the publisher's own shutdown timeout.
@@ -241,17 +261,7 @@ public sealed class KinesisProducer : IAsyncDisposable
     {
         var waiting = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
         var task = waiting.Task;
-        outstanding.Enqueue(
-            accountedBytes,
-            () => Route(stream, waiting),
-            () =>
-            {
-                // Never admitted, so never counted as outstanding; it was counted as received and pending.
-                stream.RecordsResolved(1);
-                waiting.Epoch.Resolve(1);
-                completion.FailOnThreadPool(waiting, new OperationCanceledException(cancellationToken));
-            },
-            cancellationToken);
+        outstanding.Enqueue(waiting, cancellationToken);
         return task;
     }
 

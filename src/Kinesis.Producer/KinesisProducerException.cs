@@ -75,6 +75,10 @@ public sealed class UserRecordFailedException : KinesisProducerException
         return reroute ?? (attempts.Count == 0 ? null : attempts[^1]);
     }
 
+    /// <summary>An attempt the producer added without a PutRecords call (see <see cref="Attempt.Duration"/>): the record expired or was never sent.</summary>
+    private static bool IsSynthetic(Attempt attempt) =>
+        attempt.Duration == TimeSpan.Zero && attempt.ErrorCode is ProducerErrorCodes.Expired or ProducerErrorCodes.Shutdown;
+
     private static string Describe(UserRecordResult result, Attempt? cause)
     {
         var attempts = result.Attempts;
@@ -92,8 +96,9 @@ public sealed class UserRecordFailedException : KinesisProducerException
                 : $"{last.ErrorCode}: {last.ErrorMessage} (after {attempts.Count} attempts)";
         }
 
-        // A final Expired or ProducerShutdown is synthetic: the tries are the attempts before it.
-        var tries = attempts.Count - 1;
+        // A final Expired or ProducerShutdown added without a call (zero duration) is synthetic: the tries are the attempts
+        // before it. A call that was in flight when the producer shut down was a try like any other.
+        var tries = IsSynthetic(last) ? attempts.Count - 1 : attempts.Count;
         return $"{last.ErrorCode}: {last.ErrorMessage?.TrimEnd('.')} after {tries} attempt{(tries == 1 ? string.Empty : "s")}; last error: {cause.ErrorCode}: {cause.ErrorMessage}";
     }
 }

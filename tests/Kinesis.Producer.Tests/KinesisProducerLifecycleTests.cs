@@ -46,6 +46,34 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task DisposeAsync_RetriedRecordStuckInFlight_CountsTheCallInFlightAmongTheAttempts()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-stuck2");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+        using var faults = new FaultInjectionHandler()
+            .ForTarget("PutRecords", Fault.AwsError(System.Net.HttpStatusCode.InternalServerError, "InternalFailure"))
+            .ForTarget("PutRecords", Fault.Delay(TimeSpan.FromSeconds(30)), times: int.MaxValue);
+
+        var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromMilliseconds(300);
+            o.RequestTimeout = TimeSpan.FromSeconds(60);
+        }));
+        var put = producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", 0));
+
+        // ListShards, the failed PutRecords, then the retry that hangs.
+        await Eventually.HoldsAsync(() => faults.RequestCount >= 3, TimeSpan.FromSeconds(20), "the retried PutRecords call to be in flight");
+        await producer.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+
+        var error = await Assert.ThrowsAsync<UserRecordFailedException>(() => put);
+        Assert.Equal(2, error.Result.Attempts.Count);
+        Assert.Equal(ProducerErrorCodes.Shutdown, error.ErrorCode);
+        Assert.Equal("InternalFailure", error.Cause?.ErrorCode);
+        Assert.Contains("after 2 attempts; last error: InternalFailure", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task PutAsync_ExplicitHashKey_LandsOnTheShardOwningThatKey()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
@@ -341,6 +369,26 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_AfterCollectingThrew_TheConnectionSlotIsBackAndRecordsAreSent()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-collect-throws");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+
+        // Collecting fails three times (a bug stand-in); with one connection, a slot lost each time would stop all sends.
+        var clock = new CollectFailingTimeProvider(failures: 3);
+        await using var producer = new KinesisProducer(
+            ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.MaxConnections = 1),
+            client: null,
+            clock,
+            loggerFactory: null);
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => producer.PutAsync(stream, $"k{i}", ProducerTestKit.Payload("k", i)))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, clock.FailuresLeft);
+        Assert.All(results, r => Assert.True(r.IsSuccessful));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task PutAsync_FromASynchronousContinuationOfAnotherRecord_IsSentToo()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
@@ -388,5 +436,25 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
 
         var results = await Task.WhenAll(puts);
         Assert.All(results, r => Assert.True(r.IsSuccessful));
+    }
+
+    /// <summary>The system clock, except that reading it inside StreamPipeline.Collect throws, the first few times.</summary>
+    private sealed class CollectFailingTimeProvider(int failures) : TimeProvider
+    {
+        private int left = failures;
+
+        public int FailuresLeft => Volatile.Read(ref left);
+
+        public override long GetTimestamp()
+        {
+            if (Volatile.Read(ref left) > 0
+                && new System.Diagnostics.StackTrace().GetFrames().Any(f => f.GetMethod() is { Name: "Collect" } m && m.DeclaringType == typeof(Kinesis.Producer.Pipeline.StreamPipeline))
+                && Interlocked.Decrement(ref left) >= 0)
+            {
+                throw new InvalidOperationException("Injected: collecting failed.");
+            }
+
+            return System.GetTimestamp();
+        }
     }
 }

@@ -48,6 +48,16 @@ public sealed class UserRecordFailedExceptionTests
     }
 
     [Fact]
+    public void Message_ShutdownWhileACallWasInFlight_CountsThatCallAsAnAttempt()
+    {
+        var inFlight = new Attempt(DateTimeOffset.UnixEpoch, TimeSpan.Zero, TimeSpan.FromMilliseconds(40), ProducerErrorCodes.Shutdown, "The producer was disposed while the request was in flight.", IsSuccessful: false);
+        var error = Failed(Attempt(KinesisErrorCodes.InternalFailure, "Internal service failure."), inFlight);
+
+        Assert.Equal(KinesisErrorCodes.InternalFailure, error.Cause?.ErrorCode);
+        Assert.Equal("ProducerShutdown: The producer was disposed while the request was in flight after 2 attempts; last error: InternalFailure: Internal service failure.", error.Message);
+    }
+
+    [Fact]
     public void Message_ExpiredBeforeAnyAttempt_IsTheExpiry()
     {
         var error = Failed(Attempt(ProducerErrorCodes.Expired, ExpiredMessage));

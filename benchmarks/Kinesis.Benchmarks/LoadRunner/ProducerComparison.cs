@@ -38,11 +38,12 @@ internal static class ProducerComparison
         var payload = new byte[recordSize];
         Random.Shared.NextBytes(payload);
 
-        var scenarios = new List<(string Name, int Records, Func<string, int, Task> Run)>
+        var scenarios = new List<(string Name, int Records, Func<string, int, Task<ProduceOutcome>> Run)>
         {
             ("PutRecord per user record", 4_000 * scale, async (stream, n) =>
             {
                 await ForEachConcurrentlyAsync(n, Concurrency, i => client.PutRecordAsync(new PutRecordRequest { StreamName = stream, PartitionKey = Key(i), Data = payload })).ConfigureAwait(false);
+                return ProduceOutcome.None;
             }),
             ("PutRecords (500/call), no aggregation", 20_000 * scale, async (stream, n) =>
             {
@@ -53,6 +54,7 @@ internal static class ProducerComparison
                         .Select(i => new PutRecordsRequestEntry { PartitionKey = Key(i), Data = payload }).ToArray();
                     return client.PutRecordsAsync(new PutRecordsRequest { StreamName = stream, Records = entries });
                 }).ConfigureAwait(false);
+                return ProduceOutcome.None;
             }),
             ("KinesisProducer, no aggregation", 20_000 * scale, (stream, n) => ProduceAsync(service.Endpoint, credentials, stream, n, payload, aggregation: false)),
             ("KinesisProducer, aggregation (KPL format)", 400_000 * scale, (stream, n) => ProduceAsync(service.Endpoint, credentials, stream, n, payload, aggregation: true)),
@@ -83,6 +85,16 @@ internal static class ProducerComparison
             table.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Records:N0} | {r.Seconds:F2} | {r.RecordsPerSecond:N0} | {r.CpuSecondsPerMillion:F2} | {baseline / r.CpuSecondsPerMillion:F1}x less CPU |");
         }
 
+        var failed = results.Where(r => r.FailedRecords > 0).ToList();
+        if (failed.Count > 0)
+        {
+            table.AppendLine();
+            foreach (var r in failed)
+            {
+                table.AppendLine(CultureInfo.InvariantCulture, $"FAILED: {r.Scenario}: {r.FailedRecords:N0} of {r.Records:N0} user records failed; first error: {r.FirstError}");
+            }
+        }
+
         Console.WriteLine();
         Console.WriteLine(table);
         Directory.CreateDirectory(output);
@@ -90,10 +102,16 @@ internal static class ProducerComparison
         await File.WriteAllTextAsync(Path.Combine(output, $"producer-e2e-{stamp}.md"), table.ToString());
         await File.WriteAllTextAsync(Path.Combine(output, $"producer-e2e-{stamp}.json"), JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"Written to {Path.GetFullPath(output)}");
-        return 0;
+
+        // A failed record makes the figures meaningless: say so in the exit code, as the load runner does for missed records.
+        return failed.Count > 0 ? 1 : 0;
     }
 
-    private static async Task ProduceAsync(Uri endpoint, AWSCredentials credentials, string stream, int n, byte[] payload, bool aggregation, int maxUnresolved = int.MaxValue)
+    /// <summary>
+    /// Puts <paramref name="n"/> records through a new producer and waits for all of them. A record that fails is counted
+    /// (the first error kept for the report), never thrown: one failure must not end the comparison.
+    /// </summary>
+    internal static async Task<ProduceOutcome> ProduceAsync(Uri endpoint, AWSCredentials credentials, string stream, int n, byte[] payload, bool aggregation, int maxUnresolved = int.MaxValue)
     {
         await using var producer = new KinesisProducer(new KinesisProducerOptions
         {
@@ -107,20 +125,26 @@ internal static class ProducerComparison
             RateLimit = 100_000,
         });
         var tasks = new Task<UserRecordResult>[n];
+        var outcome = new ProduceOutcome();
         for (var i = 0; i < n; i++)
         {
             if (i >= maxUnresolved)
             {
-                await tasks[i - maxUnresolved].ConfigureAwait(false);
+                await outcome.ObserveAsync(tasks[i - maxUnresolved]).ConfigureAwait(false);
             }
 
             tasks[i] = producer.PutAsync(stream, Key(i), payload);
         }
 
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+        for (var i = Math.Max(0, n - maxUnresolved); i < n; i++)
+        {
+            await outcome.ObserveAsync(tasks[i]).ConfigureAwait(false);
+        }
+
+        return outcome;
     }
 
-    private static async Task<Result> MeasureAsync(string scenario, int records, KinesisApiClient client, Func<string, int, Task> run)
+    private static async Task<Result> MeasureAsync(string scenario, int records, KinesisApiClient client, Func<string, int, Task<ProduceOutcome>> run)
     {
         var stream = $"compare-{Guid.NewGuid():N}"[..24];
         await client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = Shards }).ConfigureAwait(false);
@@ -136,12 +160,16 @@ internal static class ProducerComparison
         using var calls = new PutRecordsCallCounter();
         var cpu0 = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        await run(stream, records).ConfigureAwait(false);
+        var outcome = await run(stream, records).ConfigureAwait(false);
         clock.Stop();
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
-        var result = new Result(scenario, records, clock.Elapsed.TotalSeconds, records / clock.Elapsed.TotalSeconds, cpu / records * 1_000_000);
+        var result = new Result(scenario, records, clock.Elapsed.TotalSeconds, records / clock.Elapsed.TotalSeconds, cpu / records * 1_000_000, outcome.Failed, outcome.FirstError);
         Console.WriteLine($"  {scenario}: {result.RecordsPerSecond:N0} user records/s, {result.CpuSecondsPerMillion:F2} CPU-s per million");
+        if (outcome.Failed > 0)
+        {
+            Console.WriteLine($"    FAILED: {outcome.Failed:N0} user records; first error: {outcome.FirstError}");
+        }
 
         // Where some of that CPU went, for reading the figure (JIT threads and GC count in the process's CPU time).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -198,5 +226,5 @@ internal static class ProducerComparison
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 
-    private sealed record Result(string Scenario, int Records, double Seconds, double RecordsPerSecond, double CpuSecondsPerMillion);
+    private sealed record Result(string Scenario, int Records, double Seconds, double RecordsPerSecond, double CpuSecondsPerMillion, long FailedRecords = 0, string? FirstError = null);
 }

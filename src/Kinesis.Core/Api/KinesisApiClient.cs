@@ -24,6 +24,10 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     /// <summary>The SigV4 service name of Kinesis.</summary>
     public const string SigningServiceName = "kinesis";
 
+    // PutRecords bodies from about this size on are written to the connection in pieces (PutRecordsBody): below it, one
+    // pooled buffer costs less than writing the JSON twice.
+    private const int StreamedBodyThreshold = 256 * 1024;
+
     /// <summary>Default interval between polls of <see cref="WaitForStreamActiveAsync"/> and <see cref="WaitForConsumerActiveAsync"/>.</summary>
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -140,7 +144,15 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.PutRecords(request, nameof(request));
-        return SendAsync("PutRecords", request, KinesisRequestWriter.PutRecords, KinesisResponseParser.PutRecords, cancellationToken, KinesisRequestWriter.EstimatePutRecordsSize(request));
+        var size = KinesisRequestWriter.EstimatePutRecordsSize(request);
+        if (size >= StreamedBodyThreshold)
+        {
+            // Written to the connection in pieces instead of whole into a buffer on the large object heap.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+            return transport.SendStreamedAsync("PutRecords", new PutRecordsBody(request), KinesisResponseParser.PutRecords, cancellationToken);
+        }
+
+        return SendAsync("PutRecords", request, KinesisRequestWriter.PutRecords, KinesisResponseParser.PutRecords, cancellationToken, size);
     }
 
     /// <summary>Gets an iterator for reading a shard from a position.</summary>

@@ -14,7 +14,17 @@ internal sealed class AwsHttpRequest
         PayloadSha256 = AwsRequestSigner.HashPayload(body.Span);
     }
 
+    /// <summary>A body written to the connection as it is produced; <see cref="Body"/> is empty then.</summary>
+    public AwsHttpRequest(AwsStreamedBody body, string contentType)
+    {
+        StreamedBody = body;
+        ContentType = contentType;
+        PayloadSha256 = body.PayloadSha256;
+    }
+
     public ReadOnlyMemory<byte> Body { get; }
+
+    public AwsStreamedBody? StreamedBody { get; }
 
     public string ContentType { get; }
 

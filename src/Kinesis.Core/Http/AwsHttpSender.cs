@@ -47,7 +47,9 @@ internal sealed class AwsHttpSender : IDisposable
         {
             Version = request.Version,
             VersionPolicy = request.VersionPolicy,
-            Content = new AwsBodyContent(request.Body, new MediaTypeHeaderValue(request.ContentType)),
+            Content = request.StreamedBody is { } streamed
+                ? new AwsStreamedContent(streamed, new MediaTypeHeaderValue(request.ContentType))
+                : new AwsBodyContent(request.Body, new MediaTypeHeaderValue(request.ContentType)),
         };
         if (request.ContentEncoding is { } encoding)
         {

@@ -42,6 +42,7 @@ internal sealed class MetricCatalog
         new(ProducerMetricNames.KinesisRecordsDataPut, MetricsLevel.Detailed, Bytes, true),
         new(ProducerMetricNames.ErrorsByCode, MetricsLevel.Summary, Count, true),
         new(ProducerMetricNames.AllErrors, MetricsLevel.Summary, Count, true),
+        new(ProducerMetricNames.KinesisRecordsThrottled, MetricsLevel.Summary, Count, true),
         new(ProducerMetricNames.RetriesPerRecord, MetricsLevel.Detailed, Count, false),
         new(ProducerMetricNames.BufferingTime, MetricsLevel.Summary, Milliseconds, false),
         new(ProducerMetricNames.RequestTime, MetricsLevel.Detailed, Milliseconds, false),

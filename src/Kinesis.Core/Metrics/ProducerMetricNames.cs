@@ -30,6 +30,13 @@ public static class ProducerMetricNames
     /// <summary>Counter (Count, summary; StreamName, ShardId when known): every error.</summary>
     public const string AllErrors = "AllErrors";
 
+    /// <summary>
+    /// Counter (Count, summary; StreamName, ShardId when known): 1 per Kinesis record whose PutRecords attempt was
+    /// throttled (the record's or the whole call's error), whether it is then retried or failed. Not a KPL metric: the KPL
+    /// shows throttling only among <see cref="ErrorsByCode"/>.
+    /// </summary>
+    public const string KinesisRecordsThrottled = "KinesisRecordsThrottled";
+
     /// <summary>Histogram (Count, detailed; StreamName, ShardId): attempts minus one, once per finished user record.</summary>
     public const string RetriesPerRecord = "RetriesPerRecord";
 

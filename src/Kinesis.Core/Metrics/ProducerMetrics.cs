@@ -31,6 +31,7 @@ public sealed class ProducerMetrics : KinesisMetrics
     private readonly Counter<long> kinesisRecordsDataPut;
     private readonly Counter<long> errorsByCode;
     private readonly Counter<long> allErrors;
+    private readonly Counter<long> kinesisRecordsThrottled;
     private readonly Histogram<long> retriesPerRecord;
     private readonly Histogram<double> bufferingTime;
     private readonly Histogram<double> requestTime;
@@ -58,6 +59,7 @@ public sealed class ProducerMetrics : KinesisMetrics
         kinesisRecordsDataPut = Meter.CreateCounter<long>(ProducerMetricNames.KinesisRecordsDataPut, MetricUnits.Bytes, "Bytes of successful Kinesis records.");
         errorsByCode = Meter.CreateCounter<long>(ProducerMetricNames.ErrorsByCode, MetricUnits.Count, "Errors by error code.");
         allErrors = Meter.CreateCounter<long>(ProducerMetricNames.AllErrors, MetricUnits.Count, "All errors.");
+        kinesisRecordsThrottled = Meter.CreateCounter<long>(ProducerMetricNames.KinesisRecordsThrottled, MetricUnits.Count, "Kinesis records whose attempt was throttled.");
         retriesPerRecord = Meter.CreateHistogram<long>(ProducerMetricNames.RetriesPerRecord, MetricUnits.Count, "Attempts minus one, per finished user record.");
         bufferingTime = Meter.CreateHistogram<double>(ProducerMetricNames.BufferingTime, MetricUnits.Milliseconds, "Time from arrival (or the previous attempt) to an attempt.");
         requestTime = Meter.CreateHistogram<double>(ProducerMetricNames.RequestTime, MetricUnits.Milliseconds, "PutRecords latency.");
@@ -263,6 +265,20 @@ public sealed class ProducerMetrics : KinesisMetrics
         if (allErrors.Enabled)
         {
             allErrors.Add(1, Tags(stream, shard));
+        }
+    }
+
+    /// <summary>
+    /// Records a Kinesis record whose attempt was throttled (<see cref="ProducerMetricNames.KinesisRecordsThrottled"/> +1),
+    /// besides its error (<see cref="Error"/>).
+    /// </summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="shard">The predicted shard id, or <see langword="null"/> when the stream's shard map was unknown.</param>
+    public void KinesisRecordThrottled(string stream, string? shard)
+    {
+        if (kinesisRecordsThrottled.Enabled)
+        {
+            kinesisRecordsThrottled.Add(1, Tags(stream, shard));
         }
     }
 

@@ -170,7 +170,28 @@ internal sealed partial class BatchSender
                         await slots.WaitAsync(stopping.Token).ConfigureAwait(false);
                         var batchBytes = 0;
                         var wake = long.MaxValue;
-                        stream.Collect(batch, ref batchBytes, flush, ref wake);
+                        try
+                        {
+                            stream.Collect(batch, ref batchBytes, flush, ref wake);
+                        }
+                        catch
+                        {
+                            // A bug while collecting (logged by the catch below): what was already taken out of its
+                            // buffers still goes out, on this slot; otherwise the slot goes back.
+                            if (batch.Count == 0)
+                            {
+                                slots.Release();
+                            }
+                            else
+                            {
+                                var collected = batch.ToArray();
+                                batch.Clear();
+                                StartSend(stream, collected);
+                            }
+
+                            throw;
+                        }
+
                         if (batch.Count == 0)
                         {
                             slots.Release();
@@ -502,6 +523,11 @@ internal sealed partial class BatchSender
 
             var now = time.GetTimestamp();
             var decision = retrier.DecideFailure(errorCode, errorMessage, error, attempts, latestExpiry, now, stopping.IsCancellationRequested, Random.Shared.NextDouble());
+            if (decision.Throttled)
+            {
+                metrics.KinesisRecordThrottled(stream.StreamName, record.PredictedShardId);
+            }
+
             switch (decision.Action)
             {
                 case RetryAction.Fail:

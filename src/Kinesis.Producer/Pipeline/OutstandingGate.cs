@@ -1,23 +1,42 @@
 namespace Kinesis.Producer.Pipeline;
 
 /// <summary>
-/// Bounds the user records and bytes that are submitted and not yet resolved (the producer's
-/// backpressure). Admission is first come, first served: once anyone waits, later records queue behind
-/// them, so waiting never reorders records. Admitted waiters are handed on from a thread-pool work item
+/// Bounds the user records and bytes that are submitted and not yet resolved (the producer's backpressure). Admission
+/// is first come, first served: once anyone waits, later records queue behind them, so waiting never reorders records.
+/// Admitted records are handed on (<see cref="SetHandlers"/>) in queue order from one thread-pool work item at a time
 /// that holds no locks, so releasing room inside a pipeline lock cannot deadlock.
 /// </summary>
+/// <remarks>
+/// A waiting record is kept as a struct in chunks of <see cref="ChunkSize"/> slots, like records in the pipeline
+/// (<see cref="UserRecord"/>): a producer put to far beyond its bound (a burst of millions) holds them without an
+/// object, a delegate or a list node each; only a wait that can be cancelled costs an object.
+/// </remarks>
 internal sealed class OutstandingGate
 {
+    /// <summary>Slots per chunk of the wait queue (32 KiB: below the large object heap).</summary>
+    public const int ChunkSize = 256;
+
+    // Records handed on per lock acquisition of a drain.
+    private const int AdmitBatch = 256;
+
     private readonly int maxRecords;
     private readonly long maxBytes;
     private readonly object gate = new();
-    private readonly LinkedList<Waiter> waiters = new();
+    private readonly WaitQueue waiters = new();
     private long records;
     private long bytes;
 
     // Waiters queued or admitted but not yet handed on; the lock-free path is closed while non-zero.
     private int pending;
-    private int drainScheduled;
+
+    // Set while a drain is queued or running: one drain at a time hands records on, in queue order.
+    private int draining;
+    private Action<UserRecord>? admitted;
+    private Action<UserRecord, CancellationToken>? cancelled;
+
+    // Owned by the one running drain.
+    private readonly UserRecord[] admitting = new UserRecord[AdmitBatch];
+    private readonly CancellableWait?[] admittingWaits = new CancellableWait?[AdmitBatch];
 
     public OutstandingGate(int maxRecords, long maxBytes)
     {
@@ -28,6 +47,16 @@ internal sealed class OutstandingGate
     public long Records => Volatile.Read(ref records);
 
     public long Bytes => Volatile.Read(ref bytes);
+
+    /// <summary>
+    /// What becomes of a waiting record: <paramref name="onAdmitted"/> once room is taken for it (it now holds that room),
+    /// <paramref name="onCancelled"/> if its cancellation token fires first (it holds none). Set once, before any wait.
+    /// </summary>
+    public void SetHandlers(Action<UserRecord> onAdmitted, Action<UserRecord, CancellationToken> onCancelled)
+    {
+        admitted = onAdmitted;
+        cancelled = onCancelled;
+    }
 
     /// <summary>Takes room for one record now, if there is room and nobody is waiting.</summary>
     public bool TryEnter(long recordBytes)
@@ -50,22 +79,23 @@ internal sealed class OutstandingGate
     }
 
     /// <summary>
-    /// Queues a record for room. <paramref name="admitted"/> runs (in queue order, on the thread pool) once
-    /// room is taken for it; <paramref name="cancelled"/> runs instead if <paramref name="cancellationToken"/>
+    /// Queues <paramref name="record"/> for room (<see cref="UserRecord.AccountedBytes"/>): it is handed to the admitted
+    /// handler in queue order once room is taken for it, or to the cancelled handler if <paramref name="cancellationToken"/>
     /// fires first.
     /// </summary>
-    public void Enqueue(long recordBytes, Action admitted, Action cancelled, CancellationToken cancellationToken)
+    public void Enqueue(in UserRecord record, CancellationToken cancellationToken)
     {
-        var waiter = new Waiter(this, recordBytes, admitted, cancelled);
+        var wait = cancellationToken.CanBeCanceled ? new CancellableWait(this, record, cancellationToken) : null;
         lock (gate)
         {
-            waiter.Node = waiters.AddLast(waiter);
+            waiters.Enqueue(wait is null ? new Waiting(record, null) : new Waiting(default, wait));
             pending++;
         }
 
-        if (cancellationToken.CanBeCanceled)
+        if (wait is not null)
         {
-            waiter.Registration = cancellationToken.UnsafeRegister(static state => ((Waiter)state!).Gate.Cancel((Waiter)state!), waiter);
+            // After queueing: a token cancelled already runs the callback here, which finds the record queued.
+            wait.Registration = cancellationToken.UnsafeRegister(static state => ((CancellableWait)state!).Cancel(), wait);
         }
 
         ScheduleDrain();
@@ -82,25 +112,19 @@ internal sealed class OutstandingGate
         }
     }
 
-    private void Cancel(Waiter waiter)
+    /// <summary>
+    /// Takes room back for <paramref name="count"/> records whose room was returned by a completion that was then
+    /// refused (another path had completed them and returned it): the room is returned once in all.
+    /// </summary>
+    public void Charge(int count, long recordBytes)
     {
-        lock (gate)
-        {
-            if (waiter.Node?.List is null)
-            {
-                return;
-            }
-
-            waiters.Remove(waiter.Node);
-            pending--;
-        }
-
-        waiter.Cancelled();
+        Interlocked.Add(ref records, count);
+        Interlocked.Add(ref bytes, recordBytes);
     }
 
     private void ScheduleDrain()
     {
-        if (Interlocked.Exchange(ref drainScheduled, 1) == 0)
+        if (Interlocked.Exchange(ref draining, 1) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static self => self.Drain(), this, preferLocal: false);
         }
@@ -108,51 +132,199 @@ internal sealed class OutstandingGate
 
     private void Drain()
     {
-        // Reset first: room freed from here on schedules another drain, room freed before is seen below.
-        Volatile.Write(ref drainScheduled, 0);
         while (true)
         {
-            Waiter? next = null;
-            lock (gate)
+            var count = TakeAdmissible();
+            if (count == 0)
             {
-                var first = waiters.First;
-                if (first is not null
-                    && Volatile.Read(ref records) + 1 <= maxRecords
-                    && Volatile.Read(ref bytes) + first.Value.Bytes <= maxBytes)
+                // Stand down, then look once more: room freed before the flag was cleared found it set and queued nothing.
+                Volatile.Write(ref draining, 0);
+                if (!HasAdmissible() || Interlocked.Exchange(ref draining, 1) != 0)
                 {
-                    waiters.RemoveFirst();
-                    Interlocked.Increment(ref records);
-                    Interlocked.Add(ref bytes, first.Value.Bytes);
-                    next = first.Value;
+                    return;
                 }
+
+                continue;
             }
 
-            if (next is null)
+            for (var i = 0; i < count; i++)
             {
-                return;
+                admittingWaits[i]?.Registration.Dispose();
+                admittingWaits[i] = null;
+                admitted!(admitting[i]);
+                admitting[i] = default;
             }
 
-            next.Registration.Dispose();
-            next.Admitted();
             lock (gate)
             {
-                pending--;
+                pending -= count;
             }
         }
     }
 
-    private sealed class Waiter(OutstandingGate gate, long bytes, Action admitted, Action cancelled)
+    /// <summary>Moves the records at the head of the queue that fit into <see cref="admitting"/>, taking their room.</summary>
+    private int TakeAdmissible()
     {
-        public OutstandingGate Gate { get; } = gate;
+        var count = 0;
+        lock (gate)
+        {
+            while (count < AdmitBatch && waiters.Count > 0)
+            {
+                ref var head = ref waiters.Peek();
+                if (head.Wait is { } wait)
+                {
+                    if (wait.IsCancelled)
+                    {
+                        // Its canceller resolved it and took it off the pending count.
+                        waiters.RemoveFirst();
+                        continue;
+                    }
 
-        public long Bytes { get; } = bytes;
+                    if (!Fits(wait.Record.AccountedBytes) || !wait.TryAdmit())
+                    {
+                        // No room yet, or cancelled just now (then dropped by the next look).
+                        break;
+                    }
 
-        public Action Admitted { get; } = admitted;
+                    admitting[count] = wait.Record;
+                    admittingWaits[count] = wait;
+                }
+                else
+                {
+                    if (!Fits(head.Record.AccountedBytes))
+                    {
+                        break;
+                    }
 
-        public Action Cancelled { get; } = cancelled;
+                    admitting[count] = head.Record;
+                }
 
-        public LinkedListNode<Waiter>? Node { get; set; }
+                Interlocked.Increment(ref records);
+                Interlocked.Add(ref bytes, admitting[count].AccountedBytes);
+                waiters.RemoveFirst();
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private bool HasAdmissible()
+    {
+        lock (gate)
+        {
+            if (waiters.Count == 0)
+            {
+                return false;
+            }
+
+            ref var head = ref waiters.Peek();
+            return head.Wait?.IsCancelled == true || Fits(head.Wait?.Record.AccountedBytes ?? head.Record.AccountedBytes);
+        }
+    }
+
+    private bool Fits(long recordBytes) =>
+        Volatile.Read(ref records) + 1 <= maxRecords && Volatile.Read(ref bytes) + recordBytes <= maxBytes;
+
+    private void Cancelled(CancellableWait wait)
+    {
+        lock (gate)
+        {
+            pending--;
+        }
+
+        cancelled!(wait.Record, wait.Token);
+    }
+
+    /// <summary>A queued record, or (when its wait can be cancelled) the object that holds it.</summary>
+    private readonly record struct Waiting(UserRecord Record, CancellableWait? Wait);
+
+    /// <summary>A wait that can be cancelled: admission and cancellation race for it by one atomic transition.</summary>
+    private sealed class CancellableWait(OutstandingGate owner, UserRecord record, CancellationToken token)
+    {
+        private const int Queued = 0;
+        private const int Admitted = 1;
+        private const int Cancelled = 2;
+        private int state;
+
+        public UserRecord Record { get; } = record;
+
+        public CancellationToken Token { get; } = token;
 
         public CancellationTokenRegistration Registration { get; set; }
+
+        public bool IsCancelled => Volatile.Read(ref state) == Cancelled;
+
+        public bool TryAdmit() => Interlocked.CompareExchange(ref state, Admitted, Queued) == Queued;
+
+        public void Cancel()
+        {
+            if (Interlocked.CompareExchange(ref state, Cancelled, Queued) == Queued)
+            {
+                owner.Cancelled(this);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A first-in first-out queue of <see cref="Waiting"/> structs in chunks of <see cref="ChunkSize"/>; a drained chunk is
+    /// kept for the next one needed, so a steady trickle of waiters allocates nothing. Guarded by the gate's lock.
+    /// </summary>
+    private sealed class WaitQueue
+    {
+        private Chunk head;
+        private Chunk tail;
+        private int headIndex;
+        private int tailIndex;
+        private Chunk? spare;
+
+        public WaitQueue() => head = tail = new Chunk();
+
+        public int Count { get; private set; }
+
+        public void Enqueue(in Waiting waiting)
+        {
+            if (tailIndex == ChunkSize)
+            {
+                var next = spare ?? new Chunk();
+                spare = null;
+                tail.Next = next;
+                tail = next;
+                tailIndex = 0;
+            }
+
+            tail.Slots[tailIndex++] = waiting;
+            Count++;
+        }
+
+        /// <summary>The first waiter; only while <see cref="Count"/> is positive.</summary>
+        public ref Waiting Peek() => ref head.Slots[headIndex];
+
+        public void RemoveFirst()
+        {
+            head.Slots[headIndex++] = default;
+            Count--;
+            if (Count == 0)
+            {
+                // The last one was in the tail chunk, which is the head now: start it over.
+                headIndex = 0;
+                tailIndex = 0;
+            }
+            else if (headIndex == ChunkSize)
+            {
+                var drained = head;
+                head = drained.Next!;
+                drained.Next = null;
+                spare = drained;
+                headIndex = 0;
+            }
+        }
+
+        private sealed class Chunk
+        {
+            public Waiting[] Slots { get; } = new Waiting[ChunkSize];
+
+            public Chunk? Next { get; set; }
+        }
     }
 }

@@ -83,9 +83,21 @@ internal sealed partial class RecordCompletion
         }
 
         // Room is returned before the tasks complete, so a caller that awaited its record sees it gone from
-        // OutstandingRecords; flushes are released after, so a completed flush implies completed tasks.
-        outstanding.Exit(users.Length, record.AccountedBytes);
-        stream.RecordsResolved(users.Length);
+        // OutstandingRecords; flushes are released after, so a completed flush implies completed tasks. A record whose
+        // task is already complete was resolved by whoever completed it: its room is not returned a second time.
+        var alreadyCompleted = 0;
+        long alreadyCompletedBytes = 0;
+        foreach (ref readonly var user in users)
+        {
+            if (user.Task.IsCompleted)
+            {
+                alreadyCompleted++;
+                alreadyCompletedBytes += user.AccountedBytes;
+            }
+        }
+
+        outstanding.Exit(users.Length - alreadyCompleted, record.AccountedBytes - alreadyCompletedBytes);
+        stream.RecordsResolved(users.Length - alreadyCompleted);
 
         // One pass over the records: complete each task and note its flush epoch. Records that travelled together with
         // the same history (nearly always all of them) share one outcome.
@@ -93,6 +105,8 @@ internal sealed partial class RecordCompletion
         AttemptNode? history = null;
         FlushTracker.Epoch? epoch = null;
         var epochCount = 0;
+        var refused = 0;
+        long refusedBytes = 0;
         List<(FlushTracker.Epoch Epoch, int Count)>? earlierEpochs = null;
         for (var sub = 0; sub < users.Length; sub++)
         {
@@ -102,6 +116,15 @@ internal sealed partial class RecordCompletion
                 history = user.Attempts;
                 var success = new Attempt(record.AttemptStartUtc, time.GetElapsedTime(user.ReadySince, record.AttemptStart), record.AttemptDuration, null, null, IsSuccessful: true);
                 outcome = new KinesisRecordOutcome(shardId, sequenceNumber, new AttemptNode(success, history).ToList(), aggregated);
+            }
+
+            if (!user.TrySucceed(new UserRecordResult(outcome, aggregated ? sub : 0)))
+            {
+                // Its flush epoch was resolved by the completion that came first.
+                refused++;
+                refusedBytes += user.AccountedBytes;
+                DuplicateCompletion(user.Stream.StreamName, shardId);
+                continue;
             }
 
             if (!ReferenceEquals(user.Epoch, epoch))
@@ -116,10 +139,13 @@ internal sealed partial class RecordCompletion
             }
 
             epochCount++;
-            if (!user.TrySucceed(new UserRecordResult(outcome, aggregated ? sub : 0)))
-            {
-                DuplicateCompletion(user.Stream.StreamName, shardId);
-            }
+        }
+
+        if (refused > alreadyCompleted)
+        {
+            // Completed by another path between the check above and the completion: its room goes back to that path.
+            outstanding.Charge(refused - alreadyCompleted, refusedBytes - alreadyCompletedBytes);
+            stream.RecordsResolved(alreadyCompleted - refused);
         }
 
         // Flushes are released once every task of the record is complete.
@@ -131,7 +157,7 @@ internal sealed partial class RecordCompletion
             }
         }
 
-        epoch!.Resolve(epochCount);
+        epoch?.Resolve(epochCount);
         record.ReturnUsers();
     }
 
@@ -144,7 +170,16 @@ internal sealed partial class RecordCompletion
 
     public void Expire(in UserRecord user, long now, string? shardId)
     {
-        metrics.UserRecordExpired(user.Stream.StreamName, shardId ?? string.Empty);
+        try
+        {
+            metrics.UserRecordExpired(user.Stream.StreamName, shardId ?? string.Empty);
+        }
+        catch (Exception ex)
+        {
+            // Only a throwing metrics listener can get here; the record expires all the same.
+            LogMetricsFailed(logger, ex);
+        }
+
         Fail(user, ProducerErrorCodes.Expired, expiredMessage, now, shardId);
     }
 
@@ -160,42 +195,88 @@ internal sealed partial class RecordCompletion
     {
         var attempts = history?.ToList() ?? [];
         var result = new UserRecordResult(new KinesisRecordOutcome(null, null, attempts, isAggregated: false), 0);
-        metrics.UserRecordFailed(user.Stream.StreamName, shardId ?? string.Empty, Math.Max(attempts.Count - 1, 0));
-        Resolve(user);
-        FailOnThreadPool(user, new UserRecordFailedException(result));
+        FailOnThreadPool(user, new UserRecordFailedException(result), holdsRoom: true, shardId ?? string.Empty, Math.Max(attempts.Count - 1, 0));
     }
 
     /// <summary>
-    /// Faults the task of <paramref name="user"/> with <paramref name="exception"/> (an <see cref="OperationCanceledException"/>
-    /// cancels it) from a thread-pool work item, so no continuation runs on the caller's thread or under a pipeline lock.
-    /// The caller resolves the record's room and flush epoch; this only completes the task.
+    /// Cancels the task of a record that was never admitted (its wait for room was cancelled), from a thread-pool work
+    /// item, and resolves it (it holds no room).
     /// </summary>
-    public void FailOnThreadPool(in UserRecord user, Exception exception)
+    public void CancelOnThreadPool(in UserRecord user, OperationCanceledException exception) =>
+        FailOnThreadPool(user, exception, holdsRoom: false, shardId: null, retries: 0);
+
+    /// <summary>
+    /// Faults the task of <paramref name="user"/> with <paramref name="exception"/> (an <see cref="OperationCanceledException"/>
+    /// cancels it) from a thread-pool work item, so no continuation runs on the caller's thread or under a pipeline lock,
+    /// and resolves the record there: its room (when <paramref name="holdsRoom"/>) before the task completes, its flush
+    /// epoch after. A record whose task is already complete was resolved by whoever completed it; it is counted as a
+    /// duplicate completion and nothing of it is resolved again.
+    /// </summary>
+    private void FailOnThreadPool(in UserRecord user, Exception exception, bool holdsRoom, string? shardId, int retries)
     {
         // Failures are rare: the work item may allocate.
         ThreadPool.UnsafeQueueUserWorkItem(
-            static state =>
-            {
-                if (!state.User.TryFail(state.Exception))
-                {
-                    state.Owner.DuplicateCompletion(state.User.Stream?.StreamName ?? string.Empty, shardId: null);
-                }
-            },
-            (Owner: this, User: user, Exception: exception),
+            static state => state.Owner.FailNow(state.User, state.Exception, state.HoldsRoom, state.ShardId, state.Retries),
+            (Owner: this, User: user, Exception: exception, HoldsRoom: holdsRoom, ShardId: shardId, Retries: retries),
             preferLocal: false);
+    }
+
+    private void FailNow(in UserRecord user, Exception exception, bool holdsRoom, string? shardId, int retries)
+    {
+        var streamName = user.Stream.StreamName;
+        if (user.Task.IsCompleted)
+        {
+            DuplicateCompletion(streamName, shardId);
+            return;
+        }
+
+        if (shardId is not null)
+        {
+            try
+            {
+                metrics.UserRecordFailed(streamName, shardId, retries);
+            }
+            catch (Exception ex)
+            {
+                // Only a throwing metrics listener can get here; the record fails all the same.
+                LogMetricsFailed(logger, ex);
+            }
+        }
+
+        Release(user, holdsRoom, 1);
+        if (!user.TryFail(exception))
+        {
+            // Completed by another path since the check above: the room goes back to it.
+            Release(user, holdsRoom, -1);
+            DuplicateCompletion(streamName, shardId);
+            return;
+        }
+
+        user.Epoch.Resolve(1);
+    }
+
+    /// <summary>Returns (<paramref name="count"/> 1) or takes back (-1) the room of <paramref name="user"/> and its count as resolved.</summary>
+    private void Release(in UserRecord user, bool holdsRoom, int count)
+    {
+        if (holdsRoom)
+        {
+            if (count > 0)
+            {
+                outstanding.Exit(1, user.AccountedBytes);
+            }
+            else
+            {
+                outstanding.Charge(1, user.AccountedBytes);
+            }
+        }
+
+        user.Stream.RecordsResolved(count);
     }
 
     private void DuplicateCompletion(string streamName, string? shardId)
     {
         Interlocked.Increment(ref duplicateCompletions);
         LogDuplicateCompletion(logger, streamName, shardId ?? string.Empty);
-    }
-
-    private void Resolve(in UserRecord user)
-    {
-        outstanding.Exit(1, user.AccountedBytes);
-        user.Stream.RecordsResolved(1);
-        user.Epoch.Resolve(1);
     }
 
     /// <summary>Acknowledged Kinesis records whose user records complete in one thread-pool work item.</summary>

@@ -382,6 +382,8 @@ internal sealed class StreamPipeline
     /// while its rate limiter allows. Expired user records fail here. Lowers <paramref name="nextWake"/>
     /// to the earliest time something becomes ready.
     /// </summary>
+    /// <remarks>Never inlined (it runs once per sender pass, not per record): its frame stays in stack traces, which a test uses to inject a fault here.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Collect(List<OutgoingRecord> batch, ref int batchBytes, bool flush, ref long nextWake)
     {
         var strict = options.Ordering == ProducerOrdering.StrictPerShard;

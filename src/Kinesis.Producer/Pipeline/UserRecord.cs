@@ -100,17 +100,19 @@ internal struct UserRecord
             promise.SetResult(result);
             return true;
         }
-        catch (InvalidOperationException) when (promise.Task.IsCompleted)
+        catch (InvalidOperationException)
         {
             // Completed by someone else between the check and the set: the builder has no TrySetResult, and a
-            // TaskCompletionSource would cost a second object per record.
+            // TaskCompletionSource would cost a second object per record. The builder throws nothing else of this type.
+            // No filter on IsCompleted: a task reserves its completion before it shows as completed, so the other
+            // completer may still be finishing.
             return false;
         }
     }
 
     /// <summary>
     /// Faults the task with <paramref name="exception"/> (an <see cref="OperationCanceledException"/> cancels it), on the
-    /// calling thread: call only from a work item that holds no locks (see <see cref="RecordCompletion.FailOnThreadPool"/>).
+    /// calling thread: call only from a work item that holds no locks (see <see cref="RecordCompletion"/>).
     /// Returns false, and changes nothing, when the task was already complete. Never throws.
     /// </summary>
     public readonly bool TryFail(Exception exception)
@@ -125,8 +127,9 @@ internal struct UserRecord
             promise.SetException(exception);
             return true;
         }
-        catch (InvalidOperationException) when (promise.Task.IsCompleted)
+        catch (InvalidOperationException)
         {
+            // As in TrySucceed: completed, or being completed, by someone else.
             return false;
         }
     }

@@ -75,6 +75,30 @@ public sealed class KinesisApiClientIntegrationTests(LocalAwsFixture fixture)
 
     [Theory(Timeout = TestTimeouts.Integration)]
     [MemberData(nameof(Emulators))]
+    public async Task PutRecords_LargeBody_IsStreamedSignedAndStored(string emulator)
+    {
+        // 40 records of 40 KB: a ~2 MB body, above the size from which PutRecords bodies are written in pieces.
+        using var client = ApiTestClients.Create(Endpoint(emulator));
+        var name = LocalAwsFixture.UniqueName("streamed-body");
+        await ApiTestClients.CreateActiveStreamAsync(client, name, 1);
+        var entries = Enumerable.Range(0, 40).Select(i =>
+        {
+            var data = new byte[40_000];
+            new Random(i).NextBytes(data);
+            return new PutRecordsRequestEntry { PartitionKey = $"k{i}", Data = data };
+        }).ToArray();
+
+        var put = await client.PutRecordsAsync(new PutRecordsRequest { StreamName = name, Records = entries });
+
+        Assert.Equal(0, put.FailedRecordCount);
+        var shardId = (await client.ListShardsAsync(new ListShardsRequest { StreamName = name })).Shards[0].ShardId;
+        var iterator = await client.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = name, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon });
+        var read = await ReadAllAsync(client, iterator.ShardIterator, entries.Length);
+        Assert.Equal(entries.Select(e => Convert.ToBase64String(e.Data.Span)), read.Select(r => Convert.ToBase64String(r.Data.Span)));
+    }
+
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [MemberData(nameof(Emulators))]
     public async Task GetShardIterator_EveryType_ReadsFromTheRightPlace(string emulator)
     {
         using var client = ApiTestClients.Create(Endpoint(emulator));

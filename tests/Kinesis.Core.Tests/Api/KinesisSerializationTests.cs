@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Kinesis.Core.Api;
 using Kinesis.Core.Api.Serialization;
+using Kinesis.Testing;
 
 namespace Kinesis.Core.Tests.Api;
 
@@ -176,6 +177,34 @@ public sealed class KinesisSerializationTests
     {
         Assert.Equal((null, null), KinesisResponseParser.Error("<html>"u8));
         Assert.Equal(("T", "m"), KinesisResponseParser.Error("""{"__type":"T","Message":"m"}"""u8));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task PutRecordsBody_WrittenInPieces_IsTheBufferedBodyByteForByteWithItsLengthAndHash()
+    {
+        // Raw records around the chunk size, aggregates of 50 KB, one of 1 MB, explicit hash keys on some, and a stream ARN.
+        var random = new Random(7);
+        var entries = Enumerable.Range(0, 300).Select(i =>
+        {
+            var size = i switch { 17 => 1_000_000, _ when i % 5 == 0 => 50_000, _ => random.Next(1, 700) };
+            var data = new byte[size];
+            random.NextBytes(data);
+            return new PutRecordsRequestEntry { PartitionKey = $"key-{i}+/é", Data = data, ExplicitHashKey = i % 3 == 0 ? $"{i}000" : null };
+        }).ToArray();
+        var request = new PutRecordsRequest { StreamARN = "arn:aws:kinesis:us-east-1:000000000000:stream/s", Records = entries };
+        using var buffered = new PooledBufferWriter(16);
+        KinesisRequestWriter.Write(buffered, request, KinesisRequestWriter.PutRecords);
+
+        var body = new PutRecordsBody(request);
+        using var first = new MemoryStream();
+        await body.WriteToAsync(first, CancellationToken.None);
+        using var again = new MemoryStream();
+        await body.WriteToAsync(again, CancellationToken.None);
+
+        Assert.True(buffered.WrittenSpan.SequenceEqual(first.ToArray()), "the streamed body differs from the buffered one");
+        Assert.Equal(first.ToArray(), again.ToArray());
+        Assert.Equal(buffered.WrittenCount, body.Length);
+        Assert.Equal(Kinesis.Core.Http.AwsRequestSigner.HashPayload(buffered.WrittenSpan), body.PayloadSha256);
     }
 
     private static string Write<T>(T request, RequestBodyWriter<T> write)

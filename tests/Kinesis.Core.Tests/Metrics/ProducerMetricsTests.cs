@@ -20,6 +20,9 @@ public sealed class ProducerMetricsTests
             "UserRecordsReceived", "UserRecordsPending", "UserRecordsPut", "UserRecordsDataPut", "KinesisRecordsPut",
             "KinesisRecordsDataPut", "ErrorsByCode", "AllErrors", "RetriesPerRecord", "BufferingTime", "RequestTime",
             "UserRecordsPerKinesisRecord", "KinesisRecordsPerPutRecordsRequest", "UserRecordsPerPutRecordsRequest", "UserRecordExpired",
+
+            // Ours, beyond the KPL's set.
+            "KinesisRecordsThrottled",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), recorder.Instruments.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(MetricUnits.Bytes, recorder.Instruments[ProducerMetricNames.UserRecordsDataPut].Unit);

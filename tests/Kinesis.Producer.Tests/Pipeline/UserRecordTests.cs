@@ -111,37 +111,156 @@ public sealed class UserRecordTests
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
-    public async Task FailOnThreadPool_ManyCompletionsRacing_OneWinsAndTheRestAreCountedNeverThrown()
+    public async Task FailWithAttempts_ManyCompletionsRacing_OneWinsTheRestAreCountedAndTheRoomIsReturnedOnce()
     {
         // The old FailOnThreadPool checked IsCompleted and then set the exception: two work items racing on one record
-        // threw InvalidOperationException on a pool thread, which ends the process.
+        // threw InvalidOperationException on a pool thread, which ends the process. Each refused completion also
+        // returned the record's room a second time.
         var unhandled = 0;
         UnhandledExceptionEventHandler onUnhandled = (_, _) => Interlocked.Increment(ref unhandled);
         AppDomain.CurrentDomain.UnhandledException += onUnhandled;
         try
         {
-            var completion = new RecordCompletion(new OutstandingGate(100, 1000), TimeProvider.System, new Kinesis.Core.Metrics.ProducerMetrics(meterFactory: null), new UserRecordArrayPool(16), TimeSpan.FromSeconds(30), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             const int Records = 2000;
             const int CompletionsPerRecord = 4;
-            var records = Enumerable.Range(0, Records).Select(i => NewRecord($"k{i}")).ToArray();
+            var pipeline = new Pipeline(maxRecords: Records + 1);
+            Assert.True(pipeline.Gate.TryEnter(7), "one record that stays outstanding");
+            var records = Enumerable.Range(0, Records).Select(i => pipeline.Admit($"k{i}", accountedBytes: 2)).ToArray();
             await Task.WhenAll(Enumerable.Range(0, CompletionsPerRecord).Select(_ => Task.Run(() =>
             {
                 foreach (var record in records)
                 {
-                    completion.FailOnThreadPool(record, new InvalidOperationException("injected"));
+                    pipeline.Completion.FailWithAttempts(record);
                 }
             })));
 
             await Eventually.HoldsAsync(
-                () => records.All(r => r.Task.IsFaulted) && completion.DuplicateCompletions == Records * (CompletionsPerRecord - 1),
+                () => records.All(r => r.Task.IsFaulted) && pipeline.Completion.DuplicateCompletions == Records * (CompletionsPerRecord - 1),
                 TimeSpan.FromSeconds(20),
                 "one completion per record, every other one refused and counted");
             Assert.Equal(0, Volatile.Read(ref unhandled));
-            Assert.All(records, r => Assert.IsType<InvalidOperationException>(r.Task.Exception!.InnerException));
+            Assert.All(records, r => Assert.IsType<UserRecordFailedException>(r.Task.Exception!.InnerException));
+            Assert.Equal(1, pipeline.Gate.Records);
+            Assert.Equal(7, pipeline.Gate.Bytes);
+            Assert.Equal(0, pipeline.Stream.Pending);
         }
         finally
         {
             AppDomain.CurrentDomain.UnhandledException -= onUnhandled;
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task TrySucceedAndTryFail_RacingOnEachRecord_OneWinsAndTheOtherIsRefusedNeverThrown()
+    {
+        // A task reserves its completion before it shows as completed: a second completion in that window failed with
+        // InvalidOperationException while IsCompleted was still false, and escaped the refusal (it ended the test host).
+        const int Records = 200_000;
+        var records = Enumerable.Range(0, Records).Select(i => NewRecord("k")).ToArray();
+        var refused = 0;
+        using var start = new Barrier(2);
+        var threads = new[] { true, false }.Select(succeed => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                var exception = new InvalidOperationException("injected");
+                foreach (var record in records)
+                {
+                    if (!(succeed ? record.TrySucceed(default) : record.TryFail(exception)))
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+
+        await Task.WhenAll(threads);
+
+        Assert.Equal(Records, refused);
+        Assert.All(records, r => Assert.True(r.Task.IsCompleted));
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Fail_ASecondTime_IsRefusedAndResolvesNothingAgain()
+    {
+        var pipeline = new Pipeline(maxRecords: 10);
+        var record = pipeline.Admit("a", accountedBytes: 2);
+        var other = pipeline.Admit("b", accountedBytes: 3);
+        var flush = pipeline.Flushes.CloseCurrentAsync();
+
+        pipeline.Completion.Fail(record, "InjectedError", "first", now: 0);
+        await Eventually.HoldsAsync(() => record.Task.IsFaulted, TimeSpan.FromSeconds(20), "the first failure completes the record");
+        pipeline.Completion.Fail(record, "InjectedError", "second", now: 0);
+        await Eventually.HoldsAsync(() => pipeline.Completion.DuplicateCompletions == 1, TimeSpan.FromSeconds(20), "the second failure is refused and counted");
+
+        Assert.Equal(1, pipeline.Gate.Records);
+        Assert.Equal(3, pipeline.Gate.Bytes);
+        Assert.Equal(1, pipeline.Stream.Pending);
+        Assert.False(flush.IsCompleted, "a flush still waits for the other record");
+        Assert.False(other.Task.IsCompleted);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Succeed_ASecondTime_IsRefusedAndResolvesNothingAgain()
+    {
+        var pipeline = new Pipeline(maxRecords: 10);
+        var record = pipeline.Admit("a", accountedBytes: 2);
+        var other = pipeline.Admit("b", accountedBytes: 3);
+        var flush = pipeline.Flushes.CloseCurrentAsync();
+
+        // Two Kinesis records holding the same user record (the bug a refused completion stands for), acknowledged together.
+        var batch = pipeline.Completion.StartBatch();
+        foreach (var sequenceNumber in new[] { "1", "2" })
+        {
+            var users = pipeline.Arrays.Rent(1);
+            users[0] = record;
+            batch.Add(OutgoingRecord.Single(users, pipeline.Arrays, "shardId-000000000000", sendBy: 0), "shardId-000000000000", sequenceNumber, DateTimeOffset.UnixEpoch, 0, TimeSpan.Zero);
+        }
+
+        batch.Dispatch();
+        await Eventually.HoldsAsync(
+            () => record.Task.IsCompletedSuccessfully && pipeline.Completion.DuplicateCompletions == 1,
+            TimeSpan.FromSeconds(20),
+            "the first acknowledgement completes the record, the second is refused and counted");
+
+        Assert.Equal("1", (await record.Task).SequenceNumber);
+        Assert.Equal(1, pipeline.Gate.Records);
+        Assert.Equal(3, pipeline.Gate.Bytes);
+        Assert.Equal(1, pipeline.Stream.Pending);
+        Assert.False(flush.IsCompleted, "a flush still waits for the other record");
+        Assert.False(other.Task.IsCompleted);
+    }
+
+    /// <summary>The parts of a producer that resolve user records, without a network.</summary>
+    private sealed class Pipeline
+    {
+        public Pipeline(int maxRecords)
+        {
+            Gate = new OutstandingGate(maxRecords, maxBytes: 1_000_000);
+            Arrays = new UserRecordArrayPool(64);
+            Completion = new RecordCompletion(Gate, TimeProvider.System, new Kinesis.Core.Metrics.ProducerMetrics(meterFactory: null), Arrays, TimeSpan.FromSeconds(30), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            var options = new KinesisProducerOptions { Region = "us-east-1" };
+            Stream = new StreamPipeline("stream", options, TimeProvider.System, Completion, new AggregatorPool(options.AggregationMaxSize, 1000, 1));
+        }
+
+        public OutstandingGate Gate { get; }
+
+        public UserRecordArrayPool Arrays { get; }
+
+        public RecordCompletion Completion { get; }
+
+        public StreamPipeline Stream { get; }
+
+        public FlushTracker Flushes { get; } = new();
+
+        /// <summary>A record submitted and admitted as PutAsync does it.</summary>
+        public UserRecord Admit(string key, int accountedBytes)
+        {
+            Assert.True(Gate.TryEnter(accountedBytes));
+            Stream.RecordSubmitted();
+            return new(Stream, key, null, 1, new byte[1], accountedBytes, 0, 100, Flushes.Join());
         }
     }
 

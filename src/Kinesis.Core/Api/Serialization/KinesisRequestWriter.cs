@@ -10,7 +10,7 @@ namespace Kinesis.Core.Api.Serialization;
 internal static class KinesisRequestWriter
 {
     // Requests are never embedded in HTML; the relaxed encoder leaves '+' and similar characters of keys and ids alone.
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     private static readonly JsonEncodedText StreamName = JsonEncodedText.Encode("StreamName");
     private static readonly JsonEncodedText StreamArn = JsonEncodedText.Encode("StreamARN");
@@ -68,24 +68,39 @@ internal static class KinesisRequestWriter
 
     public static void PutRecords(Utf8JsonWriter writer, PutRecordsRequest request)
     {
-        writer.WriteStartObject();
-        WriteStream(writer, request.StreamName, request.StreamARN);
-        writer.WriteStartArray(Records);
+        PutRecordsStart(writer, request);
         var records = request.Records;
         for (var i = 0; i < records.Count; i++)
         {
-            var entry = records[i];
-            writer.WriteStartObject();
-            writer.WriteBase64String(Data, entry.Data.Span);
-            writer.WriteString(PartitionKey, entry.PartitionKey);
-            if (entry.ExplicitHashKey is not null)
-            {
-                writer.WriteString(ExplicitHashKey, entry.ExplicitHashKey);
-            }
-
-            writer.WriteEndObject();
+            PutRecordsEntry(writer, records[i]);
         }
 
+        PutRecordsEnd(writer);
+    }
+
+    /// <summary>A PutRecords body up to its first record (for <see cref="PutRecordsBody"/>, which writes it in pieces).</summary>
+    public static void PutRecordsStart(Utf8JsonWriter writer, PutRecordsRequest request)
+    {
+        writer.WriteStartObject();
+        WriteStream(writer, request.StreamName, request.StreamARN);
+        writer.WriteStartArray(Records);
+    }
+
+    public static void PutRecordsEntry(Utf8JsonWriter writer, PutRecordsRequestEntry entry)
+    {
+        writer.WriteStartObject();
+        writer.WriteBase64String(Data, entry.Data.Span);
+        writer.WriteString(PartitionKey, entry.PartitionKey);
+        if (entry.ExplicitHashKey is not null)
+        {
+            writer.WriteString(ExplicitHashKey, entry.ExplicitHashKey);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static void PutRecordsEnd(Utf8JsonWriter writer)
+    {
         writer.WriteEndArray();
         writer.WriteEndObject();
     }

@@ -41,7 +41,15 @@ internal sealed class KinesisJsonTransport : IDisposable
         // Sized up front so a multi-megabyte PutRecords body is not copied through a chain of ever larger buffers.
         using var body = new PooledBufferWriter(Math.Max(bodySizeHint, 1024));
         KinesisRequestWriter.Write(body, request, writeBody);
-        var httpRequest = CreateRequest(operation, body.WrittenMemory, rpcVersion, rpcVersionPolicy);
+        return await SendAsync(operation, CreateRequest(operation, body.WrittenMemory, rpcVersion, rpcVersionPolicy), parseResponse, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a request whose body is written to the connection as it is produced (see <see cref="PutRecordsBody"/>).</summary>
+    public Task<TResponse> SendStreamedAsync<TResponse>(string operation, AwsStreamedBody body, ResponseParser<TResponse> parseResponse, CancellationToken cancellationToken) =>
+        SendAsync(operation, CreateRequest(operation, body, rpcVersion, rpcVersionPolicy), parseResponse, cancellationToken);
+
+    private async Task<TResponse> SendAsync<TResponse>(string operation, AwsHttpRequest httpRequest, ResponseParser<TResponse> parseResponse, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; ; attempt++)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -214,6 +222,13 @@ internal sealed class KinesisJsonTransport : IDisposable
     }
 
     private static AwsHttpRequest CreateRequest(string operation, ReadOnlyMemory<byte> body, Version version, HttpVersionPolicy policy) => new(body, ContentType)
+    {
+        Headers = [new("X-Amz-Target", TargetPrefix + operation)],
+        Version = version,
+        VersionPolicy = policy,
+    };
+
+    private static AwsHttpRequest CreateRequest(string operation, AwsStreamedBody body, Version version, HttpVersionPolicy policy) => new(body, ContentType)
     {
         Headers = [new("X-Amz-Target", TargetPrefix + operation)],
         Version = version,
