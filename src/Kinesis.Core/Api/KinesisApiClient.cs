@@ -123,6 +123,38 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         return SendAsync("ListShards", request, ControlPlaneJson.ListShards, ControlPlaneJson.ParseListShards, cancellationToken);
     }
 
+    /// <summary>
+    /// Lists all of a stream's shards, following <see cref="ListShardsResponse.NextToken"/> page by page (each continuation
+    /// carries only the token and <see cref="ListShardsRequest.MaxResults"/>, as the API requires).
+    /// </summary>
+    /// <param name="request">The first page's request: the stream and, optionally, a filter, a start shard and a page size.
+    /// It must not carry a <see cref="ListShardsRequest.NextToken"/>.</param>
+    /// <param name="cancellationToken">Cancels the listing; there is no retry beyond each page's own.</param>
+    /// <returns>The shards of all pages, in the order the service returned them.</returns>
+    public async Task<IReadOnlyList<Shard>> ListAllShardsAsync(ListShardsRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.NextToken is not null)
+        {
+            throw new ArgumentException("ListAllShardsAsync starts from the first page; leave NextToken unset.", nameof(request));
+        }
+
+        var page = await ListShardsAsync(request, cancellationToken).ConfigureAwait(false);
+        if (page.NextToken is null)
+        {
+            return page.Shards;
+        }
+
+        var shards = new List<Shard>(page.Shards);
+        while (page.NextToken is { } next)
+        {
+            page = await ListShardsAsync(new ListShardsRequest { NextToken = next, MaxResults = request.MaxResults }, cancellationToken).ConfigureAwait(false);
+            shards.AddRange(page.Shards);
+        }
+
+        return shards;
+    }
+
     /// <summary>Writes one record.</summary>
     public Task<PutRecordResponse> PutRecordAsync(PutRecordRequest request, CancellationToken cancellationToken = default)
     {
