@@ -8,7 +8,8 @@ namespace Kinesis.Benchmarks.Api;
 /// <summary>
 /// Control-plane JSON: a ListShards response of 100 shards (a resharded stream: every shard with parents and a closed
 /// sequence range), a DescribeStreamSummary response, and a ListShards request with a timestamp filter, as the
-/// <c>KinesisApiClient</c> parses and writes them.
+/// <c>KinesisApiClient</c> parses and writes them: source-generated (<see cref="ControlPlaneJson"/>) against the
+/// hand-written parsers it replaced (<see cref="HandWrittenControlPlaneParser"/>).
 /// </summary>
 [MemoryDiagnoser]
 public class ControlPlaneJsonBenchmarks
@@ -44,6 +45,14 @@ public class ControlPlaneJsonBenchmarks
             ShardFilter = new ShardFilter { Type = ShardFilterType.FromTimestamp, Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123) },
         };
     }
+
+    /// <summary>ListShards response, 100 shards, hand-written parser (before).</summary>
+    [Benchmark(Baseline = true)]
+    public int ParseListShards100HandWritten() => HandWrittenControlPlaneParser.ListShards(listShards).Shards.Count;
+
+    /// <summary>DescribeStreamSummary response, hand-written parser (before).</summary>
+    [Benchmark]
+    public int ParseDescribeStreamSummaryHandWritten() => HandWrittenControlPlaneParser.DescribeStreamSummary(describeStreamSummary).StreamDescriptionSummary.OpenShardCount;
 
     /// <summary>ListShards response, 100 shards.</summary>
     [Benchmark]
