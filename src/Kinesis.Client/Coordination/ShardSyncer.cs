@@ -92,19 +92,6 @@ internal sealed class ShardSyncer
         }
     }
 
-    private async Task<List<Shard>> ListShardsAsync(CancellationToken cancellationToken)
-    {
-        var shards = new List<Shard>();
-        string? next = null;
-        do
-        {
-            // A request with NextToken must not name the stream.
-            var request = next is null ? new ListShardsRequest { StreamName = options.StreamName } : new ListShardsRequest { NextToken = next };
-            var response = await api.ListShardsAsync(request, cancellationToken).ConfigureAwait(false);
-            shards.AddRange(response.Shards);
-            next = response.NextToken;
-        }
-        while (next is not null);
-        return shards;
-    }
+    private Task<IReadOnlyList<Shard>> ListShardsAsync(CancellationToken cancellationToken) =>
+        api.ListAllShardsAsync(new ListShardsRequest { StreamName = options.StreamName }, cancellationToken);
 }

@@ -370,19 +370,8 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
         }
     }
 
-    private async Task<IReadOnlyList<Shard>> ListAllShardsAsync(CancellationToken cancellationToken)
-    {
-        var all = new List<Shard>();
-        string? next = null;
-        do
-        {
-            var response = await api.ListShardsAsync(next is null ? new ListShardsRequest { StreamName = streamName } : new ListShardsRequest { NextToken = next }, cancellationToken).ConfigureAwait(false);
-            all.AddRange(response.Shards);
-            next = response.NextToken;
-        }
-        while (next is not null);
-        return all;
-    }
+    private Task<IReadOnlyList<Shard>> ListAllShardsAsync(CancellationToken cancellationToken) =>
+        api.ListAllShardsAsync(new ListShardsRequest { StreamName = streamName }, cancellationToken);
 
     private StartingPosition CurrentPosition()
     {

@@ -69,7 +69,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         }
 
         KinesisRequestValidator.Positive(request.ShardCount, KinesisLimits.MaxShardCount, nameof(request.ShardCount), nameof(request));
-        return SendAsync("CreateStream", request, KinesisRequestWriter.CreateStream, KinesisResponseParser.Empty, cancellationToken);
+        return SendAsync("CreateStream", request, ControlPlaneJson.CreateStream, KinesisResponseParser.Empty, cancellationToken);
     }
 
     /// <summary>Deletes a stream (it goes to DELETING, then disappears).</summary>
@@ -77,7 +77,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
-        return SendAsync("DeleteStream", request, KinesisRequestWriter.DeleteStream, KinesisResponseParser.Empty, cancellationToken);
+        return SendAsync("DeleteStream", request, ControlPlaneJson.DeleteStream, KinesisResponseParser.Empty, cancellationToken);
     }
 
     /// <summary>
@@ -99,7 +99,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         }
 
         KinesisRequestValidator.Positive(request.Limit, ListStreamsRequest.MaxLimit, nameof(request.Limit), nameof(request));
-        return SendAsync("ListStreams", request, KinesisRequestWriter.ListStreams, KinesisResponseParser.ListStreams, cancellationToken);
+        return SendAsync("ListStreams", request, ControlPlaneJson.ListStreams, ControlPlaneJson.ParseListStreams, cancellationToken);
     }
 
     /// <summary>Describes a stream without its shards.</summary>
@@ -107,7 +107,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
-        return SendAsync("DescribeStreamSummary", request, KinesisRequestWriter.DescribeStreamSummary, KinesisResponseParser.DescribeStreamSummary, cancellationToken);
+        return SendAsync("DescribeStreamSummary", request, ControlPlaneJson.DescribeStreamSummary, ControlPlaneJson.ParseDescribeStreamSummary, cancellationToken);
     }
 
     /// <summary>Lists one page of a stream's shards; follow <see cref="ListShardsResponse.NextToken"/> with a request that carries only the token.</summary>
@@ -124,7 +124,39 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         }
 
         KinesisRequestValidator.Positive(request.MaxResults, ListShardsRequest.MaxMaxResults, nameof(request.MaxResults), nameof(request));
-        return SendAsync("ListShards", request, KinesisRequestWriter.ListShards, KinesisResponseParser.ListShards, cancellationToken);
+        return SendAsync("ListShards", request, ControlPlaneJson.ListShards, ControlPlaneJson.ParseListShards, cancellationToken);
+    }
+
+    /// <summary>
+    /// Lists all of a stream's shards, following <see cref="ListShardsResponse.NextToken"/> page by page (each continuation
+    /// carries only the token and <see cref="ListShardsRequest.MaxResults"/>, as the API requires).
+    /// </summary>
+    /// <param name="request">The first page's request: the stream and, optionally, a filter, a start shard and a page size.
+    /// It must not carry a <see cref="ListShardsRequest.NextToken"/>.</param>
+    /// <param name="cancellationToken">Cancels the listing; there is no retry beyond each page's own.</param>
+    /// <returns>The shards of all pages, in the order the service returned them.</returns>
+    public async Task<IReadOnlyList<Shard>> ListAllShardsAsync(ListShardsRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.NextToken is not null)
+        {
+            throw new ArgumentException("ListAllShardsAsync starts from the first page; leave NextToken unset.", nameof(request));
+        }
+
+        var page = await ListShardsAsync(request, cancellationToken).ConfigureAwait(false);
+        if (page.NextToken is null)
+        {
+            return page.Shards;
+        }
+
+        var shards = new List<Shard>(page.Shards);
+        while (page.NextToken is { } next)
+        {
+            page = await ListShardsAsync(new ListShardsRequest { NextToken = next, MaxResults = request.MaxResults }, cancellationToken).ConfigureAwait(false);
+            shards.AddRange(page.Shards);
+        }
+
+        return shards;
     }
 
     /// <summary>Writes one record.</summary>
@@ -162,7 +194,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
         ArgumentException.ThrowIfNullOrEmpty(request.ShardId, nameof(request));
         KinesisRequestValidator.Iterator(request.ShardIteratorType, request.StartingSequenceNumber, request.Timestamp, nameof(request));
-        return SendAsync("GetShardIterator", request, KinesisRequestWriter.GetShardIterator, KinesisResponseParser.GetShardIterator, cancellationToken);
+        return SendAsync("GetShardIterator", request, ControlPlaneJson.GetShardIterator, ControlPlaneJson.ParseGetShardIterator, cancellationToken);
     }
 
     /// <summary>Reads records from a shard iterator.</summary>
@@ -185,7 +217,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
             throw new ArgumentException($"NewStartingHashKey is a decimal integer in [0, 2^128); got '{request.NewStartingHashKey}'.", nameof(request));
         }
 
-        return SendAsync("SplitShard", request, KinesisRequestWriter.SplitShard, KinesisResponseParser.Empty, cancellationToken);
+        return SendAsync("SplitShard", request, ControlPlaneJson.SplitShard, KinesisResponseParser.Empty, cancellationToken);
     }
 
     /// <summary>Merges two adjacent shards.</summary>
@@ -195,7 +227,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
         ArgumentException.ThrowIfNullOrEmpty(request.ShardToMerge, nameof(request));
         ArgumentException.ThrowIfNullOrEmpty(request.AdjacentShardToMerge, nameof(request));
-        return SendAsync("MergeShards", request, KinesisRequestWriter.MergeShards, KinesisResponseParser.Empty, cancellationToken);
+        return SendAsync("MergeShards", request, ControlPlaneJson.MergeShards, KinesisResponseParser.Empty, cancellationToken);
     }
 
     /// <summary>Changes the number of open shards with uniform scaling.</summary>
@@ -204,7 +236,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
         KinesisRequestValidator.Positive(request.TargetShardCount, KinesisLimits.MaxShardCount, nameof(request.TargetShardCount), nameof(request));
-        return SendAsync("UpdateShardCount", request, KinesisRequestWriter.UpdateShardCount, KinesisResponseParser.UpdateShardCount, cancellationToken);
+        return SendAsync("UpdateShardCount", request, ControlPlaneJson.UpdateShardCount, ControlPlaneJson.ParseUpdateShardCount, cancellationToken);
     }
 
     /// <summary>Registers an enhanced fan-out consumer; it starts in CREATING, see <see cref="WaitForConsumerActiveAsync"/>.</summary>
@@ -213,14 +245,14 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.StreamARN, nameof(request));
         KinesisRequestValidator.StreamName(request.ConsumerName, nameof(request));
-        return SendAsync("RegisterStreamConsumer", request, KinesisRequestWriter.RegisterStreamConsumer, KinesisResponseParser.RegisterStreamConsumer, cancellationToken);
+        return SendAsync("RegisterStreamConsumer", request, ControlPlaneJson.RegisterStreamConsumer, ControlPlaneJson.ParseRegisterStreamConsumer, cancellationToken);
     }
 
     /// <summary>Describes a consumer, named by ARN or by stream ARN and name.</summary>
     public Task<DescribeStreamConsumerResponse> DescribeStreamConsumerAsync(StreamConsumerRequest request, CancellationToken cancellationToken = default)
     {
         ValidateConsumer(request);
-        return SendAsync("DescribeStreamConsumer", request, KinesisRequestWriter.StreamConsumer, KinesisResponseParser.DescribeStreamConsumer, cancellationToken);
+        return SendAsync("DescribeStreamConsumer", request, ControlPlaneJson.StreamConsumer, ControlPlaneJson.ParseDescribeStreamConsumer, cancellationToken);
     }
 
     /// <summary>Lists one page of a stream's consumers.</summary>
@@ -229,14 +261,14 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.StreamARN, nameof(request));
         KinesisRequestValidator.Positive(request.MaxResults, 10_000, nameof(request.MaxResults), nameof(request));
-        return SendAsync("ListStreamConsumers", request, KinesisRequestWriter.ListStreamConsumers, KinesisResponseParser.ListStreamConsumers, cancellationToken);
+        return SendAsync("ListStreamConsumers", request, ControlPlaneJson.ListStreamConsumers, ControlPlaneJson.ParseListStreamConsumers, cancellationToken);
     }
 
     /// <summary>Deregisters a consumer, named by ARN or by stream ARN and name.</summary>
     public Task DeregisterStreamConsumerAsync(StreamConsumerRequest request, CancellationToken cancellationToken = default)
     {
         ValidateConsumer(request);
-        return SendAsync("DeregisterStreamConsumer", request, KinesisRequestWriter.StreamConsumer, KinesisResponseParser.Empty, cancellationToken);
+        return SendAsync("DeregisterStreamConsumer", request, ControlPlaneJson.StreamConsumer, KinesisResponseParser.Empty, cancellationToken);
     }
 
     /// <summary>
@@ -367,7 +399,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
 
     private async IAsyncEnumerable<SubscribeToShardEvent> SubscribeCoreAsync(SubscribeToShardRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var response = await transport.OpenEventStreamAsync("SubscribeToShard", request, KinesisRequestWriter.SubscribeToShard, cancellationToken).ConfigureAwait(false);
+        var response = await transport.OpenEventStreamAsync("SubscribeToShard", request, ControlPlaneJson.SubscribeToShard, cancellationToken).ConfigureAwait(false);
         await foreach (var subscribeEvent in SubscribeToShardEventReader.ReadAsync(response, cancellationToken).ConfigureAwait(false))
         {
             yield return subscribeEvent;

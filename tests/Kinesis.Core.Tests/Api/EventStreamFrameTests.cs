@@ -49,6 +49,25 @@ public sealed class EventStreamFrameTests
         }
     }
 
+    [Theory]
+    [InlineData(65_536)]
+    [InlineData(65_536 + 63)]
+    [InlineData(1_048_576 + 17)]
+    public void Decode_LargePayloadAtUnalignedOffset_MatchesAwsSdkDecoder(int length)
+    {
+        var payload = new byte[length];
+        new Random(length).NextBytes(payload);
+        var frame = Frame(payload, (":message-type", "event"));
+        var buffer = new byte[frame.Length + 5];
+        frame.CopyTo(buffer, 5);
+
+        var decoded = EventStreamFrame.Decode(buffer, 5, frame.Length);
+
+        Assert.Equal(EventStreamMessage.FromBuffer(frame, 0, frame.Length).Payload, decoded.Payload.ToArray());
+        buffer[5 + (frame.Length / 2)] ^= 0x40;
+        Assert.Contains("message checksum", Assert.Throws<InvalidDataException>(() => EventStreamFrame.Decode(buffer, 5, frame.Length)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Decode_NoHeadersNoPayload_IsEmpty()
     {

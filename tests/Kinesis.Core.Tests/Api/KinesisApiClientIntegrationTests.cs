@@ -28,6 +28,22 @@ public sealed class KinesisApiClientIntegrationTests(LocalAwsFixture fixture)
 
     [Theory(Timeout = TestTimeouts.Integration)]
     [MemberData(nameof(Emulators))]
+    public async Task ListAllShards_OneShardPerPage_ReturnsEveryShardOnceInOrder(string emulator)
+    {
+        using var client = ApiTestClients.Create(Endpoint(emulator));
+        var name = LocalAwsFixture.UniqueName("listall");
+        await ApiTestClients.CreateActiveStreamAsync(client, name, 3);
+        var onePage = (await client.ListShardsAsync(new ListShardsRequest { StreamName = name })).Shards.Select(s => s.ShardId).ToArray();
+
+        var all = await client.ListAllShardsAsync(new ListShardsRequest { StreamName = name, MaxResults = 1 });
+
+        Assert.Equal(3, onePage.Length);
+        Assert.Equal(onePage, all.Select(s => s.ShardId));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.ListAllShardsAsync(new ListShardsRequest { NextToken = "t" }));
+    }
+
+    [Theory(Timeout = TestTimeouts.Integration)]
+    [MemberData(nameof(Emulators))]
     public async Task PutRecords_ThenGetRecords_RoundTripsDataKeysAndOrder(string emulator)
     {
         using var client = ApiTestClients.Create(Endpoint(emulator));

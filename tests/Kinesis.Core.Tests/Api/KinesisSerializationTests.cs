@@ -42,7 +42,7 @@ public sealed class KinesisSerializationTests
     {
         var json = Write(
             new GetShardIteratorRequest { StreamName = "s", ShardId = "shardId-1", ShardIteratorType = ShardIteratorType.AtTimestamp, Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123) },
-            KinesisRequestWriter.GetShardIterator);
+            ControlPlaneJson.GetShardIterator);
 
         Assert.Equal("""{"StreamName":"s","ShardId":"shardId-1","ShardIteratorType":"AT_TIMESTAMP","Timestamp":1700000000.123}""", json);
     }
@@ -50,7 +50,7 @@ public sealed class KinesisSerializationTests
     [Fact]
     public void CreateStream_OnDemand_WritesModeAndNoShardCount()
     {
-        var json = Write(new CreateStreamRequest { StreamName = "s", StreamMode = StreamMode.OnDemand }, KinesisRequestWriter.CreateStream);
+        var json = Write(new CreateStreamRequest { StreamName = "s", StreamMode = StreamMode.OnDemand }, ControlPlaneJson.CreateStream);
 
         Assert.Equal("""{"StreamName":"s","StreamModeDetails":{"StreamMode":"ON_DEMAND"}}""", json);
     }
@@ -58,7 +58,7 @@ public sealed class KinesisSerializationTests
     [Fact]
     public void ListStreams_LimitAndStartName_WritesBothAndNoToken()
     {
-        var json = Write(new ListStreamsRequest { Limit = 50, ExclusiveStartStreamName = "orders" }, KinesisRequestWriter.ListStreams);
+        var json = Write(new ListStreamsRequest { Limit = 50, ExclusiveStartStreamName = "orders" }, ControlPlaneJson.ListStreams);
 
         Assert.Equal("""{"Limit":50,"ExclusiveStartStreamName":"orders"}""", json);
     }
@@ -66,8 +66,8 @@ public sealed class KinesisSerializationTests
     [Fact]
     public void ListStreams_Empty_WritesEmptyObject()
     {
-        Assert.Equal("{}", Write(new ListStreamsRequest(), KinesisRequestWriter.ListStreams));
-        Assert.Equal("""{"NextToken":"t+1"}""", Write(new ListStreamsRequest { NextToken = "t+1" }, KinesisRequestWriter.ListStreams));
+        Assert.Equal("{}", Write(new ListStreamsRequest(), ControlPlaneJson.ListStreams));
+        Assert.Equal("""{"NextToken":"t+1"}""", Write(new ListStreamsRequest { NextToken = "t+1" }, ControlPlaneJson.ListStreams));
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class KinesisSerializationTests
                                 {"StreamName":"b","StreamStatus":"UPDATING","StreamModeDetails":{"StreamMode":"PROVISIONED"}}]}
             """;
 
-        var response = KinesisResponseParser.ListStreams(Encoding.UTF8.GetBytes(json));
+        var response = ControlPlaneJson.ParseListStreams(Encoding.UTF8.GetBytes(json));
 
         Assert.Equal(["a", "b"], response.StreamNames);
         Assert.True(response.HasMoreStreams);
@@ -99,7 +99,7 @@ public sealed class KinesisSerializationTests
     public void ListStreams_NamesOnlyResponse_HasNoSummariesAndNoMore()
     {
         // kinesalite's shape: names and HasMoreStreams only.
-        var response = KinesisResponseParser.ListStreams("""{"StreamNames":[],"HasMoreStreams":false}"""u8);
+        var response = ControlPlaneJson.ParseListStreams("""{"StreamNames":[],"HasMoreStreams":false}"""u8);
 
         Assert.Empty(response.StreamNames);
         Assert.Empty(response.StreamSummaries);
@@ -114,7 +114,7 @@ public sealed class KinesisSerializationTests
     [InlineData("""{"HasMoreStreams":"yes"}""")]
     public void ListStreams_MalformedResponse_ThrowsJsonOrInvalidOperation(string json)
     {
-        var ex = Xunit.Record.Exception(() => KinesisResponseParser.ListStreams(Encoding.UTF8.GetBytes(json)));
+        var ex = Xunit.Record.Exception(() => ControlPlaneJson.ParseListStreams(Encoding.UTF8.GetBytes(json)));
 
         Assert.True(ex is JsonException or InvalidOperationException, ex?.GetType().Name);
     }

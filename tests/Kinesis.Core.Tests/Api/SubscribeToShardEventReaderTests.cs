@@ -153,8 +153,8 @@ public sealed class SubscribeToShardEventReaderTests
     {
         var frame = EventStreamFrames.RecordsEvent("1", ("k", [1]));
         BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), frame.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(8), Crc32.Compute(frame.AsSpan(0, 8)));
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(frame.Length - 4), Crc32.Compute(frame.AsSpan(0, frame.Length - 4)));
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(8), System.IO.Hashing.Crc32.HashToUInt32(frame.AsSpan(0, 8)));
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(frame.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(frame.AsSpan(0, frame.Length - 4)));
 
         var ex = await Assert.ThrowsAsync<KinesisApiException>(() => ReadAllAsync(new MemoryStream(frame)));
 

@@ -4,8 +4,10 @@ using System.Text.Json;
 namespace Kinesis.Core.Api.Serialization;
 
 /// <summary>
-/// Writes the JSON 1.1 request bodies with <see cref="Utf8JsonWriter"/>. Record data goes from the caller's bytes
-/// straight to base64 in the output buffer; no intermediate strings or arrays.
+/// Writes the JSON 1.1 request bodies into pooled buffers with a per-thread <see cref="Utf8JsonWriter"/>. The data-plane
+/// bodies (PutRecord, PutRecords, GetRecords) are written by hand: record data goes from the caller's bytes straight to
+/// base64 in the output buffer, no intermediate strings or arrays (see PutRecordsSerializationBenchmarks). The control
+/// plane is source-generated (<see cref="ControlPlaneJson"/>).
 /// </summary>
 internal static class KinesisRequestWriter
 {
@@ -116,100 +118,6 @@ internal static class KinesisRequestWriter
         writer.WriteEndObject();
     }
 
-    public static void CreateStream(Utf8JsonWriter writer, CreateStreamRequest request)
-    {
-        writer.WriteStartObject();
-        writer.WriteString(StreamName, request.StreamName);
-        if (request.ShardCount is { } shards)
-        {
-            writer.WriteNumber("ShardCount", shards);
-        }
-
-        // Sent only when on-demand, so emulators without capacity modes (kinesalite) accept provisioned streams.
-        if (request.StreamMode != StreamMode.Provisioned)
-        {
-            writer.WriteStartObject("StreamModeDetails");
-            writer.WriteString("StreamMode", KinesisWireNames.ToWire(request.StreamMode));
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-    }
-
-    public static void DeleteStream(Utf8JsonWriter writer, DeleteStreamRequest request)
-    {
-        writer.WriteStartObject();
-        WriteStream(writer, request.StreamName, request.StreamARN);
-        if (request.EnforceConsumerDeletion)
-        {
-            writer.WriteBoolean("EnforceConsumerDeletion", true);
-        }
-
-        writer.WriteEndObject();
-    }
-
-    public static void DescribeStreamSummary(Utf8JsonWriter writer, DescribeStreamSummaryRequest request)
-    {
-        writer.WriteStartObject();
-        WriteStream(writer, request.StreamName, request.StreamARN);
-        writer.WriteEndObject();
-    }
-
-    public static void ListStreams(Utf8JsonWriter writer, ListStreamsRequest request)
-    {
-        writer.WriteStartObject();
-        if (request.Limit is { } limit)
-        {
-            writer.WriteNumber("Limit", limit);
-        }
-
-        WriteOptional(writer, "ExclusiveStartStreamName", request.ExclusiveStartStreamName);
-        WriteOptional(writer, "NextToken", request.NextToken);
-        writer.WriteEndObject();
-    }
-
-    public static void ListShards(Utf8JsonWriter writer, ListShardsRequest request)
-    {
-        writer.WriteStartObject();
-        WriteStream(writer, request.StreamName, request.StreamARN);
-        WriteOptional(writer, "NextToken", request.NextToken);
-        WriteOptional(writer, "ExclusiveStartShardId", request.ExclusiveStartShardId);
-        if (request.MaxResults is { } max)
-        {
-            writer.WriteNumber("MaxResults", max);
-        }
-
-        if (request.ShardFilter is { } filter)
-        {
-            writer.WriteStartObject("ShardFilter");
-            writer.WriteString("Type", KinesisWireNames.ToWire(filter.Type));
-            WriteOptional(writer, "ShardId", filter.ShardId);
-            if (filter.Timestamp is { } at)
-            {
-                WriteTimestamp(writer, "Timestamp", at);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-    }
-
-    public static void GetShardIterator(Utf8JsonWriter writer, GetShardIteratorRequest request)
-    {
-        writer.WriteStartObject();
-        WriteStream(writer, request.StreamName, request.StreamARN);
-        writer.WriteString("ShardId", request.ShardId);
-        writer.WriteString("ShardIteratorType", KinesisWireNames.ToWire(request.ShardIteratorType));
-        WriteOptional(writer, "StartingSequenceNumber", request.StartingSequenceNumber);
-        if (request.Timestamp is { } at)
-        {
-            WriteTimestamp(writer, "Timestamp", at);
-        }
-
-        writer.WriteEndObject();
-    }
-
     public static void GetRecords(Utf8JsonWriter writer, GetRecordsRequest request)
     {
         writer.WriteStartObject();
@@ -220,80 +128,6 @@ internal static class KinesisRequestWriter
         }
 
         WriteOptional(writer, StreamArn, request.StreamARN);
-        writer.WriteEndObject();
-    }
-
-    public static void SplitShard(Utf8JsonWriter writer, SplitShardRequest request)
-    {
-        writer.WriteStartObject();
-        WriteStream(writer, request.StreamName, request.StreamARN);
-        writer.WriteString("ShardToSplit", request.ShardToSplit);
-        writer.WriteString("NewStartingHashKey", request.NewStartingHashKey);
-        writer.WriteEndObject();
-    }
-
-    public static void MergeShards(Utf8JsonWriter writer, MergeShardsRequest request)
-    {
-        writer.WriteStartObject();
-        WriteStream(writer, request.StreamName, request.StreamARN);
-        writer.WriteString("ShardToMerge", request.ShardToMerge);
-        writer.WriteString("AdjacentShardToMerge", request.AdjacentShardToMerge);
-        writer.WriteEndObject();
-    }
-
-    public static void UpdateShardCount(Utf8JsonWriter writer, UpdateShardCountRequest request)
-    {
-        writer.WriteStartObject();
-        WriteStream(writer, request.StreamName, request.StreamARN);
-        writer.WriteNumber("TargetShardCount", request.TargetShardCount);
-        writer.WriteString("ScalingType", "UNIFORM_SCALING");
-        writer.WriteEndObject();
-    }
-
-    public static void RegisterStreamConsumer(Utf8JsonWriter writer, RegisterStreamConsumerRequest request)
-    {
-        writer.WriteStartObject();
-        writer.WriteString(StreamArn, request.StreamARN);
-        writer.WriteString("ConsumerName", request.ConsumerName);
-        writer.WriteEndObject();
-    }
-
-    public static void StreamConsumer(Utf8JsonWriter writer, StreamConsumerRequest request)
-    {
-        writer.WriteStartObject();
-        WriteOptional(writer, StreamArn, request.StreamARN);
-        WriteOptional(writer, "ConsumerName", request.ConsumerName);
-        WriteOptional(writer, "ConsumerARN", request.ConsumerARN);
-        writer.WriteEndObject();
-    }
-
-    public static void ListStreamConsumers(Utf8JsonWriter writer, ListStreamConsumersRequest request)
-    {
-        writer.WriteStartObject();
-        writer.WriteString(StreamArn, request.StreamARN);
-        WriteOptional(writer, "NextToken", request.NextToken);
-        if (request.MaxResults is { } max)
-        {
-            writer.WriteNumber("MaxResults", max);
-        }
-
-        writer.WriteEndObject();
-    }
-
-    public static void SubscribeToShard(Utf8JsonWriter writer, SubscribeToShardRequest request)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("ConsumerARN", request.ConsumerARN);
-        writer.WriteString("ShardId", request.ShardId);
-        writer.WriteStartObject("StartingPosition");
-        writer.WriteString("Type", KinesisWireNames.ToWire(request.StartingPosition.Type));
-        WriteOptional(writer, "SequenceNumber", request.StartingPosition.SequenceNumber);
-        if (request.StartingPosition.Timestamp is { } at)
-        {
-            WriteTimestamp(writer, "Timestamp", at);
-        }
-
-        writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
@@ -318,10 +152,6 @@ internal static class KinesisRequestWriter
             writer.WriteString(name, value);
         }
     }
-
-    // The JSON protocol carries timestamps as epoch seconds with a fraction.
-    private static void WriteTimestamp(Utf8JsonWriter writer, string name, DateTimeOffset value) =>
-        writer.WriteNumber(name, value.ToUnixTimeMilliseconds() / 1000m);
 }
 
 /// <summary>Writes one request body.</summary>
