@@ -279,19 +279,8 @@ internal sealed class StreamCommands(KinesisApiClient client, StreamReport repor
     private async Task<StreamDescriptionSummary> DescribeSummaryAsync(string stream, CancellationToken cancellationToken) =>
         (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = stream }, cancellationToken).ConfigureAwait(false)).StreamDescriptionSummary;
 
-    private async Task<List<Shard>> ListShardsAsync(string stream, CancellationToken cancellationToken)
-    {
-        var shards = new List<Shard>();
-        var page = await client.ListShardsAsync(new ListShardsRequest { StreamName = stream }, cancellationToken).ConfigureAwait(false);
-        shards.AddRange(page.Shards);
-        while (page.NextToken is { } token)
-        {
-            page = await client.ListShardsAsync(new ListShardsRequest { NextToken = token }, cancellationToken).ConfigureAwait(false);
-            shards.AddRange(page.Shards);
-        }
-
-        return shards;
-    }
+    private async Task<List<Shard>> ListShardsAsync(string stream, CancellationToken cancellationToken) =>
+        [.. await client.ListAllShardsAsync(new ListShardsRequest { StreamName = stream }, cancellationToken).ConfigureAwait(false)];
 
     private async Task<List<Consumer>> ListConsumersAsync(string streamArn, CancellationToken cancellationToken)
     {
