@@ -25,6 +25,9 @@ public sealed class KinesisAgent : IAsyncDisposable
     /// <summary>How often the checkpoint file is written when offsets moved.</summary>
     public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(1);
 
+    // Disposal of the producer has already resolved every record; this only bounds the wait for their tasks.
+    private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(10);
+
     private readonly AgentConfiguration configuration;
     private readonly ILogger logger;
     private readonly TimeProvider time;
@@ -184,6 +187,17 @@ public sealed class KinesisAgent : IAsyncDisposable
         await producer.DisposeAsync().ConfigureAwait(false);
         foreach (var tailer in tailers)
         {
+            // Disposal resolved every record; their tasks complete on the thread pool, so wait for them (bounded)
+            // before the final checkpoint, or acknowledged records would be sent again by the next run.
+            try
+            {
+                await tailer.ResolvedAsync().WaitAsync(ResolveTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // What is unresolved stays before the checkpoint and is sent again by the next run.
+            }
+
             tailer.Acknowledge();
         }
 

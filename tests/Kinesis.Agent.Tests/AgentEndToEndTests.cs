@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text;
+using System.Text.Json;
 using Kinesis.Agent.Configuration;
 using Kinesis.LocalServices;
 using Kinesis.Testing;
@@ -92,6 +94,50 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Equal(["whole\n", "no break yet\n", "after\n"], await ReadLinesAsync(client, stream));
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_RecordsNotAcknowledged_AreNotCheckpointedAndAreSentAfterRestart()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-unacked");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log");
+        var log = directory.File("app.log");
+        Append(log, 0, 50);
+        using var faults = new FaultInjectionHandler();
+        faults.ForTarget("PutRecords", Fault.Respond(HttpStatusCode.InternalServerError, """{"__type":"InternalFailure"}"""), times: 100_000);
+
+        await using (var agent = await StartAsync(configuration, faults, TimeSpan.FromMilliseconds(200)))
+        {
+            await Eventually.HoldsAsync(() => faults.RequestCount >= 3, TimeSpan.FromSeconds(30), "PutRecords attempts");
+            await Eventually.HoldsAsync(() => CheckpointOffset() == 0, TimeSpan.FromSeconds(30), "a checkpoint of the unacknowledged file");
+            await agent.StopAsync();
+        }
+
+        // Given back by the producer at shutdown: not checkpointed, so sent by the next run.
+        Assert.Equal(0, CheckpointOffset());
+        await using (var agent = await StartAsync(configuration))
+        {
+            await WaitForAsync(client, stream, 50);
+            await Eventually.HoldsAsync(() => CheckpointOffset() == new FileInfo(log).Length, TimeSpan.FromSeconds(30), "the checkpoint at the end of the file");
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(Line), (await ReadLinesAsync(client, stream)).Order(StringComparer.Ordinal));
+    }
+
+    private long? CheckpointOffset()
+    {
+        var path = directory.File("checkpoints");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        var files = document.RootElement.GetProperty("files");
+        return files.GetArrayLength() == 1 ? files[0].GetProperty("offset").GetInt64() : null;
+    }
+
     private static string Line(int index) => $"line-{index:D6}\n";
 
     private static void Append(string path, int from, int to)
@@ -123,10 +169,13 @@ public sealed class AgentEndToEndTests : IDisposable
         }
         """);
 
-    private static async Task<KinesisAgent> StartAsync(AgentConfiguration configuration)
+    private static async Task<KinesisAgent> StartAsync(AgentConfiguration configuration, HttpMessageHandler? handler = null, TimeSpan? shutdownTimeout = null)
     {
         var options = KinesisAgent.CreateProducerOptions(configuration);
         options.RecordMaxBufferedTime = TimeSpan.FromMilliseconds(20);
+        options.HttpMessageHandler = handler;
+        options.RecordTtl = TimeSpan.FromMinutes(5);
+        options.ShutdownTimeout = shutdownTimeout ?? options.ShutdownTimeout;
         var agent = new KinesisAgent(configuration, options) { CheckpointInterval = TimeSpan.FromMilliseconds(50) };
         await agent.StartAsync();
         return agent;

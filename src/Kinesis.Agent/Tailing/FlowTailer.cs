@@ -86,6 +86,13 @@ internal sealed class FlowTailer : IDisposable
         Checkpoints = tracker.Checkpoints().ToArray();
     }
 
+    /// <summary>Completes when every record in flight is resolved (the producer resolves them on the thread pool, shortly after it is disposed).</summary>
+    public Task ResolvedAsync()
+    {
+        var tasks = tracker.Files.SelectMany(f => f.InFlight()).ToArray();
+        return Task.WhenAll(tasks).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
     public void Dispose() => tracker.Dispose();
 
     private static bool IsDrained(TrackedFile file)

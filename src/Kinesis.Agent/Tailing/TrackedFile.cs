@@ -53,6 +53,9 @@ internal sealed class TrackedFile : IDisposable
     /// <summary>The oldest record still in flight, if any.</summary>
     public Task? Oldest => unacknowledged.TryPeek(out var head) ? head.Sent : null;
 
+    /// <summary>The tasks of the records in flight.</summary>
+    public IEnumerable<Task> InFlight() => unacknowledged.Select(u => (Task)u.Sent);
+
     public void Sent(long endOffset, int bytes, Task<UserRecordResult> sent)
     {
         unacknowledged.Enqueue((endOffset, bytes, sent));
