@@ -150,6 +150,7 @@ public sealed class AgentConfigurationReaderTests
     [InlineData("""{ "flows": [ { "filePattern": "relative/b.log", "kinesisStream": "s" } ] }""", "flows[0].filePattern")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log" } ] }""", "flows[0].kinesisStream")]
     [InlineData("""{ "flows": [ { "kinesisStream": "s" } ] }""", "flows[0].filePattern")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "no spaces" } ] }""", "flows[0].kinesisStream")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "multiLineStartPattern": "^\\d" } ] }""", "flows[0].multiLineStartPattern")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON" } ] } ] }""", "flows[0].dataProcessingOptions[0].optionName")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "SINGLELINE", "parseOptions": [ "NOPE" ] } ] } ] }""", "flows[0].dataProcessingOptions[0].parseOptions")]

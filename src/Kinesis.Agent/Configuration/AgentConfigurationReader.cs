@@ -249,6 +249,11 @@ public static class AgentConfigurationReader
             throw new AgentConfigurationException($"{path}.kinesisStream", "required: the stream to send to");
         }
 
+        if (stream.Length > 128 || !stream.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+        {
+            throw new AgentConfigurationException($"{path}.kinesisStream", $"'{stream}' is not a stream name (1 to 128 letters, digits, '_', '-', '.')");
+        }
+
         if (filePattern is null)
         {
             throw new AgentConfigurationException($"{path}.filePattern", "required: the files to tail");

@@ -63,7 +63,13 @@ internal sealed class FileTracker : IDisposable
         }
 
         var unmatched = new List<(string Path, FileIdentity? Identity)>();
-        foreach (var path in pattern.Match())
+        var listed = pattern.Match();
+        foreach (var path in held.Keys.Except(listed, StringComparer.Ordinal).ToArray())
+        {
+            held.Remove(path);
+        }
+
+        foreach (var path in listed)
         {
             var identity = FileIdentity.TryGet(path);
             var file = Find(path, identity);

@@ -28,7 +28,6 @@ internal sealed class FlowTailer : IDisposable
     private readonly int windowRecords;
     private readonly long windowBytes;
     private readonly byte[] buffer = new byte[ReadBufferSize];
-    private readonly List<LineRecord> lines = [];
     private readonly Action<TrackedFile, long, Exception> onFailed;
     private long failedRecords;
 
@@ -77,7 +76,7 @@ internal sealed class FlowTailer : IDisposable
         foreach (var file in tracker.Files.ToArray())
         {
             file.Advance(onFailed);
-            if (!file.Present && !file.Splitter.HasPartial && file.Unacknowledged == 0 && IsDrained(file))
+            if (!file.Present && !file.Splitter.HasPartial && file.Lines.Count == 0 && file.Unacknowledged == 0 && IsDrained(file))
             {
                 tracker.Finish(file);
             }
@@ -114,6 +113,7 @@ internal sealed class FlowTailer : IDisposable
             return;
         }
 
+        await SendAsync(file, cancellationToken).ConfigureAwait(false);
         var grew = false;
         while (true)
         {
@@ -127,7 +127,7 @@ internal sealed class FlowTailer : IDisposable
             grew = true;
             file.ReadOffset += read;
             var truncatedBefore = file.Splitter.TruncatedLines;
-            file.Splitter.Feed(buffer.AsSpan(0, read), file.ReadOffset, lines);
+            file.Splitter.Feed(buffer.AsSpan(0, read), file.ReadOffset, file.Lines);
             if (file.Splitter.TruncatedLines != truncatedBefore)
             {
                 AgentLog.LineTruncated(logger, flow.Id, file.Path, file.ReadOffset);
@@ -149,23 +149,32 @@ internal sealed class FlowTailer : IDisposable
 
         if (file.Splitter.HasPartial && (!file.Present || time.GetElapsedTime(file.PartialSince, now) >= flow.PartialLineTimeout))
         {
-            file.Splitter.FlushPartial(file.ReadOffset, lines);
+            file.Splitter.FlushPartial(file.ReadOffset, file.Lines);
             await SendAsync(file, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async Task SendAsync(TrackedFile file, CancellationToken cancellationToken)
     {
-        foreach (var line in lines)
+        var sentCount = 0;
+        try
         {
-            await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
-            var data = builder.Process(line.Data);
-            // Not cancellable: a record given up at stop would look failed and let the checkpoint pass it.
-            var sent = producer.PutAsync(flow.KinesisStream, builder.PartitionKey(data), data);
-            file.Sent(line.EndOffset, data.Length, sent);
-        }
+            foreach (var line in file.Lines)
+            {
+                await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+                var data = builder.Process(line.Data);
 
-        lines.Clear();
+                // Not cancellable: a record given up at stop would look failed and let the checkpoint pass it.
+                var sent = producer.PutAsync(flow.KinesisStream, builder.PartitionKey(data), data);
+                file.Sent(line.EndOffset, data.Length, sent);
+                sentCount++;
+            }
+        }
+        finally
+        {
+            // What was not handed over stays with the file for the next poll.
+            file.Lines.RemoveRange(0, sentCount);
+        }
     }
 
     // Backpressure: while the flow's records in flight fill its window, wait for the oldest to resolve.

@@ -38,6 +38,9 @@ internal sealed class TrackedFile : IDisposable
 
     public SafeFileHandle? Handle { get; set; }
 
+    /// <summary>Lines read and not yet handed to the producer (kept across a failed poll, so none is lost or misattributed).</summary>
+    public List<LineRecord> Lines { get; } = [];
+
     /// <summary>Whether the last poll saw the file under the flow's pattern.</summary>
     public bool Present { get; set; }
 
@@ -98,6 +101,7 @@ internal sealed class TrackedFile : IDisposable
     public void Restart(Fingerprint fingerprint, LineSplitter splitter)
     {
         unacknowledged.Clear();
+        Lines.Clear();
         UnacknowledgedBytes = 0;
         Fingerprint = fingerprint;
         ReadOffset = 0;
