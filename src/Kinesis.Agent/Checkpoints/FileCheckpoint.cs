@@ -1,0 +1,4 @@
+namespace Kinesis.Agent.Checkpoints;
+
+/// <summary>Where a flow is in one file: the file's identity and fingerprint, and the offset up to which every record is acknowledged.</summary>
+internal sealed record FileCheckpoint(string Flow, string Path, ulong? Device, ulong? Inode, int FingerprintLength, string FingerprintHash, long Offset);

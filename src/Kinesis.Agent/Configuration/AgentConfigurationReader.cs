@@ -1,0 +1,425 @@
+using System.Globalization;
+using System.Text.Json;
+using Kinesis.Agent.Tailing;
+
+namespace Kinesis.Agent.Configuration;
+
+/// <summary>
+/// Reads a Java Kinesis Agent <c>agent.json</c>. Unknown keys, and keys of the Java agent that have no effect here,
+/// become <see cref="AgentConfiguration.Warnings"/> (said once by the caller, never fatal); a missing or bad value
+/// throws <see cref="AgentConfigurationException"/> naming the key.
+/// </summary>
+public static class AgentConfigurationReader
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    private static readonly HashSet<string> JavaTopLevelKeysWithoutEffect = new(StringComparer.Ordinal)
+    {
+        "firehose.endpoint", "cloudwatch.endpoint", "cloudwatch.tagInstance", "cloudwatch.metricsBufferTimeMillis",
+        "cloudwatch.namespace", "cloudwatch.metricsQueueSize", "log.emitMetrics", "log.emitInternalMetrics",
+        "log.statusReportingPeriodSeconds", "maxSendingThreads", "sendingThreadsKeepAliveMillis", "sendingThreadsMaxQueueSize",
+        "maxSendingThreadsPerCore", "maxConnections", "connectionTimeoutMillis", "connectionTTLMillis", "socketTimeoutMillis",
+        "useTcpKeepAlive", "useHttpGzip", "checkpointTimeToLiveDays", "shutdownTimeoutMillis", "sts.endpoint",
+    };
+
+    private static readonly HashSet<string> JavaFlowKeysWithoutEffect = new(StringComparer.Ordinal)
+    {
+        "maxTimeBetweenFileTrackerRefreshMillis", "waitOnFullPublishQueueMillis", "waitOnEmptyPublishQueueMillis",
+        "waitOnFullRetryQueueMillis", "retryInitialBackoffMillis", "retryMaxBackoffMillis", "publishQueueCapacity",
+        "log.emitInternalMetrics",
+    };
+
+    /// <summary>Reads the file at <paramref name="path"/>.</summary>
+    /// <exception cref="AgentConfigurationException">The file cannot be read, is not JSON, or a value is bad.</exception>
+    public static AgentConfiguration Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new AgentConfigurationException(path, $"cannot read the configuration file: {ex.Message}");
+        }
+
+        return Parse(text);
+    }
+
+    /// <summary>Reads configuration from JSON text.</summary>
+    /// <exception cref="AgentConfigurationException">The text is not a JSON object, or a value is bad.</exception>
+    public static AgentConfiguration Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw new AgentConfigurationException("(file)", $"not valid JSON: {ex.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new AgentConfigurationException("(file)", "the configuration must be a JSON object");
+            }
+
+            var warnings = new List<string>();
+            var flows = new List<FlowConfiguration>();
+            Uri? endpoint = null;
+            string? region = null, accessKey = null, secretKey = null;
+            var checkpointFile = AgentConfiguration.DefaultCheckpointFile;
+            var emitMetrics = true;
+            foreach (var property in root.EnumerateObject())
+            {
+                var key = property.Name;
+                var value = property.Value;
+                switch (key)
+                {
+                    case "kinesis.endpoint":
+                        endpoint = ReadEndpoint(key, value);
+                        break;
+                    case "kinesis.region":
+                        region = ReadOptionalString(key, value);
+                        break;
+                    case "awsAccessKeyId":
+                        accessKey = ReadOptionalString(key, value);
+                        break;
+                    case "awsSecretAccessKey":
+                        secretKey = ReadOptionalString(key, value);
+                        break;
+                    case "checkpointFile":
+                        checkpointFile = ReadOptionalString(key, value) ?? throw new AgentConfigurationException(key, "must name a file");
+                        break;
+                    case "cloudwatch.emitMetrics":
+                        emitMetrics = ReadBoolean(key, value);
+                        break;
+                    case "flows":
+                        ReadFlows(value, flows, warnings);
+                        break;
+                    default:
+                        warnings.Add(JavaTopLevelKeysWithoutEffect.Contains(key) || key.StartsWith("assumeRole", StringComparison.Ordinal) || key.StartsWith("userDefinedCredentialsProvider", StringComparison.Ordinal)
+                            ? $"{key}: a Java agent setting without effect in this agent; ignored"
+                            : $"{key}: unknown key; ignored");
+                        break;
+                }
+            }
+
+            if ((accessKey is null) != (secretKey is null))
+            {
+                throw new AgentConfigurationException(accessKey is null ? "awsAccessKeyId" : "awsSecretAccessKey", "awsAccessKeyId and awsSecretAccessKey must be given together");
+            }
+
+            if (flows.Count == 0)
+            {
+                throw new AgentConfigurationException("flows", "no flow with a kinesisStream is configured");
+            }
+
+            return new AgentConfiguration
+            {
+                KinesisEndpoint = endpoint,
+                KinesisRegion = region,
+                AwsAccessKeyId = accessKey,
+                AwsSecretAccessKey = secretKey,
+                CheckpointFile = checkpointFile,
+                CloudWatchEmitMetrics = emitMetrics,
+                Flows = flows,
+                Warnings = warnings,
+            };
+        }
+    }
+
+    private static void ReadFlows(JsonElement value, List<FlowConfiguration> flows, List<string> warnings)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw new AgentConfigurationException("flows", "must be an array of flow objects");
+        }
+
+        var index = 0;
+        foreach (var element in value.EnumerateArray())
+        {
+            var flow = ReadFlow($"flows[{index}]", element, warnings);
+            if (flow is not null)
+            {
+                flows.Add(flow);
+            }
+
+            index++;
+        }
+    }
+
+    private static FlowConfiguration? ReadFlow(string path, JsonElement element, List<string> warnings)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new AgentConfigurationException(path, "must be a JSON object");
+        }
+
+        string? filePattern = null, stream = null, deliveryStream = null;
+        var partitionKey = PartitionKeyOption.Random;
+        var initial = InitialPosition.EndOfFile;
+        var skipHeaderLines = 0;
+        var terminator = FlowConfiguration.DefaultTruncatedRecordTerminator;
+        TimeSpan? maxBufferAge = null;
+        int? maxRecords = null, maxBytes = null;
+        var pollInterval = FlowConfiguration.DefaultMinTimeBetweenFilePolls;
+        var partialLineTimeout = FlowConfiguration.DefaultPartialLineTimeout;
+        var processing = new List<DataProcessingOption>();
+        foreach (var property in element.EnumerateObject())
+        {
+            var key = $"{path}.{property.Name}";
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case "filePattern":
+                    filePattern = ReadOptionalString(key, value);
+                    break;
+                case "kinesisStream":
+                    stream = ReadOptionalString(key, value);
+                    break;
+                case "deliveryStream":
+                    deliveryStream = ReadOptionalString(key, value);
+                    break;
+                case "partitionKeyOption":
+                    partitionKey = ReadEnum(key, value, ("RANDOM", PartitionKeyOption.Random), ("DETERMINISTIC", PartitionKeyOption.Deterministic));
+                    break;
+                case "initialPosition":
+                    initial = ReadEnum(key, value, ("END_OF_FILE", InitialPosition.EndOfFile), ("START_OF_FILE", InitialPosition.StartOfFile));
+                    break;
+                case "skipHeaderLines":
+                    skipHeaderLines = (int)ReadInteger(key, value, 0, int.MaxValue);
+                    break;
+                case "truncatedRecordTerminator":
+                    terminator = ReadOptionalString(key, value) ?? throw new AgentConfigurationException(key, "must be a string");
+                    if (terminator.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(terminator) > 1024)
+                    {
+                        throw new AgentConfigurationException(key, "must be 1 to 1,024 bytes");
+                    }
+
+                    break;
+                case "maxBufferAgeMillis":
+                    maxBufferAge = TimeSpan.FromMilliseconds(ReadInteger(key, value, 1_000, 900_000));
+                    break;
+                case "maxBufferSizeRecords":
+                    maxRecords = (int)ReadInteger(key, value, 1, 500);
+                    break;
+                case "maxBufferSizeBytes":
+                    maxBytes = (int)ReadInteger(key, value, 1, 5 * 1024 * 1024);
+                    break;
+                case "minTimeBetweenFilePollsMillis":
+                    pollInterval = TimeSpan.FromMilliseconds(ReadInteger(key, value, 1, 600_000));
+                    break;
+                case "partialLineTimeoutMillis":
+                    partialLineTimeout = TimeSpan.FromMilliseconds(ReadInteger(key, value, 1, 3_600_000));
+                    break;
+                case "dataProcessingOptions":
+                    ReadProcessing(key, value, processing, warnings);
+                    break;
+                case "multiLineStartPattern":
+                case "fileFooterPattern":
+                    if (ReadOptionalString(key, value) is not null)
+                    {
+                        throw new AgentConfigurationException(key, "not supported yet by this agent (a later release); remove it or use the Java agent");
+                    }
+
+                    break;
+                default:
+                    warnings.Add(JavaFlowKeysWithoutEffect.Contains(property.Name)
+                        ? $"{key}: a Java agent setting without effect in this agent; ignored"
+                        : $"{key}: unknown key; ignored");
+                    break;
+            }
+        }
+
+        if (stream is null)
+        {
+            if (deliveryStream is not null)
+            {
+                warnings.Add($"{path}.deliveryStream: Firehose flows are not supported by this agent; the flow is skipped");
+                return null;
+            }
+
+            throw new AgentConfigurationException($"{path}.kinesisStream", "required: the stream to send to");
+        }
+
+        if (stream.Length > 128 || !stream.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+        {
+            throw new AgentConfigurationException($"{path}.kinesisStream", $"'{stream}' is not a stream name (1 to 128 letters, digits, '_', '-', '.')");
+        }
+
+        if (filePattern is null)
+        {
+            throw new AgentConfigurationException($"{path}.filePattern", "required: the files to tail");
+        }
+
+        try
+        {
+            _ = FilePattern.Parse(filePattern);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new AgentConfigurationException($"{path}.filePattern", ex.Message);
+        }
+
+        return new FlowConfiguration
+        {
+            FilePattern = filePattern,
+            KinesisStream = stream,
+            PartitionKeyOption = partitionKey,
+            InitialPosition = initial,
+            SkipHeaderLines = skipHeaderLines,
+            TruncatedRecordTerminator = terminator,
+            MaxBufferAge = maxBufferAge,
+            MaxBufferSizeRecords = maxRecords,
+            MaxBufferSizeBytes = maxBytes,
+            MinTimeBetweenFilePolls = pollInterval,
+            PartialLineTimeout = partialLineTimeout,
+            DataProcessingOptions = processing,
+        };
+    }
+
+    private static void ReadProcessing(string path, JsonElement value, List<DataProcessingOption> processing, List<string> warnings)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw new AgentConfigurationException(path, "must be an array of processing options");
+        }
+
+        var index = 0;
+        foreach (var element in value.EnumerateArray())
+        {
+            var itemPath = $"{path}[{index++}]";
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw new AgentConfigurationException(itemPath, "must be a JSON object with an optionName");
+            }
+
+            string? name = null;
+            bool noTrim = false, escape = false;
+            foreach (var property in element.EnumerateObject())
+            {
+                var key = $"{itemPath}.{property.Name}";
+                switch (property.Name)
+                {
+                    case "optionName":
+                        name = ReadOptionalString(key, property.Value);
+                        break;
+                    case "parseOptions":
+                        if (property.Value.ValueKind != JsonValueKind.Array)
+                        {
+                            throw new AgentConfigurationException(key, "must be an array of strings");
+                        }
+
+                        foreach (var option in property.Value.EnumerateArray())
+                        {
+                            switch (option.ValueKind == JsonValueKind.String ? option.GetString() : null)
+                            {
+                                case "NO_TRIM":
+                                    noTrim = true;
+                                    break;
+                                case "ESCAPE_NEW_LINE":
+                                    escape = true;
+                                    break;
+                                default:
+                                    throw new AgentConfigurationException(key, $"'{option}' is not one of NO_TRIM, ESCAPE_NEW_LINE");
+                            }
+                        }
+
+                        break;
+                    default:
+                        warnings.Add($"{key}: unknown key; ignored");
+                        break;
+                }
+            }
+
+            switch (name)
+            {
+                case DataProcessingOption.SingleLine:
+                    processing.Add(new DataProcessingOption { OptionName = name, NoTrim = noTrim, EscapeNewLine = escape });
+                    break;
+                case "CSVTOJSON" or "LOGTOJSON" or "ADDMETADATA" or "ADDEC2METADATA":
+                    throw new AgentConfigurationException($"{itemPath}.optionName", $"{name} is not supported yet by this agent (a later release); SINGLELINE is");
+                case null:
+                    throw new AgentConfigurationException($"{itemPath}.optionName", "required");
+                default:
+                    throw new AgentConfigurationException($"{itemPath}.optionName", $"'{name}' is not a processing option (SINGLELINE, CSVTOJSON, LOGTOJSON, ADDMETADATA)");
+            }
+        }
+    }
+
+    private static Uri? ReadEndpoint(string key, JsonElement value)
+    {
+        var text = ReadOptionalString(key, value);
+        if (text is null)
+        {
+            return null;
+        }
+
+        // The Java SDK accepts a bare host name ("kinesis.us-east-1.amazonaws.com") and uses https.
+        var candidate = text.Contains("://", StringComparison.Ordinal) ? text : "https://" + text;
+        if (!Uri.TryCreate(candidate, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new AgentConfigurationException(key, $"'{text}' is not an http(s) URL or a host name");
+        }
+
+        return uri;
+    }
+
+    // An empty string means "not set", as in the Java agent's sample configuration ("kinesis.endpoint": "").
+    private static string? ReadOptionalString(string key, JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.String => string.IsNullOrWhiteSpace(value.GetString()) ? null : value.GetString(),
+        _ => throw new AgentConfigurationException(key, $"must be a string, not {Describe(value)}"),
+    };
+
+    private static bool ReadBoolean(string key, JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.String when bool.TryParse(value.GetString(), out var parsed) => parsed,
+        _ => throw new AgentConfigurationException(key, $"must be true or false, not {Describe(value)}"),
+    };
+
+    // The Java agent converts numeric strings too ("5000").
+    private static long ReadInteger(string key, JsonElement value, long min, long max)
+    {
+        long parsed;
+        var ok = value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetInt64(out parsed),
+            JsonValueKind.String => long.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out parsed),
+            _ => (parsed = 0) != 0,
+        };
+        if (!ok || parsed < min || parsed > max)
+        {
+            throw new AgentConfigurationException(key, $"must be an integer from {min.ToString("N0", CultureInfo.InvariantCulture)} to {max.ToString("N0", CultureInfo.InvariantCulture)}, not {Describe(value)}");
+        }
+
+        return parsed;
+    }
+
+    private static T ReadEnum<T>(string key, JsonElement value, params (string Name, T Value)[] choices)
+    {
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        foreach (var (name, choice) in choices)
+        {
+            // The Java agent's enum reader is case-insensitive.
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
+            {
+                return choice;
+            }
+        }
+
+        throw new AgentConfigurationException(key, $"must be one of {string.Join(", ", choices.Select(c => c.Name))}, not {Describe(value)}");
+    }
+
+    private static string Describe(JsonElement value) => value.ValueKind == JsonValueKind.String ? $"'{value.GetString()}'" : value.GetRawText();
+}

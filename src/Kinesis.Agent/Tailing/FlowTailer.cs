@@ -1,0 +1,203 @@
+using System.Text;
+using Kinesis.Agent.Checkpoints;
+using Kinesis.Agent.Configuration;
+using Kinesis.Agent.Sending;
+using Kinesis.Producer;
+using Microsoft.Extensions.Logging;
+
+namespace Kinesis.Agent.Tailing;
+
+/// <summary>
+/// One flow's loop body: refresh the followed files, read each to its end (complete lines only; a partial line after
+/// its timeout, or at once when the file has left the pattern), send the lines, advance each file's acknowledged
+/// offset. Reading pauses while the flow's records in flight reach its window (backpressure).
+/// </summary>
+internal sealed class FlowTailer : IDisposable
+{
+    /// <summary>The largest record data: 1 MiB less room for the partition key.</summary>
+    internal const int MaxRecordBytes = (1024 * 1024) - 256;
+
+    private const int ReadBufferSize = 64 * 1024;
+
+    private readonly FlowConfiguration flow;
+    private readonly KinesisProducer producer;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly RecordBuilder builder;
+    private readonly FileTracker tracker;
+    private readonly int windowRecords;
+    private readonly long windowBytes;
+    private readonly byte[] buffer = new byte[ReadBufferSize];
+    private readonly Action<TrackedFile, long, Exception> onFailed;
+    private long failedRecords;
+
+    public FlowTailer(FlowConfiguration flow, KinesisProducer producer, int windowRecords, long windowBytes, TimeProvider time, ILogger logger)
+    {
+        this.flow = flow;
+        this.producer = producer;
+        this.windowRecords = windowRecords;
+        this.windowBytes = windowBytes;
+        this.time = time;
+        this.logger = logger;
+        builder = new RecordBuilder(flow);
+        var terminator = Encoding.UTF8.GetBytes(flow.TruncatedRecordTerminator);
+        tracker = new FileTracker(flow, skip => new LineSplitter(MaxRecordBytes, terminator, skip), logger);
+        onFailed = (file, offset, exception) =>
+        {
+            Interlocked.Increment(ref failedRecords);
+            AgentLog.RecordFailed(logger, flow.Id, file.Path, offset, exception);
+        };
+    }
+
+    public FlowConfiguration Flow => flow;
+
+    /// <summary>Records that failed for good (after the producer's retries until their time-to-live), each logged.</summary>
+    public long FailedRecords => Interlocked.Read(ref failedRecords);
+
+    /// <summary>The checkpoints after the last poll, for the checkpoint writer (replaced whole, never mutated).</summary>
+    public IReadOnlyList<FileCheckpoint> Checkpoints { get; private set; } = [];
+
+    public void Restore(IEnumerable<FileCheckpoint> checkpoints) => tracker.Restore(checkpoints);
+
+    public async Task PollAsync(CancellationToken cancellationToken)
+    {
+        tracker.Refresh();
+        foreach (var file in tracker.Files.ToArray())
+        {
+            await ReadAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        Acknowledge();
+    }
+
+    /// <summary>Advances acknowledged offsets, finishes drained files that left the pattern, and publishes checkpoints.</summary>
+    public void Acknowledge()
+    {
+        foreach (var file in tracker.Files.ToArray())
+        {
+            file.Advance(onFailed);
+            if (!file.Present && !file.Splitter.HasPartial && file.Lines.Count == 0 && file.Unacknowledged == 0 && IsDrained(file))
+            {
+                tracker.Finish(file);
+            }
+        }
+
+        Checkpoints = tracker.Checkpoints().ToArray();
+    }
+
+    /// <summary>Completes when every record in flight is resolved (the producer resolves them on the thread pool, shortly after it is disposed).</summary>
+    public Task ResolvedAsync()
+    {
+        var tasks = tracker.Files.SelectMany(f => f.InFlight()).ToArray();
+        return Task.WhenAll(tasks).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    public void Dispose() => tracker.Dispose();
+
+    private static bool IsDrained(TrackedFile file)
+    {
+        try
+        {
+            return file.Handle is null || file.ReadOffset >= RandomAccess.GetLength(file.Handle);
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    private async Task ReadAsync(TrackedFile file, CancellationToken cancellationToken)
+    {
+        if (file.Handle is null)
+        {
+            return;
+        }
+
+        await SendAsync(file, cancellationToken).ConfigureAwait(false);
+        var grew = false;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var read = RandomAccess.Read(file.Handle, buffer, file.ReadOffset);
+            if (read == 0)
+            {
+                break;
+            }
+
+            grew = true;
+            file.ReadOffset += read;
+            var truncatedBefore = file.Splitter.TruncatedLines;
+            file.Splitter.Feed(buffer.AsSpan(0, read), file.ReadOffset, file.Lines);
+            if (file.Splitter.TruncatedLines != truncatedBefore)
+            {
+                AgentLog.LineTruncated(logger, flow.Id, file.Path, file.ReadOffset);
+            }
+
+            if (!file.Fingerprint.IsComplete && file.ReadOffset > file.Fingerprint.Length)
+            {
+                file.Fingerprint = Fingerprint.Read(file.Handle, (int)Math.Min(file.ReadOffset, Fingerprint.MaxLength)) ?? file.Fingerprint;
+            }
+
+            await SendAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        var now = time.GetTimestamp();
+        if (grew)
+        {
+            file.PartialSince = now;
+        }
+
+        if (file.Splitter.HasPartial && (!file.Present || time.GetElapsedTime(file.PartialSince, now) >= flow.PartialLineTimeout))
+        {
+            file.Splitter.FlushPartial(file.ReadOffset, file.Lines);
+            await SendAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendAsync(TrackedFile file, CancellationToken cancellationToken)
+    {
+        var sentCount = 0;
+        try
+        {
+            foreach (var line in file.Lines)
+            {
+                await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+                var data = builder.Process(line.Data);
+
+                // Not cancellable: a record given up at stop would look failed and let the checkpoint pass it.
+                var sent = producer.PutAsync(flow.KinesisStream, builder.PartitionKey(data), data);
+                file.Sent(line.EndOffset, data.Length, sent);
+                sentCount++;
+            }
+        }
+        finally
+        {
+            // What was not handed over stays with the file for the next poll.
+            file.Lines.RemoveRange(0, sentCount);
+        }
+    }
+
+    // Backpressure: while the flow's records in flight fill its window, wait for the oldest to resolve.
+    private async Task WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            long records = 0, bytes = 0;
+            Task? oldest = null;
+            foreach (var file in tracker.Files)
+            {
+                file.Advance(onFailed);
+                records += file.Unacknowledged;
+                bytes += file.UnacknowledgedBytes;
+                oldest ??= file.Oldest;
+            }
+
+            if ((records < windowRecords && bytes < windowBytes) || oldest is null)
+            {
+                return;
+            }
+
+            await Task.WhenAny(oldest).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

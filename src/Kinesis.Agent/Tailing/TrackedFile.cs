@@ -1,0 +1,113 @@
+using Kinesis.Producer;
+using Microsoft.Win32.SafeHandles;
+
+namespace Kinesis.Agent.Tailing;
+
+/// <summary>
+/// One file a flow follows: where it is, who it is (identity and fingerprint), how far it was read, how far its records
+/// are acknowledged, and the open handle that lets it be finished after a rename or a delete.
+/// </summary>
+internal sealed class TrackedFile : IDisposable
+{
+    private readonly Queue<(long EndOffset, int Bytes, Task<UserRecordResult> Sent)> unacknowledged = new();
+
+    public TrackedFile(string path, FileIdentity? identity, Fingerprint fingerprint, long offset, LineSplitter splitter)
+    {
+        Path = path;
+        Identity = identity;
+        Fingerprint = fingerprint;
+        ReadOffset = offset;
+        AcknowledgedOffset = offset;
+        Splitter = splitter;
+    }
+
+    /// <summary>Where the file was last seen.</summary>
+    public string Path { get; set; }
+
+    public FileIdentity? Identity { get; set; }
+
+    public Fingerprint Fingerprint { get; set; }
+
+    /// <summary>Bytes read from the file (lines sent plus a partial line in <see cref="Splitter"/>).</summary>
+    public long ReadOffset { get; set; }
+
+    /// <summary>The offset up to which every record is acknowledged (or failed for good and reported): the checkpoint.</summary>
+    public long AcknowledgedOffset { get; private set; }
+
+    public LineSplitter Splitter { get; set; }
+
+    public SafeFileHandle? Handle { get; set; }
+
+    /// <summary>Lines read and not yet handed to the producer (kept across a failed poll, so none is lost or misattributed).</summary>
+    public List<LineRecord> Lines { get; } = [];
+
+    /// <summary>Whether the last poll saw the file under the flow's pattern.</summary>
+    public bool Present { get; set; }
+
+    /// <summary>When the partial line last grew (a timestamp of the flow's time provider).</summary>
+    public long PartialSince { get; set; }
+
+    /// <summary>Records sent and not yet resolved.</summary>
+    public int Unacknowledged => unacknowledged.Count;
+
+    /// <summary>Bytes of the records counted by <see cref="Unacknowledged"/>.</summary>
+    public long UnacknowledgedBytes { get; private set; }
+
+    /// <summary>The oldest record still in flight, if any.</summary>
+    public Task? Oldest => unacknowledged.TryPeek(out var head) ? head.Sent : null;
+
+    /// <summary>The tasks of the records in flight.</summary>
+    public IEnumerable<Task> InFlight() => unacknowledged.Select(u => (Task)u.Sent);
+
+    public void Sent(long endOffset, int bytes, Task<UserRecordResult> sent)
+    {
+        unacknowledged.Enqueue((endOffset, bytes, sent));
+        UnacknowledgedBytes += bytes;
+    }
+
+    /// <summary>
+    /// Advances <see cref="AcknowledgedOffset"/> over resolved records in file order; stops at the first one still in
+    /// flight. Each failed record is handed to <paramref name="onFailed"/> (to log and count), then passed over.
+    /// </summary>
+    public bool Advance(Action<TrackedFile, long, Exception> onFailed)
+    {
+        var moved = false;
+        while (unacknowledged.TryPeek(out var head) && head.Sent.IsCompleted)
+        {
+            var failure = head.Sent.IsCompletedSuccessfully ? null : head.Sent.Exception?.InnerException ?? new TaskCanceledException();
+
+            // A record the producer gave back at shutdown was not sent: the checkpoint stays before it, so the next
+            // run sends it again. Only a record that failed for good is passed over.
+            if (failure is OperationCanceledException or UserRecordFailedException { ErrorCode: ProducerErrorCodes.Shutdown })
+            {
+                break;
+            }
+
+            unacknowledged.Dequeue();
+            UnacknowledgedBytes -= head.Bytes;
+            if (failure is not null)
+            {
+                onFailed(this, head.EndOffset, failure);
+            }
+
+            AcknowledgedOffset = head.EndOffset;
+            moved = true;
+        }
+
+        return moved;
+    }
+
+    /// <summary>The file's content was replaced (truncated): start again at offset 0; records of the old content are no longer tracked.</summary>
+    public void Restart(Fingerprint fingerprint, LineSplitter splitter)
+    {
+        unacknowledged.Clear();
+        Lines.Clear();
+        UnacknowledgedBytes = 0;
+        Fingerprint = fingerprint;
+        ReadOffset = 0;
+        AcknowledgedOffset = 0;
+        Splitter = splitter;
+    }
+
+    public void Dispose() => Handle?.Dispose();
+}

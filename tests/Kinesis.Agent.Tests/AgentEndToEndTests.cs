@@ -1,0 +1,193 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Kinesis.Agent.Configuration;
+using Kinesis.LocalServices;
+using Kinesis.Testing;
+
+namespace Kinesis.Agent.Tests;
+
+/// <summary>The agent against kinesis-local, with real files rotated by the test while the agent runs.</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class AgentEndToEndTests : IDisposable
+{
+    private readonly LocalAwsFixture fixture;
+    private readonly TempDirectory directory = new();
+
+    public AgentEndToEndTests(LocalAwsFixture fixture)
+    {
+        this.fixture = fixture;
+    }
+
+    public void Dispose() => directory.Dispose();
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task Agent_AppendRotateRestart_SendsEveryLineExactlyOnce()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 2);
+        var configuration = Configuration(stream, "app.log*");
+        var log = directory.File("app.log");
+
+        await using (var agent = await StartAsync(configuration))
+        {
+            Append(log, 0, 200);
+            await WaitForAsync(client, stream, 200);
+
+            // Rotation by rename while the writer still holds the old file: lines land in both files.
+            File.Move(log, directory.File("app.log.1"));
+            Append(directory.File("app.log.1"), 200, 250);
+            Append(log, 250, 400);
+            await WaitForAsync(client, stream, 400);
+            await agent.StopAsync();
+        }
+
+        // Written while the agent is down; a graceful restart resumes with no loss and no duplicate.
+        Append(log, 400, 500);
+        await using (var agent = await StartAsync(configuration))
+        {
+            Append(log, 500, 600);
+            await WaitForAsync(client, stream, 600);
+
+            // copytruncate rotation: the copy is not read again from its start.
+            File.Copy(log, directory.File("app.log.2"));
+            Append(directory.File("app.log.2"), 600, 610);
+            using (var truncate = new FileStream(log, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            {
+                truncate.SetLength(0);
+            }
+
+            Append(log, 610, 700);
+            await WaitForAsync(client, stream, 700);
+            await agent.StopAsync();
+            Assert.Equal(0, agent.FailedRecords);
+        }
+
+        var lines = await ReadLinesAsync(client, stream);
+        Assert.Equal(Enumerable.Range(0, 700).Select(Line), lines.Order(StringComparer.Ordinal));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_PartialLastLine_IsSentAfterTheTimeoutAndNotAgain()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-partial");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log");
+        var log = directory.File("app.log");
+
+        await using (var agent = await StartAsync(configuration))
+        {
+            File.AppendAllText(log, "whole\nno break yet");
+            await WaitForAsync(client, stream, 2);
+            await agent.StopAsync();
+        }
+
+        await using (var agent = await StartAsync(configuration))
+        {
+            File.AppendAllText(log, "after\n");
+            await WaitForAsync(client, stream, 3);
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(["whole\n", "no break yet\n", "after\n"], await ReadLinesAsync(client, stream));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_RecordsNotAcknowledged_AreNotCheckpointedAndAreSentAfterRestart()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-unacked");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log");
+        var log = directory.File("app.log");
+        Append(log, 0, 50);
+        using var faults = new FaultInjectionHandler();
+        faults.ForTarget("PutRecords", Fault.Respond(HttpStatusCode.InternalServerError, """{"__type":"InternalFailure"}"""), times: 100_000);
+
+        await using (var agent = await StartAsync(configuration, faults, TimeSpan.FromMilliseconds(200)))
+        {
+            await Eventually.HoldsAsync(() => faults.RequestCount >= 3, TimeSpan.FromSeconds(30), "PutRecords attempts");
+            await Eventually.HoldsAsync(() => CheckpointOffset() == 0, TimeSpan.FromSeconds(30), "a checkpoint of the unacknowledged file");
+            await agent.StopAsync();
+        }
+
+        // Given back by the producer at shutdown: not checkpointed, so sent by the next run.
+        Assert.Equal(0, CheckpointOffset());
+        await using (var agent = await StartAsync(configuration))
+        {
+            await WaitForAsync(client, stream, 50);
+            await Eventually.HoldsAsync(() => CheckpointOffset() == new FileInfo(log).Length, TimeSpan.FromSeconds(30), "the checkpoint at the end of the file");
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(Line), (await ReadLinesAsync(client, stream)).Order(StringComparer.Ordinal));
+    }
+
+    private long? CheckpointOffset()
+    {
+        var path = directory.File("checkpoints");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        var files = document.RootElement.GetProperty("files");
+        return files.GetArrayLength() == 1 ? files[0].GetProperty("offset").GetInt64() : null;
+    }
+
+    private static string Line(int index) => $"line-{index:D6}\n";
+
+    private static void Append(string path, int from, int to)
+    {
+        var text = new StringBuilder();
+        for (var i = from; i < to; i++)
+        {
+            text.Append(Line(i));
+        }
+
+        File.AppendAllText(path, text.ToString());
+    }
+
+    private AgentConfiguration Configuration(string stream, string pattern) => AgentConfigurationReader.Parse($$"""
+        {
+          "kinesis.endpoint": "{{fixture.KinesisLocalEndpoint}}",
+          "awsAccessKeyId": "{{LocalAwsServices.AccessKeyId}}",
+          "awsSecretAccessKey": "{{LocalAwsServices.SecretAccessKey}}",
+          "checkpointFile": "{{directory.File("checkpoints")}}",
+          "flows": [
+            {
+              "filePattern": "{{directory.File(pattern)}}",
+              "kinesisStream": "{{stream}}",
+              "initialPosition": "START_OF_FILE",
+              "partialLineTimeoutMillis": 300,
+              "minTimeBetweenFilePollsMillis": 20
+            }
+          ]
+        }
+        """);
+
+    private static async Task<KinesisAgent> StartAsync(AgentConfiguration configuration, HttpMessageHandler? handler = null, TimeSpan? shutdownTimeout = null)
+    {
+        var options = KinesisAgent.CreateProducerOptions(configuration);
+        options.RecordMaxBufferedTime = TimeSpan.FromMilliseconds(20);
+        options.HttpMessageHandler = handler;
+        options.RecordTtl = TimeSpan.FromMinutes(5);
+        options.ShutdownTimeout = shutdownTimeout ?? options.ShutdownTimeout;
+        var agent = new KinesisAgent(configuration, options) { CheckpointInterval = TimeSpan.FromMilliseconds(50) };
+        await agent.StartAsync();
+        return agent;
+    }
+
+    private static async Task<List<string>> ReadLinesAsync(Kinesis.Core.Api.KinesisApiClient client, string stream) =>
+        (await LocalKinesis.ReadAllAsync(client, stream)).Select(r => Encoding.UTF8.GetString(r.Record.Data.Span)).ToList();
+
+    private static Task WaitForAsync(Kinesis.Core.Api.KinesisApiClient client, string stream, int count) =>
+        Eventually.HoldsAsync(
+            async () => (await ReadLinesAsync(client, stream)).Count >= count,
+            TimeSpan.FromSeconds(60),
+            $"{count} records in {stream}",
+            TimeSpan.FromMilliseconds(200));
+}
