@@ -77,17 +77,7 @@ catch (Exception ex) when (ex is not OperationCanceledException)
     Console.Error.WriteLine($"kinesis-console-consumer: could not start: {ex.Message}");
     return 1;
 }
-while (!stop.IsCancellationRequested && !printer.LimitReached && !(arguments.ExitWhenIdle is { } idle && printer.IdleFor >= idle))
-{
-    try
-    {
-        await Task.Delay(TimeSpan.FromMilliseconds(100), stop.Token);
-    }
-    catch (OperationCanceledException)
-    {
-        break;
-    }
-}
+await WaitUntilDoneAsync(printer, arguments.ExitWhenIdle, stop.Token);
 
 using var shutdownDeadline = new CancellationTokenSource(options.ShutdownTimeout + TimeSpan.FromSeconds(5));
 await consumer.StopAsync(shutdownDeadline.Token);
@@ -98,6 +88,37 @@ if (temporaryApplication)
 
 Console.Error.WriteLine($"kinesis-console-consumer: {printer.Printed} records printed");
 return 0;
+
+// Sleeps until something can have changed: a stop, the record limit, or the moment the idle limit would be reached. No
+// periodic wake-up: an idle tool should cost no more than its consumer's own polling.
+static async Task WaitUntilDoneAsync(RecordPrinter printer, TimeSpan? exitWhenIdle, CancellationToken stop)
+{
+    while (!stop.IsCancellationRequested && !printer.LimitReached)
+    {
+        var wait = Timeout.InfiniteTimeSpan;
+        if (exitWhenIdle is { } idle)
+        {
+            wait = idle - printer.IdleFor;
+            if (wait <= TimeSpan.Zero)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            await printer.LimitReachedTask.WaitAsync(wait, stop);
+        }
+        catch (TimeoutException)
+        {
+            // Records may have arrived meanwhile: look at the idle time again.
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+    }
+}
 
 static async Task DeleteLeaseTableAsync(string table, ConsumerArguments arguments)
 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Kinesis.Core.Api;
 using Kinesis.LocalServices;
@@ -10,7 +11,7 @@ namespace Kinesis.IntegrationTests;
 
 /// <summary>Runs the built kinesis-console-producer and kinesis-console-consumer as processes against the emulators.</summary>
 [Collection(LocalAwsCollection.Name)]
-public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
+public sealed partial class ConsoleToolsTests(LocalAwsFixture fixture)
 {
     private static readonly TimeSpan ToolDeadline = TimeSpan.FromSeconds(60);
 
@@ -243,6 +244,8 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         var printed = new List<(string, string, string?)>();
         foreach (var line in consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
+            // Scripts read these lines: the fields, their order and the timestamp's format are part of the tool's contract.
+            Assert.Matches(PrintedLine(), line);
             using var json = JsonDocument.Parse(line);
             var root = json.RootElement;
             Assert.StartsWith("shardId-", root.GetProperty("shardId").GetString(), StringComparison.Ordinal);
@@ -313,4 +316,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Kinesis.Libraries.sln not found above the test assembly."), "samples", project, "bin", configuration, targetFramework, $"{assembly}.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build the samples first; {path} is missing.", path);
     }
+
+    [GeneratedRegex("""^\{("workerId":"[^"]+",)?"shardId":"shardId-\d{12}","sequenceNumber":"\d+","subSequenceNumber":\d+,"partitionKey":"[^"]*","explicitHashKey":(null|"\d+"),"approximateArrivalTimestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","data":"[A-Za-z0-9+/]*={0,2}"\}$""")]
+    private static partial Regex PrintedLine();
 }
