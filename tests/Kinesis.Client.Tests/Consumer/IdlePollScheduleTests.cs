@@ -31,7 +31,17 @@ public sealed class IdlePollScheduleTests
     }
 
     [Fact]
-    public void NextCallDue_AnyStart_NeverWithinOneIntervalAndNeverAWholeIntervalLate()
+    public void NextCallDue_EmptyCallStartedLateAfterItsTick_KeepsTheNextTick()
+    {
+        var schedule = new IdlePollSchedule(Interval, new ManualTimeProvider());
+        schedule.NextCallDue(5_000, previousReturnedRecords: false);
+
+        // The timer of the tick at 5,000 + Ticks fired late, by just under a quarter interval.
+        Assert.Equal(5_000 + (2 * Ticks), schedule.NextCallDue(5_000 + Ticks + (Ticks / 4) - 1, previousReturnedRecords: false));
+    }
+
+    [Fact]
+    public void NextCallDue_AnyStart_OnTheGridAtLeastThreeQuartersOfAnIntervalLaterAndOnlyOneCallPerTick()
     {
         var schedule = new IdlePollSchedule(Interval, new ManualTimeProvider());
         schedule.NextCallDue(10 * Ticks, previousReturnedRecords: false);
@@ -42,8 +52,14 @@ public sealed class IdlePollScheduleTests
             var start = (long)(random.NextDouble() * 40 * Ticks);
             var due = schedule.NextCallDue(start, previousReturnedRecords: false);
 
-            Assert.InRange(due, start + Ticks, start + (2 * Ticks) - 1);
+            Assert.InRange(due, start + Ticks - (Ticks / 4), start + (2 * Ticks) - (Ticks / 4) - 1);
             Assert.Equal(0, (due - (10 * Ticks)) % Ticks);
+        }
+
+        // A call on its tick, or late by less than a quarter interval, is followed by exactly the next tick.
+        for (var late = 0L; late < Ticks / 4; late += 997)
+        {
+            Assert.Equal(12 * Ticks, schedule.NextCallDue((11 * Ticks) + late, previousReturnedRecords: false));
         }
     }
 }

@@ -116,16 +116,18 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         await using var late = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shards[1].ShardId, ExtendedSequenceNumber.TrimHorizon, options, second, NullLogger.Instance) { Schedule = schedule };
         early.Start();
         await Eventually.HoldsAsync(() => first.GetRecordsCalls >= 1, TimeSpan.FromSeconds(30), "the early shard's first GetRecords");
-        clock.Advance(TimeSpan.FromSeconds(1));
+
+        // More than a quarter interval later, so the late shard's next call cannot share the early shard's next tick.
+        clock.Advance(TimeSpan.FromSeconds(2));
         late.Start();
         await Eventually.HoldsAsync(() => second.GetRecordsCalls >= 1, TimeSpan.FromSeconds(30), "the late shard's first GetRecords");
 
         // One interval after the early shard's first call: its second call, and not yet the late shard's.
-        clock.Advance(TimeSpan.FromSeconds(4));
+        clock.Advance(TimeSpan.FromSeconds(3));
         await Eventually.HoldsAsync(() => first.GetRecordsCalls == 2, TimeSpan.FromSeconds(30), "the early shard's second GetRecords");
 
         // One interval after the late shard's first call: the late shard waits for the common tick instead of calling.
-        clock.Advance(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(2));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(1.5))
         {
@@ -134,7 +136,7 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         }
 
         // The common tick: both call.
-        clock.Advance(TimeSpan.FromSeconds(4));
+        clock.Advance(TimeSpan.FromSeconds(3));
         await Eventually.HoldsAsync(() => first.GetRecordsCalls == 3 && second.GetRecordsCalls == 2, TimeSpan.FromSeconds(30), "both shards' calls on the common tick");
     }
 }
