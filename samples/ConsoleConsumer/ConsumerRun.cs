@@ -123,13 +123,29 @@ internal static class ConsumerRun
         return exitCode == ExitCodes.Ok && stopping.IsCancellationRequested ? ExitCodes.Interrupted : exitCode;
     }
 
+    // Sleeps until something can have changed: a stop, the record limit, or the moment the idle limit would be reached. No
+    // periodic wake-up: an idle tool should cost no more than its consumer's own polling.
     private static async Task WaitUntilDoneAsync(ConsumerSettings settings, RecordPrinter printer, CancellationToken stopping)
     {
-        while (!stopping.IsCancellationRequested && !printer.LimitReached && !(settings.ExitWhenIdle is { } idle && printer.IdleFor >= idle))
+        while (!stopping.IsCancellationRequested && !printer.LimitReached)
         {
+            var wait = Timeout.InfiniteTimeSpan;
+            if (settings.ExitWhenIdle is { } idle)
+            {
+                wait = idle - printer.IdleFor;
+                if (wait <= TimeSpan.Zero)
+                {
+                    return;
+                }
+            }
+
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), stopping).ConfigureAwait(false);
+                await printer.LimitReachedTask.WaitAsync(wait, stopping).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Records may have arrived meanwhile: look at the idle time again.
             }
             catch (OperationCanceledException)
             {

@@ -116,7 +116,9 @@ public sealed class KinesisConsumerOptions
     /// <summary>
     /// The pause between GetRecords calls of one shard, measured from the start of the previous call (the KCL's
     /// idleTimeBetweenReadsInMillis); 10 ms to 1 h, default <see cref="DefaultIdleTimeBetweenReads"/>. Values under 200 ms
-    /// exceed Kinesis's 5 reads per second per shard and cause throttling (which is backed off).
+    /// exceed Kinesis's 5 reads per second per shard and cause throttling (which is backed off). After a call that returned
+    /// no records, the next one waits for the worker's common tick (one interval apart), so that idle shards poll
+    /// together: at most one extra interval, once, when a shard turns idle. Idle CPU is proportional to shards / interval.
     /// </summary>
     public TimeSpan IdleTimeBetweenReads
     {

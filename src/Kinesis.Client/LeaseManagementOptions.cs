@@ -34,7 +34,7 @@ public sealed class LeaseManagementOptions
     /// <summary>The default <see cref="MaxConcurrentRenewals"/>, as the KCL's <c>maxLeaseRenewalThreads</c>.</summary>
     public const int DefaultMaxConcurrentRenewals = 20;
 
-    /// <summary>The default <see cref="MaxWatchedLeases"/>: 100 (with the default failover time, at most 100 consistent reads a second per worker).</summary>
+    /// <summary>The default <see cref="MaxWatchedLeases"/>: 100 (with the default failover time, one consistent <c>BatchGetItem</c> of up to 100 keys a second per worker).</summary>
     public const int DefaultMaxWatchedLeases = 100;
 
     /// <summary>The default <see cref="BillingMode"/>, as in the KCL since 2.3.7.</summary>
@@ -152,7 +152,7 @@ public sealed class LeaseManagementOptions
     }
 
     /// <summary>
-    /// How many leases of other workers this worker re-reads (one consistent <c>GetItem</c> each, no scan) every
+    /// How many leases of other workers this worker re-reads (consistent <c>BatchGetItem</c>s of up to 100 keys, no scan) every
     /// <see cref="FailoverTime"/> / 10 between taker runs, so that a dead worker's leases are taken about
     /// <see cref="FailoverTime"/> + 1 s after its last renewal instead of up to <see cref="FailoverTime"/> +
     /// <see cref="TakerInterval"/> later (the Java KCL notices an expiry only at its next taker run). The expiry rule is

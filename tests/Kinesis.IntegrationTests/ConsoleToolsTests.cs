@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Kinesis.Core.Api;
 using Kinesis.LocalServices;
@@ -9,7 +10,7 @@ namespace Kinesis.IntegrationTests;
 
 /// <summary>Runs the built kinesis-console-producer and kinesis-console-consumer as processes against the emulators.</summary>
 [Collection(LocalAwsCollection.Name)]
-public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
+public sealed partial class ConsoleToolsTests(LocalAwsFixture fixture)
 {
     private static readonly TimeSpan ToolDeadline = TimeSpan.FromSeconds(60);
 
@@ -536,6 +537,8 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
         var printed = new List<(string, string, string?)>();
         foreach (var line in consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
+            // Scripts read these lines: the fields, their order and the timestamp's format are part of the tool's contract.
+            Assert.Matches(PrintedLine(), line);
             using var json = JsonDocument.Parse(line);
             var root = json.RootElement;
             Assert.StartsWith("shardId-", root.GetProperty("shardId").GetString(), StringComparison.Ordinal);
@@ -558,4 +561,7 @@ public sealed class ConsoleToolsTests(LocalAwsFixture fixture)
     /// <summary>Starts a console tool with the emulators' credentials.</summary>
     private static ChildProcess StartTool(string project, string assembly, string[] arguments, bool openStdin = false) =>
         ChildProcess.Start("dotnet", [BuiltPrograms.Sample(project, assembly), .. arguments], environment: ChildEnvironment.StaticCredentials(), openStdin: openStdin);
+
+    [GeneratedRegex("""^\{("workerId":"[^"]+",)?"shardId":"shardId-\d{12}","sequenceNumber":"\d+","subSequenceNumber":\d+,"partitionKey":"[^"]*","explicitHashKey":(null|"\d+"),"approximateArrivalTimestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","data":"[A-Za-z0-9+/]*={0,2}"\}$""")]
+    private static partial Regex PrintedLine();
 }

@@ -126,7 +126,7 @@ internal sealed class LeaseSimulation
         store.Calls(LeaseStoreOperation.TakeLease),
         store.ConditionFailures(LeaseStoreOperation.TakeLease),
         store.Calls(LeaseStoreOperation.ListLeases),
-        store.Calls(LeaseStoreOperation.GetLease),
+        store.Calls(LeaseStoreOperation.GetLease) + store.Calls(LeaseStoreOperation.GetLeases),
         Interlocked.Read(ref steals),
         Interlocked.Read(ref ownerlessLeaseSeconds),
         LossCount(LeaseLostReason.RenewalRejected),
@@ -142,7 +142,7 @@ internal sealed class LeaseSimulation
     private TimeSpan Latency(LeaseStoreOperation operation, int items) => operation switch
     {
         LeaseStoreOperation.ListLeases => settings.ScanBaseLatency + (settings.ScanLatencyPerThousandItems * (items / 1000.0)),
-        LeaseStoreOperation.GetLease => settings.ReadLatency,
+        LeaseStoreOperation.GetLease or LeaseStoreOperation.GetLeases => settings.ReadLatency,
         LeaseStoreOperation.TakeLease => settings.WriteLatency,
         _ => TimeSpan.Zero,
     };

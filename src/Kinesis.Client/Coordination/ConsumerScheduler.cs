@@ -30,6 +30,7 @@ internal sealed class ConsumerScheduler
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopLoops = new();
     private readonly FanOutConsumerRegistration? registration;
+    private readonly IdlePollSchedule idlePollSchedule;
     private Task dispatchLoop = Task.CompletedTask;
     private Task syncLoop = Task.CompletedTask;
 
@@ -57,6 +58,7 @@ internal sealed class ConsumerScheduler
             registration = new FanOutConsumerRegistration(api, options.StreamName!, options.FanOut.ConsumerName ?? options.ApplicationName!, options.FanOut, options.TimeProvider, logger);
         }
 
+        idlePollSchedule = new IdlePollSchedule(options.IdleTimeBetweenReads, options.TimeProvider);
         syncer = new ShardSyncer(api, coordinator.Refresher, coordinator, options, counters, logger);
         coordinator.LeaseAcquired += (_, _) => wake.Writer.TryWrite(true);
         coordinator.LeaseLost += (_, e) => OnLeaseLost(e.HeldLease);
@@ -256,7 +258,7 @@ internal sealed class ConsumerScheduler
     }
 
     private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) => registration is null
-        ? new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics }
+        ? new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
         : new FanOutRecordsPublisher(api, registration, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics };
 
     private async Task RunSyncLoopAsync(CancellationToken cancellationToken)

@@ -14,6 +14,9 @@ namespace Kinesis.Client.Leases;
 /// <remarks>Safe for concurrent use. Reads are strongly consistent.</remarks>
 internal sealed class DynamoDbLeaseRefresher : ILeaseRefresher
 {
+    /// <summary>The most keys one BatchGetItem may read.</summary>
+    internal const int MaxKeysPerBatchGet = 100;
+
     private const string ConditionCounter = "#counter = :expectedCounter";
     // An UpdateItem on a missing key whose condition holds creates the item, so "counter absent" needs the key to exist;
     // otherwise taking a never-taken lease deleted since the scan would recreate it without checkpoint or parents.
@@ -158,6 +161,74 @@ internal sealed class DynamoDbLeaseRefresher : ILeaseRefresher
         var request = new GetItemRequest { TableName = TableName, Key = Key(leaseKey), ConsistentRead = true };
         var response = await RunAsync(ct => client.GetItemAsync(request, ct), cancellationToken).ConfigureAwait(false);
         return response.Item is { Count: > 0 } item ? LeaseSerializer.FromItem(item) : null;
+    }
+
+    /// <summary>
+    /// Several leases with one strongly consistent BatchGetItem per <see cref="MaxKeysPerBatchGet"/> keys. Keys DynamoDB
+    /// returns unprocessed are asked for again with backoff, up to <see cref="LeaseManagementOptions.MaxRetryAttempts"/>
+    /// times; those still unread are left out of the result.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, Lease?>> GetLeasesAsync(IReadOnlyList<string> leaseKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leaseKeys);
+        var result = new Dictionary<string, Lease?>(leaseKeys.Count, StringComparer.Ordinal);
+        var unread = new HashSet<string>(StringComparer.Ordinal);
+        for (var start = 0; start < leaseKeys.Count; start += MaxKeysPerBatchGet)
+        {
+            var keys = new List<Dictionary<string, AttributeValue>>();
+            for (var i = start; i < Math.Min(start + MaxKeysPerBatchGet, leaseKeys.Count); i++)
+            {
+                ArgumentException.ThrowIfNullOrEmpty(leaseKeys[i], nameof(leaseKeys));
+
+                // BatchGetItem refuses a request that names a key twice.
+                if (result.TryAdd(leaseKeys[i], null))
+                {
+                    keys.Add(Key(leaseKeys[i]));
+                }
+            }
+
+            for (var attempt = 0; keys.Count > 0; attempt++)
+            {
+                if (attempt > options.MaxRetryAttempts)
+                {
+                    foreach (var key in keys)
+                    {
+                        unread.Add(key[LeaseAttributes.LeaseKey].S);
+                    }
+
+                    break;
+                }
+
+                if (attempt > 0)
+                {
+                    var delay = RetryBackoff.ComputeFullJitterDelay(attempt - 1, options.RetryBaseDelay, options.RetryMaxDelay, Random.Shared.NextDouble());
+                    await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+                }
+
+                var request = new BatchGetItemRequest
+                {
+                    RequestItems = new Dictionary<string, KeysAndAttributes>(StringComparer.Ordinal) { [TableName] = new KeysAndAttributes { Keys = keys, ConsistentRead = true } },
+                };
+                var response = await RunAsync(ct => client.BatchGetItemAsync(request, ct), cancellationToken).ConfigureAwait(false);
+                if (response.Responses?.TryGetValue(TableName, out var items) == true)
+                {
+                    foreach (var item in items)
+                    {
+                        var lease = LeaseSerializer.FromItem(item);
+                        result[lease.LeaseKey] = lease;
+                    }
+                }
+
+                keys = response.UnprocessedKeys?.TryGetValue(TableName, out var unprocessed) == true && unprocessed.Keys is { Count: > 0 } left ? left : [];
+            }
+        }
+
+        foreach (var key in unread)
+        {
+            result.Remove(key);
+        }
+
+        return result;
     }
 
     /// <summary>Writes a new lease unless one with its key exists.</summary>

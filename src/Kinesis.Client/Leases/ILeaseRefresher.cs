@@ -30,6 +30,13 @@ internal interface ILeaseRefresher
     /// <summary>One lease, or <see langword="null"/> when it does not exist.</summary>
     Task<Lease?> GetLeaseAsync(string leaseKey, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Several leases in as few calls as the store allows (DynamoDB: one BatchGetItem per 100 keys, strongly consistent).
+    /// Every key that was read is in the result, with <see langword="null"/> for a lease that does not exist; a key the
+    /// store still left unread after its retries is missing from the result (not read, not deleted).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, Lease?>> GetLeasesAsync(IReadOnlyList<string> leaseKeys, CancellationToken cancellationToken = default);
+
     /// <summary>Writes a new lease unless one with its key exists.</summary>
     /// <returns><see langword="true"/> when this call created it; <see langword="false"/> when it already existed (left unchanged).</returns>
     Task<bool> CreateLeaseIfNotExistsAsync(Lease lease, CancellationToken cancellationToken = default);

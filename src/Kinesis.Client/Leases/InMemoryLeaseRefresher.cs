@@ -144,6 +144,24 @@ internal sealed class InMemoryLeaseRefresher : ILeaseRefresher
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, Lease?>> GetLeasesAsync(IReadOnlyList<string> leaseKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leaseKeys);
+        Begin(LeaseStoreOperation.GetLeases, null, requiresTable: true, cancellationToken);
+        var result = new Dictionary<string, Lease?>(leaseKeys.Count, StringComparer.Ordinal);
+        lock (gate)
+        {
+            foreach (var key in leaseKeys)
+            {
+                result[key] = leases.GetValueOrDefault(key);
+            }
+        }
+
+        await DelayAsync(LeaseStoreOperation.GetLeases, leaseKeys.Count, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <inheritdoc />
     public async Task<bool> CreateLeaseIfNotExistsAsync(Lease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);

@@ -50,8 +50,8 @@ internal static partial class LeaseLog
     [LoggerMessage(EventId = 2023, Level = LogLevel.Warning, Message = "Worker {WorkerId} could not re-read lease {LeaseKey} before stealing it; using the scanned state.")]
     public static partial void StealRefreshFailed(ILogger logger, string workerId, string leaseKey, Exception exception);
 
-    [LoggerMessage(EventId = 2024, Level = LogLevel.Warning, Message = "Worker {WorkerId} could not re-read lease {LeaseKey} while watching for expiry; the next watch or taker run reads it again.")]
-    public static partial void WatchReadFailed(ILogger logger, string workerId, string leaseKey, Exception exception);
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Warning, Message = "Worker {WorkerId} could not re-read the {LeaseCount} leases it watches for expiry; the next watch or taker run reads them again.")]
+    public static partial void WatchReadFailed(ILogger logger, string workerId, int leaseCount, Exception exception);
 
     [LoggerMessage(EventId = 2030, Level = LogLevel.Error, Message = "Worker {WorkerId}: the lease renewal loop failed; it continues at the next interval.")]
     public static partial void RenewLoopFailed(ILogger logger, string workerId, Exception exception);

@@ -7,6 +7,7 @@ internal enum LeaseStoreOperation
     DescribeTable,
     ListLeases,
     GetLease,
+    GetLeases,
     CreateLease,
     RenewLease,
     TakeLease,

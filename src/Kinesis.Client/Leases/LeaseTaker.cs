@@ -80,7 +80,7 @@ internal sealed class LeaseTaker
     }
 
     /// <summary>
-    /// Re-reads the leases of other workers chosen at the last regular run (one read each, no scan) and takes those
+    /// Re-reads the leases of other workers chosen at the last regular run (one batched read, no scan) and takes those
     /// that have now expired by the same rule as the regular run (counter unchanged for the failover time since this
     /// worker first saw it), within the same target; never steals. Does nothing when no watched lease expired.
     /// </summary>
@@ -88,20 +88,33 @@ internal sealed class LeaseTaker
     public async Task<(IReadOnlyList<Lease> Taken, long TakenTimestamp)> WatchAsync(CancellationToken cancellationToken = default)
     {
         var anyAvailable = false;
+        if (watched.Count == 0)
+        {
+            return ([], timeProvider.GetTimestamp());
+        }
+
+        // One batched read for all watched leases: up to MaxWatchedLeases single reads every watch interval would be most
+        // of an idle worker's cost.
+        IReadOnlyDictionary<string, Lease?> read;
+        try
+        {
+            read = await refresher.GetLeasesAsync(watched, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LeaseLog.WatchReadFailed(logger, WorkerId, watched.Count, ex);
+            return ([], timeProvider.GetTimestamp());
+        }
+
+        var readTime = timeProvider.GetTimestamp();
         foreach (var key in watched)
         {
-            Lease? lease;
-            try
+            if (!read.TryGetValue(key, out var lease))
             {
-                lease = await refresher.GetLeaseAsync(key, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                LeaseLog.WatchReadFailed(logger, WorkerId, key, ex);
+                // Left unread by the store (throttled): read again at the next watch or taker run.
                 continue;
             }
 
-            var readTime = timeProvider.GetTimestamp();
             if (lease is null)
             {
                 allLeases.Remove(key);

@@ -45,6 +45,12 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
     /// <summary>Where GetRecords calls and expired iterators are recorded; none by default.</summary>
     public ConsumerMetrics? Metrics { get; init; }
 
+    /// <summary>
+    /// The worker-wide grid that idle shards poll on (see <see cref="IdlePollSchedule"/>); without it, every call is due one
+    /// interval after the previous call's start.
+    /// </summary>
+    public IdlePollSchedule? Schedule { get; init; }
+
     /// <summary>Records fetched and not yet released (for tests of the prefetch bound).</summary>
     internal long QueuedRecords => Volatile.Read(ref queuedRecords);
 
@@ -74,6 +80,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
         string? lastSequenceNumber = null;
         var failures = 0;
         long? lastCallStart = null;
+        var lastCallReturnedRecords = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -85,7 +92,9 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
                 // Not a 0 sentinel: a TimeProvider's timestamps may start at 0, which would skip the first spacing.
                 if (lastCallStart is { } previousCallStart)
                 {
-                    var wait = options.IdleTimeBetweenReads - time.GetElapsedTime(previousCallStart);
+                    var wait = Schedule is { } schedule
+                        ? time.GetElapsedTime(time.GetTimestamp(), schedule.NextCallDue(previousCallStart, lastCallReturnedRecords))
+                        : options.IdleTimeBetweenReads - time.GetElapsedTime(previousCallStart);
                     if (wait > TimeSpan.Zero)
                     {
                         await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
@@ -113,6 +122,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
 
                 Metrics?.GetRecordsCompleted(streamName, shardId, true, time.GetElapsedTime(callStart));
                 failures = 0;
+                lastCallReturnedRecords = response.Records.Count > 0;
                 var isEnd = response.NextShardIterator is null;
                 if (response.Records.Count > 0 || isEnd)
                 {

@@ -99,4 +99,44 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         clock.Advance(TimeSpan.FromMilliseconds(1));
         await Eventually.HoldsAsync(() => counters.GetRecordsCalls == 2, TimeSpan.FromSeconds(30), "the second GetRecords once the interval passed");
     }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Start_SharedScheduleEmptyShardsStartedApart_LaterShardWaitsForTheCommonTick()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(2);
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var options = env.CreateOptions("w1");
+        options.IdleTimeBetweenReads = TimeSpan.FromSeconds(5);
+        options.TimeProvider = clock;
+        var schedule = new IdlePollSchedule(options.IdleTimeBetweenReads, clock);
+        var shards = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards;
+        var (first, second) = (new ConsumerCounters(), new ConsumerCounters());
+        await using var early = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shards[0].ShardId, ExtendedSequenceNumber.TrimHorizon, options, first, NullLogger.Instance) { Schedule = schedule };
+        await using var late = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shards[1].ShardId, ExtendedSequenceNumber.TrimHorizon, options, second, NullLogger.Instance) { Schedule = schedule };
+        early.Start();
+        await Eventually.HoldsAsync(() => first.GetRecordsCalls >= 1, TimeSpan.FromSeconds(30), "the early shard's first GetRecords");
+
+        // More than a quarter interval later, so the late shard's next call cannot share the early shard's next tick.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        late.Start();
+        await Eventually.HoldsAsync(() => second.GetRecordsCalls >= 1, TimeSpan.FromSeconds(30), "the late shard's first GetRecords");
+
+        // One interval after the early shard's first call: its second call, and not yet the late shard's.
+        clock.Advance(TimeSpan.FromSeconds(3));
+        await Eventually.HoldsAsync(() => first.GetRecordsCalls == 2, TimeSpan.FromSeconds(30), "the early shard's second GetRecords");
+
+        // One interval after the late shard's first call: the late shard waits for the common tick instead of calling.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(1.5))
+        {
+            Assert.Equal(1, second.GetRecordsCalls);
+            await Task.Delay(50);
+        }
+
+        // The common tick: both call.
+        clock.Advance(TimeSpan.FromSeconds(3));
+        await Eventually.HoldsAsync(() => first.GetRecordsCalls == 3 && second.GetRecordsCalls == 2, TimeSpan.FromSeconds(30), "both shards' calls on the common tick");
+    }
 }

@@ -61,6 +61,32 @@ public abstract class LeaseRefresherContractTests
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task GetLeases_MoreKeysThanOneBatchSomeMissingOneTwice_EveryKeyReadMissingOnesNull()
+    {
+        var store = await CreateTableAsync();
+        var keys = Enumerable.Range(0, 130).Select(i => $"shardId-{i:D12}").ToList();
+        foreach (var key in keys.Where((_, i) => i % 3 != 0))
+        {
+            Assert.True(await store.CreateLeaseIfNotExistsAsync(Lease.CreateNew(key, ExtendedSequenceNumber.TrimHorizon, [], null, null)));
+        }
+
+        var read = await store.GetLeasesAsync([.. keys, keys[5]]);
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), read.Keys.Order(StringComparer.Ordinal));
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (i % 3 == 0)
+            {
+                Assert.Null(read[keys[i]]);
+            }
+            else
+            {
+                Assert.Equal(keys[i], read[keys[i]]!.LeaseKey);
+            }
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task CreateLeaseIfNotExists_Twice_SecondReturnsFalseAndKeepsItem()
     {
         var store = await CreateTableAsync();
