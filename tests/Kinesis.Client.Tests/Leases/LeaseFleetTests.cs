@@ -7,13 +7,15 @@ namespace Kinesis.Client.Tests.Leases;
 /// Whole coordinators (renewer + taker) of several workers on the in-memory store, driven on a manual clock with the
 /// default KCL timings: each worker renews at a fixed rate, runs its taker a taker interval after the previous run and
 /// in between watches the other workers' leases when the coordinator says a watch is due (as its taker loop does).
+/// Simulating tens of minutes of a fleet is CPU-bound (seconds alone, much longer beside a loaded machine's other work),
+/// hence the integration time box.
 /// </summary>
 public sealed class LeaseFleetTests
 {
     private static readonly LeaseManagementOptions Options = new();
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
 
-    [Fact(Timeout = TestTimeouts.Unit)]
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task ColdStart_TwentyWorkersFourHundredLeases_BalanceAtTwentyEach()
     {
         var fleet = await Fleet.CreateAsync(20, 400);
@@ -27,7 +29,7 @@ public sealed class LeaseFleetTests
         Assert.All(fleet.Workers, w => Assert.Equal(20, w.Coordinator.GetHeldLeases().Count));
     }
 
-    [Fact(Timeout = TestTimeouts.Unit)]
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Failover_WorkerStopsRenewing_SurvivorsTakeItsLeasesOnlyAfterFailoverTimeAndWithinTwoTakerIntervals()
     {
         var fleet = await Fleet.CreateAsync(3, 30);
@@ -147,7 +149,7 @@ public sealed class LeaseFleetTests
         Assert.Equal(6, counts.GetValueOrDefault("worker-b"));
     }
 
-    [Fact(Timeout = TestTimeouts.Unit)]
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Start_TakerLoop_WatchesBetweenRunsAndTakesADeadWorkersLeaseBeforeTheNextRegularRun()
     {
         // The coordinator's own loops on the manual clock: worker-x holds one lease and never renews it.
@@ -177,7 +179,7 @@ public sealed class LeaseFleetTests
         }
     }
 
-    [Fact(Timeout = TestTimeouts.Unit)]
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Watch_BelowTargetAndNothingExpired_NeverSteals_StealsStayAtOnePerTakerRun()
     {
         var clock = new ManualTimeProvider();
@@ -213,7 +215,7 @@ public sealed class LeaseFleetTests
         Assert.Single(a.GetHeldLeases());
     }
 
-    [Fact(Timeout = TestTimeouts.Unit)]
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Balanced_ThreeWorkersNobodyDies_OneScanPerTakerIntervalAndOnlyWatchReadsOfOtherWorkersLeasesBetween()
     {
         var fleet = await Fleet.CreateAsync(3, 30);
@@ -241,7 +243,7 @@ public sealed class LeaseFleetTests
         Assert.True(await fleet.IsBalancedAsync());
     }
 
-    [Fact(Timeout = TestTimeouts.Unit)]
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Balanced_TwentyWorkersForTenMinutes_NoStealsNoLossesOnlyRenewals()
     {
         var fleet = await Fleet.CreateAsync(20, 400);
@@ -261,7 +263,7 @@ public sealed class LeaseFleetTests
         Assert.True(await fleet.IsBalancedAsync());
     }
 
-    [Fact(Timeout = TestTimeouts.Unit)]
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task TakeLeases_TakesSlowerThanTheRenewalInterval_StopsTakingSoEveryTakenLeaseIsRenewedInTime()
     {
         // 12 unowned leases at 1 s a take (the clock moves as each take is sent): taking all in one run would last
