@@ -2,7 +2,11 @@ using System.Buffers;
 
 namespace Kinesis.Core.Api.Serialization;
 
-/// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>; returns them on <see cref="Dispose"/>. Not thread-safe.</summary>
+/// <summary>
+/// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>; returns them on
+/// <see cref="Dispose"/>. An owner that passes on what was written now and then empties it with <see cref="Clear"/> and
+/// reuses the room. Not thread-safe.
+/// </summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private const int MinimumGrowth = 4096;
@@ -38,6 +42,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         Ensure(sizeHint);
         return buffer.AsSpan(written);
     }
+
+    /// <summary>Forgets what was written; the room is reused.</summary>
+    public void Clear() => written = 0;
 
     public void Dispose()
     {

@@ -24,26 +24,12 @@ internal sealed class PutRecordsBody : AwsStreamedBody
     {
         this.request = request;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var chunk = new ChunkBufferWriter(ChunkSize * 2);
-        using var writer = new Utf8JsonWriter(chunk, KinesisRequestWriter.WriterOptions);
-        KinesisRequestWriter.PutRecordsStart(writer, request);
-        var records = request.Records;
-        for (var i = 0; i < records.Count; i++)
+        foreach (var chunk in Chunks())
         {
-            KinesisRequestWriter.PutRecordsEntry(writer, records[i]);
-            if (chunk.WrittenCount + writer.BytesPending >= ChunkSize)
-            {
-                writer.Flush();
-                length += chunk.WrittenCount;
-                hash.AppendData(chunk.WrittenMemory.Span);
-                chunk.Clear();
-            }
+            length += chunk.Length;
+            hash.AppendData(chunk.Span);
         }
 
-        KinesisRequestWriter.PutRecordsEnd(writer);
-        writer.Flush();
-        length += chunk.WrittenCount;
-        hash.AppendData(chunk.WrittenMemory.Span);
         payloadSha256 = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
     }
 
@@ -53,7 +39,19 @@ internal sealed class PutRecordsBody : AwsStreamedBody
 
     public override async Task WriteToAsync(Stream stream, CancellationToken cancellationToken)
     {
-        using var chunk = new ChunkBufferWriter(ChunkSize * 2);
+        foreach (var chunk in Chunks())
+        {
+            await stream.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The body's JSON in chunks of about <see cref="ChunkSize"/> bytes, written as they are asked for. Both passes (length
+    /// and hash, then sending) take their bytes from here, so they cannot differ; a chunk is valid until the next one.
+    /// </summary>
+    private IEnumerable<ReadOnlyMemory<byte>> Chunks()
+    {
+        using var chunk = new PooledBufferWriter(ChunkSize * 2);
         using var writer = new Utf8JsonWriter(chunk, KinesisRequestWriter.WriterOptions);
         KinesisRequestWriter.PutRecordsStart(writer, request);
         var records = request.Records;
@@ -63,13 +61,13 @@ internal sealed class PutRecordsBody : AwsStreamedBody
             if (chunk.WrittenCount + writer.BytesPending >= ChunkSize)
             {
                 writer.Flush();
-                await stream.WriteAsync(chunk.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                yield return chunk.WrittenMemory;
                 chunk.Clear();
             }
         }
 
         KinesisRequestWriter.PutRecordsEnd(writer);
         writer.Flush();
-        await stream.WriteAsync(chunk.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        yield return chunk.WrittenMemory;
     }
 }
