@@ -185,8 +185,7 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
                 .Where(s => s.SequenceNumberRange.EndingSequenceNumber is null)
                 .OrderBy(s => UInt128.Parse(s.HashKeyRange.StartingHashKey, System.Globalization.CultureInfo.InvariantCulture))
                 .ToArray();
-            await client.MergeShardsAsync(new MergeShardsRequest { StreamName = stream, ShardToMerge = open[0].ShardId, AdjacentShardToMerge = open[1].ShardId });
-            await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));
+            await LocalKinesis.ReshardAsync(client, stream, () => client.MergeShardsAsync(new MergeShardsRequest { StreamName = stream, ShardToMerge = open[0].ShardId, AdjacentShardToMerge = open[1].ShardId }));
             await ProduceAsync(30, perKey);
 
             var results = await Task.WhenAll(puts);

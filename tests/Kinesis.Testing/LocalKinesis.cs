@@ -70,4 +70,31 @@ public static class LocalKinesis
 
         return result;
     }
+
+    /// <summary>
+    /// Runs a split or merge (<paramref name="reshard"/>), retrying while the emulator still calls the stream busy, then waits
+    /// until the stream is active again. kinesis-local reports ACTIVE (and the parents closed) a moment before it accepts the
+    /// next reshard, so a second reshard right after the first met ResourceInUseException ("not currently ACTIVE") under load.
+    /// </summary>
+    public static async Task ReshardAsync(KinesisApiClient client, string streamName, Func<Task> reshard, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(reshard);
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
+        {
+            try
+            {
+                await reshard().ConfigureAwait(false);
+                break;
+            }
+            catch (KinesisApiException ex) when (ex.ErrorCode == KinesisErrorCodes.ResourceInUse && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200).ConfigureAwait(false);
+            }
+        }
+
+        await client.WaitForStreamActiveAsync(streamName, limit).ConfigureAwait(false);
+    }
 }

@@ -33,7 +33,7 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
         var shards = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards;
         await SplitInHalfAsync(env, shards[0]);
         expected.AddRange(await env.PutRawAsync(keys: 48, first: 4, count: 4));
-        await env.Kinesis.MergeShardsAsync(new MergeShardsRequest { StreamName = env.StreamName, ShardToMerge = shards[2].ShardId, AdjacentShardToMerge = shards[3].ShardId });
+        await LocalKinesis.ReshardAsync(env.Kinesis, env.StreamName, () => env.Kinesis.MergeShardsAsync(new MergeShardsRequest { StreamName = env.StreamName, ShardToMerge = shards[2].ShardId, AdjacentShardToMerge = shards[3].ShardId }));
         await WaitForReshardAsync(env, shards[2].ShardId, shards[3].ShardId);
         expected.AddRange(await env.PutRawAsync(keys: 48, first: 8, count: 4));
         string[] parents = [shards[0].ShardId, shards[2].ShardId, shards[3].ShardId];
@@ -254,15 +254,14 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
         var start = BigInteger.Parse(shard.HashKeyRange.StartingHashKey, CultureInfo.InvariantCulture);
         var end = BigInteger.Parse(shard.HashKeyRange.EndingHashKey, CultureInfo.InvariantCulture);
         var middle = start + ((end - start) / 2) + 1;
-        await env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = shard.ShardId, NewStartingHashKey = middle.ToString(CultureInfo.InvariantCulture) });
+        await LocalKinesis.ReshardAsync(env.Kinesis, env.StreamName, () => env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = shard.ShardId, NewStartingHashKey = middle.ToString(CultureInfo.InvariantCulture) }));
         await WaitForReshardAsync(env, shard.ShardId);
         return middle;
     }
 
     /// <summary>
-    /// Waits until the resharded <paramref name="parents"/> are closed and the stream is ACTIVE again: kinesis-local
-    /// still reports ACTIVE for a moment after a split or merge, so waiting for ACTIVE alone let the next reshard meet
-    /// ResourceInUseException ("not currently ACTIVE") on a loaded machine.
+    /// Waits until the resharded <paramref name="parents"/> are closed and the stream is ACTIVE again (kinesis-local still
+    /// reports ACTIVE for a moment after a split or merge; the next reshard goes through <see cref="LocalKinesis.ReshardAsync"/>).
     /// </summary>
     private static async Task WaitForReshardAsync(ConsumerTestEnvironment env, params string[] parents)
     {

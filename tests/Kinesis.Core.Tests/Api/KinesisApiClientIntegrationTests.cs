@@ -168,7 +168,7 @@ public sealed class KinesisApiClientIntegrationTests(LocalAwsFixture fixture)
         Assert.Equal(2, children.Length);
         Assert.Equal("170141183460469231731687303715884105727", children[0].HashKeyRange.EndingHashKey);
 
-        await client.MergeShardsAsync(new MergeShardsRequest { StreamName = name, ShardToMerge = children[0].ShardId, AdjacentShardToMerge = children[1].ShardId });
+        await LocalKinesis.ReshardAsync(client, name, () => client.MergeShardsAsync(new MergeShardsRequest { StreamName = name, ShardToMerge = children[0].ShardId, AdjacentShardToMerge = children[1].ShardId }));
         await Eventually.HoldsAsync(
             async () => (await client.ListShardsAsync(new ListShardsRequest { StreamName = name })).Shards.Count == 4,
             ApiTestClients.ActiveTimeout,
