@@ -2,8 +2,6 @@ using System.Globalization;
 using Kinesis.Core.Api;
 using Kinesis.Core.Hashing;
 using Kinesis.Samples.Shared;
-using ApiHashKeyRange = Kinesis.Core.Api.HashKeyRange;
-using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
 
 namespace Kinesis.Samples.StreamAdmin;
 
@@ -79,10 +77,7 @@ internal static class ReshardPlan
     public static bool IsOpen(Shard shard) => shard.SequenceNumberRange.EndingSequenceNumber is null;
 
     /// <summary>The shard's hash keys as numbers.</summary>
-    public static HashKeyRange Range(Shard shard) => Range(shard.HashKeyRange);
-
-    /// <summary>A range of ListShards as numbers.</summary>
-    public static HashKeyRange Range(ApiHashKeyRange range) => HashKeyRange.Parse(range.StartingHashKey, range.EndingHashKey);
+    public static HashKeyRange Range(Shard shard) => shard.HashKeyRange;
 
     /// <summary>The share of the whole key space a range covers, in percent.</summary>
     public static double KeySpacePercent(HashKeyRange range) => ((double)(range.End - range.Start) + 1) / Math.Pow(2, 128) * 100;

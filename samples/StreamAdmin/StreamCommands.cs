@@ -209,7 +209,7 @@ internal sealed class StreamCommands(KinesisApiClient client, StreamReport repor
         shards.FirstOrDefault(s => (s.ParentShardId == a.ShardId && s.AdjacentParentShardId == b.ShardId) || (s.ParentShardId == b.ShardId && s.AdjacentParentShardId == a.ShardId));
 
     private static string Describe(IEnumerable<Shard> shards) =>
-        string.Join(" and ", shards.Select(s => $"{s.ShardId} ({s.HashKeyRange.StartingHashKey}..{s.HashKeyRange.EndingHashKey})"));
+        string.Join(" and ", shards.Select(s => $"{s.ShardId} ({s.HashKeyRange.Start}..{s.HashKeyRange.End})"));
 
     private static void WriteReshard(System.Text.Json.Utf8JsonWriter w, string stream, Shard[] parents, string? hashKey, IReadOnlyList<Shard> children, string status)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Kinesis.Core.Api;
+using Kinesis.Core.Hashing;
 
 namespace Kinesis.Samples.StreamAdmin;
 
@@ -72,7 +73,7 @@ internal sealed class StreamReport(TextWriter output, bool json)
                 shard.ShardId,
                 ReshardPlan.IsOpen(shard) ? "open" : "closed",
                 parents.Length == 0 ? "-" : parents,
-                $"{shard.HashKeyRange.StartingHashKey}..{shard.HashKeyRange.EndingHashKey}",
+                $"{shard.HashKeyRange.Start}..{shard.HashKeyRange.End}",
                 ReshardPlan.KeySpacePercent(range).ToString("0.0'%'", CultureInfo.InvariantCulture),
                 $"{shard.SequenceNumberRange.StartingSequenceNumber}..{shard.SequenceNumberRange.EndingSequenceNumber}");
         }
@@ -158,8 +159,8 @@ internal sealed class StreamReport(TextWriter output, bool json)
     {
         w.WriteStartObject();
         w.WriteString("shardId", shard.ShardId);
-        w.WriteString("startingHashKey", shard.HashKeyRange.StartingHashKey);
-        w.WriteString("endingHashKey", shard.HashKeyRange.EndingHashKey);
+        w.WriteString("startingHashKey", HashKeys.Format(shard.HashKeyRange.Start));
+        w.WriteString("endingHashKey", HashKeys.Format(shard.HashKeyRange.End));
         w.WriteEndObject();
     }
 
@@ -205,8 +206,8 @@ internal sealed class StreamReport(TextWriter output, bool json)
         w.WriteBoolean("open", ReshardPlan.IsOpen(shard));
         WriteOptional(w, "parentShardId", shard.ParentShardId);
         WriteOptional(w, "adjacentParentShardId", shard.AdjacentParentShardId);
-        w.WriteString("startingHashKey", shard.HashKeyRange.StartingHashKey);
-        w.WriteString("endingHashKey", shard.HashKeyRange.EndingHashKey);
+        w.WriteString("startingHashKey", HashKeys.Format(shard.HashKeyRange.Start));
+        w.WriteString("endingHashKey", HashKeys.Format(shard.HashKeyRange.End));
         w.WriteString("startingSequenceNumber", shard.SequenceNumberRange.StartingSequenceNumber);
         WriteOptional(w, "endingSequenceNumber", shard.SequenceNumberRange.EndingSequenceNumber);
         w.WriteEndObject();

@@ -36,6 +36,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
     private IAmazonDynamoDB? ownedDynamoDb;
     private LeaseCoordinator? coordinator;
     private ConsumerScheduler? scheduler;
+    private readonly ConsumerMetrics metrics;
     private CloudWatchMetricsPublisher? publisher;
     private bool started;
     private bool stopped;
@@ -54,7 +55,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
         this.processorFactory = processorFactory;
         this.loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         logger = this.loggerFactory.CreateLogger<KinesisConsumer>();
-        Metrics = new ConsumerMetrics(options.ApplicationName!, options.WorkerId, options.MeterFactory);
+        metrics = new ConsumerMetrics(options.ApplicationName!, options.WorkerId, options.MeterFactory);
     }
 
     /// <summary>
@@ -85,8 +86,9 @@ public sealed class KinesisConsumer : IAsyncDisposable
     /// <summary>
     /// The consumer's instruments (meter <see cref="KinesisMeterNames.Client"/>, names in <see cref="ConsumerMetricNames"/>),
     /// tagged with the application and worker; they are recorded whether or not CloudWatch publishing is enabled.
+    /// Pass it to <see cref="EmfMetricsWriter"/> to write them as CloudWatch Embedded Metric Format lines.
     /// </summary>
-    public ConsumerMetrics Metrics { get; }
+    public KinesisMetrics Metrics => metrics;
 
     internal ConsumerCounters Counters { get; } = new();
 
@@ -141,11 +143,11 @@ public sealed class KinesisConsumer : IAsyncDisposable
                     ConsumerLog.LeaseTableOnRegionalDynamoDb(logger, options.ApplicationName!, dynamoDbEndpoint!, kinesisUrl);
                 }
 
-                publisher = CloudWatchMetricsPublisher.CreateIfEnabled(Metrics, options.Metrics, options.ApplicationName!, options.Kinesis.Region, loggerFactory.CreateLogger<CloudWatchMetricsPublisher>(), options.TimeProvider);
+                publisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, options.ApplicationName!, options.Kinesis.Region, loggerFactory.CreateLogger<CloudWatchMetricsPublisher>(), options.TimeProvider);
                 var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient(maxErrorRetry: null));
                 var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ApplicationName!, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
-                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory, metrics: Metrics);
-                scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, Metrics, loggerFactory, RaiseShardStopped);
+                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory, metrics: metrics);
+                scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, metrics, loggerFactory, RaiseShardStopped);
                 await scheduler.StartAsync(startup, cancellationToken).ConfigureAwait(false);
             }
             catch
@@ -250,7 +252,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
         ownedDynamoDb?.Dispose();
         if (final)
         {
-            Metrics.Dispose();
+            metrics.Dispose();
         }
     }
 

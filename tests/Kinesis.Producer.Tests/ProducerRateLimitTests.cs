@@ -78,7 +78,7 @@ public sealed class ProducerRateLimitTests(LocalAwsFixture fixture, ITestOutputH
             {
                 foreach (var shard in shards)
                 {
-                    puts.Add(producer.PutAsync(stream, $"key-{i}", ProducerTestKit.Payload("k", i, payloadSize), shard.HashKeyRange.StartingHashKey));
+                    puts.Add(producer.PutAsync(stream, $"key-{i}", ProducerTestKit.Payload("k", i, payloadSize), Kinesis.Core.Hashing.HashKeys.Format(shard.HashKeyRange.Start)));
                 }
             }
 

@@ -3,7 +3,6 @@ using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
 using Kinesis.Core.Hashing;
 using Kinesis.Testing;
-using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
 
 namespace Kinesis.Producer.Tests;
 
@@ -50,7 +49,7 @@ public sealed class ProducerReshardTests(LocalAwsFixture fixture)
 
             await Eventually.HoldsAsync(() => gate.Held > 0, TimeSpan.FromSeconds(30), "the aggregate's PutRecords call to be sent");
             var parent = Assert.Single((await client.ListShardsAsync(new ListShardsRequest { StreamName = stream })).Shards);
-            var middle = (HashKeys.ParseExplicitHashKey(parent.HashKeyRange.StartingHashKey) / 2) + (HashKeys.ParseExplicitHashKey(parent.HashKeyRange.EndingHashKey) / 2);
+            var middle = (parent.HashKeyRange.Start / 2) + (parent.HashKeyRange.End / 2);
             await client.SplitShardAsync(new SplitShardRequest { StreamName = stream, ShardToSplit = parent.ShardId, NewStartingHashKey = middle.ToString(CultureInfo.InvariantCulture) });
             await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));
             await Eventually.HoldsAsync(
@@ -91,7 +90,7 @@ public sealed class ProducerReshardTests(LocalAwsFixture fixture)
         var users = new List<DeaggregatedRecord>();
         foreach (var shard in (await client.ListShardsAsync(new ListShardsRequest { StreamName = stream })).Shards)
         {
-            var range = HashKeyRange.Parse(shard.HashKeyRange.StartingHashKey, shard.HashKeyRange.EndingHashKey);
+            var range = shard.HashKeyRange;
             var iterator = (await client.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = stream, ShardId = shard.ShardId, ShardIteratorType = ShardIteratorType.TrimHorizon })).ShardIterator;
             while (iterator is not null)
             {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Kinesis.Core.Api;
 using Kinesis.Core.Api.Serialization;
+using Kinesis.Core.Hashing;
 
 namespace Kinesis.Benchmarks.Api;
 
@@ -98,7 +99,7 @@ internal static class HandWrittenControlPlaneParser
             ShardId = Required(shardId, "ShardId"),
             ParentShardId = parent,
             AdjacentParentShardId = adjacent,
-            HashKeyRange = Required(range, "HashKeyRange"),
+            HashKeyRange = range ?? throw new JsonException("The response lacks 'HashKeyRange'."),
             SequenceNumberRange = Required(sequences, "SequenceNumberRange"),
         };
     }
@@ -123,7 +124,7 @@ internal static class HandWrittenControlPlaneParser
             }
         }
 
-        return new HashKeyRange { StartingHashKey = Required(start, "StartingHashKey"), EndingHashKey = Required(end, "EndingHashKey") };
+        return KinesisWireNames.ToHashKeyRange(Required(start, "StartingHashKey"), Required(end, "EndingHashKey"));
     }
 
     private static SequenceNumberRange ReadSequenceNumberRange(ref Utf8JsonReader reader)

@@ -1,5 +1,6 @@
 using Kinesis.Client.Leases;
 using Kinesis.Core.Api;
+using Kinesis.Core.Hashing;
 
 namespace Kinesis.Client.Coordination;
 
@@ -142,7 +143,7 @@ internal sealed class ShardSyncPlanner
             }
 
             var shard = listed[id];
-            result.Add(Lease.CreateNew(id, checkpoint, ParentsOf(shard), shard.HashKeyRange.StartingHashKey, shard.HashKeyRange.EndingHashKey));
+            result.Add(Lease.CreateNew(id, checkpoint, ParentsOf(shard), HashKeys.Format(shard.HashKeyRange.Start), HashKeys.Format(shard.HashKeyRange.End)));
         }
 
         result.Sort((a, b) => CompareSequenceNumbers(listed[a.LeaseKey].SequenceNumberRange.StartingSequenceNumber, listed[b.LeaseKey].SequenceNumberRange.StartingSequenceNumber));

@@ -201,8 +201,8 @@ internal sealed class DynamoDbLeaseRefresher : ILeaseRefresher
 
                 if (attempt > 0)
                 {
-                    var delay = RetryBackoff.ComputeFullJitterDelay(attempt - 1, options.RetryBaseDelay, options.RetryMaxDelay, Random.Shared.NextDouble());
-                    await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+                    // Unprocessed keys are no exception for the backoff's pipeline to see: the same backoff, counted here.
+                    await backoff.DelayAsync(backoff.GetDelay(attempt - 1), cancellationToken).ConfigureAwait(false);
                 }
 
                 var request = new BatchGetItemRequest

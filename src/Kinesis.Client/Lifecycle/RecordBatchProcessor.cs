@@ -1,9 +1,9 @@
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
+using Kinesis.Core.Hashing;
 using Kinesis.Core.Metrics;
 using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;
-using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
 
 namespace Kinesis.Client.Lifecycle;
 
@@ -29,8 +29,7 @@ internal sealed class RecordBatchProcessor
     private readonly Deaggregator deaggregator;
     private readonly HashKeyRange? shardRange;
     private readonly ProcessorErrorMode errorMode;
-    private readonly TimeSpan retryBaseDelay;
-    private readonly TimeSpan retryMaxDelay;
+    private readonly RetryBackoff backoff;
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly ConsumerCounters counters;
@@ -69,9 +68,8 @@ internal sealed class RecordBatchProcessor
         this.counters = counters;
         this.logger = logger;
         errorMode = options.ErrorMode;
-        retryBaseDelay = options.ProcessorRetryBaseDelay;
-        retryMaxDelay = options.ProcessorRetryMaxDelay;
         time = options.TimeProvider;
+        backoff = RetryBackoff.ForDelays(options.ProcessorRetryBaseDelay, options.ProcessorRetryMaxDelay, time);
         streamName = options.StreamName ?? string.Empty;
         filterAtOrBelow = startCheckpoint.IsSentinel ? null : startCheckpoint;
     }
@@ -200,7 +198,7 @@ internal sealed class RecordBatchProcessor
                         checkpointer.SetLargestPermitted(previousPermitted);
                         return BatchOutcome.StopShard;
                     default:
-                        var delay = RetryBackoff.ComputeFullJitterDelay(attempt - 1, retryBaseDelay, retryMaxDelay, Random.Shared.NextDouble());
+                        var delay = backoff.GetDelay(attempt - 1);
                         ConsumerLog.ProcessorFailedRetrying(logger, shardId, records.Count, attempt, delay, ex);
                         if (stopRetrying.IsCancellationRequested)
                         {
@@ -211,7 +209,7 @@ internal sealed class RecordBatchProcessor
 
                         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(stopRetrying, cancellationToken))
                         {
-                            await Task.Delay(delay, time, linked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                            await backoff.DelayAsync(delay, linked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                         }
 
                         cancellationToken.ThrowIfCancellationRequested();

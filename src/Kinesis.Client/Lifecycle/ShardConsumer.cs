@@ -1,10 +1,10 @@
 using Kinesis.Client.Leases;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
+using Kinesis.Core.Hashing;
 using Kinesis.Core.Metrics;
 using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;
-using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
 
 namespace Kinesis.Client.Lifecycle;
 
@@ -251,22 +251,26 @@ internal sealed class ShardConsumer
             PendingCheckpoint = lease.PendingCheckpoint,
             PendingCheckpointState = lease.PendingCheckpointState,
         };
-        for (var attempt = 0; ; attempt++)
+        var retry = RetryUntilCancelled((ex, _, _) =>
         {
-            try
+            counters.AddCallbackFailure();
+            ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.InitializeAsync), ex);
+        });
+        await retry.ExecuteAsync(
+            async ct =>
             {
-                await processor.InitializeAsync(input, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                counters.AddCallbackFailure();
-                ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.InitializeAsync), ex);
-                var delay = RetryBackoff.ComputeFullJitterDelay(attempt, options.ProcessorRetryBaseDelay, options.ProcessorRetryMaxDelay, Random.Shared.NextDouble());
-                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-            }
-        }
+                await processor.InitializeAsync(input, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Retries every failure with the processor backoff until <c>cancellationToken</c> is cancelled (the KCL retries these steps for ever).</summary>
+    private RetryBackoff RetryUntilCancelled(Action<Exception, int, TimeSpan> onRetry) => new(
+        new RetryBackoffOptions { BaseDelay = options.ProcessorRetryBaseDelay, MaxDelay = options.ProcessorRetryMaxDelay, MaxRetryAttempts = int.MaxValue },
+        static _ => true,
+        time,
+        onRetry);
 
     private async Task ShardEndAsync(IShardRecordProcessor processor, RecordProcessorCheckpointer checkpointer, RecordsBatch batch, CancellationToken cancellationToken)
     {
@@ -278,28 +282,23 @@ internal sealed class ShardConsumer
         }
 
         // Children first (the KCL's order): once SHARD_END is written, nothing else would create them promptly.
-        for (var attempt = 0; ; attempt++)
-        {
-            try
+        var retry = RetryUntilCancelled((ex, _, _) => ConsumerLog.LeaseStepFailed(logger, ShardId, "child lease creation", ex));
+        await retry.ExecuteAsync(
+            async ct =>
             {
                 foreach (var child in batch.ChildShards)
                 {
-                    var childLease = Lease.CreateNew(child.ShardId, ExtendedSequenceNumber.TrimHorizon, child.ParentShards, child.HashKeyRange.StartingHashKey, child.HashKeyRange.EndingHashKey);
-                    if (await coordinator.Refresher.CreateLeaseIfNotExistsAsync(childLease, cancellationToken).ConfigureAwait(false))
+                    var childLease = Lease.CreateNew(child.ShardId, ExtendedSequenceNumber.TrimHorizon, child.ParentShards, HashKeys.Format(child.HashKeyRange.Start), HashKeys.Format(child.HashKeyRange.End));
+                    if (await coordinator.Refresher.CreateLeaseIfNotExistsAsync(childLease, ct).ConfigureAwait(false))
                     {
                         counters.AddLeaseCreated();
                         ConsumerLog.LeaseCreated(logger, child.ShardId, ExtendedSequenceNumber.TrimHorizonValue);
                     }
                 }
 
-                break;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                ConsumerLog.LeaseStepFailed(logger, ShardId, "child lease creation", ex);
-                await Task.Delay(RetryBackoff.ComputeFullJitterDelay(attempt, options.ProcessorRetryBaseDelay, options.ProcessorRetryMaxDelay, Random.Shared.NextDouble()), time, cancellationToken).ConfigureAwait(false);
-            }
-        }
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
 
         checkpointer.EnterShardEnd(childIds);
         var input = new ShardEndedInput { ShardId = ShardId, Checkpointer = checkpointer };

@@ -21,7 +21,7 @@ internal sealed class FanOutConsumerRegistration
     private readonly KinesisApiClient api;
     private readonly string streamName;
     private readonly FanOutOptions options;
-    private readonly TimeProvider time;
+    private readonly RetryBackoff describeBackoff;
     private readonly ILogger logger;
     private readonly SemaphoreSlim gate = new(1, 1);
     private string? consumerArn;
@@ -31,7 +31,7 @@ internal sealed class FanOutConsumerRegistration
         this.api = api;
         this.streamName = streamName;
         this.options = options;
-        this.time = time;
+        describeBackoff = RetryBackoff.ForDelays(DescribeBaseDelay, DescribeMaxDelay, time);
         this.logger = logger;
         ConsumerName = consumerName;
         consumerArn = options.ConsumerArn;
@@ -144,15 +144,14 @@ internal sealed class FanOutConsumerRegistration
             }
 
             // CREATING (or DELETING, after which it is registered again): poll with backoff until the deadline.
-            var delay = RetryBackoff.ComputeFullJitterDelay(Math.Min(attempt, 10), DescribeBaseDelay, DescribeMaxDelay, Random.Shared.NextDouble());
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            await describeBackoff.DelayAsync(describeBackoff.GetDelay(Math.Min(attempt, 10)), cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async Task BackOffAsync(int attempt, string errorCode, CancellationToken cancellationToken)
     {
-        var delay = RetryBackoff.ComputeFullJitterDelay(Math.Min(attempt, 10), DescribeBaseDelay, DescribeMaxDelay, Random.Shared.NextDouble());
+        var delay = describeBackoff.GetDelay(Math.Min(attempt, 10));
         FanOutLog.RegistrationRetry(logger, ConsumerName, errorCode, delay);
-        await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        await describeBackoff.DelayAsync(delay, cancellationToken).ConfigureAwait(false);
     }
 }

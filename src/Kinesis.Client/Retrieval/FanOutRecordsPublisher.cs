@@ -39,6 +39,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
     private readonly ConsumerCounters counters;
     private readonly ILogger logger;
     private readonly TimeProvider time;
+    private readonly RetryBackoff backoff;
     private readonly Channel<RecordsBatch> queue;
     private readonly CancellationTokenSource stop = new();
     private Task loop = Task.CompletedTask;
@@ -68,6 +69,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
         this.logger = logger;
         fanOut = options.FanOut;
         time = options.TimeProvider;
+        backoff = RetryBackoff.ForDelays(fanOut.RetryBaseDelay, fanOut.RetryMaxDelay, time);
         queue = Channel.CreateBounded<RecordsBatch>(new BoundedChannelOptions(fanOut.MaxBufferedEvents)
         {
             SingleReader = true,
@@ -133,7 +135,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
 
             if (end == SubscriptionEnd.Failed)
             {
-                await Task.Delay(retryDelay, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await backoff.DelayAsync(retryDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
@@ -186,7 +188,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
 
                     // A subscription that ends without a single event must not turn into a tight resubscription loop.
                     failures++;
-                    retryDelay = RetryBackoff.ComputeFullJitterDelay(failures - 1, fanOut.RetryBaseDelay, fanOut.RetryMaxDelay, Random.Shared.NextDouble());
+                    retryDelay = backoff.GetDelay(failures - 1);
                     return SubscriptionEnd.Failed;
                 }
 
@@ -252,7 +254,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
             Metrics?.SubscribeToShardThrottled(streamName, shardId);
         }
 
-        retryDelay = RetryBackoff.ComputeFullJitterDelay(failures - 1, fanOut.RetryBaseDelay, fanOut.RetryMaxDelay, Random.Shared.NextDouble());
+        retryDelay = backoff.GetDelay(failures - 1);
         FanOutLog.SubscriptionFailed(logger, shardId, code, failures, retryDelay, ex);
         return SubscriptionEnd.Failed;
     }

@@ -22,6 +22,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
     private readonly ConsumerCounters counters;
     private readonly ILogger logger;
     private readonly TimeProvider time;
+    private readonly RetryBackoff backoff;
     private readonly Channel<RecordsBatch> queue = Channel.CreateUnbounded<RecordsBatch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Channel<bool> spaceFreed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stop = new();
@@ -40,6 +41,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
         this.counters = counters;
         this.logger = logger;
         time = options.TimeProvider;
+        backoff = RetryBackoff.ForDelays(options.GetRecordsRetryBaseDelay, options.GetRecordsRetryMaxDelay, time);
     }
 
     /// <summary>Where GetRecords calls and expired iterators are recorded; none by default.</summary>
@@ -170,7 +172,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
             catch (Exception ex)
             {
                 failures++;
-                var delay = RetryBackoff.ComputeFullJitterDelay(failures - 1, options.GetRecordsRetryBaseDelay, options.GetRecordsRetryMaxDelay, Random.Shared.NextDouble());
+                var delay = backoff.GetDelay(failures - 1);
                 if (ex is KinesisApiException { IsThrottling: true })
                 {
                     counters.AddGetRecordsThrottled();
@@ -185,7 +187,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
                     iterator = null;
                 }
 
-                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await backoff.DelayAsync(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }

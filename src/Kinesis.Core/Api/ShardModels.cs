@@ -1,14 +1,6 @@
+using Kinesis.Core.Hashing;
+
 namespace Kinesis.Core.Api;
-
-/// <summary>A shard's range of 128-bit hash keys, as decimal strings (inclusive at both ends).</summary>
-public sealed class HashKeyRange
-{
-    /// <summary>The first hash key, a decimal in [0, 2^128).</summary>
-    public required string StartingHashKey { get; init; }
-
-    /// <summary>The last hash key, a decimal in [0, 2^128).</summary>
-    public required string EndingHashKey { get; init; }
-}
 
 /// <summary>The sequence numbers a shard holds; <see cref="EndingSequenceNumber"/> is null while the shard is open.</summary>
 public sealed class SequenceNumberRange
@@ -32,7 +24,7 @@ public sealed class Shard
     /// <summary>The second parent of a merge.</summary>
     public string? AdjacentParentShardId { get; init; }
 
-    /// <summary>The hash keys routed to this shard.</summary>
+    /// <summary>The hash keys routed to this shard (the service's decimal <c>StartingHashKey</c> and <c>EndingHashKey</c>; <see cref="HashKeys.Format"/> writes them back).</summary>
     public required HashKeyRange HashKeyRange { get; init; }
 
     /// <summary>The sequence numbers this shard holds.</summary>

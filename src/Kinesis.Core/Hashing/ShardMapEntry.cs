@@ -13,6 +13,30 @@ public sealed record ShardMapEntry(
     HashKeyRange HashKeyRange,
     bool IsOpen)
 {
+    /// <summary>Creates an entry from a ListShards <c>Shard</c> (the fields of <c>Kinesis.Core.Api.Shard</c>).</summary>
+    /// <param name="shardId">The <c>ShardId</c>.</param>
+    /// <param name="parentShardId">The <c>ParentShardId</c>, or <see langword="null"/>.</param>
+    /// <param name="adjacentParentShardId">The <c>AdjacentParentShardId</c>, or <see langword="null"/>.</param>
+    /// <param name="hashKeyRange">The <c>HashKeyRange</c>.</param>
+    /// <param name="endingSequenceNumber">The <c>SequenceNumberRange.EndingSequenceNumber</c>; <see langword="null"/> means the shard is open.</param>
+    /// <returns>The entry.</returns>
+    /// <exception cref="ArgumentException"><paramref name="shardId"/> is empty.</exception>
+    public static ShardMapEntry FromListShards(
+        string shardId,
+        string? parentShardId,
+        string? adjacentParentShardId,
+        HashKeyRange hashKeyRange,
+        string? endingSequenceNumber)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(shardId);
+        return new ShardMapEntry(
+            shardId,
+            string.IsNullOrEmpty(parentShardId) ? null : parentShardId,
+            string.IsNullOrEmpty(adjacentParentShardId) ? null : adjacentParentShardId,
+            hashKeyRange,
+            endingSequenceNumber is null);
+    }
+
     /// <summary>Creates an entry from the fields of a ListShards <c>Shard</c>, as the service returns them.</summary>
     /// <param name="shardId">The <c>ShardId</c>.</param>
     /// <param name="parentShardId">The <c>ParentShardId</c>, or <see langword="null"/>.</param>

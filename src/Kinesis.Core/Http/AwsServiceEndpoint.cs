@@ -10,7 +10,7 @@ namespace Kinesis.Core.Http;
 /// and <c>aws-iso-b</c> (<c>us-isob-*</c>, <c>sc2s.sgov.gov</c>). Services reached through a VPC endpoint or a
 /// local emulator take an explicit URL instead.
 /// </remarks>
-public static class AwsServiceEndpoint
+internal static class AwsServiceEndpoint
 {
     /// <summary>Longest region name accepted.</summary>
     public const int MaxRegionLength = 64;

@@ -18,7 +18,7 @@ namespace Kinesis.Core.Metrics;
 /// <para>Series with no sample in an interval are not sent (SampleCount 0 is never uploaded). Safe for concurrent
 /// use. <see cref="DisposeAsync"/> uploads what is left within <see cref="CloudWatchMetricsOptions.ShutdownTimeout"/>.</para>
 /// </remarks>
-public sealed class CloudWatchMetricsPublisher : IAsyncDisposable
+internal sealed class CloudWatchMetricsPublisher : IAsyncDisposable
 {
     private readonly MetricAggregator aggregator;
     private readonly CloudWatchMetricsSender sender;

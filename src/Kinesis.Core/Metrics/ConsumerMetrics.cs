@@ -13,7 +13,7 @@ namespace Kinesis.Core.Metrics;
 /// <see cref="MetricTagNames.ShardId"/>. Recording methods are safe for concurrent use, allocate nothing and cost a
 /// few field reads when nobody listens.
 /// </remarks>
-public sealed class ConsumerMetrics : KinesisMetrics
+internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
 {
     private readonly string application;
     private readonly string worker;
@@ -67,6 +67,9 @@ public sealed class ConsumerMetrics : KinesisMetrics
     }
 
     internal override MetricCatalog Catalog => MetricCatalog.Consumer;
+
+    /// <summary>Disposes the meter when this object created it (not when it came from an <see cref="IMeterFactory"/>).</summary>
+    public void Dispose() => DisposeMeter();
 
     /// <summary>
     /// Records one batch handed to the record processor (operation <see cref="ConsumerOperations.ProcessTask"/>):

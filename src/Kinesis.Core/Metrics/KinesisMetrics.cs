@@ -3,12 +3,12 @@ using System.Diagnostics.Metrics;
 namespace Kinesis.Core.Metrics;
 
 /// <summary>
-/// The instruments of one producer or consumer on a <see cref="System.Diagnostics.Metrics.Meter"/>: the source that
-/// <see cref="CloudWatchMetricsPublisher"/> and <see cref="EmfMetricsWriter"/> aggregate. Only
-/// <see cref="ProducerMetrics"/> and <see cref="ConsumerMetrics"/> derive from it.
+/// The instruments of one producer or consumer on a <see cref="System.Diagnostics.Metrics.Meter"/>, as a handle to pass
+/// to <see cref="EmfMetricsWriter"/> (e.g. <c>KinesisConsumer.Metrics</c>). Recording is internal to the clients: listen
+/// to the meter (<see cref="KinesisMeterNames"/>) to read the measurements.
 /// </summary>
-/// <remarks>Recording methods are safe for concurrent use, never throw for a listener's sake and allocate nothing.</remarks>
-public abstract class KinesisMetrics : IDisposable
+/// <remarks>The client that created it owns it and disposes it with itself.</remarks>
+public abstract class KinesisMetrics
 {
     private readonly bool ownsMeter;
     private readonly object sinksGate = new();
@@ -50,13 +50,11 @@ public abstract class KinesisMetrics : IDisposable
     }
 
     /// <summary>Disposes the meter when this object created it (not when it came from an <see cref="IMeterFactory"/>), which ends every listener's subscription to it.</summary>
-    public void Dispose()
+    private protected void DisposeMeter()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 0 && ownsMeter)
         {
             Meter.Dispose();
         }
-
-        GC.SuppressFinalize(this);
     }
 }

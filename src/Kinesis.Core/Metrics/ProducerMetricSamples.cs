@@ -33,7 +33,7 @@ internal struct RunningStatistics
 /// together, from <see cref="ProducerMetrics.StartBufferingTimes"/>: <see cref="Add"/> each, then <see cref="Complete"/>
 /// once. Listeners of the instrument see every sample as it is added; aggregators get the group's statistics at the end.
 /// </summary>
-public struct BufferingTimeSamples
+internal struct BufferingTimeSamples
 {
     private readonly ProducerMetrics owner;
     private readonly string stream;
@@ -76,7 +76,7 @@ public struct BufferingTimeSamples
 /// <see cref="ProducerMetricNames.UserRecordsDataPut"/> and <see cref="ProducerMetricNames.RetriesPerRecord"/>: listeners
 /// of the instruments see every sample as it is added; aggregators get the group's statistics at the end.
 /// </summary>
-public struct UserRecordsPutSamples
+internal struct UserRecordsPutSamples
 {
     private readonly ProducerMetrics owner;
     private readonly string stream;

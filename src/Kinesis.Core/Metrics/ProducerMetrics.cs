@@ -23,7 +23,7 @@ namespace Kinesis.Core.Metrics;
 /// running total per stream (<see cref="ObserveStream"/>), so accepting a record costs no metric call at all.
 /// </para>
 /// </remarks>
-public sealed class ProducerMetrics : KinesisMetrics
+internal sealed class ProducerMetrics : KinesisMetrics, IDisposable
 {
     private readonly Counter<long> userRecordsPut;
     private readonly Counter<long> userRecordsDataPut;
@@ -74,6 +74,9 @@ public sealed class ProducerMetrics : KinesisMetrics
     }
 
     internal override MetricCatalog Catalog => MetricCatalog.Producer;
+
+    /// <summary>Disposes the meter when this object created it (not when it came from an <see cref="IMeterFactory"/>).</summary>
+    public void Dispose() => DisposeMeter();
 
     internal override bool FeedsSinksDirectly(string instrumentName) => instrumentName is
         ProducerMetricNames.BufferingTime or ProducerMetricNames.UserRecordsPut or ProducerMetricNames.UserRecordsDataPut or ProducerMetricNames.RetriesPerRecord;

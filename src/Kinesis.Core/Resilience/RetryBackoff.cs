@@ -6,22 +6,26 @@ namespace Kinesis.Core.Resilience;
 /// <summary>
 /// Retries an operation on the failures a predicate selects, waiting an exponentially growing, fully
 /// jittered delay between attempts (see <see cref="RetryBackoffOptions"/>). Built on a Polly
-/// <see cref="ResiliencePipeline"/>.
+/// <see cref="ResiliencePipeline"/>, which stays out of every public signature. Every retry loop of the suite goes
+/// through it: whole operations with <see cref="ExecuteAsync{TResult}"/>, loops whose attempts carry their own state
+/// (a publisher's failure count, a batch of unprocessed keys) with <see cref="GetDelay"/> and <see cref="DelayAsync"/>.
 /// </summary>
 /// <remarks>
 /// Safe for concurrent use. Cancellation stops the retries at once: the pending delay is cancelled and
 /// an <see cref="OperationCanceledException"/> is thrown. When the attempts are used up, the last
 /// exception is thrown unchanged.
 /// </remarks>
-public sealed class RetryBackoff
+internal sealed class RetryBackoff
 {
     private readonly TimeSpan baseDelay;
     private readonly TimeSpan maxDelay;
     private readonly Func<double> random;
+    private readonly TimeProvider time;
+    private readonly ResiliencePipeline pipeline;
 
     /// <summary>Creates a backoff.</summary>
     /// <param name="options">Delays and attempt limit; copied, later changes are ignored.</param>
-    /// <param name="shouldRetry">Returns <see langword="true"/> for an exception worth retrying (throttling, a 5xx, a network fault). It runs on the thread that observed the failure and must not throw.</param>
+    /// <param name="shouldRetry">Returns <see langword="true"/> for an exception worth retrying (throttling, a 5xx, a network fault). It runs on the thread that observed the failure and must not throw. An <see cref="OperationCanceledException"/> reaches it only while the caller's token is not cancelled.</param>
     /// <param name="timeProvider">The clock the delays run on; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="onRetry">Optional observer called before each delay with the exception, the 0-based retry number and the delay; for logging and metrics. An exception it throws fails the operation.</param>
     public RetryBackoff(
@@ -46,16 +50,20 @@ public sealed class RetryBackoff
         maxDelay = options.MaxDelay;
         MaxRetryAttempts = options.MaxRetryAttempts;
         this.random = random ?? Random.Shared.NextDouble;
+        time = timeProvider ?? TimeProvider.System;
         if (MaxRetryAttempts == 0)
         {
-            Pipeline = ResiliencePipeline.Empty;
+            pipeline = ResiliencePipeline.Empty;
             return;
         }
 
         var retry = new RetryStrategyOptions
         {
             MaxRetryAttempts = MaxRetryAttempts,
-            ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } e && e is not OperationCanceledException && shouldRetry(e)),
+            // A cancellation of the caller's token ends the retries; one the operation raised on its own (a user callback's,
+            // a client's timeout) is the predicate's to judge.
+            ShouldHandle = args => new ValueTask<bool>(
+                args.Outcome.Exception is { } e && !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested) && shouldRetry(e)),
             DelayGenerator = args => new ValueTask<TimeSpan?>(GetDelay(args.AttemptNumber)),
             OnRetry = args =>
             {
@@ -67,14 +75,22 @@ public sealed class RetryBackoff
                 return default;
             },
         };
-        Pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider ?? TimeProvider.System }.AddRetry(retry).Build();
+        pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider ?? TimeProvider.System }.AddRetry(retry).Build();
     }
+
+    /// <summary>
+    /// Creates a backoff for a loop that keeps its own attempt count and decides itself what to retry: it uses
+    /// <see cref="GetDelay"/> and <see cref="DelayAsync"/> only (<see cref="ExecuteAsync{TResult}"/> would not retry).
+    /// </summary>
+    /// <param name="baseDelay">The first retry's upper bound.</param>
+    /// <param name="maxDelay">The cap on the upper bound.</param>
+    /// <param name="timeProvider">The clock <see cref="DelayAsync"/> waits on; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <returns>The backoff.</returns>
+    public static RetryBackoff ForDelays(TimeSpan baseDelay, TimeSpan maxDelay, TimeProvider? timeProvider = null) =>
+        new(new RetryBackoffOptions { BaseDelay = baseDelay, MaxDelay = maxDelay, MaxRetryAttempts = 0 }, static _ => false, timeProvider);
 
     /// <summary>The number of retries after the first attempt.</summary>
     public int MaxRetryAttempts { get; }
-
-    /// <summary>The underlying Polly pipeline, for callers that compose it with other strategies.</summary>
-    public ResiliencePipeline Pipeline { get; }
 
     /// <summary>Computes a full-jitter delay: uniform in [0, min(<paramref name="maxDelay"/>, <paramref name="baseDelay"/> × 2^<paramref name="retryNumber"/>)).</summary>
     /// <param name="retryNumber">The 0-based retry number; negative values are treated as 0.</param>
@@ -95,6 +111,12 @@ public sealed class RetryBackoff
     /// <returns>The delay.</returns>
     public TimeSpan GetDelay(int retryNumber) => ComputeFullJitterDelay(retryNumber, baseDelay, maxDelay, random());
 
+    /// <summary>Waits <paramref name="delay"/> (from <see cref="GetDelay"/>) on this backoff's clock.</summary>
+    /// <param name="delay">The delay.</param>
+    /// <param name="cancellationToken">Cancels the wait with an <see cref="OperationCanceledException"/>.</param>
+    /// <returns>A task that completes when the delay has passed.</returns>
+    public Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, time, cancellationToken);
+
     /// <summary>Runs <paramref name="operation"/>, retrying it as configured.</summary>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="operation">The operation; it receives the cancellation token to pass on.</param>
@@ -103,6 +125,6 @@ public sealed class RetryBackoff
     public ValueTask<TResult> ExecuteAsync<TResult>(Func<CancellationToken, ValueTask<TResult>> operation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return Pipeline.ExecuteAsync(operation, cancellationToken);
+        return pipeline.ExecuteAsync(operation, cancellationToken);
     }
 }

@@ -1,5 +1,5 @@
 using Kinesis.Core.Api;
-using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
+using Kinesis.Core.Hashing;
 using Kinesis.Core.Resilience;
 
 namespace Kinesis.Producer.Pipeline;

@@ -87,8 +87,7 @@ internal sealed partial class ShardMapLoader
                         shard.ShardId,
                         shard.ParentShardId,
                         shard.AdjacentParentShardId,
-                        shard.HashKeyRange.StartingHashKey,
-                        shard.HashKeyRange.EndingHashKey,
+                        shard.HashKeyRange,
                         shard.SequenceNumberRange.EndingSequenceNumber));
                 }
 

@@ -18,7 +18,7 @@ public sealed class KinesisConsumerReshardingTests(LocalAwsFixture fixture)
         await consumer.StartAsync();
         var expected = await env.PutRawAsync(keys: 8, first: 0, count: 10);
         var parent = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0];
-        var middle = (BigInteger.Parse(parent.HashKeyRange.EndingHashKey, System.Globalization.CultureInfo.InvariantCulture) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var middle = ((BigInteger)parent.HashKeyRange.End / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = parent.ShardId, NewStartingHashKey = middle });
         await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
         expected.AddRange(await env.PutRawAsync(keys: 8, first: 10, count: 10));
@@ -68,7 +68,7 @@ public sealed class KinesisConsumerReshardingTests(LocalAwsFixture fixture)
         await env.CreateStreamAsync(1);
         var old = await env.PutRawAsync(keys: 8, first: 0, count: 5);
         var parent = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0];
-        var middle = (BigInteger.Parse(parent.HashKeyRange.EndingHashKey, System.Globalization.CultureInfo.InvariantCulture) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var middle = ((BigInteger)parent.HashKeyRange.End / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = parent.ShardId, NewStartingHashKey = middle });
         await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
 

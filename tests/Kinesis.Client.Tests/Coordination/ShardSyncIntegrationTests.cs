@@ -117,7 +117,7 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
         await env.CreateStreamAsync(1);
         var parent = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0];
         var middle = await SplitInHalfAsync(env, parent);
-        var lowChild = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards.Single(s => s.HashKeyRange.StartingHashKey == "0" && s.ParentShardId is not null);
+        var lowChild = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards.Single(s => s.HashKeyRange.Start == 0 && s.ParentShardId is not null);
 
         // Three aggregates put on the low child: all keys in range; one key in the high child's range (what a KPL with a
         // stale shard map leaves behind, and re-sends to the right shard); all keys in range again.
@@ -251,8 +251,8 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
 
     private static async Task<BigInteger> SplitInHalfAsync(ConsumerTestEnvironment env, Shard shard)
     {
-        var start = BigInteger.Parse(shard.HashKeyRange.StartingHashKey, CultureInfo.InvariantCulture);
-        var end = BigInteger.Parse(shard.HashKeyRange.EndingHashKey, CultureInfo.InvariantCulture);
+        var start = (BigInteger)shard.HashKeyRange.Start;
+        var end = (BigInteger)shard.HashKeyRange.End;
         var middle = start + ((end - start) / 2) + 1;
         await LocalKinesis.ReshardAsync(env.Kinesis, env.StreamName, () => env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = shard.ShardId, NewStartingHashKey = middle.ToString(CultureInfo.InvariantCulture) }));
         await WaitForReshardAsync(env, shard.ShardId);

@@ -78,7 +78,7 @@ public sealed class ShardSyncPlannerTests
         Assert.All(created, l => Assert.Equal(ExtendedSequenceNumber.Latest, l.Checkpoint));
         var merged = created.Single(l => l.LeaseKey == "6");
         Assert.Equal(["2", "3"], merged.ParentShardIds);
-        Assert.Equal(shards.Single(s => s.ShardId == "6").HashKeyRange.StartingHashKey, merged.StartingHashKey);
+        Assert.Equal(Kinesis.Core.Hashing.HashKeys.Format(shards.Single(s => s.ShardId == "6").HashKeyRange.Start), merged.StartingHashKey);
     }
 
     [Fact]
@@ -222,11 +222,7 @@ public sealed class ShardSyncPlannerTests
         ShardId = id,
         ParentShardId = parent,
         AdjacentParentShardId = adjacent,
-        HashKeyRange = new HashKeyRange
-        {
-            StartingHashKey = (range?.Start ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            EndingHashKey = (range?.End ?? 99).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        },
+        HashKeyRange = new Kinesis.Core.Hashing.HashKeyRange((UInt128)(range?.Start ?? 0), (UInt128)(range?.End ?? 99)),
         SequenceNumberRange = new SequenceNumberRange
         {
             StartingSequenceNumber = $"{epoch}000",

@@ -84,7 +84,7 @@ public sealed class FanOutLiveDeliveryTests(LocalAwsFixture fixture, ITestOutput
 
         var expected = await PutRawAsync(env, "before", perKey: 15);
         var parent = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0];
-        var middle = (BigInteger.Parse(parent.HashKeyRange.EndingHashKey, CultureInfo.InvariantCulture) / 2).ToString(CultureInfo.InvariantCulture);
+        var middle = ((BigInteger)parent.HashKeyRange.End / 2).ToString(CultureInfo.InvariantCulture);
         await env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = parent.ShardId, NewStartingHashKey = middle });
         await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
         expected.AddRange(await PutRawAsync(env, "after", perKey: 15));

@@ -414,7 +414,7 @@ public sealed class KinesisConsumerFanOutTests(LocalAwsFixture fixture, ITestOut
     private static async Task<Shard> SplitOnlyShardAsync(ConsumerTestEnvironment env)
     {
         var parent = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0];
-        var middle = (BigInteger.Parse(parent.HashKeyRange.EndingHashKey, System.Globalization.CultureInfo.InvariantCulture) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var middle = ((BigInteger)parent.HashKeyRange.End / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = parent.ShardId, NewStartingHashKey = middle });
         await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
         return parent;

@@ -253,7 +253,7 @@ internal static class EventStreamFrames
             {
                 c.ShardId,
                 ParentShards = new[] { c.ParentShardId, c.AdjacentParentShardId }.Where(p => p is not null).ToArray(),
-                HashKeyRange = new { c.HashKeyRange.StartingHashKey, c.HashKeyRange.EndingHashKey },
+                HashKeyRange = new { StartingHashKey = Kinesis.Core.Hashing.HashKeys.Format(c.HashKeyRange.Start), EndingHashKey = Kinesis.Core.Hashing.HashKeys.Format(c.HashKeyRange.End) },
             }).ToArray(),
         };
         return Event(JsonSerializer.Serialize(body));

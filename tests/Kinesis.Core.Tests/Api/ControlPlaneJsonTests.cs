@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Kinesis.Core.Api;
 using Kinesis.Core.Api.Serialization;
+using Kinesis.Core.Hashing;
 
 namespace Kinesis.Core.Tests.Api;
 
@@ -55,7 +56,7 @@ public sealed class ControlPlaneJsonTests
 
         var shard = Assert.Single(response.Shards);
         Assert.Equal(("shardId-2", "shardId-0", "shardId-1"), (shard.ShardId, shard.ParentShardId, shard.AdjacentParentShardId));
-        Assert.Equal(("0", "9"), (shard.HashKeyRange.StartingHashKey, shard.HashKeyRange.EndingHashKey));
+        Assert.Equal(new HashKeyRange(0, 9), shard.HashKeyRange);
         Assert.Equal(("5", null), (shard.SequenceNumberRange.StartingSequenceNumber, shard.SequenceNumberRange.EndingSequenceNumber));
         Assert.Equal("n", response.NextToken);
         Assert.Empty(ControlPlaneJson.ParseListShards("{}"u8).Shards);
@@ -82,6 +83,9 @@ public sealed class ControlPlaneJsonTests
     [InlineData("""{"Shards":[null]}""")]
     [InlineData("""{"Shards":{}}""")]
     [InlineData("""{"NextToken":5}""")]
+    [InlineData("""{"Shards":[{"ShardId":"s","HashKeyRange":{"StartingHashKey":"-1","EndingHashKey":"9"},"SequenceNumberRange":{"StartingSequenceNumber":"5"}}]}""")]
+    [InlineData("""{"Shards":[{"ShardId":"s","HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"340282366920938463463374607431768211456"},"SequenceNumberRange":{"StartingSequenceNumber":"5"}}]}""")]
+    [InlineData("""{"Shards":[{"ShardId":"s","HashKeyRange":{"StartingHashKey":"9","EndingHashKey":"0"},"SequenceNumberRange":{"StartingSequenceNumber":"5"}}]}""")]
     public void ListShards_MalformedResponse_ThrowsJsonException(string json)
     {
         Assert.Throws<JsonException>(() => ControlPlaneJson.ParseListShards(Encoding.UTF8.GetBytes(json)));

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Kinesis.Core.Api;
+using Kinesis.Core.Hashing;
 using Kinesis.Testing;
 using Record = Kinesis.Core.Api.Record;
 
@@ -75,14 +77,14 @@ public sealed class KinesisApiClientIntegrationTests(LocalAwsFixture fixture)
         var name = LocalAwsFixture.UniqueName("putrecord");
         await ApiTestClients.CreateActiveStreamAsync(client, name, 2);
         var shards = (await client.ListShardsAsync(new ListShardsRequest { StreamName = name })).Shards;
-        var upper = shards.Single(s => s.HashKeyRange.EndingHashKey == "340282366920938463463374607431768211455");
+        var upper = shards.Single(s => s.HashKeyRange.End == UInt128.MaxValue);
 
         var put = await client.PutRecordAsync(new PutRecordRequest
         {
             StreamName = name,
             PartitionKey = "any",
             Data = new byte[] { 1, 2, 3 },
-            ExplicitHashKey = upper.HashKeyRange.StartingHashKey,
+            ExplicitHashKey = HashKeys.Format(upper.HashKeyRange.Start),
         });
 
         Assert.Equal(upper.ShardId, put.ShardId);
@@ -164,9 +166,9 @@ public sealed class KinesisApiClientIntegrationTests(LocalAwsFixture fixture)
         var afterSplit = (await client.ListShardsAsync(new ListShardsRequest { StreamName = name })).Shards;
         Assert.Equal(3, afterSplit.Count);
         Assert.NotNull(afterSplit.Single(s => s.ShardId == parent.ShardId).SequenceNumberRange.EndingSequenceNumber);
-        var children = afterSplit.Where(s => s.ParentShardId == parent.ShardId).OrderBy(s => s.HashKeyRange.StartingHashKey.Length).ThenBy(s => s.HashKeyRange.StartingHashKey, StringComparer.Ordinal).ToArray();
+        var children = afterSplit.Where(s => s.ParentShardId == parent.ShardId).OrderBy(s => s.HashKeyRange.Start).ToArray();
         Assert.Equal(2, children.Length);
-        Assert.Equal("170141183460469231731687303715884105727", children[0].HashKeyRange.EndingHashKey);
+        Assert.Equal(UInt128.Parse("170141183460469231731687303715884105727", CultureInfo.InvariantCulture), children[0].HashKeyRange.End);
 
         await LocalKinesis.ReshardAsync(client, name, () => client.MergeShardsAsync(new MergeShardsRequest { StreamName = name, ShardToMerge = children[0].ShardId, AdjacentShardToMerge = children[1].ShardId }));
         await Eventually.HoldsAsync(
@@ -174,8 +176,7 @@ public sealed class KinesisApiClientIntegrationTests(LocalAwsFixture fixture)
             ApiTestClients.ActiveTimeout,
             "the merge to create a shard");
         var merged = (await client.ListShardsAsync(new ListShardsRequest { StreamName = name })).Shards.Single(s => s.AdjacentParentShardId is not null);
-        Assert.Equal("0", merged.HashKeyRange.StartingHashKey);
-        Assert.Equal("340282366920938463463374607431768211455", merged.HashKeyRange.EndingHashKey);
+        Assert.Equal(HashKeyRange.All, merged.HashKeyRange);
     }
 
     [Theory(Timeout = TestTimeouts.Integration)]

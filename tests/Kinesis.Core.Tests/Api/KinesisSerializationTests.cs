@@ -142,7 +142,7 @@ public sealed class KinesisSerializationTests
         var child = Assert.Single(response.ChildShards);
         Assert.Equal("shardId-2", child.ShardId);
         Assert.Equal(["shardId-0"], child.ParentShards);
-        Assert.Equal("99", child.HashKeyRange.EndingHashKey);
+        Assert.Equal((UInt128)99, child.HashKeyRange.End);
     }
 
     [Theory]

@@ -143,7 +143,7 @@ internal static class ControlPlaneJson
             ShardId = Required(shard.ShardId, "ShardId"),
             ParentShardId = shard.ParentShardId,
             AdjacentParentShardId = shard.AdjacentParentShardId,
-            HashKeyRange = new HashKeyRange { StartingHashKey = Required(range.StartingHashKey, "StartingHashKey"), EndingHashKey = Required(range.EndingHashKey, "EndingHashKey") },
+            HashKeyRange = KinesisWireNames.ToHashKeyRange(Required(range.StartingHashKey, "StartingHashKey"), Required(range.EndingHashKey, "EndingHashKey")),
             SequenceNumberRange = new SequenceNumberRange { StartingSequenceNumber = Required(sequences.StartingSequenceNumber, "StartingSequenceNumber"), EndingSequenceNumber = sequences.EndingSequenceNumber },
         };
     }

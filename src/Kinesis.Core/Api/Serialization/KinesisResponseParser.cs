@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
+using Kinesis.Core.Hashing;
 
 namespace Kinesis.Core.Api.Serialization;
 
@@ -280,7 +281,7 @@ internal static class KinesisResponseParser
             }
         }
 
-        return new ChildShard { ShardId = Required(shardId, "ShardId"), ParentShards = parents ?? [], HashKeyRange = Required(range, "HashKeyRange") };
+        return new ChildShard { ShardId = Required(shardId, "ShardId"), ParentShards = parents ?? [], HashKeyRange = range ?? throw new JsonException("The response lacks 'HashKeyRange'.") };
     }
 
     private static HashKeyRange ReadHashKeyRange(ref Utf8JsonReader reader)
@@ -303,7 +304,7 @@ internal static class KinesisResponseParser
             }
         }
 
-        return new HashKeyRange { StartingHashKey = Required(start, "StartingHashKey"), EndingHashKey = Required(end, "EndingHashKey") };
+        return KinesisWireNames.ToHashKeyRange(Required(start, "StartingHashKey"), Required(end, "EndingHashKey"));
     }
 
     private static byte[] ReadBase64(ref Utf8JsonReader reader)

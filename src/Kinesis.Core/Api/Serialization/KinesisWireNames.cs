@@ -1,8 +1,20 @@
+using System.Text.Json;
+using Kinesis.Core.Hashing;
+
 namespace Kinesis.Core.Api.Serialization;
 
 /// <summary>Maps the client's enums to and from the strings of the Kinesis JSON protocol.</summary>
 internal static class KinesisWireNames
 {
+    /// <summary>Reads a <c>HashKeyRange</c>'s decimal <c>StartingHashKey</c> and <c>EndingHashKey</c>.</summary>
+    /// <exception cref="JsonException">A key is not a decimal in [0, 2^128), or the end is below the start.</exception>
+    public static HashKeyRange ToHashKeyRange(string startingHashKey, string endingHashKey) =>
+        HashKeys.TryParseExplicitHashKey(startingHashKey, out var start)
+        && HashKeys.TryParseExplicitHashKey(endingHashKey, out var end)
+        && end >= start
+            ? new HashKeyRange(start, end)
+            : throw new JsonException($"HashKeyRange [{startingHashKey}, {endingHashKey}] is not a range of decimal hash keys in [0, 2^128).");
+
     public static string ToWire(ShardIteratorType type) => type switch
     {
         ShardIteratorType.TrimHorizon => "TRIM_HORIZON",
