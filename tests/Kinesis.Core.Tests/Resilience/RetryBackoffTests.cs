@@ -96,6 +96,53 @@ public sealed class RetryBackoffTests
         Assert.Equal(1, attempts);
     }
 
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ExecuteAsync_OperationCancelsItselfWhileCallerDoesNot_AsksThePredicateAndRetries()
+    {
+        // A user callback's or a client timeout's cancellation is a failure like any other; only the caller's ends the retries.
+        var seen = new List<Type>();
+        var backoff = new RetryBackoff(FastOptions, e => { seen.Add(e.GetType()); return true; });
+        var attempts = 0;
+
+        var result = await backoff.ExecuteAsync(_ => ++attempts < 3 ? throw new TaskCanceledException() : new ValueTask<int>(attempts));
+
+        Assert.Equal(3, result);
+        Assert.Equal([typeof(TaskCanceledException), typeof(TaskCanceledException)], seen);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ExecuteAsync_CallerCancelled_DoesNotAskThePredicate()
+    {
+        using var cts = new CancellationTokenSource();
+        var asked = 0;
+        var backoff = new RetryBackoff(FastOptions, _ => { asked++; return true; });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await backoff.ExecuteAsync<int>(ct =>
+        {
+            cts.Cancel();
+            ct.ThrowIfCancellationRequested();
+            return new ValueTask<int>(0);
+        }, cts.Token));
+
+        Assert.Equal(0, asked);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ForDelays_DelayAsync_WaitsOnTheGivenClock()
+    {
+        var clock = new ManualTimeProvider();
+        var backoff = RetryBackoff.ForDelays(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), clock);
+        var delay = backoff.GetDelay(0);
+        Assert.InRange(delay, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+
+        var wait = backoff.DelayAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.False(wait.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        await wait;
+        Assert.Equal(0, backoff.MaxRetryAttempts);
+    }
+
     [Fact]
     public void Options_OutOfRange_ThrowNamingTheOption()
     {
