@@ -2,6 +2,7 @@ using System.Text;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Hashing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kinesis.Core.Tests.Aggregation;
 
@@ -111,7 +112,7 @@ public sealed class DeaggregatorTests
     [MemberData(nameof(CorruptRecords))]
     public void Deaggregate_InvalidAggregate_PassesThroughUnchangedAndCountsReason(string description, byte[] data, DeaggregationFailureReason reason)
     {
-        var logger = new CollectingLogger();
+        var logger = new FakeLogger<Deaggregator>();
         var deaggregator = new Deaggregator(logger: logger);
         var records = new List<DeaggregatedRecord> { default };
 
@@ -131,7 +132,7 @@ public sealed class DeaggregatorTests
 
         Assert.Equal(0, deaggregator.Counters.AggregatedRecords);
         bool logged = reason is not (DeaggregationFailureReason.NotAggregated or DeaggregationFailureReason.TooShort);
-        Assert.Equal(logged ? 1 : 0, logger.Entries.Count(e => e.Level == LogLevel.Warning && e.EventId == 1100));
+        Assert.Equal(logged ? 1 : 0, logger.Collector.GetSnapshot().Count(e => e.Level == LogLevel.Warning && e.Id.Id == 1100));
     }
 
     [Fact]
@@ -190,7 +191,7 @@ public sealed class DeaggregatorTests
     public void Deaggregate_RecordsOutsideShardRangeWithDropAndReport_DropsAggregateCountsAndLogs()
     {
         (byte[] data, HashKeyRange range) = AggregateStraddlingRange();
-        var logger = new CollectingLogger();
+        var logger = new FakeLogger<Deaggregator>();
         var deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = HashKeyRangeFilterMode.DropAndReport }, logger);
         var records = new List<DeaggregatedRecord> { default };
 
@@ -200,10 +201,10 @@ public sealed class DeaggregatorTests
         Assert.Equal(3, deaggregator.Counters.DroppedUserRecords);
         Assert.Equal(1, deaggregator.Counters.GetCount(DeaggregationFailureReason.OutsideShardHashKeyRange));
         Assert.Equal(0, deaggregator.Counters.AggregatedRecords);
-        (LogLevel level, int eventId, string message) = Assert.Single(logger.Entries);
-        Assert.Equal(LogLevel.Warning, level);
-        Assert.Equal(1101, eventId);
-        Assert.Contains("42", message, StringComparison.Ordinal);
+        var entry = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Equal(1101, entry.Id.Id);
+        Assert.Contains("42", entry.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -251,16 +252,4 @@ public sealed class DeaggregatorTests
         return (AggregationTestData.Encode(aggregator).Bytes, new HashKeyRange(0, UInt128.MaxValue / 2));
     }
 
-    private sealed class CollectingLogger : ILogger<Deaggregator>
-    {
-        public List<(LogLevel Level, int EventId, string Message)> Entries { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Entries.Add((logLevel, eventId.Id, formatter(state, exception)));
-    }
 }

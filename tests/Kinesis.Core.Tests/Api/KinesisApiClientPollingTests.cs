@@ -1,6 +1,7 @@
 using System.Text;
 using Kinesis.Core.Api;
 using Kinesis.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Core.Tests.Api;
 
@@ -15,7 +16,7 @@ public sealed class KinesisApiClientPollingTests(LocalAwsFixture fixture)
     {
         var name = await CreateStreamAsync();
         var faults = new FaultInjectionHandler().ForTarget("DescribeStreamSummary", ReportCreating());
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var client = ApiTestClients.Create(fixture.KinesaliteEndpoint, faults, time: clock);
 
         // An hour between polls: only the manual clock can bring the second one within the test's time.
@@ -32,7 +33,7 @@ public sealed class KinesisApiClientPollingTests(LocalAwsFixture fixture)
     {
         var name = await CreateStreamAsync();
         var faults = new FaultInjectionHandler().ForTarget("DescribeStreamSummary", ReportCreating(), times: int.MaxValue);
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var client = ApiTestClients.Create(fixture.KinesaliteEndpoint, faults, time: clock);
 
         var wait = client.WaitForStreamActiveAsync(name, TimeSpan.FromHours(3), pollInterval: TimeSpan.FromHours(1));
@@ -49,7 +50,7 @@ public sealed class KinesisApiClientPollingTests(LocalAwsFixture fixture)
         return new MemoryStream(Encoding.UTF8.GetBytes(reader.ReadToEnd().Replace("\"ACTIVE\"", "\"CREATING\"", StringComparison.Ordinal)));
     });
 
-    private static async Task AdvanceUntilDoneAsync(ManualTimeProvider clock, Task wait, TimeSpan step)
+    private static async Task AdvanceUntilDoneAsync(FakeTimeProvider clock, Task wait, TimeSpan step)
     {
         // The poll loop arms its timer after each answer, so keep moving the clock a step at a time until it is done.
         await Eventually.HoldsAsync(

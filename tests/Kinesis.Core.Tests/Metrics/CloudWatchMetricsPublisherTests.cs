@@ -1,6 +1,8 @@
 using System.Net;
 using Kinesis.Core.Metrics;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Core.Tests.Metrics;
 
@@ -10,7 +12,7 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
     private readonly LoopbackCloudWatch server = new();
     private readonly ProducerMetrics metrics = new();
-    private readonly ListLogger logger = new();
+    private readonly FakeLogger logger = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -29,7 +31,7 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
 
         await publisher.FlushAsync();
 
-        Assert.True(server.Requests.Count == 1, string.Join("\n", logger.Entries.Select(e => e.Message + e.Exception)));
+        Assert.True(server.Requests.Count == 1, string.Join("\n", logger.Collector.GetSnapshot().Select(e => e.Message + e.Exception)));
         var request = Assert.Single(server.Requests);
         Assert.True(request.SignatureValid, "the SigV4 signature re-computed with AWSSDK.Core matches");
         Assert.StartsWith("application/x-www-form-urlencoded", request.ContentType, StringComparison.Ordinal);
@@ -51,7 +53,7 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task UploadInterval_ManualClock_UploadsEachIntervalWithItsOwnStatistics()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var options = Options();
         options.Granularity = MetricsGranularity.Global;
         await using var publisher = Create(options, clock);
@@ -81,7 +83,7 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
         Assert.Single(server.Requests);
         Assert.Equal(3, publisher.UploadedDatums);
         Assert.Equal(0, publisher.DroppedDatums);
-        Assert.Equal(2, logger.Entries.Count(e => e.EventId.Id == 1500));
+        Assert.Equal(2, logger.Collector.GetSnapshot().Count(e => e.Id.Id == 1500));
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
@@ -100,7 +102,7 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
         await publisher.FlushAsync();
 
         Assert.Equal(1, publisher.DroppedDatums);
-        Assert.True(logger.Has(1501));
+        Assert.Contains(logger.Collector.GetSnapshot(), e => e.Id.Id == 1501);
         var datum = Assert.Single(server.AllDatums);
         Assert.Equal(2.0, datum.Sum);
     }
@@ -127,7 +129,7 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
         await publisher.FlushAsync();
 
         Assert.Equal(1, publisher.DroppedDatums);
-        Assert.Contains(logger.Entries, e => e.EventId.Id == 1501 && e.Exception is TimeoutException);
+        Assert.Contains(logger.Collector.GetSnapshot(), e => e.Id.Id == 1501 && e.Exception is TimeoutException);
         Assert.Equal(1000.0, Assert.Single(server.AllDatums).Sum);
     }
 
@@ -143,7 +145,7 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
 
         Assert.Equal(1, faults.RequestCount);
         Assert.Equal(3, publisher.DroppedDatums);
-        Assert.Contains(logger.Entries, e => e.EventId.Id == 1501 && e.Exception!.Message.Contains("InvalidParameterValue", StringComparison.Ordinal));
+        Assert.Contains(logger.Collector.GetSnapshot(), e => e.Id.Id == 1501 && e.Exception!.Message.Contains("InvalidParameterValue", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
@@ -174,7 +176,7 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
         await publisher.DisposeAsync();
 
         Assert.Equal(3, publisher.DroppedDatums);
-        Assert.True(logger.Has(1506));
+        Assert.Contains(logger.Collector.GetSnapshot(), e => e.Id.Id == 1506);
         Assert.Empty(server.Requests);
     }
 
@@ -246,7 +248,7 @@ public sealed class CloudWatchMetricsPublisherTests : IAsyncLifetime
         Assert.Null(CloudWatchMetricsPublisher.CreateIfEnabled(metrics, new CloudWatchMetricsOptions { Enabled = true, Level = MetricsLevel.None }, "ns", "us-east-1"));
     }
 
-    private static async Task AdvanceUntilAsync(ManualTimeProvider clock, Func<bool> condition)
+    private static async Task AdvanceUntilAsync(FakeTimeProvider clock, Func<bool> condition)
     {
         // The upload loop arms its timer asynchronously, so keep advancing whole intervals until the upload shows up.
         await Eventually.HoldsAsync(

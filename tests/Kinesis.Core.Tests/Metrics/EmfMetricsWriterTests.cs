@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Kinesis.Core.Metrics;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Core.Tests.Metrics;
 
@@ -11,7 +13,7 @@ public sealed class EmfMetricsWriterTests
     {
         using var metrics = new ProducerMetrics();
         var output = new StringWriter();
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero));
         var options = new EmfMetricsOptions { Granularity = MetricsGranularity.Stream };
         await using var writer = new EmfMetricsWriter(metrics, options, output, CloudWatchMetricsOptions.DefaultProducerNamespace, timeProvider: clock);
         metrics.UserRecordPut("orders", "shardId-000000000000", bytes: 100, retries: 0);
@@ -50,13 +52,13 @@ public sealed class EmfMetricsWriterTests
     public async Task DisposeAsync_ToLogger_WritesRemainingDocumentsAsLogEntries()
     {
         using var metrics = new ConsumerMetrics("billing", "worker-1");
-        var logger = new ListLogger();
+        var logger = new FakeLogger();
         var writer = new EmfMetricsWriter(metrics, new EmfMetricsOptions(), logger, "billing");
         metrics.RenewAllLeasesCompleted(true, TimeSpan.FromMilliseconds(5), 3, 0);
 
         await writer.DisposeAsync();
 
-        var entry = Assert.Single(logger.Entries, e => e.EventId.Id == 1510);
+        var entry = Assert.Single(logger.Collector.GetSnapshot(), e => e.Id.Id == 1510);
         using var document = JsonDocument.Parse(entry.Message);
         Assert.Equal("billing", document.RootElement.GetProperty("_aws").GetProperty("CloudWatchMetrics")[0].GetProperty("Namespace").GetString());
         Assert.Equal("RenewAllLeases", document.RootElement.GetProperty("Operation").GetString());
@@ -70,7 +72,7 @@ public sealed class EmfMetricsWriterTests
     {
         using var metrics = new ProducerMetrics();
         var output = new StringWriter();
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var options = new EmfMetricsOptions { Granularity = MetricsGranularity.Global, UploadInterval = TimeSpan.FromSeconds(10) };
         await using var writer = new EmfMetricsWriter(metrics, options, TextWriter.Synchronized(output), "ns", timeProvider: clock);
         using var stream = metrics.ObserveStream("orders", () => 1, () => 0);

@@ -1,5 +1,6 @@
 using Kinesis.Core.Resilience;
 using Kinesis.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Core.Tests.Resilience;
 
@@ -79,7 +80,7 @@ public sealed class RetryBackoffTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task ExecuteAsync_CancelledDuringDelay_ThrowsOperationCanceled()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var backoff = new RetryBackoff(new RetryBackoffOptions { BaseDelay = TimeSpan.FromHours(1), MaxDelay = TimeSpan.FromHours(1) }, _ => true, clock);
         using var cts = new CancellationTokenSource();
         var attempts = 0;
@@ -130,7 +131,7 @@ public sealed class RetryBackoffTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task ForDelays_DelayAsync_WaitsOnTheGivenClock()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var backoff = RetryBackoff.ForDelays(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), clock);
         var delay = backoff.GetDelay(0);
         Assert.InRange(delay, TimeSpan.Zero, TimeSpan.FromSeconds(10));
