@@ -42,7 +42,7 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
             Assert.Equal("0.2.0-preview.1", version);
             foreach (var package in Packages)
             {
-                AssertPackageMetadata(Path.Combine(feed, $"{package}.{version}.nupkg"), package);
+                AssertPackageMetadata(Path.Combine(feed, $"{package}.{version}.nupkg"), package, version);
             }
 
             var app = Path.Combine(root.FullName, "app");
@@ -70,7 +70,7 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
     }
 
     /// <summary>The package carries its own README (links absolute: a package page cannot follow repository-relative ones) and the repository's URL.</summary>
-    private static void AssertPackageMetadata(string nupkg, string package)
+    private static void AssertPackageMetadata(string nupkg, string package, string version)
     {
         using var archive = ZipFile.OpenRead(nupkg);
         using var readme = new StreamReader(archive.GetEntry("README.md")!.Open());
@@ -85,6 +85,11 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
         var repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
         Assert.Equal("https://github.com/kinesis-libraries/kinesis-libraries", repository.Attribute("url")?.Value);
         Assert.Equal("README.md", metadata.Elements().Single(e => e.Name.LocalName == "readme").Value);
+
+        // The clients use Kinesis.Core's internals, so they run only with the Kinesis.Core they were built with.
+        var coreDependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "Kinesis.Core").ToList();
+        Assert.Equal(package != "Kinesis.Core", coreDependencies.Count > 0);
+        Assert.All(coreDependencies, d => Assert.Equal($"[{version}]", d.Attribute("version")?.Value));
     }
 
     /// <summary>A console app as <c>dotnet new console</c> would make it, with a nuget.config adding the local feed.</summary>

@@ -117,7 +117,7 @@ internal sealed class RetryBackoff
     /// <returns>A task that completes when the delay has passed.</returns>
     public Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, time, cancellationToken);
 
-    /// <summary>Runs <paramref name="operation"/>, retrying it as configured.</summary>
+    /// <summary>Runs <paramref name="operation"/>, retrying it as configured. The first attempt runs even when <paramref name="cancellationToken"/> is already cancelled (then it is the only one).</summary>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="operation">The operation; it receives the cancellation token to pass on.</param>
     /// <param name="cancellationToken">Cancels the operation and any pending delay.</param>
@@ -125,6 +125,9 @@ internal sealed class RetryBackoff
     public ValueTask<TResult> ExecuteAsync<TResult>(Func<CancellationToken, ValueTask<TResult>> operation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return pipeline.ExecuteAsync(operation, cancellationToken);
+
+        // Polly skips the operation when the token is already cancelled. The first attempt always runs, as in the loops
+        // this replaced: a record processor's InitializeAsync must come before its LeaseLostAsync.
+        return cancellationToken.IsCancellationRequested ? operation(cancellationToken) : pipeline.ExecuteAsync(operation, cancellationToken);
     }
 }

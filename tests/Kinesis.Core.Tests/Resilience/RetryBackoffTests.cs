@@ -129,6 +129,24 @@ public sealed class RetryBackoffTests
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task ExecuteAsync_TokenAlreadyCancelled_MakesTheFirstAttemptOnly()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        var backoff = new RetryBackoff(FastOptions, _ => true);
+        var attempts = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await backoff.ExecuteAsync<int>(ct =>
+        {
+            attempts++;
+            ct.ThrowIfCancellationRequested();
+            return new ValueTask<int>(0);
+        }, cts.Token));
+
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
     public async Task ForDelays_DelayAsync_WaitsOnTheGivenClock()
     {
         var clock = new FakeTimeProvider();
