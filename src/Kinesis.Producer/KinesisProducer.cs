@@ -39,7 +39,7 @@ namespace Kinesis.Producer;
 /// there, one after another: await in them rather than block, as with any thread-pool callback.
 /// </para>
 /// </remarks>
-public sealed class KinesisProducer : IAsyncDisposable
+public sealed class KinesisProducer : IKinesisProducer
 {
     private const int MaxPooledRecords = 262_144;
     private const int MaxPooledAggregators = 4096;

@@ -12,7 +12,8 @@ namespace Kinesis.Producer.Hosting;
 public static class ProducerServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers a singleton <see cref="KinesisProducer"/> whose options are bound from
+    /// Registers a singleton <see cref="KinesisProducer"/>, resolvable also as <see cref="IKinesisProducer"/> (the same
+    /// instance), whose options are bound from
     /// <paramref name="configuration"/> (for example the section "Kinesis:Producer"), then adjusted by
     /// <paramref name="configure"/>. Options are validated when the host starts; on host shutdown the
     /// producer is flushed (within the host's shutdown timeout) and then disposed with the container.
@@ -39,6 +40,7 @@ public static class ProducerServiceCollectionExtensions
             options.MeterFactory ??= provider.GetService<IMeterFactory>();
             return new KinesisProducer(options, provider.GetService<ILoggerFactory>());
         });
+        services.TryAddSingleton<IKinesisProducer>(provider => provider.GetRequiredService<KinesisProducer>());
         services.AddHostedService<ProducerFlushOnShutdown>();
         return services;
     }
