@@ -35,7 +35,8 @@ public sealed class KinesisConsumerHostingTests(LocalAwsFixture fixture)
             o.Leases = template.Leases;
         });
         using var host = builder.Build();
-        var consumer = host.Services.GetServices<IHostedService>().OfType<KinesisConsumerHostedService>().Single().Consumer;
+        var consumer = host.Services.GetRequiredService<KinesisConsumer>();
+        Assert.Same(consumer, host.Services.GetServices<IHostedService>().OfType<KinesisConsumerHostedService>().Single().Consumer);
         Assert.Same(host.Services.GetRequiredService<IMeterFactory>(), consumer.Metrics.Meter.Scope);
 
         await host.StartAsync();
@@ -44,6 +45,33 @@ public sealed class KinesisConsumerHostingTests(LocalAwsFixture fixture)
 
         Assert.All(await env.ListLeasesAsync(), l => Assert.Null(l.LeaseOwner));
         Assert.All(env.Deliveries, d => Assert.Equal("hosted", d.WorkerId));
+    }
+
+    [Fact]
+    public void AddKinesisConsumer_ResolvesTheConsumerTheHostedServiceRuns()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddKinesisConsumer<HostedRecordingProcessor>(configure: o =>
+        {
+            o.ApplicationName = "resolvable";
+            o.StreamName = "s";
+            o.Kinesis.Region = "eu-west-1";
+        });
+        using var host = builder.Build();
+
+        var consumer = host.Services.GetRequiredService<KinesisConsumer>();
+
+        Assert.Same(consumer, host.Services.GetRequiredService<KinesisConsumer>());
+        Assert.Same(consumer, host.Services.GetServices<IHostedService>().OfType<KinesisConsumerHostedService>().Single().Consumer);
+    }
+
+    [Fact]
+    public void AddKinesisConsumer_CalledTwice_ThrowsInsteadOfRunningTwoConsumersWithOneWorkerId()
+    {
+        var services = new ServiceCollection();
+        services.AddKinesisConsumer<HostedRecordingProcessor>();
+
+        Assert.Throws<InvalidOperationException>(() => services.AddKinesisConsumer<HostedRecordingProcessor>());
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
