@@ -31,7 +31,7 @@ public sealed class RecordBatchProcessorTests
         Assert.Equal(2, counters.RecordsFilteredBelowCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_RetryBatchThenShutdown_AbandonsAndRestoresCheckpointBound()
     {
         var (dispatcher, checkpointer, counters) = Create(ExtendedSequenceNumber.TrimHorizon, new ThrowingProcessor(int.MaxValue));
@@ -47,7 +47,7 @@ public sealed class RecordBatchProcessorTests
         Assert.Equal(ExtendedSequenceNumber.TrimHorizon, checkpointer.LargestPermittedCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_OperationCanceledFromUserCode_IsAProcessorFailureNotCancellation()
     {
         var processor = new ThrowingProcessor(1, new OperationCanceledException("user timeout"));
@@ -62,7 +62,7 @@ public sealed class RecordBatchProcessorTests
         Assert.Equal(new ExtendedSequenceNumber("1000"), checkpointer.LargestPermittedCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_LeaseNoLongerHeld_ThrowsLeaseLostWithoutCallingTheProcessor()
     {
         var processor = new ThrowingProcessor(0);
