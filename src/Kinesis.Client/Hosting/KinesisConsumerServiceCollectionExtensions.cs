@@ -39,7 +39,7 @@ public static class KinesisConsumerServiceCollectionExtensions
         var builder = services.AddOptions<KinesisConsumerOptions>();
         if (configuration is not null)
         {
-            builder.Bind(configuration);
+            builder.BindRejectingInvalidValues(configuration);
         }
 
         if (configure is not null)

@@ -24,7 +24,7 @@ public static class ProducerServiceCollectionExtensions
         var builder = services.AddOptions<KinesisProducerOptions>();
         if (configuration is not null)
         {
-            builder.Bind(configuration);
+            builder.BindRejectingInvalidValues(configuration);
         }
 
         if (configure is not null)
@@ -36,7 +36,8 @@ public static class ProducerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisProducerOptions>, KinesisProducerOptionsValidator>());
         services.TryAddSingleton(provider =>
         {
-            var options = provider.GetRequiredService<IOptions<KinesisProducerOptions>>().Value;
+            // A copy: the container's options instance stays as configured.
+            var options = provider.GetRequiredService<IOptions<KinesisProducerOptions>>().Value.Clone();
             options.MeterFactory ??= provider.GetService<IMeterFactory>();
             return new KinesisProducer(options, provider.GetService<ILoggerFactory>());
         });
