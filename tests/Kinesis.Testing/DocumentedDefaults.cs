@@ -64,7 +64,7 @@ public static partial class DocumentedDefaults
             }
 
             var actual = property.GetValue(options);
-            if (!TryParse(text, Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType, out var expected))
+            if (!TryParse(text, property.PropertyType, out var expected))
             {
                 mismatches.Add($"{name}: default '{text}' cannot be read (write it as a number with a unit, true/false, null or an enum name, or list it as not comparable)");
             }
@@ -92,8 +92,10 @@ public static partial class DocumentedDefaults
         value = null;
         if (cell == "null")
         {
-            return !type.IsValueType;
+            return !type.IsValueType || Nullable.GetUnderlyingType(type) is not null;
         }
+
+        type = Nullable.GetUnderlyingType(type) ?? type;
 
         if (type == typeof(bool))
         {

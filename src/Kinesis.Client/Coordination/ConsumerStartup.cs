@@ -35,9 +35,9 @@ internal sealed class ConsumerStartup
         startedAt = options.TimeProvider.GetTimestamp();
     }
 
-    private string StreamName => options.StreamName!;
+    private string StreamName => options.ValidatedStreamName;
 
-    private string TableName => options.ApplicationName!;
+    private string TableName => options.ValidatedApplicationName;
 
     private string DynamoDbName => dynamoDbEndpoint?.ToString() ?? "of the given DynamoDbClient";
 

@@ -43,7 +43,7 @@ internal sealed class ShardSyncer
             if (await refresher.CreateLeaseIfNotExistsAsync(lease, cancellationToken).ConfigureAwait(false))
             {
                 counters.AddLeaseCreated();
-                ConsumerLog.LeaseCreated(logger, lease.LeaseKey, lease.Checkpoint!.SequenceNumber);
+                ConsumerLog.LeaseCreated(logger, lease.LeaseKey, lease.Checkpoint?.SequenceNumber);
             }
 
             leases[lease.LeaseKey] = lease;

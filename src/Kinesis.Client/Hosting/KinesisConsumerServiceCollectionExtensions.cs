@@ -50,7 +50,7 @@ public static class KinesisConsumerServiceCollectionExtensions
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisConsumerOptions>, KinesisConsumerOptionsValidator>());
         services.AddSingleton(provider => new KinesisConsumer(
-            WithMeterFactory(provider.GetRequiredService<IOptions<KinesisConsumerOptions>>().Value, provider),
+            WithMeterFactory(provider.GetRequiredService<IOptions<KinesisConsumerOptions>>().Value.Clone(), provider),
             _ => ActivatorUtilities.CreateInstance<TProcessor>(provider),
             provider.GetService<ILoggerFactory>()));
         services.AddSingleton<IHostedService>(provider => new KinesisConsumerHostedService(provider.GetRequiredService<KinesisConsumer>()));
@@ -59,7 +59,7 @@ public static class KinesisConsumerServiceCollectionExtensions
 
     private static KinesisConsumerOptions WithMeterFactory(KinesisConsumerOptions options, IServiceProvider provider)
     {
-        // The container's factory lets OpenTelemetry and the host's metrics configuration see the consumer's meter.
+        // On a copy, so the container's options instance stays as configured. The container's factory lets OpenTelemetry and the host's metrics configuration see the consumer's meter.
         options.MeterFactory ??= provider.GetService<IMeterFactory>();
         return options;
     }

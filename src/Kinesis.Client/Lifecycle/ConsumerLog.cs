@@ -27,7 +27,7 @@ internal static partial class ConsumerLog
     public static partial void ShardSyncFailed(ILogger logger, string streamName, Exception exception);
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Created lease {LeaseKey} at {Checkpoint}.")]
-    public static partial void LeaseCreated(ILogger logger, string leaseKey, string checkpoint);
+    public static partial void LeaseCreated(ILogger logger, string leaseKey, string? checkpoint);
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Deleted finished lease {LeaseKey}: its children have started.")]
     public static partial void LeaseCleanedUp(ILogger logger, string leaseKey);

@@ -125,7 +125,7 @@ internal sealed class ShardConsumer
             var checkpointer = new RecordProcessorCheckpointer(ShardId, coordinator.CheckpointWriter, heldLease.ConcurrencyToken, checkpoint)
             {
                 Metrics = Metrics,
-                StreamName = options.StreamName!,
+                StreamName = options.ValidatedStreamName,
                 Time = time,
                 Logger = logger,
             };
@@ -161,7 +161,7 @@ internal sealed class ShardConsumer
                     var outcome = await batches.DeliverAsync(records, batch, shutdownRequested.Token, cancellationToken).ConfigureAwait(false);
                     if (outcome == BatchOutcome.StopShard)
                     {
-                        OnStopped?.Invoke(ShardId, batches.StopReason!);
+                        OnStopped?.Invoke(ShardId, batches.StopReason ?? throw new System.Diagnostics.UnreachableException($"{nameof(RecordBatchProcessor)} returned {nameof(BatchOutcome.StopShard)} without a reason."));
                         return ShardConsumerEnd.Stopped;
                     }
 

@@ -75,6 +75,25 @@ public sealed class KinesisConsumerHostingTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task AddKinesisConsumer_OutOfRangeValueInConfiguration_FailsAtStartNamingItAndItsRange()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kinesis:ApplicationName"] = "app",
+            ["Kinesis:StreamName"] = "s",
+            ["Kinesis:Leases:FailoverTime"] = "00:00:00.010",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddKinesisConsumer<HostedRecordingProcessor>(configuration.GetSection("Kinesis"));
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.StartAsync());
+
+        Assert.Equal(nameof(LeaseManagementOptions.FailoverTime), ex.ParamName);
+        Assert.Contains("must be between 00:00:00.1000000 and 01:00:00", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
     public async Task AddKinesisConsumer_InvalidOptions_FailsAtStart()
     {
         var builder = Host.CreateApplicationBuilder();
