@@ -1,8 +1,8 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Kinesis.Client.Coordination;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
-using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
 using Kinesis.Core.Http;

@@ -1,5 +1,5 @@
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
-using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
-using Kinesis.Client.Lifecycle;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Core.Api;
 using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
-using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Api;
 using Microsoft.Extensions.Logging;
 

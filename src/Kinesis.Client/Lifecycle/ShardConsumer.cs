@@ -1,3 +1,4 @@
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
@@ -97,7 +98,7 @@ internal sealed class ShardConsumer
     private async Task<ShardConsumerEnd> RunAndLogAsync()
     {
         var end = await RunAsync().ConfigureAwait(false);
-        ConsumerLog.ShardConsumerEnded(logger, ShardId, end);
+        ShardConsumerLog.ShardConsumerEnded(logger, ShardId, end);
         return end;
     }
 

@@ -1,9 +1,10 @@
 using System.Text;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
-using Record = Kinesis.Core.Api.Record;
 using Microsoft.Extensions.Logging.Abstractions;
+using Record = Kinesis.Core.Api.Record;
 
 namespace Kinesis.Client.Tests.Consumer;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Kinesis.Client.Lifecycle;
+namespace Kinesis.Client.Diagnostics;
 
 /// <summary>Log events of the consumer (event ids 3000–3099); lease-layer events use 2000–2099.</summary>
 internal static partial class ConsumerLog
@@ -65,8 +65,7 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 3028, Level = LogLevel.Error, Message = "Shard consumer {ShardId} failed unexpectedly; it is restarted while the lease is held.")]
     public static partial void ShardConsumerFailed(ILogger logger, string shardId, Exception exception);
 
-    [LoggerMessage(EventId = 3029, Level = LogLevel.Information, Message = "Shard consumer {ShardId} ended: {End}.")]
-    public static partial void ShardConsumerEnded(ILogger logger, string shardId, ShardConsumerEnd end);
+    // Event 3029 (a shard consumer ended) is ShardConsumerLog.ShardConsumerEnded, beside the type it reports.
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "GetRecords for shard {ShardId} was throttled ({Consecutive} in a row); backing off {Delay}.")]
     public static partial void GetRecordsThrottled(ILogger logger, string shardId, int consecutive, TimeSpan delay);
