@@ -161,21 +161,21 @@ public sealed class KinesisProducerOptions
         set => collectionMaxSize = OptionRange.Check(value, MinCollectionMaxSize, DefaultCollectionMaxSize, nameof(CollectionMaxSize));
     }
 
-    /// <summary>Longest time a user record waits in the producer's buffers before its batch is sent; zero sends at once. Any two records of a shard are reordered by no more than twice this (without retries). Default <see cref="DefaultRecordMaxBufferedTime"/>.</summary>
+    /// <summary>Longest time a user record waits in the producer's buffers before its batch is sent; zero sends at once; 0 to <see cref="MaxRecordMaxBufferedTime"/>. Any two records of a shard are reordered by no more than twice this (without retries). Default <see cref="DefaultRecordMaxBufferedTime"/>.</summary>
     public TimeSpan RecordMaxBufferedTime
     {
         get => recordMaxBufferedTime;
         set => recordMaxBufferedTime = OptionRange.Check(value, TimeSpan.Zero, MaxRecordMaxBufferedTime, nameof(RecordMaxBufferedTime));
     }
 
-    /// <summary>A user record not acknowledged within this time after <see cref="KinesisProducer.PutAsync"/> fails with error code <c>Expired</c>. At least <see cref="MinRecordTtl"/>. Default <see cref="DefaultRecordTtl"/>.</summary>
+    /// <summary>A user record not acknowledged within this time after <see cref="KinesisProducer.PutAsync"/> fails with error code <c>Expired</c>. <see cref="MinRecordTtl"/> to <see cref="MaxRecordTtl"/>. Default <see cref="DefaultRecordTtl"/>.</summary>
     public TimeSpan RecordTtl
     {
         get => recordTtl;
         set => recordTtl = OptionRange.Check(value, MinRecordTtl, MaxRecordTtl, nameof(RecordTtl));
     }
 
-    /// <summary>Per-shard rate limit as a percentage of the shard's limits (1,000 records/s and 1 MiB/s), charged per Kinesis record; 1 or more. Default <see cref="DefaultRateLimit"/>.</summary>
+    /// <summary>Per-shard rate limit as a percentage of the shard's limits (1,000 records/s and 1 MiB/s), charged per Kinesis record; 1 to <see cref="MaxRateLimit"/>. Default <see cref="DefaultRateLimit"/>.</summary>
     public int RateLimit
     {
         get => rateLimit;
@@ -239,14 +239,14 @@ public sealed class KinesisProducerOptions
         set => ordering = OptionRange.CheckDefined(value, nameof(Ordering));
     }
 
-    /// <summary>How often each stream's shard map is reloaded, besides reloads after a record lands on an unexpected shard. Default <see cref="DefaultShardMapRefreshInterval"/>.</summary>
+    /// <summary>How often each stream's shard map is reloaded, besides reloads after a record lands on an unexpected shard; at least <see cref="MinShardMapRefreshInterval"/>. Default <see cref="DefaultShardMapRefreshInterval"/>.</summary>
     public TimeSpan ShardMapRefreshInterval
     {
         get => shardMapRefreshInterval;
         set => shardMapRefreshInterval = OptionRange.CheckAtLeast(value, MinShardMapRefreshInterval, nameof(ShardMapRefreshInterval));
     }
 
-    /// <summary>How long <see cref="KinesisProducer.DisposeAsync"/> flushes before it fails what is left. Default <see cref="DefaultShutdownTimeout"/>.</summary>
+    /// <summary>How long <see cref="KinesisProducer.DisposeAsync"/> flushes before it fails what is left; zero or more. Default <see cref="DefaultShutdownTimeout"/>.</summary>
     public TimeSpan ShutdownTimeout
     {
         get => shutdownTimeout;
