@@ -23,6 +23,12 @@ catch (OptionsValidationException ex)
     Console.Error.WriteLine($"WorkerService: bad Kinesis:Consumer configuration (appsettings.json, Kinesis__Consumer__* environment variables): {string.Join("; ", ex.Failures)}");
     return 2;
 }
+catch (ArgumentException ex)
+{
+    // A value out of its range ("MaxRecords must be between 1 and 10000; it was 0."), rejected while binding.
+    Console.Error.WriteLine($"WorkerService: bad Kinesis:Consumer configuration (appsettings.json, Kinesis__Consumer__* environment variables): {ex.Message.ReplaceLineEndings(" ")}");
+    return 2;
+}
 
 // The host starts the consumer, and on Ctrl+C or SIGTERM stops it gracefully: processors get
 // ShutdownRequestedAsync, checkpoints are written and leases are released for the other workers.

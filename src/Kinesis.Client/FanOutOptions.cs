@@ -49,7 +49,7 @@ public sealed class FanOutOptions
     public int MaxBufferedEvents
     {
         get => maxBufferedEvents;
-        set => maxBufferedEvents = CheckRange(value, 1, 1000, nameof(MaxBufferedEvents));
+        set => maxBufferedEvents = OptionRange.Check(value, 1, 1000, nameof(MaxBufferedEvents));
     }
 
     /// <summary>
@@ -59,28 +59,28 @@ public sealed class FanOutOptions
     public TimeSpan SilenceTimeout
     {
         get => silenceTimeout;
-        set => silenceTimeout = CheckRange(value, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1), nameof(SilenceTimeout));
+        set => silenceTimeout = OptionRange.Check(value, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1), nameof(SilenceTimeout));
     }
 
     /// <summary>First backoff (full jitter) after a failed or refused subscription (ResourceInUse, throttling, a dropped connection); 1 ms to 1 h, default <see cref="DefaultRetryBaseDelay"/>.</summary>
     public TimeSpan RetryBaseDelay
     {
         get => retryBaseDelay;
-        set => retryBaseDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), nameof(RetryBaseDelay));
+        set => retryBaseDelay = OptionRange.Check(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), nameof(RetryBaseDelay));
     }
 
     /// <summary>Cap of the subscription backoff; 1 ms to 1 h, default <see cref="DefaultRetryMaxDelay"/>.</summary>
     public TimeSpan RetryMaxDelay
     {
         get => retryMaxDelay;
-        set => retryMaxDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), nameof(RetryMaxDelay));
+        set => retryMaxDelay = OptionRange.Check(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), nameof(RetryMaxDelay));
     }
 
     /// <summary>How long registering the consumer and waiting for it to become ACTIVE may take; 1 s to 1 h, default <see cref="DefaultRegistrationTimeout"/>.</summary>
     public TimeSpan RegistrationTimeout
     {
         get => registrationTimeout;
-        set => registrationTimeout = CheckRange(value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), nameof(RegistrationTimeout));
+        set => registrationTimeout = OptionRange.Check(value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), nameof(RegistrationTimeout));
     }
 
     /// <summary>
@@ -93,7 +93,7 @@ public sealed class FanOutOptions
     public int EmptyEventsBeforeShardEndCheck
     {
         get => emptyEventsBeforeShardEndCheck;
-        set => emptyEventsBeforeShardEndCheck = CheckRange(value, 1, 10_000, nameof(EmptyEventsBeforeShardEndCheck));
+        set => emptyEventsBeforeShardEndCheck = OptionRange.Check(value, 1, 10_000, nameof(EmptyEventsBeforeShardEndCheck));
     }
 
     /// <summary>Checks cross-option rules.</summary>
@@ -111,14 +111,6 @@ public sealed class FanOutOptions
         }
     }
 
-    private static T CheckRange<T>(T value, T min, T max, string name)
-        where T : IComparable<T>
-    {
-        if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be between {min} and {max}.");
-        }
-
-        return value;
-    }
+    /// <summary>A copy for a consumer to keep (every setting is a value).</summary>
+    internal FanOutOptions Clone() => (FanOutOptions)MemberwiseClone();
 }

@@ -1,8 +1,8 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Kinesis.Client.Coordination;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
-using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
 using Kinesis.Core.Http;
@@ -42,7 +42,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
     private bool stopped;
 
     /// <summary>Creates a consumer; nothing runs until <see cref="StartAsync"/>.</summary>
-    /// <param name="options">The settings; validated here and not to be changed afterwards.</param>
+    /// <param name="options">The settings; validated and copied here (changing them afterwards has no effect).</param>
     /// <param name="processorFactory">Creates the processor for a shard id; called on a thread-pool thread each time a shard starts processing on this worker. If it throws, the shard consumer is restarted at the next dispatch pass (logged, event id 3028).</param>
     /// <param name="loggerFactory">Receives the consumer's logs; none when <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">An option is missing or out of range.</exception>
@@ -51,11 +51,14 @@ public sealed class KinesisConsumer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(processorFactory);
         options.Validate();
+
+        // From here on the consumer's own copy: later changes to the caller's object have no effect.
+        options = options.Clone();
         this.options = options;
         this.processorFactory = processorFactory;
         this.loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         logger = this.loggerFactory.CreateLogger<KinesisConsumer>();
-        metrics = new ConsumerMetrics(options.ApplicationName!, options.WorkerId, options.MeterFactory);
+        metrics = new ConsumerMetrics(options.ValidatedApplicationName, options.WorkerId, options.MeterFactory);
     }
 
     /// <summary>
@@ -138,14 +141,14 @@ public sealed class KinesisConsumer : IAsyncDisposable
                 // Before anything is created: a missing stream must not leave a lease table behind.
                 await startup.CheckStreamAsync(api, cancellationToken).ConfigureAwait(false);
                 await CheckLeaseTableAsync(startup, cancellationToken).ConfigureAwait(false);
-                if (options.DynamoDbClient is null && options.DynamoDbServiceUrl is null && options.Kinesis.ServiceUrl is { } kinesisUrl)
+                if (options.DynamoDbClient is null && options.DynamoDbServiceUrl is null && options.Kinesis.ServiceUrl is { } kinesisUrl && dynamoDbEndpoint is not null)
                 {
-                    ConsumerLog.LeaseTableOnRegionalDynamoDb(logger, options.ApplicationName!, dynamoDbEndpoint!, kinesisUrl);
+                    ConsumerLog.LeaseTableOnRegionalDynamoDb(logger, options.ValidatedApplicationName, dynamoDbEndpoint, kinesisUrl);
                 }
 
-                publisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, options.ApplicationName!, options.Kinesis.Region, loggerFactory.CreateLogger<CloudWatchMetricsPublisher>(), options.TimeProvider);
+                publisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, options.ValidatedApplicationName, options.Kinesis.Region, loggerFactory.CreateLogger<CloudWatchMetricsPublisher>(), options.TimeProvider);
                 var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient(maxErrorRetry: null));
-                var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ApplicationName!, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
+                var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ValidatedApplicationName, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
                 coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory, metrics: metrics);
                 scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, metrics, loggerFactory, RaiseShardStopped);
                 await scheduler.StartAsync(startup, cancellationToken).ConfigureAwait(false);
@@ -162,7 +165,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
             }
 
             started = true;
-            ConsumerLog.Started(logger, options.WorkerId, options.StreamName!, options.ApplicationName!);
+            ConsumerLog.Started(logger, options.WorkerId, options.ValidatedStreamName, options.ValidatedApplicationName);
         }
         finally
         {
@@ -296,7 +299,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
                 : null;
         }
 
-        return options.DynamoDbServiceUrl ?? AwsServiceEndpoint.Resolve("dynamodb", options.Kinesis.Region!);
+        return options.DynamoDbServiceUrl ?? AwsServiceEndpoint.Resolve("dynamodb", options.ValidatedRegion);
     }
 
     private AmazonDynamoDBClient CreateDynamoDbClient(int? maxErrorRetry)

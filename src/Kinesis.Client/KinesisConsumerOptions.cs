@@ -8,7 +8,8 @@ namespace Kinesis.Client;
 
 /// <summary>
 /// Settings of a <see cref="KinesisConsumer"/>. Setters reject out-of-range values with an <see cref="ArgumentOutOfRangeException"/>
-/// naming the option and its range; <see cref="Validate"/> checks required values and cross-option rules.
+/// naming the option and its range; <see cref="Validate"/> checks required values and cross-option rules. The consumer copies
+/// the options (and the nested ones) when it is created: changing them afterwards has no effect on it.
 /// </summary>
 public sealed class KinesisConsumerOptions
 {
@@ -100,7 +101,7 @@ public sealed class KinesisConsumerOptions
     public InitialPositionInStream InitialPosition
     {
         get => initialPosition;
-        set => initialPosition = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(InitialPosition), value, $"{nameof(InitialPosition)} must be Latest, TrimHorizon or AtTimestamp.");
+        set => initialPosition = OptionRange.CheckDefined(value, nameof(InitialPosition));
     }
 
     /// <summary>The timestamp for <see cref="InitialPositionInStream.AtTimestamp"/>; required with it, ignored otherwise.</summary>
@@ -110,7 +111,7 @@ public sealed class KinesisConsumerOptions
     public int MaxRecords
     {
         get => maxRecords;
-        set => maxRecords = CheckRange(value, 1, GetRecordsRequest.MaxLimit, nameof(MaxRecords));
+        set => maxRecords = OptionRange.Check(value, 1, GetRecordsRequest.MaxLimit, nameof(MaxRecords));
     }
 
     /// <summary>
@@ -123,7 +124,7 @@ public sealed class KinesisConsumerOptions
     public TimeSpan IdleTimeBetweenReads
     {
         get => idleTimeBetweenReads;
-        set => idleTimeBetweenReads = CheckRange(value, MinInterval, MaxInterval, nameof(IdleTimeBetweenReads));
+        set => idleTimeBetweenReads = OptionRange.Check(value, MinInterval, MaxInterval, nameof(IdleTimeBetweenReads));
     }
 
     /// <summary>
@@ -133,21 +134,21 @@ public sealed class KinesisConsumerOptions
     public int MaxPrefetchRecords
     {
         get => maxPrefetchRecords;
-        set => maxPrefetchRecords = CheckRange(value, 1, 1_000_000, nameof(MaxPrefetchRecords));
+        set => maxPrefetchRecords = OptionRange.Check(value, 1, 1_000_000, nameof(MaxPrefetchRecords));
     }
 
     /// <summary>Payload bytes fetched ahead of the processor per shard, 1 KiB to 1 GiB; default <see cref="DefaultMaxPrefetchBytes"/>. Same rule as <see cref="MaxPrefetchRecords"/>.</summary>
     public long MaxPrefetchBytes
     {
         get => maxPrefetchBytes;
-        set => maxPrefetchBytes = CheckRange(value, 1024L, 1024L * 1024 * 1024, nameof(MaxPrefetchBytes));
+        set => maxPrefetchBytes = OptionRange.Check(value, 1024L, 1024L * 1024 * 1024, nameof(MaxPrefetchBytes));
     }
 
     /// <summary>How shards are read; default <see cref="DefaultRetrieval"/>. Fan-out settings are in <see cref="FanOut"/>.</summary>
     public RetrievalMode Retrieval
     {
         get => retrieval;
-        set => retrieval = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Retrieval), value, $"{nameof(Retrieval)} must be Polling or FanOut.");
+        set => retrieval = OptionRange.CheckDefined(value, nameof(Retrieval));
     }
 
     /// <summary>Enhanced fan-out settings, used when <see cref="Retrieval"/> is <see cref="RetrievalMode.FanOut"/>.</summary>
@@ -157,7 +158,7 @@ public sealed class KinesisConsumerOptions
     public ProcessorErrorMode ErrorMode
     {
         get => errorMode;
-        set => errorMode = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(ErrorMode), value, $"{nameof(ErrorMode)} must be RetryBatch, StopShard or SkipBatch.");
+        set => errorMode = OptionRange.CheckDefined(value, nameof(ErrorMode));
     }
 
     /// <summary>
@@ -167,56 +168,56 @@ public sealed class KinesisConsumerOptions
     public HashKeyRangeFilterMode HashKeyRangeFilter
     {
         get => hashKeyRangeFilter;
-        set => hashKeyRangeFilter = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(HashKeyRangeFilter), value, $"{nameof(HashKeyRangeFilter)} must be Deliver or DropAndReport.");
+        set => hashKeyRangeFilter = OptionRange.CheckDefined(value, nameof(HashKeyRangeFilter));
     }
 
     /// <summary>First retry delay of <see cref="ProcessorErrorMode.RetryBatch"/> (and of failing initialize calls); 1 ms to 1 h, default <see cref="DefaultProcessorRetryBaseDelay"/>.</summary>
     public TimeSpan ProcessorRetryBaseDelay
     {
         get => processorRetryBaseDelay;
-        set => processorRetryBaseDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(ProcessorRetryBaseDelay));
+        set => processorRetryBaseDelay = OptionRange.Check(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(ProcessorRetryBaseDelay));
     }
 
     /// <summary>Cap of the processor retry delay; 1 ms to 1 h, default <see cref="DefaultProcessorRetryMaxDelay"/>.</summary>
     public TimeSpan ProcessorRetryMaxDelay
     {
         get => processorRetryMaxDelay;
-        set => processorRetryMaxDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(ProcessorRetryMaxDelay));
+        set => processorRetryMaxDelay = OptionRange.Check(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(ProcessorRetryMaxDelay));
     }
 
     /// <summary>First backoff after a throttled or failed GetRecords call; 1 ms to 1 h, default <see cref="DefaultGetRecordsRetryBaseDelay"/>.</summary>
     public TimeSpan GetRecordsRetryBaseDelay
     {
         get => getRecordsRetryBaseDelay;
-        set => getRecordsRetryBaseDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(GetRecordsRetryBaseDelay));
+        set => getRecordsRetryBaseDelay = OptionRange.Check(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(GetRecordsRetryBaseDelay));
     }
 
     /// <summary>Cap of the GetRecords backoff (full jitter); 1 ms to 1 h, default <see cref="DefaultGetRecordsRetryMaxDelay"/>.</summary>
     public TimeSpan GetRecordsRetryMaxDelay
     {
         get => getRecordsRetryMaxDelay;
-        set => getRecordsRetryMaxDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(GetRecordsRetryMaxDelay));
+        set => getRecordsRetryMaxDelay = OptionRange.Check(value, TimeSpan.FromMilliseconds(1), MaxInterval, nameof(GetRecordsRetryMaxDelay));
     }
 
     /// <summary>How often every worker lists the shards, creates missing leases and deletes the leases of finished parents and of shards trimmed from the stream; 10 ms to 1 h, default <see cref="DefaultShardSyncInterval"/>.</summary>
     public TimeSpan ShardSyncInterval
     {
         get => shardSyncInterval;
-        set => shardSyncInterval = CheckRange(value, MinInterval, MaxInterval, nameof(ShardSyncInterval));
+        set => shardSyncInterval = OptionRange.Check(value, MinInterval, MaxInterval, nameof(ShardSyncInterval));
     }
 
     /// <summary>How often a child shard checks whether its parents reached SHARD_END (and how often an unacknowledged shard end is re-notified); 10 ms to 1 h, default <see cref="DefaultParentShardPollInterval"/>.</summary>
     public TimeSpan ParentShardPollInterval
     {
         get => parentShardPollInterval;
-        set => parentShardPollInterval = CheckRange(value, MinInterval, MaxInterval, nameof(ParentShardPollInterval));
+        set => parentShardPollInterval = OptionRange.Check(value, MinInterval, MaxInterval, nameof(ParentShardPollInterval));
     }
 
     /// <summary>How long <see cref="KinesisConsumer.StopAsync"/> waits for processors to finish their batch and checkpoint before giving up on them; 10 ms to 1 h, default <see cref="DefaultShutdownTimeout"/>.</summary>
     public TimeSpan ShutdownTimeout
     {
         get => shutdownTimeout;
-        set => shutdownTimeout = CheckRange(value, MinInterval, MaxInterval, nameof(ShutdownTimeout));
+        set => shutdownTimeout = OptionRange.Check(value, MinInterval, MaxInterval, nameof(ShutdownTimeout));
     }
 
     /// <summary>
@@ -229,7 +230,7 @@ public sealed class KinesisConsumerOptions
     public TimeSpan StartTimeout
     {
         get => startTimeout;
-        set => startTimeout = CheckRange(value, TimeSpan.FromSeconds(1), MaxInterval, nameof(StartTimeout));
+        set => startTimeout = OptionRange.Check(value, TimeSpan.FromSeconds(1), MaxInterval, nameof(StartTimeout));
     }
 
     /// <summary>
@@ -241,7 +242,7 @@ public sealed class KinesisConsumerOptions
     public TimeSpan DynamoDbConnectTimeout
     {
         get => dynamoDbConnectTimeout;
-        set => dynamoDbConnectTimeout = CheckRange(value, KinesisApiClientOptions.MinConnectTimeout, KinesisApiClientOptions.MaxConnectTimeout, nameof(DynamoDbConnectTimeout));
+        set => dynamoDbConnectTimeout = OptionRange.Check(value, KinesisApiClientOptions.MinConnectTimeout, KinesisApiClientOptions.MaxConnectTimeout, nameof(DynamoDbConnectTimeout));
     }
 
     /// <summary>Lease timing, balancing and lease-table settings (the KCL's LeaseManagementConfig).</summary>
@@ -336,14 +337,30 @@ public sealed class KinesisConsumerOptions
         Leases.Validate();
     }
 
-    private static T CheckRange<T>(T value, T min, T max, string name)
-        where T : IComparable<T>
-    {
-        if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be between {min} and {max}.");
-        }
+    /// <summary><see cref="ApplicationName"/> of options that passed <see cref="Validate"/> (the consumer's own copy).</summary>
+    internal string ValidatedApplicationName => ApplicationName ?? throw NotValidated(nameof(ApplicationName));
 
-        return value;
+    /// <summary><see cref="StreamName"/> of options that passed <see cref="Validate"/>.</summary>
+    internal string ValidatedStreamName => StreamName ?? throw NotValidated(nameof(StreamName));
+
+    /// <summary><see cref="KinesisApiClientOptions.Region"/> of options that passed <see cref="Validate"/>.</summary>
+    internal string ValidatedRegion => Kinesis.Region ?? throw NotValidated($"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)}");
+
+    /// <summary>
+    /// A copy for a consumer to keep, so that later changes to the caller's object have no effect: nested settings are copied,
+    /// services (credentials, handlers, the DynamoDB client, the clock, the meter factory) are shared.
+    /// </summary>
+    internal KinesisConsumerOptions Clone()
+    {
+        var copy = (KinesisConsumerOptions)MemberwiseClone();
+        copy.Leases = Leases.Clone();
+        copy.FanOut = FanOut.Clone();
+        copy.Kinesis = OptionsCopy.Of(Kinesis);
+        copy.Metrics = OptionsCopy.Of(Metrics);
+        return copy;
     }
+
+    // Reached only by a bug: the consumer validates its copy in its constructor.
+    private static InvalidOperationException NotValidated(string name) =>
+        new($"{name} is not set: {nameof(KinesisConsumerOptions)}.{nameof(Validate)} must pass before the consumer reads it.");
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Kinesis.Client;
 
 /// <summary>
@@ -84,14 +86,14 @@ public sealed class LeaseManagementOptions
     public TimeSpan FailoverTime
     {
         get => failoverTime;
-        set => failoverTime = CheckRange(value, MinFailoverTime, MaxFailoverTime, nameof(FailoverTime));
+        set => failoverTime = OptionRange.Check(value, MinFailoverTime, MaxFailoverTime, nameof(FailoverTime));
     }
 
     /// <summary>Scheduling slack subtracted from the renewal interval and added to the taker interval. Default <see cref="DefaultEpsilon"/>; allowed range [0, 1 s].</summary>
     public TimeSpan Epsilon
     {
         get => epsilon;
-        set => epsilon = CheckRange(value, TimeSpan.Zero, TimeSpan.FromSeconds(1), nameof(Epsilon));
+        set => epsilon = OptionRange.Check(value, TimeSpan.Zero, TimeSpan.FromSeconds(1), nameof(Epsilon));
     }
 
     /// <summary>
@@ -99,10 +101,11 @@ public sealed class LeaseManagementOptions
     /// <see cref="FailoverTime"/> / 3 − <see cref="Epsilon"/> (3,308 ms with the defaults), as in the KCL.
     /// Allowed range (0, <see cref="MaxFailoverTime"/>]; <see cref="Validate"/> also requires it to be below <see cref="FailoverTime"/>.
     /// </summary>
+    [NotNull]
     public TimeSpan? RenewalInterval
     {
         get => renewalInterval ?? (failoverTime / 3) - epsilon;
-        set => renewalInterval = value is { } v ? CheckRange(v, TimeSpan.FromTicks(1), MaxFailoverTime, nameof(RenewalInterval)) : null;
+        set => renewalInterval = value is { } v ? OptionRange.Check(v, TimeSpan.FromTicks(1), MaxFailoverTime, nameof(RenewalInterval)) : null;
     }
 
     /// <summary>
@@ -110,24 +113,25 @@ public sealed class LeaseManagementOptions
     /// (<see cref="FailoverTime"/> + <see cref="Epsilon"/>) × 2 (20,050 ms with the defaults), as in the KCL.
     /// Allowed range (0, 2 × <see cref="MaxFailoverTime"/>].
     /// </summary>
+    [NotNull]
     public TimeSpan? TakerInterval
     {
         get => takerInterval ?? (failoverTime + epsilon) * 2;
-        set => takerInterval = value is { } v ? CheckRange(v, TimeSpan.FromTicks(1), MaxFailoverTime * 2, nameof(TakerInterval)) : null;
+        set => takerInterval = value is { } v ? OptionRange.Check(v, TimeSpan.FromTicks(1), MaxFailoverTime * 2, nameof(TakerInterval)) : null;
     }
 
     /// <summary>The most leases this worker holds at once, even when that leaves shards unprocessed. Default <see cref="DefaultMaxLeasesForWorker"/>; allowed range [1, <see cref="int.MaxValue"/>].</summary>
     public int MaxLeasesForWorker
     {
         get => maxLeasesForWorker;
-        set => maxLeasesForWorker = CheckRange(value, 1, int.MaxValue, nameof(MaxLeasesForWorker));
+        set => maxLeasesForWorker = OptionRange.CheckAtLeast(value, 1, nameof(MaxLeasesForWorker));
     }
 
     /// <summary>The most leases stolen from the most loaded worker in one taker run. Default <see cref="DefaultMaxLeasesToStealAtOneTime"/>; allowed range [1, <see cref="int.MaxValue"/>].</summary>
     public int MaxLeasesToStealAtOneTime
     {
         get => maxLeasesToStealAtOneTime;
-        set => maxLeasesToStealAtOneTime = CheckRange(value, 1, int.MaxValue, nameof(MaxLeasesToStealAtOneTime));
+        set => maxLeasesToStealAtOneTime = OptionRange.CheckAtLeast(value, 1, nameof(MaxLeasesToStealAtOneTime));
     }
 
     /// <summary>
@@ -141,14 +145,14 @@ public sealed class LeaseManagementOptions
     public int VeryOldLeaseMultiplier
     {
         get => veryOldLeaseMultiplier;
-        set => veryOldLeaseMultiplier = CheckRange(value, 1, 1000, nameof(VeryOldLeaseMultiplier));
+        set => veryOldLeaseMultiplier = OptionRange.Check(value, 1, 1000, nameof(VeryOldLeaseMultiplier));
     }
 
     /// <summary>How many renewals run at once in one renewal round. Default <see cref="DefaultMaxConcurrentRenewals"/>; allowed range [1, 1000].</summary>
     public int MaxConcurrentRenewals
     {
         get => maxConcurrentRenewals;
-        set => maxConcurrentRenewals = CheckRange(value, 1, 1000, nameof(MaxConcurrentRenewals));
+        set => maxConcurrentRenewals = OptionRange.Check(value, 1, 1000, nameof(MaxConcurrentRenewals));
     }
 
     /// <summary>
@@ -163,64 +167,56 @@ public sealed class LeaseManagementOptions
     public int MaxWatchedLeases
     {
         get => maxWatchedLeases;
-        set => maxWatchedLeases = CheckRange(value, 0, 10_000, nameof(MaxWatchedLeases));
+        set => maxWatchedLeases = OptionRange.Check(value, 0, 10_000, nameof(MaxWatchedLeases));
     }
 
     /// <summary>The billing mode of a lease table this library creates (an existing table is used as it is). Default <see cref="DefaultBillingMode"/>.</summary>
     public LeaseTableBillingMode BillingMode
     {
         get => billingMode;
-        set
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(BillingMode), value, $"{nameof(BillingMode)} must be {nameof(LeaseTableBillingMode.PayPerRequest)} or {nameof(LeaseTableBillingMode.Provisioned)}.");
-            }
-
-            billingMode = value;
-        }
+        set => billingMode = OptionRange.CheckDefined(value, nameof(BillingMode));
     }
 
     /// <summary>Read capacity of a created table in <see cref="LeaseTableBillingMode.Provisioned"/> mode. Default <see cref="DefaultCapacityUnits"/>; allowed range [1, 40,000].</summary>
     public long ReadCapacityUnits
     {
         get => readCapacityUnits;
-        set => readCapacityUnits = CheckRange(value, 1, 40_000, nameof(ReadCapacityUnits));
+        set => readCapacityUnits = OptionRange.Check(value, 1, 40_000, nameof(ReadCapacityUnits));
     }
 
     /// <summary>Write capacity of a created table in <see cref="LeaseTableBillingMode.Provisioned"/> mode. Default <see cref="DefaultCapacityUnits"/>; allowed range [1, 40,000].</summary>
     public long WriteCapacityUnits
     {
         get => writeCapacityUnits;
-        set => writeCapacityUnits = CheckRange(value, 1, 40_000, nameof(WriteCapacityUnits));
+        set => writeCapacityUnits = OptionRange.Check(value, 1, 40_000, nameof(WriteCapacityUnits));
     }
 
     /// <summary>How long start-up waits for the lease table to become ACTIVE. Default <see cref="DefaultTableActiveTimeout"/>; allowed range [1 s, 1 hour].</summary>
     public TimeSpan TableActiveTimeout
     {
         get => tableActiveTimeout;
-        set => tableActiveTimeout = CheckRange(value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), nameof(TableActiveTimeout));
+        set => tableActiveTimeout = OptionRange.Check(value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), nameof(TableActiveTimeout));
     }
 
     /// <summary>How often start-up checks whether the lease table is ACTIVE. Default <see cref="DefaultTableActivePollInterval"/>; allowed range [10 ms, 1 min].</summary>
     public TimeSpan TableActivePollInterval
     {
         get => tableActivePollInterval;
-        set => tableActivePollInterval = CheckRange(value, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1), nameof(TableActivePollInterval));
+        set => tableActivePollInterval = OptionRange.Check(value, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1), nameof(TableActivePollInterval));
     }
 
     /// <summary>The first retry's delay bound for a throttled or failed lease table call (full jitter). Default <see cref="DefaultRetryBaseDelay"/>; allowed range [1 ms, 10 s].</summary>
     public TimeSpan RetryBaseDelay
     {
         get => retryBaseDelay;
-        set => retryBaseDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10), nameof(RetryBaseDelay));
+        set => retryBaseDelay = OptionRange.Check(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10), nameof(RetryBaseDelay));
     }
 
     /// <summary>The cap on a retry's delay bound for a throttled or failed lease table call. Default <see cref="DefaultRetryMaxDelay"/>; allowed range [1 ms, 1 min].</summary>
     public TimeSpan RetryMaxDelay
     {
         get => retryMaxDelay;
-        set => retryMaxDelay = CheckRange(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1), nameof(RetryMaxDelay));
+        set => retryMaxDelay = OptionRange.Check(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1), nameof(RetryMaxDelay));
     }
 
     /// <summary>
@@ -231,7 +227,7 @@ public sealed class LeaseManagementOptions
     public int MaxRetryAttempts
     {
         get => maxRetryAttempts;
-        set => maxRetryAttempts = CheckRange(value, 0, 100, nameof(MaxRetryAttempts));
+        set => maxRetryAttempts = OptionRange.Check(value, 0, 100, nameof(MaxRetryAttempts));
     }
 
     /// <summary>Checks the rules that involve several options.</summary>
@@ -249,14 +245,6 @@ public sealed class LeaseManagementOptions
         }
     }
 
-    private static T CheckRange<T>(T value, T min, T max, string name)
-        where T : IComparable<T>
-    {
-        if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be between {min} and {max}.");
-        }
-
-        return value;
-    }
+    /// <summary>A copy for a consumer to keep (every setting is a value).</summary>
+    internal LeaseManagementOptions Clone() => (LeaseManagementOptions)MemberwiseClone();
 }

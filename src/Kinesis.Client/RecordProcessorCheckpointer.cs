@@ -1,5 +1,5 @@
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
-using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,13 +18,13 @@ namespace Kinesis.Client;
 public sealed class RecordProcessorCheckpointer
 {
     private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly LeaseCheckpointWriter? writer;
+    private readonly ICheckpointWriter? writer;
     private readonly Guid concurrencyToken;
     private ExtendedSequenceNumber lastCheckpoint;
     private ExtendedSequenceNumber largestPermitted;
     private IReadOnlyList<string>? shardEndChildren;
 
-    internal RecordProcessorCheckpointer(string shardId, LeaseCheckpointWriter? writer, Guid concurrencyToken, ExtendedSequenceNumber checkpoint)
+    internal RecordProcessorCheckpointer(string shardId, ICheckpointWriter? writer, Guid concurrencyToken, ExtendedSequenceNumber checkpoint)
     {
         ShardId = shardId;
         this.writer = writer;

@@ -39,7 +39,7 @@ namespace Kinesis.Producer;
 /// there, one after another: await in them rather than block, as with any thread-pool callback.
 /// </para>
 /// </remarks>
-public sealed class KinesisProducer : IAsyncDisposable
+public sealed class KinesisProducer : IKinesisProducer
 {
     private const int MaxPooledRecords = 262_144;
     private const int MaxPooledAggregators = 4096;
@@ -70,8 +70,8 @@ public sealed class KinesisProducer : IAsyncDisposable
     private Task? disposal;
     private volatile bool closed;
 
-    /// <summary>Creates a producer with its own Kinesis API client built from <paramref name="options"/>.</summary>
-    /// <exception cref="ArgumentException">An option is outside its allowed range.</exception>
+    /// <summary>Creates a producer with its own Kinesis API client built from a copy of <paramref name="options"/> (changing them afterwards has no effect).</summary>
+    /// <exception cref="ArgumentException">A required option is missing (<see cref="KinesisProducerOptions.Validate"/>).</exception>
     public KinesisProducer(KinesisProducerOptions options, ILoggerFactory? loggerFactory = null)
         : this(options, client: null, TimeProvider.System, loggerFactory)
     {
@@ -81,6 +81,9 @@ public sealed class KinesisProducer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+
+        // From here on the producer's own copy: later changes to the caller's object have no effect.
+        options = options.Clone();
         this.options = options;
         this.time = time;
         ttlTicks = (long)(options.RecordTtl.TotalSeconds * time.TimestampFrequency);

@@ -7,7 +7,11 @@ namespace Kinesis.Producer;
 /// Settings of a <see cref="KinesisProducer"/>. Defaults follow the Java KPL (see each constant); what the
 /// KPL lacks — bounded outstanding records and bytes, strict per-shard ordering — is added here.
 /// </summary>
-/// <remarks>Validate with <see cref="Validate"/> (the producer's constructor and the hosting registration call it).</remarks>
+/// <remarks>
+/// Setters reject out-of-range values with an <see cref="ArgumentOutOfRangeException"/> naming the option and its range;
+/// <see cref="Validate"/> checks required values (the producer's constructor and the hosting registration call it). The
+/// producer copies the options when it is created: changing them afterwards has no effect on it.
+/// </remarks>
 public sealed class KinesisProducerOptions
 {
     /// <summary>Default of <see cref="AggregationEnabled"/>.</summary>
@@ -82,6 +86,35 @@ public sealed class KinesisProducerOptions
     /// <summary>Default of <see cref="ShardMapRefreshInterval"/>: 60 s.</summary>
     public static readonly TimeSpan DefaultShardMapRefreshInterval = TimeSpan.FromSeconds(60);
 
+    /// <summary>Largest <see cref="RecordMaxBufferedTime"/>: 10 minutes.</summary>
+    public static readonly TimeSpan MaxRecordMaxBufferedTime = TimeSpan.FromMinutes(10);
+
+    /// <summary>Largest <see cref="RecordTtl"/>: 1 day.</summary>
+    public static readonly TimeSpan MaxRecordTtl = TimeSpan.FromDays(1);
+
+    /// <summary>Largest <see cref="RateLimit"/>: 100,000 (percent).</summary>
+    public const int MaxRateLimit = 100_000;
+
+    /// <summary>Smallest <see cref="ShardMapRefreshInterval"/>: 1 s.</summary>
+    public static readonly TimeSpan MinShardMapRefreshInterval = TimeSpan.FromSeconds(1);
+
+    private long aggregationMaxCount = DefaultAggregationMaxCount;
+    private int aggregationMaxSize = DefaultAggregationMaxSize;
+    private int collectionMaxCount = DefaultCollectionMaxCount;
+    private int collectionMaxSize = DefaultCollectionMaxSize;
+    private TimeSpan recordMaxBufferedTime = DefaultRecordMaxBufferedTime;
+    private TimeSpan recordTtl = DefaultRecordTtl;
+    private int rateLimit = DefaultRateLimit;
+    private TimeSpan requestTimeout = DefaultRequestTimeout;
+    private TimeSpan connectTimeout = DefaultConnectTimeout;
+    private int maxConnections = DefaultMaxConnections;
+    private int maxOutstandingRecords = DefaultMaxOutstandingRecords;
+    private long maxOutstandingBytes = DefaultMaxOutstandingBytes;
+    private ProducerFullMode fullMode = ProducerFullMode.Wait;
+    private ProducerOrdering ordering = ProducerOrdering.Relaxed;
+    private TimeSpan shardMapRefreshInterval = DefaultShardMapRefreshInterval;
+    private TimeSpan shutdownTimeout = DefaultShutdownTimeout;
+
     /// <summary>AWS region, for example <c>eu-west-1</c>. Also the signing region when <see cref="ServiceUrl"/> is set.</summary>
     public string? Region { get; set; }
 
@@ -101,28 +134,60 @@ public sealed class KinesisProducerOptions
     public bool AggregationEnabled { get; set; } = DefaultAggregationEnabled;
 
     /// <summary>Most user records in one aggregated Kinesis record, 1 or more. Default <see cref="DefaultAggregationMaxCount"/>.</summary>
-    public long AggregationMaxCount { get; set; } = DefaultAggregationMaxCount;
+    public long AggregationMaxCount
+    {
+        get => aggregationMaxCount;
+        set => aggregationMaxCount = OptionRange.CheckAtLeast(value, 1L, nameof(AggregationMaxCount));
+    }
 
     /// <summary>Most bytes of one aggregated Kinesis record, <see cref="MinAggregationMaxSize"/> to <see cref="MaxAggregationMaxSize"/>. A user record larger than this is sent alone, unaggregated. Default <see cref="DefaultAggregationMaxSize"/>.</summary>
-    public int AggregationMaxSize { get; set; } = DefaultAggregationMaxSize;
+    public int AggregationMaxSize
+    {
+        get => aggregationMaxSize;
+        set => aggregationMaxSize = OptionRange.Check(value, MinAggregationMaxSize, MaxAggregationMaxSize, nameof(AggregationMaxSize));
+    }
 
     /// <summary>Most Kinesis records in one PutRecords call, 1 to <see cref="DefaultCollectionMaxCount"/>. Default <see cref="DefaultCollectionMaxCount"/>.</summary>
-    public int CollectionMaxCount { get; set; } = DefaultCollectionMaxCount;
+    public int CollectionMaxCount
+    {
+        get => collectionMaxCount;
+        set => collectionMaxCount = OptionRange.Check(value, 1, DefaultCollectionMaxCount, nameof(CollectionMaxCount));
+    }
 
     /// <summary>Most bytes in one PutRecords call, counted as the service counts them (partition key plus data of each record), <see cref="MinCollectionMaxSize"/> to <see cref="DefaultCollectionMaxSize"/>. Default <see cref="DefaultCollectionMaxSize"/>.</summary>
-    public int CollectionMaxSize { get; set; } = DefaultCollectionMaxSize;
+    public int CollectionMaxSize
+    {
+        get => collectionMaxSize;
+        set => collectionMaxSize = OptionRange.Check(value, MinCollectionMaxSize, DefaultCollectionMaxSize, nameof(CollectionMaxSize));
+    }
 
-    /// <summary>Longest time a user record waits in the producer's buffers before its batch is sent; zero sends at once. Any two records of a shard are reordered by no more than twice this (without retries). Default <see cref="DefaultRecordMaxBufferedTime"/>.</summary>
-    public TimeSpan RecordMaxBufferedTime { get; set; } = DefaultRecordMaxBufferedTime;
+    /// <summary>Longest time a user record waits in the producer's buffers before its batch is sent; zero sends at once; 0 to <see cref="MaxRecordMaxBufferedTime"/>. Any two records of a shard are reordered by no more than twice this (without retries). Default <see cref="DefaultRecordMaxBufferedTime"/>.</summary>
+    public TimeSpan RecordMaxBufferedTime
+    {
+        get => recordMaxBufferedTime;
+        set => recordMaxBufferedTime = OptionRange.Check(value, TimeSpan.Zero, MaxRecordMaxBufferedTime, nameof(RecordMaxBufferedTime));
+    }
 
-    /// <summary>A user record not acknowledged within this time after <see cref="KinesisProducer.PutAsync"/> fails with error code <c>Expired</c>. At least <see cref="MinRecordTtl"/>. Default <see cref="DefaultRecordTtl"/>.</summary>
-    public TimeSpan RecordTtl { get; set; } = DefaultRecordTtl;
+    /// <summary>A user record not acknowledged within this time after <see cref="KinesisProducer.PutAsync"/> fails with error code <c>Expired</c>. <see cref="MinRecordTtl"/> to <see cref="MaxRecordTtl"/>. Default <see cref="DefaultRecordTtl"/>.</summary>
+    public TimeSpan RecordTtl
+    {
+        get => recordTtl;
+        set => recordTtl = OptionRange.Check(value, MinRecordTtl, MaxRecordTtl, nameof(RecordTtl));
+    }
 
-    /// <summary>Per-shard rate limit as a percentage of the shard's limits (1,000 records/s and 1 MiB/s), charged per Kinesis record; 1 or more. Default <see cref="DefaultRateLimit"/>.</summary>
-    public int RateLimit { get; set; } = DefaultRateLimit;
+    /// <summary>Per-shard rate limit as a percentage of the shard's limits (1,000 records/s and 1 MiB/s), charged per Kinesis record; 1 to <see cref="MaxRateLimit"/>. Default <see cref="DefaultRateLimit"/>.</summary>
+    public int RateLimit
+    {
+        get => rateLimit;
+        set => rateLimit = OptionRange.Check(value, 1, MaxRateLimit, nameof(RateLimit));
+    }
 
     /// <summary>Timeout of one PutRecords or ListShards call, <see cref="MinRequestTimeout"/> to <see cref="MaxRequestTimeout"/>. A timed-out request may still have succeeded, so its retry can duplicate records. Default <see cref="DefaultRequestTimeout"/>.</summary>
-    public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
+    public TimeSpan RequestTimeout
+    {
+        get => requestTimeout;
+        set => requestTimeout = OptionRange.Check(value, MinRequestTimeout, MaxRequestTimeout, nameof(RequestTimeout));
+    }
 
     /// <summary>
     /// Time allowed to open a connection (TCP connect and TLS handshake), <see cref="MinConnectTimeout"/> to
@@ -130,31 +195,63 @@ public sealed class KinesisProducerOptions
     /// <see cref="RecordTtl"/> like any other. A refused connection fails at once whatever this is. Ignored when
     /// <see cref="HttpMessageHandler"/> is given. Default <see cref="DefaultConnectTimeout"/>.
     /// </summary>
-    public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
+    public TimeSpan ConnectTimeout
+    {
+        get => connectTimeout;
+        set => connectTimeout = OptionRange.Check(value, MinConnectTimeout, MaxConnectTimeout, nameof(ConnectTimeout));
+    }
 
     /// <summary>Most concurrent PutRecords calls and HTTP connections, 1 to <see cref="MaxMaxConnections"/>. Default <see cref="DefaultMaxConnections"/>.</summary>
-    public int MaxConnections { get; set; } = DefaultMaxConnections;
+    public int MaxConnections
+    {
+        get => maxConnections;
+        set => maxConnections = OptionRange.Check(value, 1, MaxMaxConnections, nameof(MaxConnections));
+    }
 
     /// <summary>When true, a record refused for throughput (ProvisionedThroughputExceededException) fails at once instead of being retried. Default false.</summary>
     public bool FailIfThrottled { get; set; }
 
     /// <summary>Most user records submitted and not yet resolved; at the bound <see cref="KinesisProducer.PutAsync"/> waits or throws per <see cref="FullMode"/>. 1 or more. Default <see cref="DefaultMaxOutstandingRecords"/>.</summary>
-    public int MaxOutstandingRecords { get; set; } = DefaultMaxOutstandingRecords;
+    public int MaxOutstandingRecords
+    {
+        get => maxOutstandingRecords;
+        set => maxOutstandingRecords = OptionRange.CheckAtLeast(value, 1, nameof(MaxOutstandingRecords));
+    }
 
     /// <summary>Most bytes of user data (partition key plus data) submitted and not yet resolved; see <see cref="MaxOutstandingRecords"/>. At least <see cref="MaxAggregationMaxSize"/>, so that any valid record fits. Default <see cref="DefaultMaxOutstandingBytes"/>.</summary>
-    public long MaxOutstandingBytes { get; set; } = DefaultMaxOutstandingBytes;
+    public long MaxOutstandingBytes
+    {
+        get => maxOutstandingBytes;
+        set => maxOutstandingBytes = OptionRange.CheckAtLeast(value, (long)MaxAggregationMaxSize, nameof(MaxOutstandingBytes));
+    }
 
     /// <summary>What <see cref="KinesisProducer.PutAsync"/> does when an outstanding bound is reached. Default <see cref="ProducerFullMode.Wait"/>.</summary>
-    public ProducerFullMode FullMode { get; set; } = ProducerFullMode.Wait;
+    public ProducerFullMode FullMode
+    {
+        get => fullMode;
+        set => fullMode = OptionRange.CheckDefined(value, nameof(FullMode));
+    }
 
     /// <summary>Ordering guarantee per shard. Default <see cref="ProducerOrdering.Relaxed"/>, as in the KPL.</summary>
-    public ProducerOrdering Ordering { get; set; } = ProducerOrdering.Relaxed;
+    public ProducerOrdering Ordering
+    {
+        get => ordering;
+        set => ordering = OptionRange.CheckDefined(value, nameof(Ordering));
+    }
 
-    /// <summary>How often each stream's shard map is reloaded, besides reloads after a record lands on an unexpected shard. Default <see cref="DefaultShardMapRefreshInterval"/>.</summary>
-    public TimeSpan ShardMapRefreshInterval { get; set; } = DefaultShardMapRefreshInterval;
+    /// <summary>How often each stream's shard map is reloaded, besides reloads after a record lands on an unexpected shard; at least <see cref="MinShardMapRefreshInterval"/>. Default <see cref="DefaultShardMapRefreshInterval"/>.</summary>
+    public TimeSpan ShardMapRefreshInterval
+    {
+        get => shardMapRefreshInterval;
+        set => shardMapRefreshInterval = OptionRange.CheckAtLeast(value, MinShardMapRefreshInterval, nameof(ShardMapRefreshInterval));
+    }
 
-    /// <summary>How long <see cref="KinesisProducer.DisposeAsync"/> flushes before it fails what is left. Default <see cref="DefaultShutdownTimeout"/>.</summary>
-    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+    /// <summary>How long <see cref="KinesisProducer.DisposeAsync"/> flushes before it fails what is left; zero or more. Default <see cref="DefaultShutdownTimeout"/>.</summary>
+    public TimeSpan ShutdownTimeout
+    {
+        get => shutdownTimeout;
+        set => shutdownTimeout = OptionRange.CheckAtLeast(value, TimeSpan.Zero, nameof(ShutdownTimeout));
+    }
 
     /// <summary>
     /// Uploading the KPL metric set to CloudWatch (off by default; namespace
@@ -167,25 +264,13 @@ public sealed class KinesisProducerOptions
     /// <summary>Creates the producer's meter (hosting passes the container's); null uses a meter of its own.</summary>
     public IMeterFactory? MeterFactory { get; set; }
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option outside its allowed range.</summary>
+    /// <summary>
+    /// Checks what the setters cannot: that <see cref="Metrics"/> is set and that <see cref="Region"/> or <see cref="ServiceUrl"/>
+    /// is. The producer's constructor and the hosting registration (at start-up) call it.
+    /// </summary>
+    /// <exception cref="ArgumentException">A required value is missing; the message names the option.</exception>
     public void Validate()
     {
-        Check(AggregationMaxCount >= 1, nameof(AggregationMaxCount), AggregationMaxCount, "1 or more");
-        Check(AggregationMaxSize is >= MinAggregationMaxSize and <= MaxAggregationMaxSize, nameof(AggregationMaxSize), AggregationMaxSize, $"{MinAggregationMaxSize} to {MaxAggregationMaxSize}");
-        Check(CollectionMaxCount is >= 1 and <= DefaultCollectionMaxCount, nameof(CollectionMaxCount), CollectionMaxCount, $"1 to {DefaultCollectionMaxCount}");
-        Check(CollectionMaxSize is >= MinCollectionMaxSize and <= DefaultCollectionMaxSize, nameof(CollectionMaxSize), CollectionMaxSize, $"{MinCollectionMaxSize} to {DefaultCollectionMaxSize}");
-        Check(RecordMaxBufferedTime >= TimeSpan.Zero && RecordMaxBufferedTime <= TimeSpan.FromMinutes(10), nameof(RecordMaxBufferedTime), RecordMaxBufferedTime, "0 to 10 minutes");
-        Check(RecordTtl >= MinRecordTtl && RecordTtl <= TimeSpan.FromDays(1), nameof(RecordTtl), RecordTtl, $"{MinRecordTtl} to 1 day");
-        Check(RateLimit is >= 1 and <= 100_000, nameof(RateLimit), RateLimit, "1 to 100000 (percent)");
-        Check(RequestTimeout >= MinRequestTimeout && RequestTimeout <= MaxRequestTimeout, nameof(RequestTimeout), RequestTimeout, $"{MinRequestTimeout} to {MaxRequestTimeout}");
-        Check(ConnectTimeout >= MinConnectTimeout && ConnectTimeout <= MaxConnectTimeout, nameof(ConnectTimeout), ConnectTimeout, $"{MinConnectTimeout} to {MaxConnectTimeout}");
-        Check(MaxConnections is >= 1 and <= MaxMaxConnections, nameof(MaxConnections), MaxConnections, $"1 to {MaxMaxConnections}");
-        Check(MaxOutstandingRecords >= 1, nameof(MaxOutstandingRecords), MaxOutstandingRecords, "1 or more");
-        Check(MaxOutstandingBytes >= MaxAggregationMaxSize, nameof(MaxOutstandingBytes), MaxOutstandingBytes, $"{MaxAggregationMaxSize} or more");
-        Check(Enum.IsDefined(FullMode), nameof(FullMode), FullMode, "Wait or Throw");
-        Check(Enum.IsDefined(Ordering), nameof(Ordering), Ordering, "Relaxed or StrictPerShard");
-        Check(ShardMapRefreshInterval >= TimeSpan.FromSeconds(1), nameof(ShardMapRefreshInterval), ShardMapRefreshInterval, "1 second or more");
-        Check(ShutdownTimeout >= TimeSpan.Zero, nameof(ShutdownTimeout), ShutdownTimeout, "zero or more");
         if (Metrics is null)
         {
             throw new ArgumentNullException(nameof(Metrics), $"{nameof(Metrics)} must not be null; leave it at its default to keep CloudWatch uploads off.");
@@ -197,12 +282,12 @@ public sealed class KinesisProducerOptions
         }
     }
 
-    private static void Check(bool valid, string name, object value, string range)
+    /// <summary>A copy the producer keeps, so that later changes to the caller's object have no effect; <see cref="Metrics"/> is copied too.</summary>
+    internal KinesisProducerOptions Clone()
     {
-        if (!valid)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be {range}; it was {value}.");
-        }
+        var copy = (KinesisProducerOptions)MemberwiseClone();
+        copy.Metrics = OptionsCopy.Of(Metrics);
+        return copy;
     }
 }
 

@@ -14,6 +14,21 @@ public readonly record struct UserRecordResult
 {
     private readonly KinesisRecordOutcome? outcome;
 
+    /// <summary>
+    /// Creates a result, for a fake <see cref="IKinesisProducer"/> in tests (the producer makes its own): a success when
+    /// <paramref name="sequenceNumber"/> is given, a failure (for <see cref="UserRecordFailedException"/>) when it is null.
+    /// </summary>
+    /// <param name="shardId">The shard that holds the record; null for a failure.</param>
+    /// <param name="sequenceNumber">The sequence number of the Kinesis record; null for a failure.</param>
+    /// <param name="subSequenceNumber">The user record's index inside its aggregated Kinesis record.</param>
+    /// <param name="isAggregated">Whether the record was sent inside a KPL aggregate.</param>
+    /// <param name="attempts">Every attempt, oldest first; for a failure the last one carries the error code.</param>
+    public UserRecordResult(string? shardId, string? sequenceNumber, long subSequenceNumber = 0, bool isAggregated = false, IReadOnlyList<Attempt>? attempts = null)
+        : this(new KinesisRecordOutcome(shardId, sequenceNumber, attempts ?? [], isAggregated), subSequenceNumber)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(subSequenceNumber);
+    }
+
     internal UserRecordResult(KinesisRecordOutcome outcome, long subSequenceNumber)
     {
         this.outcome = outcome;

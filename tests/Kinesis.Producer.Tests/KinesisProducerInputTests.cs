@@ -54,11 +54,13 @@ public sealed class KinesisProducerInputTests(LocalAwsFixture fixture)
     }
 
     [Fact]
-    public void Constructor_InvalidOptions_ThrowsNamingTheOption()
+    public void Options_OutOfRange_RejectedByTheSetterNamingTheOption_MissingRegion_ByTheConstructor()
     {
-        var options = ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.CollectionMaxCount = 501);
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new KinesisProducer(options));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.CollectionMaxCount = 501));
         Assert.Equal(nameof(KinesisProducerOptions.CollectionMaxCount), error.ParamName);
+
+        var missing = Assert.Throws<ArgumentException>(() => new KinesisProducer(new KinesisProducerOptions()));
+        Assert.Equal(nameof(KinesisProducerOptions.Region), missing.ParamName);
     }
 
     [Fact]

@@ -8,6 +8,23 @@ namespace Kinesis.Producer.Tests;
 public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
 {
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_CallerChangedTheOptionsAfterConstruction_ProducerKeepsItsOwn()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-options-copy");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+        var options = ProducerTestKit.Options(fixture.KinesisLocalEndpoint);
+        await using var producer = new KinesisProducer(options);
+
+        // Read by the stream's pipeline when the first record arrives: with the caller's object it would hold records 10 minutes.
+        options.RecordMaxBufferedTime = TimeSpan.FromMinutes(10);
+        var put = producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", 0));
+
+        var result = await put.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(result.IsSuccessful);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task DisposeAsync_RecordsBuffered_FlushesThemFirst()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);

@@ -1,3 +1,5 @@
+using Kinesis.Testing;
+
 namespace Kinesis.Producer.Tests;
 
 public sealed class KinesisProducerOptionsTests
@@ -62,14 +64,56 @@ public sealed class KinesisProducerOptionsTests
 
     [Theory]
     [MemberData(nameof(OutOfRange))]
-    public void Validate_OutOfRange_ThrowsNamingTheOptionAndRange(Action<KinesisProducerOptions> change, string name)
+    public void Setter_OutOfRange_ThrowsNamingTheOptionAndRange(Action<KinesisProducerOptions> change, string name)
     {
         var options = new KinesisProducerOptions { Region = "us-east-1" };
-        change(options);
 
-        var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => change(options));
 
         Assert.Equal(name, error.ParamName);
-        Assert.Contains(" must be ", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{name} must be ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("; it was ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Defaults_EqualTheDocumentedDefaults()
+    {
+        DocumentedDefaults.AssertMatch(new KinesisProducerOptions(), "KinesisProducerOptions", "Region", "Metrics");
+    }
+
+    [Fact]
+    public void Clone_CopiesEveryPropertyAndTheMetricsOptions()
+    {
+        var options = new KinesisProducerOptions { Region = "eu-west-1", RateLimit = 80, RecordTtl = TimeSpan.FromMinutes(2), Ordering = ProducerOrdering.StrictPerShard };
+        options.Metrics.Enabled = true;
+        options.Metrics.Retry.MaxRetryAttempts = 7;
+
+        var copy = options.Clone();
+        options.Metrics.Retry.MaxRetryAttempts = 1;
+        options.RateLimit = 100;
+
+        foreach (var property in typeof(KinesisProducerOptions).GetProperties().Where(p => p.Name is not nameof(KinesisProducerOptions.Metrics) and not nameof(KinesisProducerOptions.RateLimit)))
+        {
+            Assert.Equal(property.GetValue(options), property.GetValue(copy));
+        }
+
+        Assert.Equal(80, copy.RateLimit);
+        Assert.NotSame(options.Metrics, copy.Metrics);
+        Assert.NotSame(options.Metrics.Retry, copy.Metrics.Retry);
+        Assert.True(copy.Metrics.Enabled);
+        Assert.Equal(7, copy.Metrics.Retry.MaxRetryAttempts);
+    }
+
+    [Fact]
+    public async Task Constructor_LeavesTheCallersOptionsUnchanged()
+    {
+        var credentials = new Amazon.Runtime.BasicAWSCredentials("a", "b");
+        var options = new KinesisProducerOptions { Region = "eu-west-1", Credentials = credentials };
+
+        await using (new KinesisProducer(options))
+        {
+            // The producer fills in the metrics publisher's credentials from its own, in its copy.
+            Assert.Null(options.Metrics.Credentials);
+        }
     }
 }

@@ -41,7 +41,7 @@ public sealed class ProducerHostingTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
-    public async Task AddKinesisProducer_InvalidOption_HostStartFailsNamingIt()
+    public async Task AddKinesisProducer_InvalidOptionInCode_HostStartFailsNamingItAndItsRange()
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddKinesisProducer(o =>
@@ -51,7 +51,35 @@ public sealed class ProducerHostingTests(LocalAwsFixture fixture)
         });
         using var host = builder.Build();
 
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.StartAsync());
+        Assert.Equal("RateLimit", error.ParamName);
+        Assert.Contains("between 1 and 100000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task AddKinesisProducer_InvalidOptionInConfiguration_HostStartFailsNamingItAndItsRange()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kinesis:Producer:Region"] = LocalAwsServices.Region,
+            ["Kinesis:Producer:RateLimit"] = "0",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddKinesisProducer(configuration.GetSection("Kinesis:Producer"));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.StartAsync());
+        Assert.Equal("RateLimit", error.ParamName);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task AddKinesisProducer_MissingRegion_HostStartFailsNamingIt()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddKinesisProducer(o => o.RateLimit = 80);
+        using var host = builder.Build();
+
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Contains("RateLimit", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Region", error.Message, StringComparison.Ordinal);
     }
 }

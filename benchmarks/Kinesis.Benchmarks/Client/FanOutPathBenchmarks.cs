@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using Amazon.Runtime.EventStreams;
 using BenchmarkDotNet.Attributes;
 using Kinesis.Client;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;

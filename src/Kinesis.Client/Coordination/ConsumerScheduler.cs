@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Client.Retrieval;
@@ -55,7 +56,7 @@ internal sealed class ConsumerScheduler
         deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = options.HashKeyRangeFilter }, loggerFactory.CreateLogger<Deaggregator>());
         if (options.Retrieval == RetrievalMode.FanOut)
         {
-            registration = new FanOutConsumerRegistration(api, options.StreamName!, options.FanOut.ConsumerName ?? options.ApplicationName!, options.FanOut, options.TimeProvider, logger);
+            registration = new FanOutConsumerRegistration(api, options.ValidatedStreamName, options.FanOut.ConsumerName ?? options.ValidatedApplicationName, options.FanOut, options.TimeProvider, logger);
         }
 
         idlePollSchedule = new IdlePollSchedule(options.IdleTimeBetweenReads, options.TimeProvider);
@@ -190,7 +191,7 @@ internal sealed class ConsumerScheduler
         await Task.Yield();
 
         // Lease events wake the loop at once; the periodic pass is a safety net for anything missed.
-        var interval = options.Leases.RenewalInterval!.Value < TimeSpan.FromSeconds(1) ? options.Leases.RenewalInterval.Value : TimeSpan.FromSeconds(1);
+        var interval = options.Leases.RenewalInterval.Value < TimeSpan.FromSeconds(1) ? options.Leases.RenewalInterval.Value : TimeSpan.FromSeconds(1);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -231,10 +232,10 @@ internal sealed class ConsumerScheduler
                         consumers.Remove(key);
                     }
                 }
-                else if (consumer.Completion.IsFaulted)
+                else if (consumer.Completion is { IsFaulted: true, Exception: { } fault })
                 {
                     // A bug or an unexpected fault: restart the shard from its checkpoint while the lease is held.
-                    ConsumerLog.ShardConsumerFailed(logger, key, consumer.Completion.Exception!.GetBaseException());
+                    ConsumerLog.ShardConsumerFailed(logger, key, fault.GetBaseException());
                     consumers.Remove(key);
                 }
             }
@@ -258,8 +259,8 @@ internal sealed class ConsumerScheduler
     }
 
     private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) => registration is null
-        ? new PollingRecordsPublisher(api, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
-        : new FanOutRecordsPublisher(api, registration, options.StreamName!, shardId, start, options, counters, logger) { Metrics = metrics };
+        ? new PollingRecordsPublisher(api, options.ValidatedStreamName, shardId, start, options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
+        : new FanOutRecordsPublisher(api, registration, options.ValidatedStreamName, shardId, start, options, counters, logger) { Metrics = metrics };
 
     private async Task RunSyncLoopAsync(CancellationToken cancellationToken)
     {
@@ -278,7 +279,7 @@ internal sealed class ConsumerScheduler
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                ConsumerLog.ShardSyncFailed(logger, options.StreamName!, ex);
+                ConsumerLog.ShardSyncFailed(logger, options.ValidatedStreamName, ex);
             }
         }
     }

@@ -2,7 +2,7 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
-using Kinesis.Client.Lifecycle;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Core.Api;
 using Kinesis.Core.Resilience;
 using Microsoft.Extensions.Logging;
@@ -35,9 +35,9 @@ internal sealed class ConsumerStartup
         startedAt = options.TimeProvider.GetTimestamp();
     }
 
-    private string StreamName => options.StreamName!;
+    private string StreamName => options.ValidatedStreamName;
 
-    private string TableName => options.ApplicationName!;
+    private string TableName => options.ValidatedApplicationName;
 
     private string DynamoDbName => dynamoDbEndpoint?.ToString() ?? "of the given DynamoDbClient";
 

@@ -1,5 +1,5 @@
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
-using Kinesis.Client.Lifecycle;
 using Kinesis.Core.Api;
 using Microsoft.Extensions.Logging;
 
@@ -43,7 +43,7 @@ internal sealed class ShardSyncer
             if (await refresher.CreateLeaseIfNotExistsAsync(lease, cancellationToken).ConfigureAwait(false))
             {
                 counters.AddLeaseCreated();
-                ConsumerLog.LeaseCreated(logger, lease.LeaseKey, lease.Checkpoint!.SequenceNumber);
+                ConsumerLog.LeaseCreated(logger, lease.LeaseKey, lease.Checkpoint?.SequenceNumber);
             }
 
             leases[lease.LeaseKey] = lease;

@@ -8,12 +8,14 @@ using Microsoft.Extensions.Options;
 
 namespace Kinesis.Client.Hosting;
 
-/// <summary>Registers a <see cref="KinesisConsumer"/> as a hosted service.</summary>
+/// <summary>Registers a <see cref="KinesisConsumer"/> as a singleton and a hosted service.</summary>
 public static class KinesisConsumerServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers a hosted service that starts a <see cref="KinesisConsumer"/> in <see cref="IHostedService.StartAsync"/> and
-    /// stops it gracefully in <see cref="IHostedService.StopAsync"/>. One <typeparamref name="TProcessor"/> is created per
+    /// Registers a singleton <see cref="KinesisConsumer"/> (resolvable from the container, for example to read
+    /// <see cref="KinesisConsumer.HeldShardIds"/> or subscribe to <see cref="KinesisConsumer.ShardStopped"/>) and a hosted service
+    /// that starts that same instance in <see cref="IHostedService.StartAsync"/> and stops it gracefully in
+    /// <see cref="IHostedService.StopAsync"/>; the container disposes it. One <typeparamref name="TProcessor"/> is created per
     /// shard with <see cref="ActivatorUtilities"/> from the root service provider (constructor injection; scoped services
     /// are not available). Options are bound from <paramref name="configuration"/>, then <paramref name="configure"/> runs,
     /// and they are validated when the host starts (<c>ValidateOnStart</c>).
@@ -23,14 +25,21 @@ public static class KinesisConsumerServiceCollectionExtensions
     /// <param name="configuration">A configuration section holding <see cref="KinesisConsumerOptions"/> properties, or <see langword="null"/>.</param>
     /// <param name="configure">Sets options in code (for example credentials or a DynamoDB client), or <see langword="null"/>.</param>
     /// <returns>The service collection.</returns>
+    /// <exception cref="InvalidOperationException">A consumer is already registered in <paramref name="services"/>.</exception>
     public static IServiceCollection AddKinesisConsumer<TProcessor>(this IServiceCollection services, IConfiguration? configuration = null, Action<KinesisConsumerOptions>? configure = null)
         where TProcessor : class, IShardRecordProcessor
     {
         ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(KinesisConsumer)))
+        {
+            // Every registration would share one KinesisConsumerOptions (one worker id, one stream), so a second consumer is a mistake.
+            throw new InvalidOperationException($"{nameof(AddKinesisConsumer)} was already called on this service collection; it registers one consumer. Create further {nameof(KinesisConsumer)} instances with its constructor.");
+        }
+
         var builder = services.AddOptions<KinesisConsumerOptions>();
         if (configuration is not null)
         {
-            builder.Bind(configuration);
+            builder.BindRejectingInvalidValues(configuration);
         }
 
         if (configure is not null)
@@ -40,16 +49,17 @@ public static class KinesisConsumerServiceCollectionExtensions
 
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisConsumerOptions>, KinesisConsumerOptionsValidator>());
-        services.AddSingleton<IHostedService>(provider => new KinesisConsumerHostedService(
-            WithMeterFactory(provider.GetRequiredService<IOptions<KinesisConsumerOptions>>().Value, provider),
+        services.AddSingleton(provider => new KinesisConsumer(
+            WithMeterFactory(provider.GetRequiredService<IOptions<KinesisConsumerOptions>>().Value.Clone(), provider),
             _ => ActivatorUtilities.CreateInstance<TProcessor>(provider),
             provider.GetService<ILoggerFactory>()));
+        services.AddSingleton<IHostedService>(provider => new KinesisConsumerHostedService(provider.GetRequiredService<KinesisConsumer>()));
         return services;
     }
 
     private static KinesisConsumerOptions WithMeterFactory(KinesisConsumerOptions options, IServiceProvider provider)
     {
-        // The container's factory lets OpenTelemetry and the host's metrics configuration see the consumer's meter.
+        // On a copy, so the container's options instance stays as configured. The container's factory lets OpenTelemetry and the host's metrics configuration see the consumer's meter.
         options.MeterFactory ??= provider.GetService<IMeterFactory>();
         return options;
     }
@@ -73,18 +83,12 @@ internal sealed class KinesisConsumerOptionsValidator : IValidateOptions<Kinesis
 }
 
 /// <summary>Drives a <see cref="KinesisConsumer"/> from the host's lifetime.</summary>
-internal sealed class KinesisConsumerHostedService : IHostedService, IAsyncDisposable
+/// <remarks>The consumer is the container's singleton, which the container disposes; this service only starts and stops it.</remarks>
+internal sealed class KinesisConsumerHostedService(KinesisConsumer consumer) : IHostedService
 {
-    public KinesisConsumerHostedService(KinesisConsumerOptions options, Func<string, IShardRecordProcessor> processorFactory, ILoggerFactory? loggerFactory)
-    {
-        Consumer = new KinesisConsumer(options, processorFactory, loggerFactory);
-    }
-
-    public KinesisConsumer Consumer { get; }
+    public KinesisConsumer Consumer { get; } = consumer;
 
     public Task StartAsync(CancellationToken cancellationToken) => Consumer.StartAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Consumer.StopAsync(cancellationToken);
-
-    public ValueTask DisposeAsync() => Consumer.DisposeAsync();
 }

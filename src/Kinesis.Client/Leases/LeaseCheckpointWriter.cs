@@ -7,7 +7,7 @@ namespace Kinesis.Client.Leases;
 /// ordering.
 /// </summary>
 /// <remarks>Safe for concurrent use; writes to one lease are serialized with its renewals.</remarks>
-internal sealed class LeaseCheckpointWriter
+internal sealed class LeaseCheckpointWriter : ICheckpointWriter
 {
     private readonly LeaseRenewer renewer;
     private readonly ILeaseRefresher refresher;
@@ -20,25 +20,22 @@ internal sealed class LeaseCheckpointWriter
         this.refresher = refresher;
     }
 
-    /// <summary>Commits <paramref name="checkpoint"/>, clearing any prepared checkpoint.</summary>
-    /// <exception cref="LeaseLostException">The lease is no longer held by this acquisition.</exception>
-    public Task<Lease> CheckpointAsync(string leaseKey, Guid concurrencyToken, ExtendedSequenceNumber checkpoint, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    public Task CheckpointAsync(string leaseKey, Guid concurrencyToken, ExtendedSequenceNumber checkpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         return renewer.UpdateLeaseAsync(leaseKey, concurrencyToken, (lease, ct) => refresher.TryUpdateCheckpointAsync(lease, checkpoint, ct), cancellationToken);
     }
 
-    /// <summary>Records a prepared checkpoint (and optional application state) without moving the committed one.</summary>
-    /// <exception cref="LeaseLostException">The lease is no longer held by this acquisition.</exception>
-    public Task<Lease> PrepareCheckpointAsync(string leaseKey, Guid concurrencyToken, ExtendedSequenceNumber pendingCheckpoint, ReadOnlyMemory<byte>? applicationState, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    public Task PrepareCheckpointAsync(string leaseKey, Guid concurrencyToken, ExtendedSequenceNumber pendingCheckpoint, ReadOnlyMemory<byte>? applicationState, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pendingCheckpoint);
         return renewer.UpdateLeaseAsync(leaseKey, concurrencyToken, (lease, ct) => refresher.TryPrepareCheckpointAsync(lease, pendingCheckpoint, applicationState, ct), cancellationToken);
     }
 
-    /// <summary>Commits <see cref="ExtendedSequenceNumber.ShardEnd"/> and records the child shards.</summary>
-    /// <exception cref="LeaseLostException">The lease is no longer held by this acquisition.</exception>
-    public Task<Lease> MarkShardEndAsync(string leaseKey, Guid concurrencyToken, IReadOnlyList<string> childShardIds, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    public Task MarkShardEndAsync(string leaseKey, Guid concurrencyToken, IReadOnlyList<string> childShardIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(childShardIds);
         return renewer.UpdateLeaseAsync(leaseKey, concurrencyToken, (lease, ct) => refresher.TryMarkShardEndAsync(lease, childShardIds, ct), cancellationToken);

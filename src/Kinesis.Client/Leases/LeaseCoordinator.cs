@@ -273,7 +273,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     private async Task RunRenewerLoopAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
-        using var timer = new PeriodicTimer(options.RenewalInterval!.Value, timeProvider);
+        using var timer = new PeriodicTimer(options.RenewalInterval.Value, timeProvider);
         do
         {
             try
@@ -295,7 +295,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
     private async Task RunTakerLoopAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var takerInterval = options.TakerInterval!.Value;
+        var takerInterval = options.TakerInterval.Value;
         while (!cancellationToken.IsCancellationRequested)
         {
             try

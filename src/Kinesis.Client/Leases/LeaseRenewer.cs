@@ -30,7 +30,7 @@ internal sealed class LeaseRenewer
         this.refresher = refresher;
         WorkerId = workerId;
         failoverTime = options.FailoverTime;
-        renewalInterval = options.RenewalInterval!.Value;
+        renewalInterval = options.RenewalInterval.Value;
         maxConcurrentRenewals = options.MaxConcurrentRenewals;
         this.timeProvider = timeProvider;
         this.logger = logger;

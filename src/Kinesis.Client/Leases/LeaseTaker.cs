@@ -36,7 +36,7 @@ internal sealed class LeaseTaker
         this.timeProvider = timeProvider;
         this.logger = logger;
         this.random = random ?? Random.Shared;
-        renewalInterval = options.RenewalInterval!.Value;
+        renewalInterval = options.RenewalInterval.Value;
         WatchInterval = options.FailoverTime / WatchIntervalsPerFailoverTime;
     }
 

@@ -1,3 +1,4 @@
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Hashing;

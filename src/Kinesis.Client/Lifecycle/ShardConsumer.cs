@@ -1,3 +1,4 @@
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
@@ -97,7 +98,7 @@ internal sealed class ShardConsumer
     private async Task<ShardConsumerEnd> RunAndLogAsync()
     {
         var end = await RunAsync().ConfigureAwait(false);
-        ConsumerLog.ShardConsumerEnded(logger, ShardId, end);
+        ShardConsumerLog.ShardConsumerEnded(logger, ShardId, end);
         return end;
     }
 
@@ -125,7 +126,7 @@ internal sealed class ShardConsumer
             var checkpointer = new RecordProcessorCheckpointer(ShardId, coordinator.CheckpointWriter, heldLease.ConcurrencyToken, checkpoint)
             {
                 Metrics = Metrics,
-                StreamName = options.StreamName!,
+                StreamName = options.ValidatedStreamName,
                 Time = time,
                 Logger = logger,
             };
@@ -161,7 +162,7 @@ internal sealed class ShardConsumer
                     var outcome = await batches.DeliverAsync(records, batch, shutdownRequested.Token, cancellationToken).ConfigureAwait(false);
                     if (outcome == BatchOutcome.StopShard)
                     {
-                        OnStopped?.Invoke(ShardId, batches.StopReason!);
+                        OnStopped?.Invoke(ShardId, batches.StopReason ?? throw new System.Diagnostics.UnreachableException($"{nameof(RecordBatchProcessor)} returned {nameof(BatchOutcome.StopShard)} without a reason."));
                         return ShardConsumerEnd.Stopped;
                     }
 

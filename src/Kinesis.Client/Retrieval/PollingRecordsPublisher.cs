@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Kinesis.Client.Lifecycle;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Core.Api;
 using Kinesis.Core.Metrics;
 using Kinesis.Core.Resilience;

@@ -12,7 +12,8 @@ namespace Kinesis.Producer.Hosting;
 public static class ProducerServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers a singleton <see cref="KinesisProducer"/> whose options are bound from
+    /// Registers a singleton <see cref="KinesisProducer"/>, resolvable also as <see cref="IKinesisProducer"/> (the same
+    /// instance), whose options are bound from
     /// <paramref name="configuration"/> (for example the section "Kinesis:Producer"), then adjusted by
     /// <paramref name="configure"/>. Options are validated when the host starts; on host shutdown the
     /// producer is flushed (within the host's shutdown timeout) and then disposed with the container.
@@ -23,7 +24,7 @@ public static class ProducerServiceCollectionExtensions
         var builder = services.AddOptions<KinesisProducerOptions>();
         if (configuration is not null)
         {
-            builder.Bind(configuration);
+            builder.BindRejectingInvalidValues(configuration);
         }
 
         if (configure is not null)
@@ -35,10 +36,12 @@ public static class ProducerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisProducerOptions>, KinesisProducerOptionsValidator>());
         services.TryAddSingleton(provider =>
         {
-            var options = provider.GetRequiredService<IOptions<KinesisProducerOptions>>().Value;
+            // A copy: the container's options instance stays as configured.
+            var options = provider.GetRequiredService<IOptions<KinesisProducerOptions>>().Value.Clone();
             options.MeterFactory ??= provider.GetService<IMeterFactory>();
             return new KinesisProducer(options, provider.GetService<ILoggerFactory>());
         });
+        services.TryAddSingleton<IKinesisProducer>(provider => provider.GetRequiredService<KinesisProducer>());
         services.AddHostedService<ProducerFlushOnShutdown>();
         return services;
     }

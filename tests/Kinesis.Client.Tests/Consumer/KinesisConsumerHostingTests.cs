@@ -35,7 +35,8 @@ public sealed class KinesisConsumerHostingTests(LocalAwsFixture fixture)
             o.Leases = template.Leases;
         });
         using var host = builder.Build();
-        var consumer = host.Services.GetServices<IHostedService>().OfType<KinesisConsumerHostedService>().Single().Consumer;
+        var consumer = host.Services.GetRequiredService<KinesisConsumer>();
+        Assert.Same(consumer, host.Services.GetServices<IHostedService>().OfType<KinesisConsumerHostedService>().Single().Consumer);
         Assert.Same(host.Services.GetRequiredService<IMeterFactory>(), consumer.Metrics.Meter.Scope);
 
         await host.StartAsync();
@@ -44,6 +45,52 @@ public sealed class KinesisConsumerHostingTests(LocalAwsFixture fixture)
 
         Assert.All(await env.ListLeasesAsync(), l => Assert.Null(l.LeaseOwner));
         Assert.All(env.Deliveries, d => Assert.Equal("hosted", d.WorkerId));
+    }
+
+    [Fact]
+    public void AddKinesisConsumer_ResolvesTheConsumerTheHostedServiceRuns()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddKinesisConsumer<HostedRecordingProcessor>(configure: o =>
+        {
+            o.ApplicationName = "resolvable";
+            o.StreamName = "s";
+            o.Kinesis.Region = "eu-west-1";
+        });
+        using var host = builder.Build();
+
+        var consumer = host.Services.GetRequiredService<KinesisConsumer>();
+
+        Assert.Same(consumer, host.Services.GetRequiredService<KinesisConsumer>());
+        Assert.Same(consumer, host.Services.GetServices<IHostedService>().OfType<KinesisConsumerHostedService>().Single().Consumer);
+    }
+
+    [Fact]
+    public void AddKinesisConsumer_CalledTwice_ThrowsInsteadOfRunningTwoConsumersWithOneWorkerId()
+    {
+        var services = new ServiceCollection();
+        services.AddKinesisConsumer<HostedRecordingProcessor>();
+
+        Assert.Throws<InvalidOperationException>(() => services.AddKinesisConsumer<HostedRecordingProcessor>());
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task AddKinesisConsumer_OutOfRangeValueInConfiguration_FailsAtStartNamingItAndItsRange()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kinesis:ApplicationName"] = "app",
+            ["Kinesis:StreamName"] = "s",
+            ["Kinesis:Leases:FailoverTime"] = "00:00:00.010",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddKinesisConsumer<HostedRecordingProcessor>(configuration.GetSection("Kinesis"));
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.StartAsync());
+
+        Assert.Equal(nameof(LeaseManagementOptions.FailoverTime), ex.ParamName);
+        Assert.Contains("must be between 00:00:00.1000000 and 01:00:00", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]

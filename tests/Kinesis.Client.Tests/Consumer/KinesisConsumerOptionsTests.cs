@@ -1,4 +1,5 @@
 using Kinesis.Core.Aggregation;
+using Kinesis.Testing;
 
 namespace Kinesis.Client.Tests.Consumer;
 
@@ -155,5 +156,76 @@ public sealed class KinesisConsumerOptionsTests
         fanOut.RetryBaseDelay = TimeSpan.FromSeconds(5);
         fanOut.RetryMaxDelay = TimeSpan.FromSeconds(1);
         Assert.Equal(nameof(FanOutOptions.RetryMaxDelay), Assert.Throws<ArgumentException>(fanOut.Validate).ParamName);
+    }
+
+    [Fact]
+    public void Defaults_EqualTheDocumentedDefaults()
+    {
+        DocumentedDefaults.AssertMatch(new KinesisConsumerOptions(), "KinesisConsumerOptions", "ApplicationName", "StreamName", "WorkerId", "Leases", "Kinesis", "TimeProvider", "FanOut", "Metrics");
+        DocumentedDefaults.AssertMatch(new FanOutOptions(), "FanOutOptions", "ConsumerName");
+        DocumentedDefaults.AssertMatch(new LeaseManagementOptions(), "LeaseManagementOptions", "RenewalInterval", "TakerInterval", "MaxLeasesForWorker");
+    }
+
+    [Fact]
+    public void Setter_OutOfRange_MessageNamesTheOptionTheRangeAndTheValue()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new KinesisConsumerOptions().MaxRecords = 0);
+
+        Assert.StartsWith("MaxRecords must be between 1 and 10000; it was 0.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("ErrorMode must be one of RetryBatch, StopShard, SkipBatch; it was 42.", Assert.Throws<ArgumentOutOfRangeException>(() => new KinesisConsumerOptions().ErrorMode = (ProcessorErrorMode)42).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Clone_CopiesEverySettingAndTheNestedOptions_SharesServices()
+    {
+        var options = new KinesisConsumerOptions { ApplicationName = "app", StreamName = "s", MaxRecords = 77, TimeProvider = new ManualTimeProvider() };
+        options.Kinesis.Region = "eu-west-1";
+        options.Kinesis.RequestTimeout = TimeSpan.FromSeconds(3);
+        options.Leases.FailoverTime = TimeSpan.FromSeconds(4);
+        options.FanOut.ConsumerName = "fan";
+        options.Metrics.Retry.MaxRetryAttempts = 9;
+
+        var copy = options.Clone();
+        options.MaxRecords = 1;
+        options.Kinesis.RequestTimeout = TimeSpan.FromSeconds(9);
+        options.Leases.FailoverTime = TimeSpan.FromSeconds(20);
+        options.FanOut.ConsumerName = "changed";
+        options.Metrics.Retry.MaxRetryAttempts = 1;
+
+        Assert.Equal(77, copy.MaxRecords);
+        Assert.Equal("eu-west-1", copy.Kinesis.Region);
+        Assert.Equal(TimeSpan.FromSeconds(3), copy.Kinesis.RequestTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(4), copy.Leases.FailoverTime);
+        Assert.Equal("fan", copy.FanOut.ConsumerName);
+        Assert.Equal(9, copy.Metrics.Retry.MaxRetryAttempts);
+        Assert.Same(options.TimeProvider, copy.TimeProvider);
+        Assert.Same(options.Kinesis.TimeProvider, copy.Kinesis.TimeProvider);
+    }
+
+    [Fact]
+    public void Clone_KinesisCoreOptions_EveryReadWritePropertyIsCopied()
+    {
+        // OptionsCopy copies Kinesis.Core's options by reflection: a property added there is copied without a change here.
+        var kinesis = new Kinesis.Core.Api.KinesisApiClientOptions
+        {
+            Region = "eu-west-1",
+            ServiceUrl = new Uri("http://localhost:4567"),
+            AllowInsecureHttp = true,
+            Credentials = new Amazon.Runtime.BasicAWSCredentials("a", "b"),
+            RequestTimeout = TimeSpan.FromSeconds(3),
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            MaxConnections = 3,
+            UseHttp2ForRequests = true,
+            TimeProvider = new ManualTimeProvider(),
+        };
+        var options = new KinesisConsumerOptions { Kinesis = kinesis };
+
+        var copy = options.Clone().Kinesis;
+
+        Assert.NotSame(kinesis, copy);
+        foreach (var property in typeof(Kinesis.Core.Api.KinesisApiClientOptions).GetProperties().Where(p => p.CanWrite))
+        {
+            Assert.Equal(property.GetValue(kinesis), property.GetValue(copy));
+        }
     }
 }

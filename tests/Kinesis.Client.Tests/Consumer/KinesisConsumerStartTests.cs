@@ -16,6 +16,23 @@ public sealed class KinesisConsumerStartTests(LocalAwsFixture fixture)
     private static readonly TimeSpan FailFastDeadline = TimeSpan.FromSeconds(15);
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task StartAsync_CallerChangedTheOptionsAfterConstruction_ConsumerKeepsItsOwn()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var options = env.CreateOptions("w1");
+        await using var consumer = new KinesisConsumer(options, _ => new DelegateShardRecordProcessor((_, _) => Task.CompletedTask));
+
+        // Read by StartAsync: with the caller's object the consumer would look for another stream at a closed port.
+        options.StreamName = "changed-after-construction";
+        options.Kinesis.ServiceUrl = new Uri("http://127.0.0.1:9");
+
+        using var deadline = new CancellationTokenSource(FailFastDeadline);
+        await consumer.StartAsync(deadline.Token);
+        await consumer.StopAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task StartAsync_StreamMissing_FailsNamingStreamAndEndpointAndCreatesNoLeaseTable()
     {
         await using var env = new ConsumerTestEnvironment(fixture);

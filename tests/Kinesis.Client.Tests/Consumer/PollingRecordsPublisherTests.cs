@@ -1,4 +1,4 @@
-using Kinesis.Client.Lifecycle;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Api;
 using Kinesis.Testing;

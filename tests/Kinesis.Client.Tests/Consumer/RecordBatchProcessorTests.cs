@@ -1,9 +1,10 @@
 using System.Text;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
-using Record = Kinesis.Core.Api.Record;
 using Microsoft.Extensions.Logging.Abstractions;
+using Record = Kinesis.Core.Api.Record;
 
 namespace Kinesis.Client.Tests.Consumer;
 
@@ -31,7 +32,7 @@ public sealed class RecordBatchProcessorTests
         Assert.Equal(2, counters.RecordsFilteredBelowCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_RetryBatchThenShutdown_AbandonsAndRestoresCheckpointBound()
     {
         var (dispatcher, checkpointer, counters) = Create(ExtendedSequenceNumber.TrimHorizon, new ThrowingProcessor(int.MaxValue));
@@ -47,7 +48,7 @@ public sealed class RecordBatchProcessorTests
         Assert.Equal(ExtendedSequenceNumber.TrimHorizon, checkpointer.LargestPermittedCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_OperationCanceledFromUserCode_IsAProcessorFailureNotCancellation()
     {
         var processor = new ThrowingProcessor(1, new OperationCanceledException("user timeout"));
@@ -62,7 +63,7 @@ public sealed class RecordBatchProcessorTests
         Assert.Equal(new ExtendedSequenceNumber("1000"), checkpointer.LargestPermittedCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_LeaseNoLongerHeld_ThrowsLeaseLostWithoutCallingTheProcessor()
     {
         var processor = new ThrowingProcessor(0);

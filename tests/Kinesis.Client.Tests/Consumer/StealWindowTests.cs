@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Client.Retrieval;

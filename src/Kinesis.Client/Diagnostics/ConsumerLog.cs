@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Kinesis.Client.Lifecycle;
+namespace Kinesis.Client.Diagnostics;
 
 /// <summary>Log events of the consumer (event ids 3000–3099); lease-layer events use 2000–2099.</summary>
 internal static partial class ConsumerLog
@@ -27,7 +27,7 @@ internal static partial class ConsumerLog
     public static partial void ShardSyncFailed(ILogger logger, string streamName, Exception exception);
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Created lease {LeaseKey} at {Checkpoint}.")]
-    public static partial void LeaseCreated(ILogger logger, string leaseKey, string checkpoint);
+    public static partial void LeaseCreated(ILogger logger, string leaseKey, string? checkpoint);
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Deleted finished lease {LeaseKey}: its children have started.")]
     public static partial void LeaseCleanedUp(ILogger logger, string leaseKey);
@@ -65,8 +65,7 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 3028, Level = LogLevel.Error, Message = "Shard consumer {ShardId} failed unexpectedly; it is restarted while the lease is held.")]
     public static partial void ShardConsumerFailed(ILogger logger, string shardId, Exception exception);
 
-    [LoggerMessage(EventId = 3029, Level = LogLevel.Information, Message = "Shard consumer {ShardId} ended: {End}.")]
-    public static partial void ShardConsumerEnded(ILogger logger, string shardId, ShardConsumerEnd end);
+    // Event 3029 (a shard consumer ended) is ShardConsumerLog.ShardConsumerEnded, beside the type it reports.
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "GetRecords for shard {ShardId} was throttled ({Consecutive} in a row); backing off {Delay}.")]
     public static partial void GetRecordsThrottled(ILogger logger, string shardId, int consecutive, TimeSpan delay);

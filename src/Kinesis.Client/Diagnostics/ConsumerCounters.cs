@@ -1,4 +1,4 @@
-namespace Kinesis.Client.Lifecycle;
+namespace Kinesis.Client.Diagnostics;
 
 /// <summary>Running totals of one consumer, kept where the code counts naturally so a metrics layer can publish them later.</summary>
 internal sealed class ConsumerCounters
