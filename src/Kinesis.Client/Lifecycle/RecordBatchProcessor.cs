@@ -151,9 +151,8 @@ internal sealed class RecordBatchProcessor
     {
         // Everything up to `done` was processed, dead-lettered or skipped; failing records stay above it.
         var done = checkpointer.LargestPermittedCheckpoint;
-        var pending = new Stack<PendingRange>();
-        pending.Push(new PendingRange(0, records.Count, 0));
-        while (pending.TryPop(out var range))
+        Stack<PendingRange>? pending = null;
+        for (var range = new PendingRange(0, records.Count, 0); ; range = pending.Pop())
         {
             var start = range.Start;
             var count = range.Count;
@@ -205,6 +204,7 @@ internal sealed class RecordBatchProcessor
                         counters.AddBatchBisected();
                         Metrics?.BatchBisected(streamName, shardId);
                         var half = count / 2;
+                        pending ??= new Stack<PendingRange>();
                         pending.Push(new PendingRange(start + half, count - half, earlierFailures + failures));
                         pending.Push(new PendingRange(start, half, earlierFailures + failures));
                         count = 0;
@@ -245,6 +245,11 @@ internal sealed class RecordBatchProcessor
                         Metrics?.ProcessRecordsRetried(streamName, shardId);
                         break;
                 }
+            }
+
+            if (pending is null || pending.Count == 0)
+            {
+                break;
             }
         }
 

@@ -34,6 +34,7 @@ public sealed class PoisonRecordIntegrationTests(LocalAwsFixture fixture)
             AggregationEnabled = false,
         });
         var payloads = await env.PutRawAsync(keys: 1, first: 0, count: 20);
+        using var measurements = new Metrics.ConsumerMeasurements(env.ApplicationName);
         var processor = new PoisonProcessor(env.Deliveries, payload => payload == "key-0:7");
         var consumer = env.CreateConsumer("w1", _ => processor, o =>
         {
@@ -65,6 +66,9 @@ public sealed class PoisonRecordIntegrationTests(LocalAwsFixture fixture)
         Assert.Equal("key-0:7", Encoding.UTF8.GetString(root.GetProperty("data").GetBytesFromBase64()));
         Assert.Equal(1, consumer.Counters.RecordsDeadLettered);
         Assert.True(consumer.Counters.BatchesBisected >= 1);
+        Assert.Equal(1, measurements.Sum(Core.Metrics.ConsumerMetricNames.RecordsDeadLettered));
+        Assert.Equal(consumer.Counters.BatchesBisected, measurements.Sum(Core.Metrics.ConsumerMetricNames.BatchesBisected));
+        Assert.Equal(1, measurements.Sum(Core.Metrics.ConsumerMetricNames.ProcessRecordsRetries));
         await consumer.StopAsync();
     }
 
@@ -148,6 +152,45 @@ public sealed class PoisonRecordIntegrationTests(LocalAwsFixture fixture)
         var sequenceNumber = env.Deliveries.First().SequenceNumber;
         Assert.Equal(new ExtendedSequenceNumber(sequenceNumber, 2), processor.CheckpointAfterReport);
         Assert.Equal(new ExtendedSequenceNumber(sequenceNumber, 5), Assert.Single(await env.ListLeasesAsync()).Checkpoint);
+        await consumer.StopAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PartialBatchReportFromADelegateProcessor_CheckpointsJustBeforeTheReportedRecordAndRedeliversFromIt()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var payloads = await env.PutRawAsync(keys: 1, first: 0, count: 5);
+        var reported = 0;
+        var calls = new ConcurrentQueue<string>();
+        ExtendedSequenceNumber? bound = null;
+        var consumer = env.CreateConsumer("w1", _ => new DelegateShardRecordProcessor((input, _) =>
+        {
+            calls.Enqueue(Encoding.UTF8.GetString(input.Records[0].Data.Span));
+            foreach (var record in input.Records)
+            {
+                var payload = Encoding.UTF8.GetString(record.Data.Span);
+                if (payload == "key-0:2" && Interlocked.Exchange(ref reported, 1) == 0)
+                {
+                    input.ReportFailure(record.SequenceNumber, record.SubSequenceNumber);
+                    bound = input.Checkpointer.LargestPermittedCheckpoint;
+                    return Task.CompletedTask;
+                }
+
+                env.Deliveries.Enqueue(new Delivery("w1", input.ShardId, record.SequenceNumber, record.SubSequenceNumber, record.PartitionKey, payload, record.IsAggregated));
+            }
+
+            return Task.CompletedTask;
+        }));
+
+        await consumer.StartAsync();
+        await Eventually.HoldsAsync(() => env.Deliveries.Count >= 5, Deadline, "every record delivered");
+        await Eventually.HoldsAsync(env.CheckpointsCaughtUpAsync, Deadline, "the checkpoint reached the last record");
+
+        Assert.Equal(payloads, env.Deliveries.Select(d => d.Payload));
+        Assert.Equal(["key-0:0", "key-0:2"], calls.Take(2));
+        Assert.Equal(new ExtendedSequenceNumber(env.Deliveries.Single(d => d.Payload == "key-0:1").SequenceNumber), bound);
+        Assert.Equal(1, consumer.Counters.ProcessorFailures);
         await consumer.StopAsync();
     }
 
