@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Kinesis.Client.Lifecycle;
 
 namespace Kinesis.Client.Tests.Consumer;
@@ -69,6 +70,29 @@ public sealed class PoisonRecordOptionsTests
         var options = Valid();
         options.PoisonRecords = null!;
         Assert.Equal(nameof(options.PoisonRecords), Assert.Throws<ArgumentException>(options.Validate).ParamName);
+    }
+
+    [Fact]
+    public void Bind_FromConfiguration_SetsThePoisonRecordSection()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["PoisonRecords:MaxRetryAttempts"] = "3",
+                ["PoisonRecords:MaximumRecordAge"] = "06:00:00",
+                ["PoisonRecords:BisectBatchOnError"] = "true",
+                ["PoisonRecords:SkipWithoutDeadLetter"] = "true",
+            })
+            .Build();
+        var options = Valid();
+
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
+
+        Assert.Equal(3, options.PoisonRecords.MaxRetryAttempts);
+        Assert.Equal(TimeSpan.FromHours(6), options.PoisonRecords.MaximumRecordAge);
+        Assert.True(options.PoisonRecords.BisectBatchOnError);
+        Assert.True(options.PoisonRecords.SkipWithoutDeadLetter);
+        options.Validate();
     }
 
     private static KinesisConsumerOptions Valid()
