@@ -169,6 +169,21 @@ internal sealed class RecordBatchProcessor
                 }
 
                 counters.AddProcessorFailure();
+                if (failedIndex < 0 && CountCheckpointed(records, start, count) is var checkpointed and > 0)
+                {
+                    // The processor checkpointed part of the unit before it threw: those records are processed by its own
+                    // account, and delivering them again would make it checkpoint backwards.
+                    done = records[start + checkpointed - 1].ToExtendedSequenceNumber();
+                    start += checkpointed;
+                    count -= checkpointed;
+                    failures = 0;
+                    earlierFailures = 0;
+                    if (count == 0)
+                    {
+                        break;
+                    }
+                }
+
                 if (failedIndex > 0)
                 {
                     // A partial-batch report past the first record: progress, so the failing record starts counting afresh.
@@ -409,6 +424,24 @@ internal sealed class RecordBatchProcessor
         }
 
         return oldest == DateTimeOffset.MaxValue ? TimeSpan.Zero : time.GetUtcNow() - oldest;
+    }
+
+    /// <summary>How many records from <paramref name="start"/> on are at or below the committed checkpoint.</summary>
+    private int CountCheckpointed(List<KinesisClientRecord> records, int start, int count)
+    {
+        var committed = checkpointer.LastCheckpoint;
+        if (committed.IsSentinel)
+        {
+            return 0;
+        }
+
+        var n = 0;
+        while (n < count && records[start + n].ToExtendedSequenceNumber() <= committed)
+        {
+            n++;
+        }
+
+        return n;
     }
 
     private static ExtendedSequenceNumber Max(ExtendedSequenceNumber left, ExtendedSequenceNumber right) => left >= right ? left : right;

@@ -105,6 +105,42 @@ public sealed class PoisonRecordIntegrationTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ProcessorCheckpointingEachRecordThenThrowing_RecordsItCheckpointedAreNotDeliveredAgainNorDeadLettered()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var payloads = await env.PutRawAsync(keys: 1, first: 0, count: 8);
+        var sink = new ListSink();
+        var consumer = env.CreateConsumer("w1", _ => new DelegateShardRecordProcessor(async (input, ct) =>
+        {
+            foreach (var record in input.Records)
+            {
+                var payload = Encoding.UTF8.GetString(record.Data.Span);
+                if (payload == "key-0:6")
+                {
+                    throw new FormatException("poison");
+                }
+
+                env.Deliveries.Enqueue(new Delivery("w1", input.ShardId, record.SequenceNumber, record.SubSequenceNumber, record.PartitionKey, payload, record.IsAggregated));
+                await input.Checkpointer.CheckpointAsync(record, ct);
+            }
+        }), o =>
+        {
+            o.PoisonRecords.BisectBatchOnError = true;
+            o.PoisonRecords.MaxRetryAttempts = 0;
+            o.PoisonRecords.DeadLetterSink = sink;
+        });
+
+        await consumer.StartAsync();
+        await Eventually.HoldsAsync(() => env.Deliveries.Count >= 7, Deadline, "every good record delivered");
+        await Eventually.HoldsAsync(env.CheckpointsCaughtUpAsync, Deadline, "the checkpoint reached the last record");
+
+        Assert.Equal(payloads.Where(p => p != "key-0:6"), env.Deliveries.Select(d => d.Payload));
+        Assert.Equal("key-0:6", Encoding.UTF8.GetString(Assert.Single(Assert.Single(sink.Batches).Records).Data.Span));
+        await consumer.StopAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task FailingRecordsOlderThanTheAgeLimit_AreDeadLetteredAfterOneDeliveryAndLaterRecordsCheckpointPastThem()
     {
         await using var env = new ConsumerTestEnvironment(fixture);
