@@ -2,7 +2,8 @@ namespace Kinesis.Client;
 
 /// <summary>
 /// A processor for small applications: runs a delegate for each batch and checkpoints at the batch's last record when the
-/// delegate returns. On shard end and on a graceful stop it checkpoints what was processed.
+/// delegate returns (after a <see cref="ProcessRecordsInput.ReportFailure(KinesisClientRecord, Exception?)"/>, just before the
+/// reported record). On shard end and on a graceful stop it checkpoints what was processed.
 /// </summary>
 public sealed class DelegateShardRecordProcessor : IShardRecordProcessor
 {
@@ -23,7 +24,8 @@ public sealed class DelegateShardRecordProcessor : IShardRecordProcessor
     {
         ArgumentNullException.ThrowIfNull(input);
         await handler(input, cancellationToken).ConfigureAwait(false);
-        await input.Checkpointer.CheckpointAsync(input.Records[^1], cancellationToken).ConfigureAwait(false);
+        // The checkpointer's bound is the batch's last record, or just before a record the delegate reported failed.
+        await input.Checkpointer.CheckpointAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

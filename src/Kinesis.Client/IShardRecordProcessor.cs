@@ -27,8 +27,10 @@ public interface IShardRecordProcessor
     Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Processes one non-empty batch. An exception is handled per <see cref="KinesisConsumerOptions.ErrorMode"/>; it never
-    /// stops the worker. An <see cref="OperationCanceledException"/> caused by <paramref name="cancellationToken"/> is not an error.
+    /// Processes one non-empty batch. An exception is handled per <see cref="KinesisConsumerOptions.ErrorMode"/> and
+    /// <see cref="KinesisConsumerOptions.PoisonRecords"/>; it never stops the worker. An <see cref="OperationCanceledException"/>
+    /// caused by <paramref name="cancellationToken"/> is not an error. To fail only part of the batch, call
+    /// <see cref="ProcessRecordsInput.ReportFailure(KinesisClientRecord, Exception?)"/> and return: delivery resumes at that record.
     /// </summary>
     /// <param name="input">The records and the checkpointer.</param>
     /// <param name="cancellationToken">Cancelled when the lease is lost or the consumer is disposed (not on a graceful stop, which lets the batch finish within <see cref="KinesisConsumerOptions.ShutdownTimeout"/>).</param>

@@ -162,6 +162,13 @@ public sealed class KinesisConsumerOptions
     }
 
     /// <summary>
+    /// Limits and destinations for records the processor keeps failing on (retry limit, record age limit, bisecting a failing
+    /// batch, dead-letter sink), with <see cref="ProcessorErrorMode.RetryBatch"/>; by default nothing is limited. Partial-batch
+    /// reports (<see cref="ProcessRecordsInput.ReportFailure(KinesisClientRecord, Exception?)"/>) work in every mode.
+    /// </summary>
+    public PoisonRecordOptions PoisonRecords { get; set; } = new();
+
+    /// <summary>
     /// What happens to user records of an aggregated record whose hash key lies outside the shard's range (duplicates left
     /// behind by resharding); default <see cref="DefaultHashKeyRangeFilter"/>. Either way they are counted and logged.
     /// </summary>
@@ -316,7 +323,13 @@ public sealed class KinesisConsumerOptions
                 Leases is null ? nameof(Leases) : Kinesis is null ? nameof(Kinesis) : Metrics is null ? nameof(Metrics) : FanOut is null ? nameof(FanOut) : nameof(TimeProvider));
         }
 
+        if (PoisonRecords is null)
+        {
+            throw new ArgumentException($"{nameof(PoisonRecords)} must not be null.", nameof(PoisonRecords));
+        }
+
         FanOut.Validate();
+        PoisonRecords.Validate(ErrorMode);
 
         if (string.IsNullOrWhiteSpace(Kinesis.Region))
         {
@@ -355,6 +368,7 @@ public sealed class KinesisConsumerOptions
         var copy = (KinesisConsumerOptions)MemberwiseClone();
         copy.Leases = Leases.Clone();
         copy.FanOut = FanOut.Clone();
+        copy.PoisonRecords = PoisonRecords.Clone();
         copy.Kinesis = OptionsCopy.Of(Kinesis);
         copy.Metrics = OptionsCopy.Of(Metrics);
         return copy;

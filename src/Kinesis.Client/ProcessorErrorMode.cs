@@ -9,7 +9,9 @@ public enum ProcessorErrorMode
     /// <summary>
     /// Deliver the same batch again after a full-jitter exponential backoff
     /// (<see cref="KinesisConsumerOptions.ProcessorRetryBaseDelay"/> up to <see cref="KinesisConsumerOptions.ProcessorRetryMaxDelay"/>),
-    /// for as long as the lease is held and no shutdown is requested. Nothing is skipped; a poison batch stalls its shard.
+    /// for as long as the lease is held and no shutdown is requested. Nothing is skipped; a poison batch stalls its shard,
+    /// unless <see cref="KinesisConsumerOptions.PoisonRecords"/> sets a limit, bisecting or a dead-letter sink. Records the
+    /// processor checkpointed before it threw are not delivered again.
     /// </summary>
     RetryBatch,
 

@@ -22,6 +22,10 @@ internal sealed class ConsumerCounters
     private long subscriptionFailures;
     private long subscriptionsCompleted;
     private long subscriptionSilences;
+    private long recordsDeadLettered;
+    private long batchesBisected;
+    private long processorRetries;
+    private long deadLetterSinkFailures;
 
     public long RecordsProcessed => Volatile.Read(ref recordsProcessed);
 
@@ -60,6 +64,22 @@ internal sealed class ConsumerCounters
     public long SubscriptionsCompleted => Volatile.Read(ref subscriptionsCompleted);
 
     public long SubscriptionSilences => Volatile.Read(ref subscriptionSilences);
+
+    public long RecordsDeadLettered => Volatile.Read(ref recordsDeadLettered);
+
+    public long BatchesBisected => Volatile.Read(ref batchesBisected);
+
+    public long ProcessorRetries => Volatile.Read(ref processorRetries);
+
+    public long DeadLetterSinkFailures => Volatile.Read(ref deadLetterSinkFailures);
+
+    public void AddDeadLettered(int records) => Interlocked.Add(ref recordsDeadLettered, records);
+
+    public void AddBatchBisected() => Interlocked.Increment(ref batchesBisected);
+
+    public void AddProcessorRetry() => Interlocked.Increment(ref processorRetries);
+
+    public void AddDeadLetterSinkFailure() => Interlocked.Increment(ref deadLetterSinkFailures);
 
     public void AddSubscription() => Interlocked.Increment(ref subscriptions);
 

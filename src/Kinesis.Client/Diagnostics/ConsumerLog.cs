@@ -47,6 +47,21 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 3022, Level = LogLevel.Critical, Message = "The processor of shard {ShardId} threw while processing {RecordCount} records; processing of the shard is stopped until the consumer restarts.")]
     public static partial void ProcessorFailedStopping(ILogger logger, string shardId, int recordCount, Exception exception);
 
+    [LoggerMessage(EventId = 3080, Level = LogLevel.Warning, Message = "The processor of shard {ShardId} failed on {RecordCount} records ({FirstSequenceNumber} to {LastSequenceNumber}); the batch is split in two halves (BisectBatchOnError).")]
+    public static partial void ProcessorFailedSplitting(ILogger logger, string shardId, int recordCount, ExtendedSequenceNumber firstSequenceNumber, ExtendedSequenceNumber lastSequenceNumber, Exception exception);
+
+    [LoggerMessage(EventId = 3081, Level = LogLevel.Error, Message = "The processor of shard {ShardId} failed on {RecordCount} records ({FirstSequenceNumber} to {LastSequenceNumber}) {Attempts} times ({Reason}); they are sent to the dead-letter sink.")]
+    public static partial void DeadLettering(ILogger logger, string shardId, int recordCount, ExtendedSequenceNumber firstSequenceNumber, ExtendedSequenceNumber lastSequenceNumber, int attempts, DeadLetterReason reason, Exception exception);
+
+    [LoggerMessage(EventId = 3082, Level = LogLevel.Error, Message = "The dead-letter sink failed for {RecordCount} records of shard {ShardId} (attempt {Attempt}); retried in {Delay}, the shard waits.")]
+    public static partial void DeadLetterSinkFailed(ILogger logger, string shardId, int recordCount, int attempt, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 3083, Level = LogLevel.Error, Message = "The processor of shard {ShardId} failed on {RecordCount} records ({FirstSequenceNumber} to {LastSequenceNumber}) {Attempts} times ({Reason}); no dead-letter sink is set and SkipWithoutDeadLetter is on, so they are skipped.")]
+    public static partial void SkippedWithoutDeadLetter(ILogger logger, string shardId, int recordCount, ExtendedSequenceNumber firstSequenceNumber, ExtendedSequenceNumber lastSequenceNumber, int attempts, DeadLetterReason reason, Exception exception);
+
+    [LoggerMessage(EventId = 3084, Level = LogLevel.Information, Message = "The processor of shard {ShardId} reported {FailedSequenceNumber} as the first failed record of {RecordCount}; delivery resumes from it.")]
+    public static partial void PartialFailureReported(ILogger logger, string shardId, ExtendedSequenceNumber failedSequenceNumber, int recordCount);
+
     [LoggerMessage(EventId = 3023, Level = LogLevel.Error, Message = "The processor of shard {ShardId} threw in {Callback}.")]
     public static partial void ProcessorCallbackFailed(ILogger logger, string shardId, string callback, Exception exception);
 

@@ -58,6 +58,15 @@ public static class ConsumerMetricNames
 
     /// <summary>Counter (Count, summary; ProcessTask): SubscribeToShard calls throttled.</summary>
     public const string SubscribeToShardThrottled = "FanOutRecordsPublisher.subscribeToShard.Throttled";
+
+    /// <summary>Counter (Count, summary; ProcessTask): user records handed to the dead-letter sink after a poison-record limit was reached (not a KCL metric).</summary>
+    public const string RecordsDeadLettered = "RecordsDeadLettered";
+
+    /// <summary>Counter (Count, summary; ProcessTask): failing batches split in two by BisectBatchOnError (not a KCL metric).</summary>
+    public const string BatchesBisected = "BatchesBisected";
+
+    /// <summary>Counter (Count, summary; ProcessTask): deliveries of records the processor failed on before, after a backoff (not a KCL metric).</summary>
+    public const string ProcessRecordsRetries = "RecordProcessor.processRecords.Retries";
 }
 
 /// <summary>Values of the <see cref="MetricTagNames.Operation"/> tag, as the KCL names its metric scopes.</summary>

@@ -33,6 +33,9 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
     private readonly Histogram<long> subscribeSuccess;
     private readonly Histogram<double> subscribeTime;
     private readonly Counter<long> subscribeThrottled;
+    private readonly Counter<long> recordsDeadLettered;
+    private readonly Counter<long> batchesBisected;
+    private readonly Counter<long> processRecordsRetries;
     private long currentLeases = -1;
 
     /// <summary>Creates the instruments for one worker of one application.</summary>
@@ -64,6 +67,9 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         subscribeSuccess = Meter.CreateHistogram<long>(ConsumerMetricNames.SubscribeToShardSuccess, MetricUnits.Count, "1 per subscription started, 0 per failed one.");
         subscribeTime = Meter.CreateHistogram<double>(ConsumerMetricNames.SubscribeToShardTime, MetricUnits.Milliseconds, "Time until SubscribeToShard was answered.");
         subscribeThrottled = Meter.CreateCounter<long>(ConsumerMetricNames.SubscribeToShardThrottled, MetricUnits.Count, "SubscribeToShard calls throttled.");
+        recordsDeadLettered = Meter.CreateCounter<long>(ConsumerMetricNames.RecordsDeadLettered, MetricUnits.Count, "User records handed to the dead-letter sink.");
+        batchesBisected = Meter.CreateCounter<long>(ConsumerMetricNames.BatchesBisected, MetricUnits.Count, "Failing batches split in two.");
+        processRecordsRetries = Meter.CreateCounter<long>(ConsumerMetricNames.ProcessRecordsRetries, MetricUnits.Count, "Deliveries of failed records again after a backoff.");
     }
 
     internal override MetricCatalog Catalog => MetricCatalog.Consumer;
@@ -146,6 +152,40 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         if (subscribeThrottled.Enabled)
         {
             subscribeThrottled.Add(1, ShardTags(ConsumerOperations.ProcessTask, stream, shard));
+        }
+    }
+
+    /// <summary>Records user records handed to the dead-letter sink (<see cref="ConsumerMetricNames.RecordsDeadLettered"/>, operation <see cref="ConsumerOperations.ProcessTask"/>).</summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="shard">The shard id.</param>
+    /// <param name="records">User records the sink accepted.</param>
+    public void RecordsDeadLettered(string stream, string shard, int records)
+    {
+        if (recordsDeadLettered.Enabled)
+        {
+            recordsDeadLettered.Add(records, ShardTags(ConsumerOperations.ProcessTask, stream, shard));
+        }
+    }
+
+    /// <summary>Records a failing batch split in two (<see cref="ConsumerMetricNames.BatchesBisected"/> +1, operation <see cref="ConsumerOperations.ProcessTask"/>).</summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="shard">The shard id.</param>
+    public void BatchBisected(string stream, string shard)
+    {
+        if (batchesBisected.Enabled)
+        {
+            batchesBisected.Add(1, ShardTags(ConsumerOperations.ProcessTask, stream, shard));
+        }
+    }
+
+    /// <summary>Records a delivery of failed records again after a backoff (<see cref="ConsumerMetricNames.ProcessRecordsRetries"/> +1, operation <see cref="ConsumerOperations.ProcessTask"/>).</summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="shard">The shard id.</param>
+    public void ProcessRecordsRetried(string stream, string shard)
+    {
+        if (processRecordsRetries.Enabled)
+        {
+            processRecordsRetries.Add(1, ShardTags(ConsumerOperations.ProcessTask, stream, shard));
         }
     }
 

@@ -68,7 +68,10 @@ internal sealed class MetricCatalog
         new(ConsumerMetricNames.GetRecordsThrottled, MetricsLevel.Summary, Count, true),
         new(ConsumerMetricNames.SubscribeToShardSuccess, MetricsLevel.Detailed, Count, false),
         new(ConsumerMetricNames.SubscribeToShardTime, MetricsLevel.Detailed, Milliseconds, false),
-        new(ConsumerMetricNames.SubscribeToShardThrottled, MetricsLevel.Summary, Count, true));
+        new(ConsumerMetricNames.SubscribeToShardThrottled, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.RecordsDeadLettered, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.BatchesBisected, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.ProcessRecordsRetries, MetricsLevel.Summary, Count, true));
 
     public bool TryGet(string instrumentName, out MetricDefinition definition) =>
         definitions.TryGetValue(instrumentName, out definition!);

@@ -184,6 +184,7 @@ public sealed class KinesisConsumerOptionsTests
         options.Leases.FailoverTime = TimeSpan.FromSeconds(4);
         options.FanOut.ConsumerName = "fan";
         options.Metrics.Retry.MaxRetryAttempts = 9;
+        options.PoisonRecords.MaxRetryAttempts = 5;
 
         var copy = options.Clone();
         options.MaxRecords = 1;
@@ -191,6 +192,7 @@ public sealed class KinesisConsumerOptionsTests
         options.Leases.FailoverTime = TimeSpan.FromSeconds(20);
         options.FanOut.ConsumerName = "changed";
         options.Metrics.Retry.MaxRetryAttempts = 1;
+        options.PoisonRecords.MaxRetryAttempts = 1;
 
         Assert.Equal(77, copy.MaxRecords);
         Assert.Equal("eu-west-1", copy.Kinesis.Region);
@@ -198,6 +200,7 @@ public sealed class KinesisConsumerOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(4), copy.Leases.FailoverTime);
         Assert.Equal("fan", copy.FanOut.ConsumerName);
         Assert.Equal(9, copy.Metrics.Retry.MaxRetryAttempts);
+        Assert.Equal(5, copy.PoisonRecords.MaxRetryAttempts);
         Assert.Same(options.TimeProvider, copy.TimeProvider);
         Assert.Same(options.Kinesis.TimeProvider, copy.Kinesis.TimeProvider);
     }
