@@ -1,4 +1,5 @@
 using System.Text;
+using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Lifecycle;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Aggregation;
@@ -10,7 +11,7 @@ namespace Kinesis.Client.Tests.Consumer;
 /// <summary>The poison-record policy on in-memory batches: retry limit, age limit, bisect, partial-batch reports, dead-letter sink.</summary>
 public sealed class RecordBatchProcessorPoisonTests
 {
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_BisectWithPoisonInTheMiddle_IsolatesItDeliversTheRestInOrderAndDeadLettersIt()
     {
         var sink = new ListSink();
@@ -40,7 +41,7 @@ public sealed class RecordBatchProcessorPoisonTests
         Assert.Equal(["1007", "1003", "1007", "1005", "1004", "1005", "1005", "1007"], processor.BoundsSeen.Select(b => b.SequenceNumber));
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_SinkFailsThenRecovers_BoundStaysBeforeThePoisonUntilTheSinkAccepts()
     {
         var sink = new ListSink { FailuresLeft = 3 };
@@ -60,7 +61,7 @@ public sealed class RecordBatchProcessorPoisonTests
         Assert.Equal(new ExtendedSequenceNumber("1003"), checkpointer.LargestPermittedCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_SinkKeepsFailingThenShutdown_AbandonsWithTheBoundBeforeThePoison()
     {
         var sink = new ListSink { FailuresLeft = int.MaxValue };
@@ -85,7 +86,7 @@ public sealed class RecordBatchProcessorPoisonTests
         Assert.Equal(["1000", "1001"], processor.Processed);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_PartialReportInsideAnAggregate_ResumesAtTheReportedSubSequenceNumber()
     {
         var calls = 0;
@@ -114,7 +115,7 @@ public sealed class RecordBatchProcessorPoisonTests
         Assert.Equal(new ExtendedSequenceNumber("1001"), checkpointer.LargestPermittedCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_PartialReportAtTheLimit_DeadLettersOnlyTheReportedRecord()
     {
         var sink = new ListSink();
@@ -144,7 +145,7 @@ public sealed class RecordBatchProcessorPoisonTests
         Assert.Equal(1, counters.RecordsDeadLettered);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_FailingRecordsOlderThanTheAgeLimit_AreDeadLetteredWithoutRetry()
     {
         var sink = new ListSink();
@@ -163,7 +164,7 @@ public sealed class RecordBatchProcessorPoisonTests
         Assert.Equal(new ExtendedSequenceNumber("1001"), checkpointer.LargestPermittedCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_FailingRecordsYoungerThanTheAgeLimit_AreRetried()
     {
         var sink = new ListSink();
@@ -179,7 +180,7 @@ public sealed class RecordBatchProcessorPoisonTests
         Assert.Equal(2, counters.ProcessorRetries);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_LeaseLostDuringRetries_StopsWithoutDeadLetteringAndRestoresTheBound()
     {
         var sink = new ListSink();
@@ -197,7 +198,7 @@ public sealed class RecordBatchProcessorPoisonTests
         Assert.Equal(0, counters.RecordsDeadLettered);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_LimitWithSkipOptInAndNoSink_SkipsAndCountsTheRecords()
     {
         var processor = new ScriptedProcessor((input, _) => input.Records.Any(r => r.SequenceNumber == "1001") ? throw new FormatException("poison") : null);
@@ -211,7 +212,7 @@ public sealed class RecordBatchProcessorPoisonTests
         Assert.Equal(new ExtendedSequenceNumber("1002"), checkpointer.LargestPermittedCheckpoint);
     }
 
-    [Fact(Timeout = Testing.TestTimeouts.Unit)]
+    [Fact(Timeout = Kinesis.Testing.TestTimeouts.Unit)]
     public async Task DeliverAsync_ReportOfARecordNotInTheBatch_IsAProcessorFailure()
     {
         var calls = 0;
