@@ -161,7 +161,8 @@ public sealed class KinesisConsumerOptionsTests
     [Fact]
     public void Defaults_EqualTheDocumentedDefaults()
     {
-        DocumentedDefaults.AssertMatch(new KinesisConsumerOptions(), "KinesisConsumerOptions", "ApplicationName", "StreamName", "WorkerId", "Leases", "Kinesis", "TimeProvider", "FanOut", "Metrics");
+        DocumentedDefaults.AssertMatch(new KinesisConsumerOptions(), "KinesisConsumerOptions", "ApplicationName", "StreamName", "WorkerId", "Leases", "Kinesis", "TimeProvider", "FanOut", "Metrics", "PoisonRecords");
+        DocumentedDefaults.AssertMatch(new PoisonRecordOptions(), "Poison records");
         DocumentedDefaults.AssertMatch(new FanOutOptions(), "FanOutOptions", "ConsumerName");
         DocumentedDefaults.AssertMatch(new LeaseManagementOptions(), "LeaseManagementOptions", "RenewalInterval", "TakerInterval", "MaxLeasesForWorker");
     }
