@@ -40,4 +40,10 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 5012, Level = LogLevel.Information, Message = "Flow {Flow}: checkpointed file {Path} no longer exists; its checkpoint is dropped.")]
     public static partial void CheckpointedFileGone(ILogger logger, string flow, string path);
+
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "Flow {Flow}: processing the record from {Path} ending at offset {Offset} failed; it is sent unconverted.")]
+    public static partial void ProcessingFailed(ILogger logger, string flow, string path, long offset, Exception exception);
+
+    [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Flow {Flow}: {Count} record(s) filtered out by processing since the last report (they do not match the log format); the last from {Path} ending at offset {Offset}: {Excerpt}")]
+    public static partial void RecordsSkipped(ILogger logger, string flow, long count, string path, long offset, string excerpt);
 }

@@ -125,6 +125,69 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 50).Select(Line), (await ReadLinesAsync(client, stream)).Order(StringComparer.Ordinal));
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_LogToJson_SendsMatchingLinesAsJsonAndCheckpointsPastFilteredOnes()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-logtojson");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "syslog", """
+            , "dataProcessingOptions": [
+                { "optionName": "LOGTOJSON", "logFormat": "SYSLOG" },
+                { "optionName": "ADDMETADATA", "metadata": { "source": "syslog" } } ]
+            """);
+        var log = directory.File("syslog");
+        File.WriteAllText(log, "Dec  5 03:10:11 web-1 sshd[4242]: Accepted publickey\n-- not syslog --\nDec  5 03:10:12 web-1 CRON[7]: (root) CMD (true)\nnot syslog either\n");
+
+        await using (var agent = await StartAsync(configuration))
+        {
+            await WaitForAsync(client, stream, 2);
+            await Eventually.HoldsAsync(() => CheckpointOffset() == new FileInfo(log).Length, TimeSpan.FromSeconds(30), "the checkpoint past the last, filtered line");
+            await agent.StopAsync();
+        }
+
+        // A restart sends nothing again: the filtered lines are behind the checkpoint too.
+        await using (var agent = await StartAsync(configuration))
+        {
+            File.AppendAllText(log, "Dec  5 03:10:13 web-1 su: done\n");
+            await WaitForAsync(client, stream, 3);
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(
+            [
+                """{"metadata":{"source":"syslog"},"data":"{\"timestamp\":\"Dec  5 03:10:11\",\"hostname\":\"web-1\",\"program\":\"sshd\",\"processid\":\"4242\",\"message\":\"Accepted publickey\"}"}""" + "\n",
+                """{"metadata":{"source":"syslog"},"data":"{\"timestamp\":\"Dec  5 03:10:12\",\"hostname\":\"web-1\",\"program\":\"CRON\",\"processid\":\"7\",\"message\":\"(root) CMD (true)\"}"}""" + "\n",
+                """{"metadata":{"source":"syslog"},"data":"{\"timestamp\":\"Dec  5 03:10:13\",\"hostname\":\"web-1\",\"program\":\"su\",\"processid\":null,\"message\":\"done\"}"}""" + "\n",
+            ],
+            await ReadLinesAsync(client, stream));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_MultiLineStartPattern_SendsEachStackTraceAsOneRecord()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-multiline");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log", """
+            , "multiLineStartPattern": "\\d{4}-\\d{2}-\\d{2} ", "partialLineTimeoutMillis": 3000, "dataProcessingOptions": [ { "optionName": "SINGLELINE" } ]
+            """);
+        var log = directory.File("app.log");
+
+        await using (var agent = await StartAsync(configuration))
+        {
+            // The second record's continuation comes in a later write; the last record goes after the partial-line
+            // timeout (3 s here, so the second write surely comes before it).
+            File.AppendAllText(log, "2026-12-05 ERROR boom\njava.lang.IllegalStateException: x\n    at A.b(A.java:1)\n2026-12-05 INFO ok\n");
+            File.AppendAllText(log, "  and more\n");
+            await WaitForAsync(client, stream, 2);
+            await Eventually.HoldsAsync(() => CheckpointOffset() == new FileInfo(log).Length, TimeSpan.FromSeconds(30), "the checkpoint at the end of the file");
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(["2026-12-05 ERROR boomjava.lang.IllegalStateException: xat A.b(A.java:1)\n", "2026-12-05 INFO okand more\n"], await ReadLinesAsync(client, stream));
+    }
+
     private long? CheckpointOffset()
     {
         var path = directory.File("checkpoints");
@@ -151,7 +214,7 @@ public sealed class AgentEndToEndTests : IDisposable
         File.AppendAllText(path, text.ToString());
     }
 
-    private AgentConfiguration Configuration(string stream, string pattern) => AgentConfigurationReader.Parse($$"""
+    private AgentConfiguration Configuration(string stream, string pattern, string moreFlowSettings = "") => AgentConfigurationReader.Parse($$"""
         {
           "kinesis.endpoint": "{{fixture.KinesisLocalEndpoint}}",
           "awsAccessKeyId": "{{LocalAwsServices.AccessKeyId}}",
@@ -164,6 +227,7 @@ public sealed class AgentEndToEndTests : IDisposable
               "initialPosition": "START_OF_FILE",
               "partialLineTimeoutMillis": 300,
               "minTimeBetweenFilePollsMillis": 20
+              {{moreFlowSettings}}
             }
           ]
         }

@@ -18,6 +18,7 @@ internal sealed class FlowTailer : IDisposable
     internal const int MaxRecordBytes = (1024 * 1024) - 256;
 
     private const int ReadBufferSize = 64 * 1024;
+    private static readonly TimeSpan SkipReportInterval = TimeSpan.FromSeconds(10);
 
     private readonly FlowConfiguration flow;
     private readonly KinesisProducer producer;
@@ -30,6 +31,10 @@ internal sealed class FlowTailer : IDisposable
     private readonly byte[] buffer = new byte[ReadBufferSize];
     private readonly Action<TrackedFile, long, Exception> onFailed;
     private long failedRecords;
+    private long skippedRecords;
+    private long processingErrors;
+    private long skippedReported;
+    private long lastSkipReport;
 
     public FlowTailer(FlowConfiguration flow, KinesisProducer producer, int windowRecords, long windowBytes, TimeProvider time, ILogger logger)
     {
@@ -39,9 +44,10 @@ internal sealed class FlowTailer : IDisposable
         this.windowBytes = windowBytes;
         this.time = time;
         this.logger = logger;
-        builder = new RecordBuilder(flow);
+        builder = new RecordBuilder(flow, time);
         var terminator = Encoding.UTF8.GetBytes(flow.TruncatedRecordTerminator);
-        tracker = new FileTracker(flow, skip => new LineSplitter(MaxRecordBytes, terminator, skip), logger);
+        var startPattern = flow.MultiLineStartPattern is { } pattern ? LineSplitter.StartPattern(pattern) : null;
+        tracker = new FileTracker(flow, skip => new LineSplitter(MaxRecordBytes, terminator, skip, startPattern), logger);
         onFailed = (file, offset, exception) =>
         {
             Interlocked.Increment(ref failedRecords);
@@ -53,6 +59,12 @@ internal sealed class FlowTailer : IDisposable
 
     /// <summary>Records that failed for good (after the producer's retries until their time-to-live), each logged.</summary>
     public long FailedRecords => Interlocked.Read(ref failedRecords);
+
+    /// <summary>Records filtered out by processing (LOGTOJSON lines that do not match), reported in log event 5014.</summary>
+    public long SkippedRecords => Interlocked.Read(ref skippedRecords);
+
+    /// <summary>Records a processing option failed on, sent unconverted (log event 5013).</summary>
+    public long ProcessingErrors => Interlocked.Read(ref processingErrors);
 
     /// <summary>The checkpoints after the last poll, for the checkpoint writer (replaced whole, never mutated).</summary>
     public IReadOnlyList<FileCheckpoint> Checkpoints { get; private set; } = [];
@@ -161,8 +173,23 @@ internal sealed class FlowTailer : IDisposable
         {
             foreach (var line in file.Lines)
             {
+                var data = builder.Process(line.Data, out var error);
+                if (error is not null)
+                {
+                    Interlocked.Increment(ref processingErrors);
+                    AgentLog.ProcessingFailed(logger, flow.Id, file.Path, line.EndOffset, error);
+                }
+
+                if (data is null)
+                {
+                    Interlocked.Increment(ref skippedRecords);
+                    ReportSkipped(file, line);
+                    file.Skipped(line.EndOffset);
+                    sentCount++;
+                    continue;
+                }
+
                 await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
-                var data = builder.Process(line.Data);
 
                 // Not cancellable: a record given up at stop would look failed and let the checkpoint pass it.
                 var sent = producer.PutAsync(flow.KinesisStream, builder.PartitionKey(data), data);
@@ -175,6 +202,27 @@ internal sealed class FlowTailer : IDisposable
             // What was not handed over stays with the file for the next poll.
             file.Lines.RemoveRange(0, sentCount);
         }
+    }
+
+    // One warning per SkipReportInterval at most (a wrong logFormat would otherwise log every line), with the count since the last.
+    private void ReportSkipped(TrackedFile file, LineRecord line)
+    {
+        var now = time.GetTimestamp();
+        if (lastSkipReport != 0 && time.GetElapsedTime(lastSkipReport, now) < SkipReportInterval)
+        {
+            return;
+        }
+
+        var skipped = SkippedRecords;
+        AgentLog.RecordsSkipped(logger, flow.Id, skipped - skippedReported, file.Path, line.EndOffset, Excerpt(line.Data));
+        skippedReported = skipped;
+        lastSkipReport = now;
+    }
+
+    private static string Excerpt(byte[] data)
+    {
+        var text = Encoding.UTF8.GetString(data, 0, Math.Min(data.Length, 200)).TrimEnd('\n');
+        return data.Length > 200 ? text + "…" : text;
     }
 
     // Backpressure: while the flow's records in flight fill its window, wait for the oldest to resolve.

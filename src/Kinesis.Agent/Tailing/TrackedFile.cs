@@ -9,6 +9,9 @@ namespace Kinesis.Agent.Tailing;
 /// </summary>
 internal sealed class TrackedFile : IDisposable
 {
+    // A record filtered out by processing: nothing to wait for, but its end offset is reached only in file order.
+    private static readonly Task<UserRecordResult> NotSent = Task.FromResult(default(UserRecordResult));
+
     private readonly Queue<(long EndOffset, int Bytes, Task<UserRecordResult> Sent)> unacknowledged = new();
 
     public TrackedFile(string path, FileIdentity? identity, Fingerprint fingerprint, long offset, LineSplitter splitter)
@@ -64,6 +67,9 @@ internal sealed class TrackedFile : IDisposable
         unacknowledged.Enqueue((endOffset, bytes, sent));
         UnacknowledgedBytes += bytes;
     }
+
+    /// <summary>A record filtered out by processing: the checkpoint passes it once the records before it are acknowledged.</summary>
+    public void Skipped(long endOffset) => unacknowledged.Enqueue((endOffset, 0, NotSent));
 
     /// <summary>
     /// Advances <see cref="AcknowledgedOffset"/> over resolved records in file order; stops at the first one still in
