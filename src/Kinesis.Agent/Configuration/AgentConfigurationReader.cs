@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Kinesis.Agent.Processing;
 using Kinesis.Agent.Tailing;
+using Microsoft.Extensions.Configuration;
 
 namespace Kinesis.Agent.Configuration;
 
@@ -46,6 +48,51 @@ public static class AgentConfigurationReader
         }
 
         return Parse(text);
+    }
+
+    /// <summary>
+    /// Reads the settings from a configuration section (for example <c>appsettings.json</c>'s <c>KinesisAgent</c>, or
+    /// environment variables such as <c>KinesisAgent__flows__0__kinesisStream</c>) under the key names of
+    /// <c>agent.json</c>: <c>"kinesis.endpoint"</c> (with its dot), <c>"flows": [ { "filePattern": ... } ]</c>. Values
+    /// arrive as strings and are read as in <c>agent.json</c>, where numbers and booleans may be strings too; an
+    /// ADDMETADATA <c>metadata</c> object keeps its structure, but its numbers and booleans become strings.
+    /// </summary>
+    /// <exception cref="AgentConfigurationException">A value is bad, named by its key as in <c>agent.json</c>.</exception>
+    public static AgentConfiguration Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var root = ToJson(configuration) ?? new JsonObject();
+        return Parse(root.ToJsonString());
+    }
+
+    // A section with children is an array when every key is an index (0, 1, 2, ...), else an object; a leaf is a string.
+    private static JsonNode? ToJson(IConfiguration configuration)
+    {
+        var children = configuration.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            return configuration is IConfigurationSection { Value: { } value } ? JsonValue.Create(value) : null;
+        }
+
+        var indexes = children.Select(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : -1).ToList();
+        if (indexes.All(i => i >= 0))
+        {
+            var array = new JsonArray();
+            foreach (var (child, _) in children.Zip(indexes).OrderBy(p => p.Second))
+            {
+                array.Add(ToJson(child));
+            }
+
+            return array;
+        }
+
+        var result = new JsonObject();
+        foreach (var child in children)
+        {
+            result[child.Key] = ToJson(child);
+        }
+
+        return result;
     }
 
     /// <summary>Reads configuration from JSON text.</summary>
@@ -385,7 +432,7 @@ public static class AgentConfigurationReader
                     jsonFormat = ReadEnum(key, property.Value, ("COMPACT", JsonFormat.Compact), ("PRETTYPRINT", JsonFormat.PrettyPrint));
                     break;
                 case "metadata":
-                    metadata = property.Value.ValueKind == JsonValueKind.Null ? null : property.Value.GetRawText();
+                    metadata = property.Value.ValueKind == JsonValueKind.Null ? null : JsonSerializer.Serialize(property.Value);
                     break;
                 case "timestamp":
                     // The Java agent reads it as the string "true"; a JSON boolean is taken too.
