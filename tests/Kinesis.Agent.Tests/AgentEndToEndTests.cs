@@ -144,6 +144,8 @@ public sealed class AgentEndToEndTests : IDisposable
             await WaitForAsync(client, stream, 2);
             await Eventually.HoldsAsync(() => CheckpointOffset() == new FileInfo(log).Length, TimeSpan.FromSeconds(30), "the checkpoint past the last, filtered line");
             await agent.StopAsync();
+            Assert.Equal(2, agent.SkippedRecords);
+            Assert.Equal(2, agent.SentRecords);
         }
 
         // A restart sends nothing again: the filtered lines are behind the checkpoint too.

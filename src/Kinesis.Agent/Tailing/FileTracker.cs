@@ -155,6 +155,9 @@ internal sealed class FileTracker : IDisposable
                 file.Dispose();
                 return false;
             }
+
+            // Resumed from its checkpoint.
+            AgentLog.FileStarted(logger, flow.Id, path, file.ReadOffset);
         }
 
         file.Present = true;

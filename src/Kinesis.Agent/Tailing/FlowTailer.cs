@@ -1,6 +1,7 @@
 using System.Text;
 using Kinesis.Agent.Checkpoints;
 using Kinesis.Agent.Configuration;
+using Kinesis.Agent.Metrics;
 using Kinesis.Agent.Sending;
 using Kinesis.Producer;
 using Microsoft.Extensions.Logging;
@@ -30,9 +31,7 @@ internal sealed class FlowTailer : IDisposable
     private readonly long windowBytes;
     private readonly byte[] buffer = new byte[ReadBufferSize];
     private readonly Action<TrackedFile, long, Exception> onFailed;
-    private long failedRecords;
-    private long skippedRecords;
-    private long processingErrors;
+    private readonly Action<int> onSent;
     private long skippedReported;
     private long lastSkipReport;
 
@@ -48,23 +47,19 @@ internal sealed class FlowTailer : IDisposable
         var terminator = Encoding.UTF8.GetBytes(flow.TruncatedRecordTerminator);
         var startPattern = flow.MultiLineStartPattern is { } pattern ? LineSplitter.StartPattern(pattern) : null;
         tracker = new FileTracker(flow, skip => new LineSplitter(MaxRecordBytes, terminator, skip, startPattern), logger);
+        Statistics = new FlowStatistics(flow.Id, flow.KinesisStream);
         onFailed = (file, offset, exception) =>
         {
-            Interlocked.Increment(ref failedRecords);
+            Statistics.Failed();
             AgentLog.RecordFailed(logger, flow.Id, file.Path, offset, exception);
         };
+        onSent = Statistics.Sent;
     }
 
     public FlowConfiguration Flow => flow;
 
-    /// <summary>Records that failed for good (after the producer's retries until their time-to-live), each logged.</summary>
-    public long FailedRecords => Interlocked.Read(ref failedRecords);
-
-    /// <summary>Records filtered out by processing (LOGTOJSON lines that do not match), reported in log event 5014.</summary>
-    public long SkippedRecords => Interlocked.Read(ref skippedRecords);
-
-    /// <summary>Records a processing option failed on, sent unconverted (log event 5013).</summary>
-    public long ProcessingErrors => Interlocked.Read(ref processingErrors);
+    /// <summary>The flow's running totals (records parsed, sent, failed, skipped; bytes; each file's lag), for metrics.</summary>
+    public FlowStatistics Statistics { get; }
 
     /// <summary>The checkpoints after the last poll, for the checkpoint writer (replaced whole, never mutated).</summary>
     public IReadOnlyList<FileCheckpoint> Checkpoints { get; private set; } = [];
@@ -87,7 +82,7 @@ internal sealed class FlowTailer : IDisposable
     {
         foreach (var file in tracker.Files.ToArray())
         {
-            file.Advance(onFailed);
+            file.Advance(onFailed, onSent);
             if (!file.Present && !file.Splitter.HasPartial && file.Lines.Count == 0 && file.Unacknowledged == 0 && IsDrained(file))
             {
                 tracker.Finish(file);
@@ -95,6 +90,14 @@ internal sealed class FlowTailer : IDisposable
         }
 
         Checkpoints = tracker.Checkpoints().ToArray();
+        var lags = new (string Path, long Lag)[tracker.Files.Count];
+        for (var i = 0; i < lags.Length; i++)
+        {
+            var file = tracker.Files[i];
+            lags[i] = (file.Path, Math.Max(0, LengthOf(file) - file.AcknowledgedOffset));
+        }
+
+        Statistics.FileLags = lags;
     }
 
     /// <summary>Completes when every record in flight is resolved (the producer resolves them on the thread pool, shortly after it is disposed).</summary>
@@ -105,6 +108,18 @@ internal sealed class FlowTailer : IDisposable
     }
 
     public void Dispose() => tracker.Dispose();
+
+    private static long LengthOf(TrackedFile file)
+    {
+        try
+        {
+            return file.Handle is null ? file.ReadOffset : RandomAccess.GetLength(file.Handle);
+        }
+        catch (IOException)
+        {
+            return file.ReadOffset;
+        }
+    }
 
     private static bool IsDrained(TrackedFile file)
     {
@@ -137,6 +152,7 @@ internal sealed class FlowTailer : IDisposable
             }
 
             grew = true;
+            Statistics.Read(read);
             file.ReadOffset += read;
             var truncatedBefore = file.Splitter.TruncatedLines;
             file.Splitter.Feed(buffer.AsSpan(0, read), file.ReadOffset, file.Lines);
@@ -176,13 +192,13 @@ internal sealed class FlowTailer : IDisposable
                 var data = builder.Process(line.Data, out var error);
                 if (error is not null)
                 {
-                    Interlocked.Increment(ref processingErrors);
+                    Statistics.ProcessingFailed();
                     AgentLog.ProcessingFailed(logger, flow.Id, file.Path, line.EndOffset, error);
                 }
 
                 if (data is null)
                 {
-                    Interlocked.Increment(ref skippedRecords);
+                    Statistics.Skipped();
                     ReportSkipped(file, line);
                     file.Skipped(line.EndOffset);
                     sentCount++;
@@ -201,6 +217,7 @@ internal sealed class FlowTailer : IDisposable
         {
             // What was not handed over stays with the file for the next poll.
             file.Lines.RemoveRange(0, sentCount);
+            Statistics.Parsed(sentCount);
         }
     }
 
@@ -213,7 +230,7 @@ internal sealed class FlowTailer : IDisposable
             return;
         }
 
-        var skipped = SkippedRecords;
+        var skipped = Statistics.RecordsSkipped;
         AgentLog.RecordsSkipped(logger, flow.Id, skipped - skippedReported, file.Path, line.EndOffset, Excerpt(line.Data));
         skippedReported = skipped;
         lastSkipReport = now;
@@ -234,7 +251,7 @@ internal sealed class FlowTailer : IDisposable
             Task? oldest = null;
             foreach (var file in tracker.Files)
             {
-                file.Advance(onFailed);
+                file.Advance(onFailed, onSent);
                 records += file.Unacknowledged;
                 bytes += file.UnacknowledgedBytes;
                 oldest ??= file.Oldest;

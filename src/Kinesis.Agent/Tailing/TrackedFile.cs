@@ -73,9 +73,10 @@ internal sealed class TrackedFile : IDisposable
 
     /// <summary>
     /// Advances <see cref="AcknowledgedOffset"/> over resolved records in file order; stops at the first one still in
-    /// flight. Each failed record is handed to <paramref name="onFailed"/> (to log and count), then passed over.
+    /// flight. Each failed record is handed to <paramref name="onFailed"/> (to log and count), then passed over; each
+    /// acknowledged one's data bytes to <paramref name="onSent"/>.
     /// </summary>
-    public bool Advance(Action<TrackedFile, long, Exception> onFailed)
+    public bool Advance(Action<TrackedFile, long, Exception> onFailed, Action<int> onSent)
     {
         var moved = false;
         while (unacknowledged.TryPeek(out var head) && head.Sent.IsCompleted)
@@ -94,6 +95,10 @@ internal sealed class TrackedFile : IDisposable
             if (failure is not null)
             {
                 onFailed(this, head.EndOffset, failure);
+            }
+            else if (!ReferenceEquals(head.Sent, NotSent))
+            {
+                onSent(head.Bytes);
             }
 
             AcknowledgedOffset = head.EndOffset;
