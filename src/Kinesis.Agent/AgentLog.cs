@@ -41,6 +41,9 @@ internal static partial class AgentLog
     [LoggerMessage(EventId = 5012, Level = LogLevel.Information, Message = "Flow {Flow}: checkpointed file {Path} no longer exists; its checkpoint is dropped.")]
     public static partial void CheckpointedFileGone(ILogger logger, string flow, string path);
 
+    [LoggerMessage(EventId = 5015, Level = LogLevel.Information, Message = "Dropped {Count} checkpoint(s) not updated for more than {Days} days (checkpointTimeToLiveDays); their files are treated as new.")]
+    public static partial void CheckpointsExpired(ILogger logger, int count, double days);
+
     [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "Flow {Flow}: processing the record from {Path} ending at offset {Offset} failed; it is sent unconverted.")]
     public static partial void ProcessingFailed(ILogger logger, string flow, string path, long offset, Exception exception);
 

@@ -153,6 +153,12 @@ public sealed class KinesisAgent : IAsyncDisposable
         }
 
         var checkpoints = checkpointFile.Load();
+        var expired = CheckpointFile.DropExpired(checkpoints, configuration.CheckpointTimeToLive, time.GetUtcNow());
+        if (expired > 0)
+        {
+            AgentLog.CheckpointsExpired(logger, expired, configuration.CheckpointTimeToLive.TotalDays);
+        }
+
         foreach (var tailer in tailers)
         {
             tailer.Restore(checkpoints.Where(c => c.Flow == tailer.Flow.Id));

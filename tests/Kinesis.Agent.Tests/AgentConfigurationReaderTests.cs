@@ -50,6 +50,8 @@ public sealed class AgentConfigurationReaderTests
         Assert.Equal(AgentConfiguration.DefaultCheckpointFile, configuration.CheckpointFile);
         Assert.Equal("/var/run/aws-kinesis-agent/checkpoints", AgentConfiguration.DefaultCheckpointFile);
         Assert.True(configuration.CloudWatchEmitMetrics);
+        Assert.Equal(TimeSpan.FromDays(7), configuration.CheckpointTimeToLive);
+        Assert.Equal(AgentConfiguration.DefaultCheckpointTimeToLive, configuration.CheckpointTimeToLive);
         Assert.Null(configuration.AwsAccessKeyId);
         Assert.Empty(configuration.Warnings);
         var flow = Assert.Single(configuration.Flows);
@@ -77,6 +79,7 @@ public sealed class AgentConfigurationReaderTests
               "awsAccessKeyId": "AKIDEXAMPLE",
               "awsSecretAccessKey": "secret",
               "cloudwatch.emitMetrics": false,
+              "checkpointTimeToLiveDays": 30,
               "flows": [
                 {
                   "filePattern": "/var/log/app*/access.log*",
@@ -95,6 +98,7 @@ public sealed class AgentConfigurationReaderTests
             """);
 
         Assert.Equal("/tmp/agent.checkpoints", configuration.CheckpointFile);
+        Assert.Equal(TimeSpan.FromDays(30), configuration.CheckpointTimeToLive);
         Assert.Equal(new Uri("https://kinesis.eu-west-1.amazonaws.com"), configuration.KinesisEndpoint);
         Assert.Equal("AKIDEXAMPLE", configuration.AwsAccessKeyId);
         Assert.Equal("secret", configuration.AwsSecretAccessKey);
@@ -171,6 +175,7 @@ public sealed class AgentConfigurationReaderTests
     [InlineData("""{ "awsAccessKeyId": "AKID", "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s" } ] }""", "awsSecretAccessKey")]
     [InlineData("""{ "flows": [] }""", "flows")]
     [InlineData("""[ 1 ]""", "(file)")]
+    [InlineData("""{ "checkpointTimeToLiveDays": 0, "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s" } ] }""", "checkpointTimeToLiveDays")]
     public void Parse_BadValue_FailsNamingTheKey(string json, string key)
     {
         var error = Assert.Throws<AgentConfigurationException>(() => AgentConfigurationReader.Parse(json));

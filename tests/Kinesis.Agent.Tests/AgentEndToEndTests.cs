@@ -190,6 +190,38 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Equal(["2026-12-05 ERROR boomjava.lang.IllegalStateException: xat A.b(A.java:1)\n", "2026-12-05 INFO okand more\n"], await ReadLinesAsync(client, stream));
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_CheckpointOlderThanItsTimeToLive_IsDroppedAndTheFileReadAsNew()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-ttl");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log");
+        var log = directory.File("app.log");
+        Append(log, 0, 10);
+        await using (var agent = await StartAsync(configuration))
+        {
+            await WaitForAsync(client, stream, 10);
+            await agent.StopAsync();
+        }
+
+        // The checkpoint says when its offset last moved; age it past checkpointTimeToLiveDays (7 by default).
+        var path = directory.File("checkpoints");
+        var text = File.ReadAllText(path);
+        var updated = JsonDocument.Parse(text).RootElement.GetProperty("files")[0].GetProperty("updated").GetDateTimeOffset();
+        Assert.InRange(DateTimeOffset.UtcNow - updated, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+        File.WriteAllText(path, text.Replace(JsonSerializer.Serialize(updated).Trim('"'), JsonSerializer.Serialize(updated - TimeSpan.FromDays(8)).Trim('"'), StringComparison.Ordinal));
+
+        // Without its checkpoint the file is new: read per initialPosition (START_OF_FILE here), so sent again.
+        await using (var agent = await StartAsync(configuration))
+        {
+            await WaitForAsync(client, stream, 20);
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(Enumerable.Range(0, 10).SelectMany(i => new[] { Line(i), Line(i) }), (await ReadLinesAsync(client, stream)).Order(StringComparer.Ordinal));
+    }
+
     private long? CheckpointOffset()
     {
         var path = directory.File("checkpoints");

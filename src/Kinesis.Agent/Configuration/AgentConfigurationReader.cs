@@ -22,7 +22,7 @@ public static class AgentConfigurationReader
         "cloudwatch.namespace", "cloudwatch.metricsQueueSize", "log.emitMetrics", "log.emitInternalMetrics",
         "log.statusReportingPeriodSeconds", "maxSendingThreads", "sendingThreadsKeepAliveMillis", "sendingThreadsMaxQueueSize",
         "maxSendingThreadsPerCore", "maxConnections", "connectionTimeoutMillis", "connectionTTLMillis", "socketTimeoutMillis",
-        "useTcpKeepAlive", "useHttpGzip", "checkpointTimeToLiveDays", "shutdownTimeoutMillis", "sts.endpoint",
+        "useTcpKeepAlive", "useHttpGzip", "shutdownTimeoutMillis", "sts.endpoint",
     };
 
     private static readonly HashSet<string> JavaFlowKeysWithoutEffect = new(StringComparer.Ordinal)
@@ -124,6 +124,7 @@ public static class AgentConfigurationReader
             string? region = null, accessKey = null, secretKey = null;
             var checkpointFile = AgentConfiguration.DefaultCheckpointFile;
             var emitMetrics = true;
+            var checkpointTimeToLive = AgentConfiguration.DefaultCheckpointTimeToLive;
             foreach (var property in root.EnumerateObject())
             {
                 var key = property.Name;
@@ -144,6 +145,9 @@ public static class AgentConfigurationReader
                         break;
                     case "checkpointFile":
                         checkpointFile = ReadOptionalString(key, value) ?? throw new AgentConfigurationException(key, "must name a file");
+                        break;
+                    case "checkpointTimeToLiveDays":
+                        checkpointTimeToLive = TimeSpan.FromDays(ReadInteger(key, value, 1, 36_500));
                         break;
                     case "cloudwatch.emitMetrics":
                         emitMetrics = ReadBoolean(key, value);
@@ -177,6 +181,7 @@ public static class AgentConfigurationReader
                 AwsSecretAccessKey = secretKey,
                 CheckpointFile = checkpointFile,
                 CloudWatchEmitMetrics = emitMetrics,
+                CheckpointTimeToLive = checkpointTimeToLive,
                 Flows = flows,
                 Warnings = warnings,
             };

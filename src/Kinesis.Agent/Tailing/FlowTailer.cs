@@ -89,15 +89,21 @@ internal sealed class FlowTailer : IDisposable
             }
         }
 
-        Checkpoints = tracker.Checkpoints().ToArray();
         var lags = new (string Path, long Lag)[tracker.Files.Count];
         for (var i = 0; i < lags.Length; i++)
         {
             var file = tracker.Files[i];
+            if (file.AcknowledgedOffset != file.CheckpointUpdatedOffset)
+            {
+                file.CheckpointUpdated = time.GetUtcNow();
+                file.CheckpointUpdatedOffset = file.AcknowledgedOffset;
+            }
+
             lags[i] = (file.Path, Math.Max(0, LengthOf(file) - file.AcknowledgedOffset));
         }
 
         Statistics.FileLags = lags;
+        Checkpoints = tracker.Checkpoints().ToArray();
     }
 
     /// <summary>Completes when every record in flight is resolved (the producer resolves them on the thread pool, shortly after it is disposed).</summary>

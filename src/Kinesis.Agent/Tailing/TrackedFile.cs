@@ -24,6 +24,12 @@ internal sealed class TrackedFile : IDisposable
         Splitter = splitter;
     }
 
+    /// <summary>When <see cref="AcknowledgedOffset"/> last moved (from the checkpoint on restore), for <c>checkpointTimeToLiveDays</c>.</summary>
+    public DateTimeOffset? CheckpointUpdated { get; set; }
+
+    /// <summary>The <see cref="AcknowledgedOffset"/> that <see cref="CheckpointUpdated"/> is the time of.</summary>
+    public long CheckpointUpdatedOffset { get; set; } = -1;
+
     /// <summary>Where the file was last seen.</summary>
     public string Path { get; set; }
 
