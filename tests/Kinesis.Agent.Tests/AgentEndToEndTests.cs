@@ -4,6 +4,7 @@ using System.Text.Json;
 using Kinesis.Agent.Configuration;
 using Kinesis.LocalServices;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Kinesis.Agent.Tests;
 
@@ -222,6 +223,41 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 10).SelectMany(i => new[] { Line(i), Line(i) }), (await ReadLinesAsync(client, stream)).Order(StringComparer.Ordinal));
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_RenameRotationAndDelete_LogsOneLinePerFileStartedRotatedAndFinished()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-logs");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log*");
+        var log = directory.File("app.log");
+        Append(log, 0, 10);
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = new LoggerFactory([logs]);
+
+        await using (var agent = await StartAsync(configuration, loggerFactory: loggerFactory))
+        {
+            await WaitForAsync(client, stream, 10);
+            File.Move(log, directory.File("app.log.1"));
+            Append(log, 10, 20);
+            await WaitForAsync(client, stream, 20);
+            File.Delete(directory.File("app.log.1"));
+            await Eventually.HoldsAsync(() => logs.Count(5006) == 1, TimeSpan.FromSeconds(30), "the rotated file finished");
+
+            // More polls and writes change nothing: each event is said once.
+            Append(log, 20, 30);
+            await WaitForAsync(client, stream, 30);
+            await agent.StopAsync();
+        }
+
+        var lines = logs.Entries.Where(e => e.EventId is >= 5002 and <= 5006).Select(e => $"{e.EventId} {e.Message}").ToList();
+        Assert.True(logs.Count(5002) == 2, string.Join("\n", lines));
+        Assert.True(logs.Count(5003) == 1, string.Join("\n", lines));
+        Assert.True(logs.Count(5006) == 1, string.Join("\n", lines));
+        Assert.Equal(0, logs.Count(5004) + logs.Count(5005));
+        Assert.Contains(logs.Entries, e => e.EventId == 5003 && e.Message.Contains("app.log.1", StringComparison.Ordinal));
+    }
+
     private long? CheckpointOffset()
     {
         var path = directory.File("checkpoints");
@@ -267,14 +303,14 @@ public sealed class AgentEndToEndTests : IDisposable
         }
         """);
 
-    private static async Task<KinesisAgent> StartAsync(AgentConfiguration configuration, HttpMessageHandler? handler = null, TimeSpan? shutdownTimeout = null)
+    private static async Task<KinesisAgent> StartAsync(AgentConfiguration configuration, HttpMessageHandler? handler = null, TimeSpan? shutdownTimeout = null, ILoggerFactory? loggerFactory = null)
     {
         var options = KinesisAgent.CreateProducerOptions(configuration);
         options.RecordMaxBufferedTime = TimeSpan.FromMilliseconds(20);
         options.HttpMessageHandler = handler;
         options.RecordTtl = TimeSpan.FromMinutes(5);
         options.ShutdownTimeout = shutdownTimeout ?? options.ShutdownTimeout;
-        var agent = new KinesisAgent(configuration, options) { CheckpointInterval = TimeSpan.FromMilliseconds(50) };
+        var agent = new KinesisAgent(configuration, options, loggerFactory) { CheckpointInterval = TimeSpan.FromMilliseconds(50) };
         await agent.StartAsync();
         return agent;
     }
