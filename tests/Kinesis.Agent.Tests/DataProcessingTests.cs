@@ -217,6 +217,34 @@ public sealed class DataProcessingTests
         Assert.IsType<System.Text.RegularExpressions.RegexMatchTimeoutException>(error);
     }
 
+    [Fact]
+    public void Option_Defaults_AreTheJavaAgents()
+    {
+        var option = Option("""{ "optionName": "CSVTOJSON", "customFieldNames": ["a"] }""");
+
+        Assert.Equal(",", option.Delimiter);
+        Assert.Equal(DataProcessingOption.DefaultDelimiter, option.Delimiter);
+        Assert.Equal(JsonFormat.Compact, option.JsonFormat);
+        Assert.False(option.Timestamp);
+        Assert.Null(option.Metadata);
+        Assert.Null(option.MatchPattern);
+        Assert.Null(option.LogFormat);
+        Assert.False(option.NoTrim);
+        Assert.False(option.EscapeNewLine);
+    }
+
+    [Fact]
+    public void JsonFormat_PrettyPrint_IndentsTheObject()
+    {
+        var option = Option("""{ "optionName": "CSVTOJSON", "customFieldNames": ["a", "b"], "jsonFormat": "PRETTYPRINT" }""");
+
+        var output = Convert(option, "1,2\n")!;
+
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" }, System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(output));
+        Assert.True(output.Count(c => c == '\n') > 2, output);
+        Assert.EndsWith("}\n", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("""{ "optionName": "SINGLELINE" }""", "  a\n   b  \n", "ab\n")]
     [InlineData("""{ "optionName": "SINGLELINE", "parseOptions": ["NO_TRIM"] }""", "  a\n b\n", "  a b\n")]
