@@ -23,8 +23,8 @@ internal static partial class AgentLog
     [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Flow {Flow}: finished file {Path} at offset {Offset} (it no longer matches the pattern or was deleted).")]
     public static partial void FileFinished(ILogger logger, string flow, string path, long offset);
 
-    [LoggerMessage(EventId = 5007, Level = LogLevel.Error, Message = "Flow {Flow}: a record from {Path} ending at offset {Offset} could not be sent and is given up.")]
-    public static partial void RecordFailed(ILogger logger, string flow, string path, long offset, Exception exception);
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Error, Message = "Flow {Flow}: {Count} record(s) could not be sent and were given up since the last report; the last from {Path} ending at offset {Offset}.")]
+    public static partial void RecordFailed(ILogger logger, string flow, long count, string path, long offset, Exception exception);
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Error, Message = "Flow {Flow}: reading files failed; the flow retries at its next poll.")]
     public static partial void PollFailed(ILogger logger, string flow, Exception exception);

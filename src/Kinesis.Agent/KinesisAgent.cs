@@ -218,7 +218,7 @@ public sealed class KinesisAgent : IAsyncDisposable
                 // What is unresolved stays before the checkpoint and is sent again by the next run.
             }
 
-            tailer.Acknowledge();
+            tailer.Acknowledge(final: true);
         }
 
         await WriteCheckpointsAsync().ConfigureAwait(false);

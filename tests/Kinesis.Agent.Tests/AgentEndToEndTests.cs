@@ -258,6 +258,36 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Contains(logs.Entries, e => e.EventId == 5003 && e.Message.Contains("app.log.1", StringComparison.Ordinal));
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_EveryRecordFailing_LogsAFewLinesThatCountThemAll()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-failing");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log");
+        Append(directory.File("app.log"), 0, 200);
+        using var faults = new FaultInjectionHandler();
+        faults.ForTarget("PutRecords", Fault.Respond(HttpStatusCode.InternalServerError, """{"__type":"InternalFailure"}"""), times: 100_000);
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = new LoggerFactory([logs]);
+        var options = KinesisAgent.CreateProducerOptions(configuration);
+        options.RecordMaxBufferedTime = TimeSpan.FromMilliseconds(20);
+        options.HttpMessageHandler = faults;
+        options.RecordTtl = TimeSpan.FromMilliseconds(500);
+
+        await using (var agent = new KinesisAgent(configuration, options, loggerFactory))
+        {
+            await agent.StartAsync();
+            await Eventually.HoldsAsync(() => agent.FailedRecords == 200, TimeSpan.FromSeconds(60), "200 records failed for good");
+            await agent.StopAsync();
+        }
+
+        // Not one error line per record: the first at once, the rest counted in the next (at stop at the latest).
+        var failures = logs.Entries.Where(e => e.EventId == 5007).ToList();
+        Assert.InRange(failures.Count, 1, 20);
+        Assert.Equal(200, failures.Sum(e => int.Parse(System.Text.RegularExpressions.Regex.Match(e.Message, @": (\d+) record").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     private long? CheckpointOffset()
     {
         var path = directory.File("checkpoints");

@@ -19,7 +19,7 @@ internal sealed class FlowTailer : IDisposable
     internal const int MaxRecordBytes = (1024 * 1024) - 256;
 
     private const int ReadBufferSize = 64 * 1024;
-    private static readonly TimeSpan SkipReportInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);
 
     private readonly FlowConfiguration flow;
     private readonly KinesisProducer producer;
@@ -32,8 +32,10 @@ internal sealed class FlowTailer : IDisposable
     private readonly byte[] buffer = new byte[ReadBufferSize];
     private readonly Action<TrackedFile, long, Exception> onFailed;
     private readonly Action<int> onSent;
-    private long skippedReported;
-    private long lastSkipReport;
+    private readonly IntervalReport failureReport;
+    private readonly IntervalReport skipReport;
+    private (string Path, long Offset, Exception Exception)? lastFailure;
+    private (string Path, long Offset, byte[] Data)? lastSkipped;
 
     public FlowTailer(FlowConfiguration flow, KinesisProducer producer, int windowRecords, long windowBytes, TimeProvider time, ILogger logger)
     {
@@ -44,6 +46,8 @@ internal sealed class FlowTailer : IDisposable
         this.time = time;
         this.logger = logger;
         builder = new RecordBuilder(flow, time);
+        failureReport = new IntervalReport(time, ReportInterval);
+        skipReport = new IntervalReport(time, ReportInterval);
         var terminator = Encoding.UTF8.GetBytes(flow.TruncatedRecordTerminator);
         var startPattern = flow.MultiLineStartPattern is { } pattern ? LineSplitter.StartPattern(pattern) : null;
         tracker = new FileTracker(flow, skip => new LineSplitter(MaxRecordBytes, terminator, skip, startPattern), logger);
@@ -51,7 +55,8 @@ internal sealed class FlowTailer : IDisposable
         onFailed = (file, offset, exception) =>
         {
             Statistics.Failed();
-            AgentLog.RecordFailed(logger, flow.Id, file.Path, offset, exception);
+            lastFailure = (file.Path, offset, exception);
+            ReportFailures(force: false);
         };
         onSent = Statistics.Sent;
     }
@@ -77,8 +82,11 @@ internal sealed class FlowTailer : IDisposable
         Acknowledge();
     }
 
-    /// <summary>Advances acknowledged offsets, finishes drained files that left the pattern, and publishes checkpoints.</summary>
-    public void Acknowledge()
+    /// <summary>
+    /// Advances acknowledged offsets, finishes drained files that left the pattern, publishes checkpoints, and logs
+    /// failed and filtered records not yet reported (all of them when <paramref name="final"/>).
+    /// </summary>
+    public void Acknowledge(bool final = false)
     {
         foreach (var file in tracker.Files.ToArray())
         {
@@ -104,6 +112,8 @@ internal sealed class FlowTailer : IDisposable
 
         Statistics.FileLags = lags;
         Checkpoints = tracker.Checkpoints().ToArray();
+        ReportFailures(final);
+        ReportSkips(final);
     }
 
     /// <summary>Completes when every record in flight is resolved (the producer resolves them on the thread pool, shortly after it is disposed).</summary>
@@ -205,7 +215,8 @@ internal sealed class FlowTailer : IDisposable
                 if (data is null)
                 {
                     Statistics.Skipped();
-                    ReportSkipped(file, line);
+                    lastSkipped = (file.Path, line.EndOffset, line.Data);
+                    ReportSkips(force: false);
                     file.Skipped(line.EndOffset);
                     sentCount++;
                     continue;
@@ -227,19 +238,22 @@ internal sealed class FlowTailer : IDisposable
         }
     }
 
-    // One warning per SkipReportInterval at most (a wrong logFormat would otherwise log every line), with the count since the last.
-    private void ReportSkipped(TrackedFile file, LineRecord line)
+    // An outage longer than the records' time-to-live fails every record, and a wrong logFormat filters every line:
+    // one log line each would flood the log, so both are reported through IntervalReport with their counts.
+    private void ReportFailures(bool force)
     {
-        var now = time.GetTimestamp();
-        if (lastSkipReport != 0 && time.GetElapsedTime(lastSkipReport, now) < SkipReportInterval)
+        if (lastFailure is { } last && failureReport.ShouldReport(Statistics.RecordsFailed, force, out var count))
         {
-            return;
+            AgentLog.RecordFailed(logger, flow.Id, count, last.Path, last.Offset, last.Exception);
         }
+    }
 
-        var skipped = Statistics.RecordsSkipped;
-        AgentLog.RecordsSkipped(logger, flow.Id, skipped - skippedReported, file.Path, line.EndOffset, Excerpt(line.Data));
-        skippedReported = skipped;
-        lastSkipReport = now;
+    private void ReportSkips(bool force)
+    {
+        if (lastSkipped is { } last && skipReport.ShouldReport(Statistics.RecordsSkipped, force, out var count))
+        {
+            AgentLog.RecordsSkipped(logger, flow.Id, count, last.Path, last.Offset, Excerpt(last.Data));
+        }
     }
 
     private static string Excerpt(byte[] data)
