@@ -23,8 +23,8 @@ internal static partial class AgentLog
     [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Flow {Flow}: finished file {Path} at offset {Offset} (it no longer matches the pattern or was deleted).")]
     public static partial void FileFinished(ILogger logger, string flow, string path, long offset);
 
-    [LoggerMessage(EventId = 5007, Level = LogLevel.Error, Message = "Flow {Flow}: a record from {Path} ending at offset {Offset} could not be sent and is given up.")]
-    public static partial void RecordFailed(ILogger logger, string flow, string path, long offset, Exception exception);
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Error, Message = "Flow {Flow}: {Count} record(s) could not be sent and were given up since the last report; the last from {Path} ending at offset {Offset}.")]
+    public static partial void RecordFailed(ILogger logger, string flow, long count, string path, long offset, Exception exception);
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Error, Message = "Flow {Flow}: reading files failed; the flow retries at its next poll.")]
     public static partial void PollFailed(ILogger logger, string flow, Exception exception);
@@ -40,4 +40,13 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 5012, Level = LogLevel.Information, Message = "Flow {Flow}: checkpointed file {Path} no longer exists; its checkpoint is dropped.")]
     public static partial void CheckpointedFileGone(ILogger logger, string flow, string path);
+
+    [LoggerMessage(EventId = 5015, Level = LogLevel.Information, Message = "Dropped {Count} checkpoint(s) not updated for more than {Days} days (checkpointTimeToLiveDays); their files are treated as new.")]
+    public static partial void CheckpointsExpired(ILogger logger, int count, double days);
+
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "Flow {Flow}: processing the record from {Path} ending at offset {Offset} failed; it is sent unconverted.")]
+    public static partial void ProcessingFailed(ILogger logger, string flow, string path, long offset, Exception exception);
+
+    [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Flow {Flow}: {Count} record(s) filtered out by processing since the last report (they do not match the log format); the last from {Path} ending at offset {Offset}: {Excerpt}")]
+    public static partial void RecordsSkipped(ILogger logger, string flow, long count, string path, long offset, string excerpt);
 }

@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using Kinesis.Agent.Checkpoints;
 using Kinesis.Agent.Configuration;
+using Kinesis.Agent.Metrics;
 using Kinesis.Agent.Tailing;
 using Kinesis.Producer;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,7 @@ public sealed class KinesisAgent : IAsyncDisposable
     private readonly TimeProvider time;
     private readonly KinesisProducer producer;
     private readonly CheckpointFile checkpointFile;
+    private readonly AgentMetrics metrics;
     private readonly List<FlowTailer> tailers = [];
     private readonly CancellationTokenSource stopping = new();
     private readonly List<Task> loops = [];
@@ -69,13 +71,24 @@ public sealed class KinesisAgent : IAsyncDisposable
         {
             tailers.Add(new FlowTailer(flow, producer, windowRecords, windowBytes, time, logger));
         }
+
+        metrics = new AgentMetrics(tailers.Select(t => t.Statistics).ToArray(), options.MeterFactory);
     }
 
     /// <summary>How often the checkpoint file is written when offsets moved; default <see cref="DefaultCheckpointInterval"/>.</summary>
     public TimeSpan CheckpointInterval { get; init; } = DefaultCheckpointInterval;
 
     /// <summary>Records that failed for good, over all flows (each also logged, event 5007).</summary>
-    public long FailedRecords => tailers.Sum(t => t.FailedRecords);
+    public long FailedRecords => tailers.Sum(t => t.Statistics.RecordsFailed);
+
+    /// <summary>Records acknowledged by Kinesis, over all flows.</summary>
+    public long SentRecords => tailers.Sum(t => t.Statistics.RecordsSent);
+
+    /// <summary>Records filtered out by processing (LOGTOJSON lines that do not match the format), over all flows (event 5014).</summary>
+    public long SkippedRecords => tailers.Sum(t => t.Statistics.RecordsSkipped);
+
+    /// <summary>Records a processing option failed on and that were sent unconverted, over all flows (event 5013).</summary>
+    public long ProcessingErrors => tailers.Sum(t => t.Statistics.ProcessingErrors);
 
     /// <summary>
     /// Producer options from the configuration: endpoint, region (<c>kinesis.region</c>, else the endpoint's host name,
@@ -140,6 +153,12 @@ public sealed class KinesisAgent : IAsyncDisposable
         }
 
         var checkpoints = checkpointFile.Load();
+        var expired = CheckpointFile.DropExpired(checkpoints, configuration.CheckpointTimeToLive, time.GetUtcNow());
+        if (expired > 0)
+        {
+            AgentLog.CheckpointsExpired(logger, expired, configuration.CheckpointTimeToLive.TotalDays);
+        }
+
         foreach (var tailer in tailers)
         {
             tailer.Restore(checkpoints.Where(c => c.Flow == tailer.Flow.Id));
@@ -170,6 +189,7 @@ public sealed class KinesisAgent : IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
         stopping.Dispose();
         checkpointGate.Dispose();
+        metrics.Dispose();
     }
 
     private async Task StopCoreAsync()
@@ -198,7 +218,7 @@ public sealed class KinesisAgent : IAsyncDisposable
                 // What is unresolved stays before the checkpoint and is sent again by the next run.
             }
 
-            tailer.Acknowledge();
+            tailer.Acknowledge(final: true);
         }
 
         await WriteCheckpointsAsync().ConfigureAwait(false);

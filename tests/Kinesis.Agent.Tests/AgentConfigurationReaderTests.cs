@@ -50,6 +50,8 @@ public sealed class AgentConfigurationReaderTests
         Assert.Equal(AgentConfiguration.DefaultCheckpointFile, configuration.CheckpointFile);
         Assert.Equal("/var/run/aws-kinesis-agent/checkpoints", AgentConfiguration.DefaultCheckpointFile);
         Assert.True(configuration.CloudWatchEmitMetrics);
+        Assert.Equal(TimeSpan.FromDays(7), configuration.CheckpointTimeToLive);
+        Assert.Equal(AgentConfiguration.DefaultCheckpointTimeToLive, configuration.CheckpointTimeToLive);
         Assert.Null(configuration.AwsAccessKeyId);
         Assert.Empty(configuration.Warnings);
         var flow = Assert.Single(configuration.Flows);
@@ -77,6 +79,7 @@ public sealed class AgentConfigurationReaderTests
               "awsAccessKeyId": "AKIDEXAMPLE",
               "awsSecretAccessKey": "secret",
               "cloudwatch.emitMetrics": false,
+              "checkpointTimeToLiveDays": 30,
               "flows": [
                 {
                   "filePattern": "/var/log/app*/access.log*",
@@ -95,6 +98,7 @@ public sealed class AgentConfigurationReaderTests
             """);
 
         Assert.Equal("/tmp/agent.checkpoints", configuration.CheckpointFile);
+        Assert.Equal(TimeSpan.FromDays(30), configuration.CheckpointTimeToLive);
         Assert.Equal(new Uri("https://kinesis.eu-west-1.amazonaws.com"), configuration.KinesisEndpoint);
         Assert.Equal("AKIDEXAMPLE", configuration.AwsAccessKeyId);
         Assert.Equal("secret", configuration.AwsSecretAccessKey);
@@ -151,14 +155,27 @@ public sealed class AgentConfigurationReaderTests
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log" } ] }""", "flows[0].kinesisStream")]
     [InlineData("""{ "flows": [ { "kinesisStream": "s" } ] }""", "flows[0].filePattern")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "no spaces" } ] }""", "flows[0].kinesisStream")]
-    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "multiLineStartPattern": "^\\d" } ] }""", "flows[0].multiLineStartPattern")]
-    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON" } ] } ] }""", "flows[0].dataProcessingOptions[0].optionName")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "multiLineStartPattern": "^(\\d" } ] }""", "flows[0].multiLineStartPattern")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "fileFooterPattern": "^END" } ] }""", "flows[0].fileFooterPattern")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON" } ] } ] }""", "flows[0].dataProcessingOptions[0].customFieldNames")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON", "customFieldNames": ["a"], "delimiter": "(" } ] } ] }""", "flows[0].dataProcessingOptions[0].delimiter")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON", "customFieldNames": "a,b" } ] } ] }""", "flows[0].dataProcessingOptions[0].customFieldNames")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "LOGTOJSON" } ] } ] }""", "flows[0].dataProcessingOptions[0].logFormat")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "LOGTOJSON", "logFormat": "NGINX" } ] } ] }""", "flows[0].dataProcessingOptions[0].logFormat")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "LOGTOJSON", "logFormat": "SYSLOG", "matchPattern": "(a) (b)" } ] } ] }""", "flows[0].dataProcessingOptions[0].customFieldNames")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "LOGTOJSON", "logFormat": "SYSLOG", "matchPattern": "(a) (b)", "customFieldNames": ["x"] } ] } ] }""", "flows[0].dataProcessingOptions[0].customFieldNames")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "LOGTOJSON", "logFormat": "SYSLOG", "matchPattern": "(a", "customFieldNames": ["x"] } ] } ] }""", "flows[0].dataProcessingOptions[0].matchPattern")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "LOGTOJSON", "logFormat": "COMMONAPACHELOG", "customFieldNames": ["x", "y"] } ] } ] }""", "flows[0].dataProcessingOptions[0].customFieldNames")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "ADDMETADATA", "timestamp": "sometimes" } ] } ] }""", "flows[0].dataProcessingOptions[0].timestamp")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "ADDEC2METADATA" } ] } ] }""", "flows[0].dataProcessingOptions[0].optionName")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "SINGLELINE", "jsonFormat": "YAML" } ] } ] }""", "flows[0].dataProcessingOptions[0].jsonFormat")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "SINGLELINE", "parseOptions": [ "NOPE" ] } ] } ] }""", "flows[0].dataProcessingOptions[0].parseOptions")]
     [InlineData("""{ "kinesis.endpoint": "ftp://x", "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s" } ] }""", "kinesis.endpoint")]
     [InlineData("""{ "cloudwatch.emitMetrics": "maybe", "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s" } ] }""", "cloudwatch.emitMetrics")]
     [InlineData("""{ "awsAccessKeyId": "AKID", "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s" } ] }""", "awsSecretAccessKey")]
     [InlineData("""{ "flows": [] }""", "flows")]
     [InlineData("""[ 1 ]""", "(file)")]
+    [InlineData("""{ "checkpointTimeToLiveDays": 0, "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s" } ] }""", "checkpointTimeToLiveDays")]
     public void Parse_BadValue_FailsNamingTheKey(string json, string key)
     {
         var error = Assert.Throws<AgentConfigurationException>(() => AgentConfigurationReader.Parse(json));

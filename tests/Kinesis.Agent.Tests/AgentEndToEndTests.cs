@@ -4,6 +4,7 @@ using System.Text.Json;
 using Kinesis.Agent.Configuration;
 using Kinesis.LocalServices;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Kinesis.Agent.Tests;
 
@@ -125,6 +126,168 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 50).Select(Line), (await ReadLinesAsync(client, stream)).Order(StringComparer.Ordinal));
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_LogToJson_SendsMatchingLinesAsJsonAndCheckpointsPastFilteredOnes()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-logtojson");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "syslog", """
+            , "dataProcessingOptions": [
+                { "optionName": "LOGTOJSON", "logFormat": "SYSLOG" },
+                { "optionName": "ADDMETADATA", "metadata": { "source": "syslog" } } ]
+            """);
+        var log = directory.File("syslog");
+        File.WriteAllText(log, "Dec  5 03:10:11 web-1 sshd[4242]: Accepted publickey\n-- not syslog --\nDec  5 03:10:12 web-1 CRON[7]: (root) CMD (true)\nnot syslog either\n");
+
+        await using (var agent = await StartAsync(configuration))
+        {
+            await WaitForAsync(client, stream, 2);
+            await Eventually.HoldsAsync(() => CheckpointOffset() == new FileInfo(log).Length, TimeSpan.FromSeconds(30), "the checkpoint past the last, filtered line");
+            await agent.StopAsync();
+            Assert.Equal(2, agent.SkippedRecords);
+            Assert.Equal(2, agent.SentRecords);
+        }
+
+        // A restart sends nothing again: the filtered lines are behind the checkpoint too.
+        await using (var agent = await StartAsync(configuration))
+        {
+            File.AppendAllText(log, "Dec  5 03:10:13 web-1 su: done\n");
+            await WaitForAsync(client, stream, 3);
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(
+            [
+                """{"metadata":{"source":"syslog"},"data":"{\"timestamp\":\"Dec  5 03:10:11\",\"hostname\":\"web-1\",\"program\":\"sshd\",\"processid\":\"4242\",\"message\":\"Accepted publickey\"}"}""" + "\n",
+                """{"metadata":{"source":"syslog"},"data":"{\"timestamp\":\"Dec  5 03:10:12\",\"hostname\":\"web-1\",\"program\":\"CRON\",\"processid\":\"7\",\"message\":\"(root) CMD (true)\"}"}""" + "\n",
+                """{"metadata":{"source":"syslog"},"data":"{\"timestamp\":\"Dec  5 03:10:13\",\"hostname\":\"web-1\",\"program\":\"su\",\"processid\":null,\"message\":\"done\"}"}""" + "\n",
+            ],
+            await ReadLinesAsync(client, stream));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_MultiLineStartPattern_SendsEachStackTraceAsOneRecord()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-multiline");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log", """
+            , "multiLineStartPattern": "\\d{4}-\\d{2}-\\d{2} ", "partialLineTimeoutMillis": 3000, "dataProcessingOptions": [ { "optionName": "SINGLELINE" } ]
+            """);
+        var log = directory.File("app.log");
+
+        await using (var agent = await StartAsync(configuration))
+        {
+            // The second record's continuation comes in a later write; the last record goes after the partial-line
+            // timeout (3 s here, so the second write surely comes before it).
+            File.AppendAllText(log, "2026-12-05 ERROR boom\njava.lang.IllegalStateException: x\n    at A.b(A.java:1)\n2026-12-05 INFO ok\n");
+            File.AppendAllText(log, "  and more\n");
+            await WaitForAsync(client, stream, 2);
+            await Eventually.HoldsAsync(() => CheckpointOffset() == new FileInfo(log).Length, TimeSpan.FromSeconds(30), "the checkpoint at the end of the file");
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(["2026-12-05 ERROR boomjava.lang.IllegalStateException: xat A.b(A.java:1)\n", "2026-12-05 INFO okand more\n"], await ReadLinesAsync(client, stream));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_CheckpointOlderThanItsTimeToLive_IsDroppedAndTheFileReadAsNew()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-ttl");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log");
+        var log = directory.File("app.log");
+        Append(log, 0, 10);
+        await using (var agent = await StartAsync(configuration))
+        {
+            await WaitForAsync(client, stream, 10);
+            await agent.StopAsync();
+        }
+
+        // The checkpoint says when its offset last moved; age it past checkpointTimeToLiveDays (7 by default).
+        var path = directory.File("checkpoints");
+        var text = File.ReadAllText(path);
+        var updated = JsonDocument.Parse(text).RootElement.GetProperty("files")[0].GetProperty("updated").GetDateTimeOffset();
+        Assert.InRange(DateTimeOffset.UtcNow - updated, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+        File.WriteAllText(path, text.Replace(JsonSerializer.Serialize(updated).Trim('"'), JsonSerializer.Serialize(updated - TimeSpan.FromDays(8)).Trim('"'), StringComparison.Ordinal));
+
+        // Without its checkpoint the file is new: read per initialPosition (START_OF_FILE here), so sent again.
+        await using (var agent = await StartAsync(configuration))
+        {
+            await WaitForAsync(client, stream, 20);
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(Enumerable.Range(0, 10).SelectMany(i => new[] { Line(i), Line(i) }), (await ReadLinesAsync(client, stream)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_RenameRotationAndDelete_LogsOneLinePerFileStartedRotatedAndFinished()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-logs");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log*");
+        var log = directory.File("app.log");
+        Append(log, 0, 10);
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = new LoggerFactory([logs]);
+
+        await using (var agent = await StartAsync(configuration, loggerFactory: loggerFactory))
+        {
+            await WaitForAsync(client, stream, 10);
+            File.Move(log, directory.File("app.log.1"));
+            Append(log, 10, 20);
+            await WaitForAsync(client, stream, 20);
+            File.Delete(directory.File("app.log.1"));
+            await Eventually.HoldsAsync(() => logs.Count(5006) == 1, TimeSpan.FromSeconds(30), "the rotated file finished");
+
+            // More polls and writes change nothing: each event is said once.
+            Append(log, 20, 30);
+            await WaitForAsync(client, stream, 30);
+            await agent.StopAsync();
+        }
+
+        var lines = logs.Entries.Where(e => e.EventId is >= 5002 and <= 5006).Select(e => $"{e.EventId} {e.Message}").ToList();
+        Assert.True(logs.Count(5002) == 2, string.Join("\n", lines));
+        Assert.True(logs.Count(5003) == 1, string.Join("\n", lines));
+        Assert.True(logs.Count(5006) == 1, string.Join("\n", lines));
+        Assert.Equal(0, logs.Count(5004) + logs.Count(5005));
+        Assert.Contains(logs.Entries, e => e.EventId == 5003 && e.Message.Contains("app.log.1", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_EveryRecordFailing_LogsAFewLinesThatCountThemAll()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-failing");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var configuration = Configuration(stream, "app.log");
+        Append(directory.File("app.log"), 0, 200);
+        using var faults = new FaultInjectionHandler();
+        faults.ForTarget("PutRecords", Fault.Respond(HttpStatusCode.InternalServerError, """{"__type":"InternalFailure"}"""), times: 100_000);
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = new LoggerFactory([logs]);
+        var options = KinesisAgent.CreateProducerOptions(configuration);
+        options.RecordMaxBufferedTime = TimeSpan.FromMilliseconds(20);
+        options.HttpMessageHandler = faults;
+        options.RecordTtl = TimeSpan.FromMilliseconds(500);
+
+        await using (var agent = new KinesisAgent(configuration, options, loggerFactory))
+        {
+            await agent.StartAsync();
+            await Eventually.HoldsAsync(() => agent.FailedRecords == 200, TimeSpan.FromSeconds(60), "200 records failed for good");
+            await agent.StopAsync();
+        }
+
+        // Not one error line per record: the first at once, the rest counted in the next (at stop at the latest).
+        var failures = logs.Entries.Where(e => e.EventId == 5007).ToList();
+        Assert.InRange(failures.Count, 1, 20);
+        Assert.Equal(200, failures.Sum(e => int.Parse(System.Text.RegularExpressions.Regex.Match(e.Message, @": (\d+) record").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     private long? CheckpointOffset()
     {
         var path = directory.File("checkpoints");
@@ -151,7 +314,7 @@ public sealed class AgentEndToEndTests : IDisposable
         File.AppendAllText(path, text.ToString());
     }
 
-    private AgentConfiguration Configuration(string stream, string pattern) => AgentConfigurationReader.Parse($$"""
+    private AgentConfiguration Configuration(string stream, string pattern, string moreFlowSettings = "") => AgentConfigurationReader.Parse($$"""
         {
           "kinesis.endpoint": "{{fixture.KinesisLocalEndpoint}}",
           "awsAccessKeyId": "{{LocalAwsServices.AccessKeyId}}",
@@ -164,19 +327,20 @@ public sealed class AgentEndToEndTests : IDisposable
               "initialPosition": "START_OF_FILE",
               "partialLineTimeoutMillis": 300,
               "minTimeBetweenFilePollsMillis": 20
+              {{moreFlowSettings}}
             }
           ]
         }
         """);
 
-    private static async Task<KinesisAgent> StartAsync(AgentConfiguration configuration, HttpMessageHandler? handler = null, TimeSpan? shutdownTimeout = null)
+    private static async Task<KinesisAgent> StartAsync(AgentConfiguration configuration, HttpMessageHandler? handler = null, TimeSpan? shutdownTimeout = null, ILoggerFactory? loggerFactory = null)
     {
         var options = KinesisAgent.CreateProducerOptions(configuration);
         options.RecordMaxBufferedTime = TimeSpan.FromMilliseconds(20);
         options.HttpMessageHandler = handler;
         options.RecordTtl = TimeSpan.FromMinutes(5);
         options.ShutdownTimeout = shutdownTimeout ?? options.ShutdownTimeout;
-        var agent = new KinesisAgent(configuration, options) { CheckpointInterval = TimeSpan.FromMilliseconds(50) };
+        var agent = new KinesisAgent(configuration, options, loggerFactory) { CheckpointInterval = TimeSpan.FromMilliseconds(50) };
         await agent.StartAsync();
         return agent;
     }

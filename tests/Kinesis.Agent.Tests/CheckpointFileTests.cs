@@ -17,6 +17,7 @@ public sealed class CheckpointFileTests : IDisposable
         [
             new("kinesis:s:/var/log/a*", "/var/log/a1", 2049, 131, 1024, "ABCDEF", 123_456_789_012),
             new("kinesis:s:/var/log/a*", "/var/log/a2", null, null, 0, string.Empty, 0),
+            new("kinesis:s:/var/log/a*", "/var/log/a3", null, null, 3, "ABC", 3, new DateTimeOffset(2026, 12, 5, 3, 10, 11, 123, TimeSpan.Zero)),
         ];
 
         file.Save(checkpoints);
@@ -24,6 +25,24 @@ public sealed class CheckpointFileTests : IDisposable
 
         Assert.Equal(checkpoints, file.Load());
         Assert.Equal(["checkpoints"], Directory.GetFiles(directory.File("sub")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void DropExpired_RemovesCheckpointsNotMovedForLongerThanTheTimeToLive()
+    {
+        var now = new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero);
+        List<FileCheckpoint> checkpoints =
+        [
+            new("f", "/old", null, null, 0, string.Empty, 10, now - TimeSpan.FromDays(8)),
+            new("f", "/edge", null, null, 0, string.Empty, 10, now - TimeSpan.FromDays(7)),
+            new("f", "/fresh", null, null, 0, string.Empty, 10, now - TimeSpan.FromHours(1)),
+            new("f", "/unknown", null, null, 0, string.Empty, 10),
+        ];
+
+        var dropped = CheckpointFile.DropExpired(checkpoints, TimeSpan.FromDays(7), now);
+
+        Assert.Equal(1, dropped);
+        Assert.Equal(["/edge", "/fresh", "/unknown"], checkpoints.Select(c => c.Path));
     }
 
     [Fact]

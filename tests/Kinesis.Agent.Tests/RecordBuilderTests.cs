@@ -1,4 +1,3 @@
-using System.Text;
 using Kinesis.Agent.Configuration;
 using Kinesis.Agent.Sending;
 
@@ -6,22 +5,10 @@ namespace Kinesis.Agent.Tests;
 
 public sealed class RecordBuilderTests
 {
-    [Theory]
-    [InlineData("  a\n   b  \n", false, false, "ab\n")]
-    [InlineData("  a\n b\n", true, false, "  a b\n")]
-    [InlineData("a\nb\n", false, true, "a\\\\nb\n")]
-    [InlineData("plain line\n", false, false, "plain line\n")]
-    public void SingleLine_AsTheJavaAgent(string input, bool noTrim, bool escape, string expected)
-    {
-        var output = RecordBuilder.SingleLine(Encoding.UTF8.GetBytes(input), noTrim, escape);
-
-        Assert.Equal(expected, Encoding.UTF8.GetString(output));
-    }
-
     [Fact]
     public void PartitionKey_Deterministic_IsTheLowerCaseHexMd5OfTheData()
     {
-        var builder = new RecordBuilder(new FlowConfiguration { FilePattern = "/a/b", KinesisStream = "s", PartitionKeyOption = PartitionKeyOption.Deterministic });
+        var builder = new RecordBuilder(new FlowConfiguration { FilePattern = "/a/b", KinesisStream = "s", PartitionKeyOption = PartitionKeyOption.Deterministic }, TimeProvider.System);
 
         // MD5("hello\n")
         Assert.Equal("b1946ac92492d2347c6235b4d2611184", builder.PartitionKey("hello\n"u8.ToArray()));
@@ -30,7 +17,7 @@ public sealed class RecordBuilderTests
     [Fact]
     public void PartitionKey_Random_DiffersBetweenRecords()
     {
-        var builder = new RecordBuilder(new FlowConfiguration { FilePattern = "/a/b", KinesisStream = "s" });
+        var builder = new RecordBuilder(new FlowConfiguration { FilePattern = "/a/b", KinesisStream = "s" }, TimeProvider.System);
         var data = "same\n"u8.ToArray();
 
         var keys = Enumerable.Range(0, 20).Select(_ => builder.PartitionKey(data)).ToHashSet();

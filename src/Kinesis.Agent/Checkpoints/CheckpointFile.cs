@@ -45,7 +45,8 @@ internal sealed class CheckpointFile
                     entry.TryGetProperty("inode", out var inode) ? inode.GetUInt64() : null,
                     entry.GetProperty("fingerprintLength").GetInt32(),
                     entry.GetProperty("fingerprint").GetString()!,
-                    entry.GetProperty("offset").GetInt64()));
+                    entry.GetProperty("offset").GetInt64(),
+                    entry.TryGetProperty("updated", out var updated) ? updated.GetDateTimeOffset() : null));
             }
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or NullReferenceException)
@@ -58,6 +59,13 @@ internal sealed class CheckpointFile
 
         return result;
     }
+
+    /// <summary>
+    /// Removes the checkpoints whose offset has not moved for longer than <paramref name="timeToLive"/>
+    /// (<c>checkpointTimeToLiveDays</c>, as the Java agent purges its checkpoint store at start) and returns how many.
+    /// </summary>
+    public static int DropExpired(List<FileCheckpoint> checkpoints, TimeSpan timeToLive, DateTimeOffset now) =>
+        checkpoints.RemoveAll(c => c.Updated is { } updated && now - updated > timeToLive);
 
     /// <summary>Replaces the file's content with <paramref name="checkpoints"/>.</summary>
     public void Save(IEnumerable<FileCheckpoint> checkpoints)
@@ -86,6 +94,11 @@ internal sealed class CheckpointFile
                     writer.WriteNumber("fingerprintLength", checkpoint.FingerprintLength);
                     writer.WriteString("fingerprint", checkpoint.FingerprintHash);
                     writer.WriteNumber("offset", checkpoint.Offset);
+                    if (checkpoint.Updated is { } time)
+                    {
+                        writer.WriteString("updated", time);
+                    }
+
                     writer.WriteEndObject();
                 }
 

@@ -8,6 +8,16 @@ public sealed class AgentConfiguration
     /// <summary>Default of <see cref="CheckpointFile"/>, the Java agent's path.</summary>
     public const string DefaultCheckpointFile = "/var/run/aws-kinesis-agent/checkpoints";
 
+    /// <summary>Default of <see cref="CheckpointTimeToLive"/> (<c>checkpointTimeToLiveDays</c>), the Java agent's 7 days.</summary>
+    public static readonly TimeSpan DefaultCheckpointTimeToLive = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// <c>checkpointTimeToLiveDays</c>: a checkpoint whose offset has not moved for longer is dropped at start (its file
+    /// is then treated as new, subject to <c>initialPosition</c>), as the Java agent purges old checkpoints; default
+    /// <see cref="DefaultCheckpointTimeToLive"/>.
+    /// </summary>
+    public TimeSpan CheckpointTimeToLive { get; init; } = DefaultCheckpointTimeToLive;
+
     /// <summary><c>kinesis.endpoint</c>: a URL or a host name (then https); null or empty for the region's endpoint.</summary>
     public Uri? KinesisEndpoint { get; init; }
 

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kinesis.Agent.Processing;
 using Kinesis.Agent.Tailing;
+using Microsoft.Extensions.Configuration;
 
 namespace Kinesis.Agent.Configuration;
 
@@ -19,7 +22,7 @@ public static class AgentConfigurationReader
         "cloudwatch.namespace", "cloudwatch.metricsQueueSize", "log.emitMetrics", "log.emitInternalMetrics",
         "log.statusReportingPeriodSeconds", "maxSendingThreads", "sendingThreadsKeepAliveMillis", "sendingThreadsMaxQueueSize",
         "maxSendingThreadsPerCore", "maxConnections", "connectionTimeoutMillis", "connectionTTLMillis", "socketTimeoutMillis",
-        "useTcpKeepAlive", "useHttpGzip", "checkpointTimeToLiveDays", "shutdownTimeoutMillis", "sts.endpoint",
+        "useTcpKeepAlive", "useHttpGzip", "shutdownTimeoutMillis", "sts.endpoint",
     };
 
     private static readonly HashSet<string> JavaFlowKeysWithoutEffect = new(StringComparer.Ordinal)
@@ -45,6 +48,51 @@ public static class AgentConfigurationReader
         }
 
         return Parse(text);
+    }
+
+    /// <summary>
+    /// Reads the settings from a configuration section (for example <c>appsettings.json</c>'s <c>KinesisAgent</c>, or
+    /// environment variables such as <c>KinesisAgent__flows__0__kinesisStream</c>) under the key names of
+    /// <c>agent.json</c>: <c>"kinesis.endpoint"</c> (with its dot), <c>"flows": [ { "filePattern": ... } ]</c>. Values
+    /// arrive as strings and are read as in <c>agent.json</c>, where numbers and booleans may be strings too; an
+    /// ADDMETADATA <c>metadata</c> object keeps its structure, but its numbers and booleans become strings.
+    /// </summary>
+    /// <exception cref="AgentConfigurationException">A value is bad, named by its key as in <c>agent.json</c>.</exception>
+    public static AgentConfiguration Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var root = ToJson(configuration) ?? new JsonObject();
+        return Parse(root.ToJsonString());
+    }
+
+    // A section with children is an array when every key is an index (0, 1, 2, ...), else an object; a leaf is a string.
+    private static JsonNode? ToJson(IConfiguration configuration)
+    {
+        var children = configuration.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            return configuration is IConfigurationSection { Value: { } value } ? JsonValue.Create(value) : null;
+        }
+
+        var indexes = children.Select(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : -1).ToList();
+        if (indexes.All(i => i >= 0))
+        {
+            var array = new JsonArray();
+            foreach (var (child, _) in children.Zip(indexes).OrderBy(p => p.Second))
+            {
+                array.Add(ToJson(child));
+            }
+
+            return array;
+        }
+
+        var result = new JsonObject();
+        foreach (var child in children)
+        {
+            result[child.Key] = ToJson(child);
+        }
+
+        return result;
     }
 
     /// <summary>Reads configuration from JSON text.</summary>
@@ -76,6 +124,7 @@ public static class AgentConfigurationReader
             string? region = null, accessKey = null, secretKey = null;
             var checkpointFile = AgentConfiguration.DefaultCheckpointFile;
             var emitMetrics = true;
+            var checkpointTimeToLive = AgentConfiguration.DefaultCheckpointTimeToLive;
             foreach (var property in root.EnumerateObject())
             {
                 var key = property.Name;
@@ -96,6 +145,9 @@ public static class AgentConfigurationReader
                         break;
                     case "checkpointFile":
                         checkpointFile = ReadOptionalString(key, value) ?? throw new AgentConfigurationException(key, "must name a file");
+                        break;
+                    case "checkpointTimeToLiveDays":
+                        checkpointTimeToLive = TimeSpan.FromDays(ReadInteger(key, value, 1, 36_500));
                         break;
                     case "cloudwatch.emitMetrics":
                         emitMetrics = ReadBoolean(key, value);
@@ -129,6 +181,7 @@ public static class AgentConfigurationReader
                 AwsSecretAccessKey = secretKey,
                 CheckpointFile = checkpointFile,
                 CloudWatchEmitMetrics = emitMetrics,
+                CheckpointTimeToLive = checkpointTimeToLive,
                 Flows = flows,
                 Warnings = warnings,
             };
@@ -162,7 +215,7 @@ public static class AgentConfigurationReader
             throw new AgentConfigurationException(path, "must be a JSON object");
         }
 
-        string? filePattern = null, stream = null, deliveryStream = null;
+        string? filePattern = null, stream = null, deliveryStream = null, multiLineStart = null;
         var partitionKey = PartitionKeyOption.Random;
         var initial = InitialPosition.EndOfFile;
         var skipHeaderLines = 0;
@@ -223,6 +276,20 @@ public static class AgentConfigurationReader
                     ReadProcessing(key, value, processing, warnings);
                     break;
                 case "multiLineStartPattern":
+                    multiLineStart = ReadOptionalString(key, value);
+                    if (multiLineStart is not null)
+                    {
+                        try
+                        {
+                            _ = LineSplitter.StartPattern(multiLineStart);
+                        }
+                        catch (ArgumentException ex)
+                        {
+                            throw new AgentConfigurationException(key, $"not a valid regular expression: {ex.Message}");
+                        }
+                    }
+
+                    break;
                 case "fileFooterPattern":
                     if (ReadOptionalString(key, value) is not null)
                     {
@@ -282,6 +349,7 @@ public static class AgentConfigurationReader
             MinTimeBetweenFilePolls = pollInterval,
             PartialLineTimeout = partialLineTimeout,
             DataProcessingOptions = processing,
+            MultiLineStartPattern = multiLineStart,
         };
     }
 
@@ -295,63 +363,138 @@ public static class AgentConfigurationReader
         var index = 0;
         foreach (var element in value.EnumerateArray())
         {
-            var itemPath = $"{path}[{index++}]";
-            if (element.ValueKind != JsonValueKind.Object)
+            processing.Add(ReadProcessingOption($"{path}[{index++}]", element, warnings));
+        }
+    }
+
+    private static DataProcessingOption ReadProcessingOption(string itemPath, JsonElement element, List<string> warnings)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new AgentConfigurationException(itemPath, "must be a JSON object with an optionName");
+        }
+
+        string? name = null, delimiter = null, matchPattern = null, metadata = null;
+        bool noTrim = false, escape = false, timestamp = false;
+        List<string>? fieldNames = null;
+        LogFormat? logFormat = null;
+        var jsonFormat = JsonFormat.Compact;
+        foreach (var property in element.EnumerateObject())
+        {
+            var key = $"{itemPath}.{property.Name}";
+            switch (property.Name)
             {
-                throw new AgentConfigurationException(itemPath, "must be a JSON object with an optionName");
-            }
-
-            string? name = null;
-            bool noTrim = false, escape = false;
-            foreach (var property in element.EnumerateObject())
-            {
-                var key = $"{itemPath}.{property.Name}";
-                switch (property.Name)
-                {
-                    case "optionName":
-                        name = ReadOptionalString(key, property.Value);
-                        break;
-                    case "parseOptions":
-                        if (property.Value.ValueKind != JsonValueKind.Array)
-                        {
-                            throw new AgentConfigurationException(key, "must be an array of strings");
-                        }
-
-                        foreach (var option in property.Value.EnumerateArray())
-                        {
-                            switch (option.ValueKind == JsonValueKind.String ? option.GetString() : null)
-                            {
-                                case "NO_TRIM":
-                                    noTrim = true;
-                                    break;
-                                case "ESCAPE_NEW_LINE":
-                                    escape = true;
-                                    break;
-                                default:
-                                    throw new AgentConfigurationException(key, $"'{option}' is not one of NO_TRIM, ESCAPE_NEW_LINE");
-                            }
-                        }
-
-                        break;
-                    default:
-                        warnings.Add($"{key}: unknown key; ignored");
-                        break;
-                }
-            }
-
-            switch (name)
-            {
-                case DataProcessingOption.SingleLine:
-                    processing.Add(new DataProcessingOption { OptionName = name, NoTrim = noTrim, EscapeNewLine = escape });
+                case "optionName":
+                    name = ReadOptionalString(key, property.Value)?.ToUpperInvariant();
                     break;
-                case "CSVTOJSON" or "LOGTOJSON" or "ADDMETADATA" or "ADDEC2METADATA":
-                    throw new AgentConfigurationException($"{itemPath}.optionName", $"{name} is not supported yet by this agent (a later release); SINGLELINE is");
-                case null:
-                    throw new AgentConfigurationException($"{itemPath}.optionName", "required");
+                case "parseOptions":
+                    foreach (var option in ReadStringList(key, property.Value))
+                    {
+                        switch (option)
+                        {
+                            case "NO_TRIM":
+                                noTrim = true;
+                                break;
+                            case "ESCAPE_NEW_LINE":
+                                escape = true;
+                                break;
+                            default:
+                                throw new AgentConfigurationException(key, $"'{option}' is not one of NO_TRIM, ESCAPE_NEW_LINE");
+                        }
+                    }
+
+                    break;
+                case "customFieldNames":
+                    fieldNames = ReadStringList(key, property.Value);
+                    if (fieldNames.Count == 0 || fieldNames.Any(string.IsNullOrEmpty))
+                    {
+                        throw new AgentConfigurationException(key, "must be a non-empty array of non-empty names");
+                    }
+
+                    break;
+                case "delimiter":
+                    // Not ReadOptionalString: a delimiter may be white space ("\t", " ").
+                    delimiter = property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: > 0 } text
+                        ? text
+                        : throw new AgentConfigurationException(key, $"must be a non-empty string (a regular expression), not {Describe(property.Value)}");
+                    break;
+                case "logFormat":
+                    logFormat = ReadEnum(
+                        key,
+                        property.Value,
+                        ("COMMONAPACHELOG", LogFormat.CommonApacheLog),
+                        ("COMBINEDAPACHELOG", LogFormat.CombinedApacheLog),
+                        ("APACHEERRORLOG", LogFormat.ApacheErrorLog),
+                        ("SYSLOG", LogFormat.Syslog),
+                        ("RFC3164SYSLOG", LogFormat.Syslog),
+                        ("RFC3339SYSLOG", LogFormat.Rfc3339Syslog),
+                        ("RFC5424SYSLOG", LogFormat.Rfc5424Syslog));
+                    break;
+                case "matchPattern":
+                    matchPattern = ReadOptionalString(key, property.Value);
+                    break;
+                case "jsonFormat":
+                    jsonFormat = ReadEnum(key, property.Value, ("COMPACT", JsonFormat.Compact), ("PRETTYPRINT", JsonFormat.PrettyPrint));
+                    break;
+                case "metadata":
+                    metadata = property.Value.ValueKind == JsonValueKind.Null ? null : JsonSerializer.Serialize(property.Value);
+                    break;
+                case "timestamp":
+                    // The Java agent reads it as the string "true"; a JSON boolean is taken too.
+                    timestamp = ReadBoolean(key, property.Value);
+                    break;
                 default:
-                    throw new AgentConfigurationException($"{itemPath}.optionName", $"'{name}' is not a processing option (SINGLELINE, CSVTOJSON, LOGTOJSON, ADDMETADATA)");
+                    warnings.Add($"{key}: unknown key; ignored");
+                    break;
             }
         }
+
+        if (name is null)
+        {
+            throw new AgentConfigurationException($"{itemPath}.optionName", "required");
+        }
+
+        if (name is "ADDEC2METADATA" or "ADDBRACKETS" or "USINGPLUGGIN")
+        {
+            throw new AgentConfigurationException($"{itemPath}.optionName", $"{name} is not supported by this agent; SINGLELINE, CSVTOJSON, LOGTOJSON and ADDMETADATA are");
+        }
+
+        var result = new DataProcessingOption
+        {
+            OptionName = name,
+            NoTrim = noTrim,
+            EscapeNewLine = escape,
+            CustomFieldNames = fieldNames,
+            Delimiter = delimiter ?? DataProcessingOption.DefaultDelimiter,
+            LogFormat = logFormat,
+            MatchPattern = matchPattern,
+            JsonFormat = jsonFormat,
+            Metadata = metadata,
+            Timestamp = timestamp,
+        };
+
+        // Build the converter once to check what only it knows (patterns compile, names fit their groups).
+        try
+        {
+            _ = DataConverterChain.Create(result, TimeProvider.System);
+        }
+        catch (ArgumentException ex)
+        {
+            var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
+            throw new AgentConfigurationException($"{itemPath}.{ex.ParamName ?? "optionName"}", message);
+        }
+
+        return result;
+    }
+
+    private static List<string> ReadStringList(string key, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+        {
+            throw new AgentConfigurationException(key, $"must be an array of strings, not {Describe(value)}");
+        }
+
+        return value.EnumerateArray().Select(e => e.GetString()!).ToList();
     }
 
     private static Uri? ReadEndpoint(string key, JsonElement value)

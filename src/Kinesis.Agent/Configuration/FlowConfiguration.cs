@@ -51,6 +51,12 @@ public sealed class FlowConfiguration
     /// </summary>
     public TimeSpan PartialLineTimeout { get; init; } = DefaultPartialLineTimeout;
 
+    /// <summary>
+    /// <c>multiLineStartPattern</c>: a regular expression that a line beginning a record matches at its start; the lines
+    /// up to the next such line belong to the same record. Null (the default): every line is a record.
+    /// </summary>
+    public string? MultiLineStartPattern { get; init; }
+
     /// <summary><c>dataProcessingOptions</c>, applied in order.</summary>
     public IReadOnlyList<DataProcessingOption> DataProcessingOptions { get; init; } = [];
 

@@ -48,7 +48,11 @@ internal sealed class FileTracker : IDisposable
         {
             hadCheckpoints = true;
             var identity = checkpoint.Device is { } device && checkpoint.Inode is { } inode ? new FileIdentity(device, inode) : (FileIdentity?)null;
-            files.Add(new TrackedFile(checkpoint.Path, identity, new Fingerprint(checkpoint.FingerprintLength, checkpoint.FingerprintHash), checkpoint.Offset, newSplitter(0)));
+            files.Add(new TrackedFile(checkpoint.Path, identity, new Fingerprint(checkpoint.FingerprintLength, checkpoint.FingerprintHash), checkpoint.Offset, newSplitter(0))
+            {
+                CheckpointUpdated = checkpoint.Updated,
+                CheckpointUpdatedOffset = checkpoint.Updated is null ? -1 : checkpoint.Offset,
+            });
         }
     }
 
@@ -109,7 +113,7 @@ internal sealed class FileTracker : IDisposable
     {
         foreach (var file in files)
         {
-            yield return new FileCheckpoint(flow.Id, file.Path, file.Identity?.Device, file.Identity?.Inode, file.Fingerprint.Length, file.Fingerprint.Hash, file.AcknowledgedOffset);
+            yield return new FileCheckpoint(flow.Id, file.Path, file.Identity?.Device, file.Identity?.Inode, file.Fingerprint.Length, file.Fingerprint.Hash, file.AcknowledgedOffset, file.CheckpointUpdated);
         }
     }
 
@@ -155,6 +159,9 @@ internal sealed class FileTracker : IDisposable
                 file.Dispose();
                 return false;
             }
+
+            // Resumed from its checkpoint.
+            AgentLog.FileStarted(logger, flow.Id, path, file.ReadOffset);
         }
 
         file.Present = true;

@@ -1,6 +1,7 @@
 using System.Text;
 using Kinesis.Agent.Checkpoints;
 using Kinesis.Agent.Configuration;
+using Kinesis.Agent.Metrics;
 using Kinesis.Agent.Sending;
 using Kinesis.Producer;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,7 @@ internal sealed class FlowTailer : IDisposable
     internal const int MaxRecordBytes = (1024 * 1024) - 256;
 
     private const int ReadBufferSize = 64 * 1024;
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);
 
     private readonly FlowConfiguration flow;
     private readonly KinesisProducer producer;
@@ -29,7 +31,11 @@ internal sealed class FlowTailer : IDisposable
     private readonly long windowBytes;
     private readonly byte[] buffer = new byte[ReadBufferSize];
     private readonly Action<TrackedFile, long, Exception> onFailed;
-    private long failedRecords;
+    private readonly Action<int> onSent;
+    private readonly IntervalReport failureReport;
+    private readonly IntervalReport skipReport;
+    private (string Path, long Offset, Exception Exception)? lastFailure;
+    private (string Path, long Offset, byte[] Data)? lastSkipped;
 
     public FlowTailer(FlowConfiguration flow, KinesisProducer producer, int windowRecords, long windowBytes, TimeProvider time, ILogger logger)
     {
@@ -39,20 +45,26 @@ internal sealed class FlowTailer : IDisposable
         this.windowBytes = windowBytes;
         this.time = time;
         this.logger = logger;
-        builder = new RecordBuilder(flow);
+        builder = new RecordBuilder(flow, time);
+        failureReport = new IntervalReport(time, ReportInterval);
+        skipReport = new IntervalReport(time, ReportInterval);
         var terminator = Encoding.UTF8.GetBytes(flow.TruncatedRecordTerminator);
-        tracker = new FileTracker(flow, skip => new LineSplitter(MaxRecordBytes, terminator, skip), logger);
+        var startPattern = flow.MultiLineStartPattern is { } pattern ? LineSplitter.StartPattern(pattern) : null;
+        tracker = new FileTracker(flow, skip => new LineSplitter(MaxRecordBytes, terminator, skip, startPattern), logger);
+        Statistics = new FlowStatistics(flow.Id, flow.KinesisStream);
         onFailed = (file, offset, exception) =>
         {
-            Interlocked.Increment(ref failedRecords);
-            AgentLog.RecordFailed(logger, flow.Id, file.Path, offset, exception);
+            Statistics.Failed();
+            lastFailure = (file.Path, offset, exception);
+            ReportFailures(force: false);
         };
+        onSent = Statistics.Sent;
     }
 
     public FlowConfiguration Flow => flow;
 
-    /// <summary>Records that failed for good (after the producer's retries until their time-to-live), each logged.</summary>
-    public long FailedRecords => Interlocked.Read(ref failedRecords);
+    /// <summary>The flow's running totals (records parsed, sent, failed, skipped; bytes; each file's lag), for metrics.</summary>
+    public FlowStatistics Statistics { get; }
 
     /// <summary>The checkpoints after the last poll, for the checkpoint writer (replaced whole, never mutated).</summary>
     public IReadOnlyList<FileCheckpoint> Checkpoints { get; private set; } = [];
@@ -70,19 +82,38 @@ internal sealed class FlowTailer : IDisposable
         Acknowledge();
     }
 
-    /// <summary>Advances acknowledged offsets, finishes drained files that left the pattern, and publishes checkpoints.</summary>
-    public void Acknowledge()
+    /// <summary>
+    /// Advances acknowledged offsets, finishes drained files that left the pattern, publishes checkpoints, and logs
+    /// failed and filtered records not yet reported (all of them when <paramref name="final"/>).
+    /// </summary>
+    public void Acknowledge(bool final = false)
     {
         foreach (var file in tracker.Files.ToArray())
         {
-            file.Advance(onFailed);
+            file.Advance(onFailed, onSent);
             if (!file.Present && !file.Splitter.HasPartial && file.Lines.Count == 0 && file.Unacknowledged == 0 && IsDrained(file))
             {
                 tracker.Finish(file);
             }
         }
 
+        var lags = new (string Path, long Lag)[tracker.Files.Count];
+        for (var i = 0; i < lags.Length; i++)
+        {
+            var file = tracker.Files[i];
+            if (file.AcknowledgedOffset != file.CheckpointUpdatedOffset)
+            {
+                file.CheckpointUpdated = time.GetUtcNow();
+                file.CheckpointUpdatedOffset = file.AcknowledgedOffset;
+            }
+
+            lags[i] = (file.Path, Math.Max(0, LengthOf(file) - file.AcknowledgedOffset));
+        }
+
+        Statistics.FileLags = lags;
         Checkpoints = tracker.Checkpoints().ToArray();
+        ReportFailures(final);
+        ReportSkips(final);
     }
 
     /// <summary>Completes when every record in flight is resolved (the producer resolves them on the thread pool, shortly after it is disposed).</summary>
@@ -93,6 +124,18 @@ internal sealed class FlowTailer : IDisposable
     }
 
     public void Dispose() => tracker.Dispose();
+
+    private static long LengthOf(TrackedFile file)
+    {
+        try
+        {
+            return file.Handle is null ? file.ReadOffset : RandomAccess.GetLength(file.Handle);
+        }
+        catch (IOException)
+        {
+            return file.ReadOffset;
+        }
+    }
 
     private static bool IsDrained(TrackedFile file)
     {
@@ -125,6 +168,7 @@ internal sealed class FlowTailer : IDisposable
             }
 
             grew = true;
+            Statistics.Read(read);
             file.ReadOffset += read;
             var truncatedBefore = file.Splitter.TruncatedLines;
             file.Splitter.Feed(buffer.AsSpan(0, read), file.ReadOffset, file.Lines);
@@ -161,8 +205,24 @@ internal sealed class FlowTailer : IDisposable
         {
             foreach (var line in file.Lines)
             {
+                var data = builder.Process(line.Data, out var error);
+                if (error is not null)
+                {
+                    Statistics.ProcessingFailed();
+                    AgentLog.ProcessingFailed(logger, flow.Id, file.Path, line.EndOffset, error);
+                }
+
+                if (data is null)
+                {
+                    Statistics.Skipped();
+                    lastSkipped = (file.Path, line.EndOffset, line.Data);
+                    ReportSkips(force: false);
+                    file.Skipped(line.EndOffset);
+                    sentCount++;
+                    continue;
+                }
+
                 await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
-                var data = builder.Process(line.Data);
 
                 // Not cancellable: a record given up at stop would look failed and let the checkpoint pass it.
                 var sent = producer.PutAsync(flow.KinesisStream, builder.PartitionKey(data), data);
@@ -174,7 +234,32 @@ internal sealed class FlowTailer : IDisposable
         {
             // What was not handed over stays with the file for the next poll.
             file.Lines.RemoveRange(0, sentCount);
+            Statistics.Parsed(sentCount);
         }
+    }
+
+    // An outage longer than the records' time-to-live fails every record, and a wrong logFormat filters every line:
+    // one log line each would flood the log, so both are reported through IntervalReport with their counts.
+    private void ReportFailures(bool force)
+    {
+        if (lastFailure is { } last && failureReport.ShouldReport(Statistics.RecordsFailed, force, out var count))
+        {
+            AgentLog.RecordFailed(logger, flow.Id, count, last.Path, last.Offset, last.Exception);
+        }
+    }
+
+    private void ReportSkips(bool force)
+    {
+        if (lastSkipped is { } last && skipReport.ShouldReport(Statistics.RecordsSkipped, force, out var count))
+        {
+            AgentLog.RecordsSkipped(logger, flow.Id, count, last.Path, last.Offset, Excerpt(last.Data));
+        }
+    }
+
+    private static string Excerpt(byte[] data)
+    {
+        var text = Encoding.UTF8.GetString(data, 0, Math.Min(data.Length, 200)).TrimEnd('\n');
+        return data.Length > 200 ? text + "…" : text;
     }
 
     // Backpressure: while the flow's records in flight fill its window, wait for the oldest to resolve.
@@ -186,7 +271,7 @@ internal sealed class FlowTailer : IDisposable
             Task? oldest = null;
             foreach (var file in tracker.Files)
             {
-                file.Advance(onFailed);
+                file.Advance(onFailed, onSent);
                 records += file.Unacknowledged;
                 bytes += file.UnacknowledgedBytes;
                 oldest ??= file.Oldest;

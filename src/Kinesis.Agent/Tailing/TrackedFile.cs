@@ -9,6 +9,9 @@ namespace Kinesis.Agent.Tailing;
 /// </summary>
 internal sealed class TrackedFile : IDisposable
 {
+    // A record filtered out by processing: nothing to wait for, but its end offset is reached only in file order.
+    private static readonly Task<UserRecordResult> NotSent = Task.FromResult(default(UserRecordResult));
+
     private readonly Queue<(long EndOffset, int Bytes, Task<UserRecordResult> Sent)> unacknowledged = new();
 
     public TrackedFile(string path, FileIdentity? identity, Fingerprint fingerprint, long offset, LineSplitter splitter)
@@ -20,6 +23,12 @@ internal sealed class TrackedFile : IDisposable
         AcknowledgedOffset = offset;
         Splitter = splitter;
     }
+
+    /// <summary>When <see cref="AcknowledgedOffset"/> last moved (from the checkpoint on restore), for <c>checkpointTimeToLiveDays</c>.</summary>
+    public DateTimeOffset? CheckpointUpdated { get; set; }
+
+    /// <summary>The <see cref="AcknowledgedOffset"/> that <see cref="CheckpointUpdated"/> is the time of.</summary>
+    public long CheckpointUpdatedOffset { get; set; } = -1;
 
     /// <summary>Where the file was last seen.</summary>
     public string Path { get; set; }
@@ -65,11 +74,15 @@ internal sealed class TrackedFile : IDisposable
         UnacknowledgedBytes += bytes;
     }
 
+    /// <summary>A record filtered out by processing: the checkpoint passes it once the records before it are acknowledged.</summary>
+    public void Skipped(long endOffset) => unacknowledged.Enqueue((endOffset, 0, NotSent));
+
     /// <summary>
     /// Advances <see cref="AcknowledgedOffset"/> over resolved records in file order; stops at the first one still in
-    /// flight. Each failed record is handed to <paramref name="onFailed"/> (to log and count), then passed over.
+    /// flight. Each failed record is handed to <paramref name="onFailed"/> (to log and count), then passed over; each
+    /// acknowledged one's data bytes to <paramref name="onSent"/>.
     /// </summary>
-    public bool Advance(Action<TrackedFile, long, Exception> onFailed)
+    public bool Advance(Action<TrackedFile, long, Exception> onFailed, Action<int> onSent)
     {
         var moved = false;
         while (unacknowledged.TryPeek(out var head) && head.Sent.IsCompleted)
@@ -88,6 +101,10 @@ internal sealed class TrackedFile : IDisposable
             if (failure is not null)
             {
                 onFailed(this, head.EndOffset, failure);
+            }
+            else if (!ReferenceEquals(head.Sent, NotSent))
+            {
+                onSent(head.Bytes);
             }
 
             AcknowledgedOffset = head.EndOffset;
