@@ -49,7 +49,6 @@ public sealed class KinesisProducer : IAsyncDisposable
 
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
-    private readonly long ttlTicks;
     private readonly KinesisApiClient client;
     private readonly bool ownsClient;
     private readonly OutstandingGate outstanding;
@@ -83,7 +82,6 @@ public sealed class KinesisProducer : IAsyncDisposable
         options.Validate();
         this.options = options;
         this.time = time;
-        ttlTicks = (long)(options.RecordTtl.TotalSeconds * time.TimestampFrequency);
         ownsClient = client is null;
         this.client = client ?? new KinesisApiClient(new KinesisApiClientOptions
         {
@@ -269,7 +267,7 @@ public sealed class KinesisProducer : IAsyncDisposable
     {
         stream.RecordSubmitted();
         var now = time.GetTimestamp();
-        return new UserRecord(stream, partitionKey, explicitHashKey, hashKey, data, accountedBytes, now, now + ttlTicks, flushes.Join());
+        return new UserRecord(stream, partitionKey, explicitHashKey, hashKey, data, accountedBytes, now + stream.TtlTicks, flushes.Join());
     }
 
     private void Route(StreamPipeline stream, in UserRecord user)

@@ -53,10 +53,14 @@ internal sealed class StreamPipeline
         this.time = time;
         this.completion = completion;
         bufferedTicks = (long)(options.RecordMaxBufferedTime.TotalSeconds * time.TimestampFrequency);
+        TtlTicks = (long)(options.RecordTtl.TotalSeconds * time.TimestampFrequency);
         unpredicted = new ShardBuffer(shardId: null, options, time, aggregators, queued, arrays);
     }
 
     public string StreamName { get; }
+
+    /// <summary><see cref="KinesisProducerOptions.RecordTtl"/> in timestamp ticks: a record's expiry less this is its arrival.</summary>
+    public long TtlTicks { get; }
 
     /// <summary>User records submitted to this stream so far (the KPL's UserRecordsReceived, as a running total).</summary>
     public long Received => Volatile.Read(ref received.Value);

@@ -28,8 +28,20 @@ internal struct UserRecord
 
     public string? ExplicitHashKey;
 
+    // The hash key as two halves: a UInt128 field is 16-byte aligned on 64-bit platforms, which padded every slot by 8 bytes.
+    private ulong hashKeyLow;
+    private ulong hashKeyHigh;
+
     /// <summary>The record's hash key; until <see cref="HashPending"/> is cleared, not yet computed from the partition key.</summary>
-    public UInt128 HashKey;
+    public UInt128 HashKey
+    {
+        readonly get => new(hashKeyHigh, hashKeyLow);
+        set
+        {
+            hashKeyLow = (ulong)value;
+            hashKeyHigh = (ulong)(value >> 64);
+        }
+    }
 
     /// <summary>
     /// Set while the hash key of a record routed by partition key is still to be computed: its stream computes the MD5s
@@ -45,9 +57,6 @@ internal struct UserRecord
     /// <summary>Timestamp (<see cref="TimeProvider.GetTimestamp"/>) at which <see cref="KinesisProducerOptions.RecordTtl"/> runs out.</summary>
     public long ExpiresAt;
 
-    /// <summary>Timestamp since which the record has been waiting: arrival, then the end of its last attempt.</summary>
-    public long ReadySince;
-
     public FlushTracker.Epoch Epoch;
 
     /// <summary>The newest attempt; earlier ones hang off it.</summary>
@@ -61,7 +70,6 @@ internal struct UserRecord
         UInt128 hashKey,
         ReadOnlyMemory<byte> data,
         int accountedBytes,
-        long arrivalTimestamp,
         long expiresAt,
         FlushTracker.Epoch epoch)
     {
@@ -70,15 +78,22 @@ internal struct UserRecord
         Stream = stream;
         PartitionKey = partitionKey;
         ExplicitHashKey = explicitHashKey;
-        HashKey = hashKey;
+        hashKeyLow = (ulong)hashKey;
+        hashKeyHigh = (ulong)(hashKey >> 64);
         HashPending = explicitHashKey is null;
         Data = data;
         AccountedBytes = accountedBytes;
-        ReadySince = arrivalTimestamp;
         ExpiresAt = expiresAt;
         Epoch = epoch;
         Attempts = null;
     }
+
+    /// <summary>
+    /// Timestamp since which the record has been waiting: the end of its last attempt, or its arrival (its expiry less
+    /// <see cref="KinesisProducerOptions.RecordTtl"/>, see <see cref="StreamPipeline.TtlTicks"/>). Derived rather than
+    /// stored, so the slot stays at 96 bytes: a burst holds a million of them.
+    /// </summary>
+    public readonly long ReadySince => Attempts is { } attempts ? attempts.ReadySince : ExpiresAt - Stream.TtlTicks;
 
     /// <summary>The caller's task (the builder holds it; every copy of the record refers to the same task).</summary>
     public readonly Task<UserRecordResult> Task => promise.Task;
@@ -140,16 +155,20 @@ internal sealed class AttemptNode
 {
     private Attempt[]? materialized;
 
-    public AttemptNode(Attempt attempt, AttemptNode? previous)
+    public AttemptNode(Attempt attempt, AttemptNode? previous, long readySince)
     {
         Attempt = attempt;
         Previous = previous;
+        ReadySince = readySince;
         Count = (previous?.Count ?? 0) + 1;
     }
 
     public Attempt Attempt { get; }
 
     public AttemptNode? Previous { get; }
+
+    /// <summary>Timestamp at which this attempt ended: the records that have it as their newest are waiting since then.</summary>
+    public long ReadySince { get; }
 
     public int Count { get; }
 
