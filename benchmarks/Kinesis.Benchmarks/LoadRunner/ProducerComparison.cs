@@ -23,6 +23,9 @@ internal static class ProducerComparison
     private const int Shards = 8;
     private const int Concurrency = 24;
 
+    private const int MaxWarmUpRounds = 10;
+    private const int QuietRoundMethods = 20;
+
     private static RuntimeEventSummary? events;
 
     public static async Task<int> RunAsync(string[] args)
@@ -74,9 +77,10 @@ internal static class ProducerComparison
         // process that has run a while (steady state) instead of one that is still compiling its hot paths. The Node.js
         // peer gets the same: N records through its own pipeline, in its process, before its measured run.
         var warmUp = IntArg(args, "--warm-up", 0);
+        var warmedUpWith = 0;
         if (warmUp > 0)
         {
-            await WarmUpAsync(warmUp, client, service.Endpoint, credentials, payload).ConfigureAwait(false);
+            warmedUpWith = await WarmUpAsync(warmUp, client, service.Endpoint, credentials, payload).ConfigureAwait(false);
         }
 
         var results = new List<Result>();
@@ -87,12 +91,12 @@ internal static class ProducerComparison
 
         if (NodePeer.Name.Contains(only, StringComparison.Ordinal) && await NodePeer.PrepareAsync() is { } peerDirectory)
         {
-            results.Add(await MeasurePeerAsync(peerDirectory, 400_000 * scale, recordSize, warmUp, client, service.Endpoint));
+            results.Add(await MeasurePeerAsync(peerDirectory, 400_000 * scale, recordSize, warmedUpWith, client, service.Endpoint));
         }
 
         var baseline = results.Find(r => r.Scenario == scenarios[0].Name)?.CpuSecondsPerMillion ?? double.NaN;
         var table = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Producer end to end against kinesalite ({Shards} shards, {recordSize}-byte user records, {Environment.ProcessorCount} cores, {(warmUp > 0 ? $"after a warm-up of {warmUp:N0} records per client" : "cold processes: JIT compilation included")})")
+            .AppendLine(CultureInfo.InvariantCulture, $"Producer end to end against kinesalite ({Shards} shards, {recordSize}-byte user records, {Environment.ProcessorCount} cores, {(warmUp > 0 ? $"after a warm-up of {warmedUpWith:N0} records per client" : "cold processes: JIT compilation included")})")
             .AppendLine()
             .AppendLine("| Scenario | User records | Seconds | User records/s | Client CPU-s per million | vs PutRecord |")
             .AppendLine("|---|---:|---:|---:|---:|---:|");
@@ -124,21 +128,36 @@ internal static class ProducerComparison
     }
 
     /// <summary>
-    /// Runs the aggregating producer unmeasured, open loop and closed loop, <paramref name="records"/> records each on a
-    /// stream of its own, then waits until the JIT has compiled nothing new for a second (at most 30 s): the tier-1
-    /// compilations the warm-up triggered run on a background thread and would otherwise be counted in the first scenario.
+    /// Runs the aggregating producer unmeasured on a stream of its own: <paramref name="records"/> records open loop, then
+    /// closed-loop rounds of <paramref name="records"/> until a round compiles at most <see cref="QuietRoundMethods"/>
+    /// methods (at most <see cref="MaxWarmUpRounds"/> rounds: what runs once per PutRecords call needs dozens of calls to
+    /// reach its final tier), then waits until the JIT has compiled nothing new for a second (at most 30 s): the tier-1
+    /// compilations run on a background thread and would otherwise be counted in the first scenario. Returns the records put.
     /// </summary>
-    private static async Task WarmUpAsync(int records, KinesisApiClient client, Uri endpoint, AWSCredentials credentials, byte[] payload)
+    private static async Task<int> WarmUpAsync(int records, KinesisApiClient client, Uri endpoint, AWSCredentials credentials, byte[] payload)
     {
-        Console.WriteLine($"  Warm-up: {records:N0} records through the aggregating producer, open and closed loop (not measured) ...");
+        Console.WriteLine($"  Warm-up: {records:N0} records through the aggregating producer open loop, then closed-loop rounds of as many until the JIT is quiet (not measured) ...");
         var stream = $"warmup-{Guid.NewGuid():N}"[..24];
         await client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = Shards }).ConfigureAwait(false);
         await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        var open = await ProduceAsync(endpoint, credentials, stream, records, payload, aggregation: true).ConfigureAwait(false);
-        var closed = await ProduceAsync(endpoint, credentials, stream, records, payload, aggregation: true, maxUnresolved: 25_000).ConfigureAwait(false);
-        if (open.Failed + closed.Failed > 0)
+        var outcome = await ProduceAsync(endpoint, credentials, stream, records, payload, aggregation: true).ConfigureAwait(false);
+        var failed = outcome.Failed;
+        var firstError = outcome.FirstError;
+        var rounds = 0;
+        var compiledInRound = long.MaxValue;
+        while (rounds < MaxWarmUpRounds && compiledInRound > QuietRoundMethods)
         {
-            Console.WriteLine($"    warm-up: {open.Failed + closed.Failed:N0} records failed; first error: {open.FirstError ?? closed.FirstError}");
+            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            outcome = await ProduceAsync(endpoint, credentials, stream, records, payload, aggregation: true, maxUnresolved: 25_000).ConfigureAwait(false);
+            compiledInRound = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
+            failed += outcome.Failed;
+            firstError ??= outcome.FirstError;
+            rounds++;
+        }
+
+        if (failed > 0)
+        {
+            Console.WriteLine($"    warm-up: {failed:N0} records failed; first error: {firstError}");
         }
 
         await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream }).ConfigureAwait(false);
@@ -157,7 +176,8 @@ internal static class ProducerComparison
         }
 
         GC.Collect();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    JIT settled after {settle.Elapsed.TotalSeconds:F0} s ({compiled} methods compiled in the process)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {rounds} closed-loop rounds (the last compiled {compiledInRound} methods); JIT settled after {settle.Elapsed.TotalSeconds:F0} s ({compiled} methods compiled in the process)"));
+        return records * (rounds + 1);
     }
 
     /// <summary>
