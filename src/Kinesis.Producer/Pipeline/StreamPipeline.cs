@@ -138,8 +138,12 @@ internal sealed class StreamPipeline
     /// by one) and they are routed in order. The sender routes what is staged whenever it collects, so a staged record
     /// still leaves by its deadline, and flushes see it.
     /// </remarks>
+    public long Route(in UserRecord user) =>
+        Route(user, user.ExplicitHashKey is { } key ? HashKeys.ParseExplicitHashKey(key) : default);
+
+    /// <summary>As <see cref="Route(in UserRecord)"/>, with the record's explicit hash key already parsed (ignored when it has none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public long Route(in UserRecord user)
+    public long Route(in UserRecord user, UInt128 explicitHashKey)
     {
         lock (gate)
         {
@@ -156,7 +160,7 @@ internal sealed class StreamPipeline
                 return long.MaxValue;
             }
 
-            if (map is not null && user.HashPending)
+            if (map is not null && user.ExplicitHashKey is null)
             {
                 staged[stagedCount++] = user;
                 if (stagedCount == HashBatchSize)
@@ -168,7 +172,7 @@ internal sealed class StreamPipeline
             }
 
             // Behind the staged records, so records leave in the order they were routed.
-            return Math.Min(RouteStaged(), RouteOne(user));
+            return Math.Min(RouteStaged(), RouteOne(user, explicitHashKey));
         }
     }
 
@@ -194,21 +198,19 @@ internal sealed class StreamPipeline
         {
             ref var user = ref staged[i];
             stagedKeys[i] = null!;
-            user.HashKey = stagedHashes[i];
-            user.HashPending = false;
-            wake = Math.Min(wake, RouteOne(user));
+            wake = Math.Min(wake, RouteOne(user, stagedHashes[i]));
             user = default;
         }
 
         return wake;
     }
 
-    /// <summary>Adds a record whose hash key is known (or not needed: no shard map) to its buffer; see <see cref="Route"/>. Under the lock.</summary>
+    /// <summary>Adds a record whose hash key is known (or not needed: no shard map) to its buffer; see <see cref="Route(in UserRecord)"/>. Under the lock.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private long RouteOne(in UserRecord user)
+    private long RouteOne(in UserRecord user, UInt128 hashKey)
     {
         var buffer = unpredicted;
-        if (map is not null && map.TryRoute(user.HashKey, out var shard) && buffersByEntry.TryGetValue(shard, out var found))
+        if (map is not null && map.TryRoute(hashKey, out var shard) && buffersByEntry.TryGetValue(shard, out var found))
         {
             buffer = found;
         }
@@ -218,7 +220,7 @@ internal sealed class StreamPipeline
         var wasFull = IsBatchFull;
         // The record's own timestamp (arrival, or the end of its last attempt) starts the aggregate's clock: no
         // clock read per record, and a record that already waited (for the map, for a retry) goes out sooner.
-        buffer.Add(user, user.ReadySince, bufferedTicks);
+        buffer.Add(user, hashKey, user.ReadySince, bufferedTicks);
 
         if (!wasFull && IsBatchFull)
         {

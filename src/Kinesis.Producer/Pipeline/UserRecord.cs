@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Kinesis.Core.Hashing;
 
 namespace Kinesis.Producer.Pipeline;
 
@@ -28,27 +29,6 @@ internal struct UserRecord
 
     public string? ExplicitHashKey;
 
-    // The hash key as two halves: a UInt128 field is 16-byte aligned on 64-bit platforms, which padded every slot by 8 bytes.
-    private ulong hashKeyLow;
-    private ulong hashKeyHigh;
-
-    /// <summary>The record's hash key; until <see cref="HashPending"/> is cleared, not yet computed from the partition key.</summary>
-    public UInt128 HashKey
-    {
-        readonly get => new(hashKeyHigh, hashKeyLow);
-        set
-        {
-            hashKeyLow = (ulong)value;
-            hashKeyHigh = (ulong)(value >> 64);
-        }
-    }
-
-    /// <summary>
-    /// Set while the hash key of a record routed by partition key is still to be computed: its stream computes the MD5s
-    /// of many records at once, under its lock, before routing them (<see cref="StreamPipeline.Route"/>).
-    /// </summary>
-    public bool HashPending;
-
     public ReadOnlyMemory<byte> Data;
 
     /// <summary>Bytes charged against <see cref="KinesisProducerOptions.MaxOutstandingBytes"/>.</summary>
@@ -67,7 +47,6 @@ internal struct UserRecord
         StreamPipeline stream,
         string partitionKey,
         string? explicitHashKey,
-        UInt128 hashKey,
         ReadOnlyMemory<byte> data,
         int accountedBytes,
         long expiresAt,
@@ -78,9 +57,6 @@ internal struct UserRecord
         Stream = stream;
         PartitionKey = partitionKey;
         ExplicitHashKey = explicitHashKey;
-        hashKeyLow = (ulong)hashKey;
-        hashKeyHigh = (ulong)(hashKey >> 64);
-        HashPending = explicitHashKey is null;
         Data = data;
         AccountedBytes = accountedBytes;
         ExpiresAt = expiresAt;
@@ -91,9 +67,16 @@ internal struct UserRecord
     /// <summary>
     /// Timestamp since which the record has been waiting: the end of its last attempt, or its arrival (its expiry less
     /// <see cref="KinesisProducerOptions.RecordTtl"/>, see <see cref="StreamPipeline.TtlTicks"/>). Derived rather than
-    /// stored, so the slot stays at 96 bytes: a burst holds a million of them.
+    /// stored, so the slot stays at 80 bytes: a burst holds a million of them.
     /// </summary>
     public readonly long ReadySince => Attempts is { } attempts ? attempts.ReadySince : ExpiresAt - Stream.TtlTicks;
+
+    /// <summary>
+    /// The record's hash key, computed again (an MD5, or parsing the explicit key): the slot does not keep it, so that it
+    /// stays at 80 bytes. Routing gets it from the stream's batched MD5s instead; only the check of an aggregate put on an
+    /// unexpected shard after a reshard (<see cref="Retrier.DecidePlacement"/>) needs this.
+    /// </summary>
+    public readonly UInt128 ComputeHashKey() => HashKeys.Effective(PartitionKey, ExplicitHashKey);
 
     /// <summary>The caller's task (the builder holds it; every copy of the record refers to the same task).</summary>
     public readonly Task<UserRecordResult> Task => promise.Task;

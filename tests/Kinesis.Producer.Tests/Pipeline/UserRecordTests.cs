@@ -294,11 +294,11 @@ public sealed class UserRecordTests
         {
             Assert.True(Gate.TryEnter(accountedBytes));
             Stream.RecordSubmitted();
-            return new(Stream, key, null, 1, new byte[1], accountedBytes, 100, Flushes.Join());
+            return new(Stream, key, null, new byte[1], accountedBytes, 100, Flushes.Join());
         }
     }
 
-    private static UserRecord NewRecord(string key) => new(null!, key, null, 1, new byte[1], 2, 100, new FlushTracker().Join());
+    private static UserRecord NewRecord(string key) => new(null!, key, null, new byte[1], 2, 100, new FlushTracker().Join());
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static WeakReference StoreCompletedRecord(UserRecord[] array)
