@@ -49,7 +49,6 @@ public sealed class KinesisProducer : IKinesisProducer
 
     private readonly KinesisProducerOptions options;
     private readonly TimeProvider time;
-    private readonly long ttlTicks;
     private readonly KinesisApiClient client;
     private readonly bool ownsClient;
     private readonly OutstandingGate outstanding;
@@ -86,7 +85,6 @@ public sealed class KinesisProducer : IKinesisProducer
         options = options.Clone();
         this.options = options;
         this.time = time;
-        ttlTicks = (long)(options.RecordTtl.TotalSeconds * time.TimestampFrequency);
         ownsClient = client is null;
         this.client = client ?? new KinesisApiClient(new KinesisApiClientOptions
         {
@@ -166,8 +164,8 @@ public sealed class KinesisProducer : IKinesisProducer
 
         if (outstanding.TryEnter(accountedBytes))
         {
-            var user = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
-            Route(stream, user);
+            var user = NewRecord(stream, partitionKey, data, explicitHashKey, accountedBytes);
+            Route(stream, user, hashKey);
             return user.Task;
         }
 
@@ -178,7 +176,7 @@ public sealed class KinesisProducer : IKinesisProducer
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return PutWhenAdmitted(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes, cancellationToken);
+        return PutWhenAdmitted(stream, partitionKey, data, explicitHashKey, accountedBytes, cancellationToken);
     }
 
     /// <summary>
@@ -260,24 +258,27 @@ public sealed class KinesisProducer : IKinesisProducer
 
     /// <summary>Queues the record behind earlier waiters and routes it when admitted, so waiting never reorders records.</summary>
     private Task<UserRecordResult> PutWhenAdmitted(
-        StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes, CancellationToken cancellationToken)
+        StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, int accountedBytes, CancellationToken cancellationToken)
     {
-        var waiting = NewRecord(stream, partitionKey, data, explicitHashKey, hashKey, accountedBytes);
+        var waiting = NewRecord(stream, partitionKey, data, explicitHashKey, accountedBytes);
         var task = waiting.Task;
         outstanding.Enqueue(waiting, cancellationToken);
         return task;
     }
 
-    private UserRecord NewRecord(StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, UInt128 hashKey, int accountedBytes)
+    private UserRecord NewRecord(StreamPipeline stream, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, int accountedBytes)
     {
         stream.RecordSubmitted();
         var now = time.GetTimestamp();
-        return new UserRecord(stream, partitionKey, explicitHashKey, hashKey, data, accountedBytes, now, now + ttlTicks, flushes.Join());
+        return new UserRecord(stream, partitionKey, explicitHashKey, data, accountedBytes, now + stream.TtlTicks, flushes.Join());
     }
 
-    private void Route(StreamPipeline stream, in UserRecord user)
+    private void Route(StreamPipeline stream, in UserRecord user) => Route(stream, user, user.ExplicitHashKey is { } key ? HashKeys.ParseExplicitHashKey(key) : default);
+
+    /// <summary>Routes a record whose explicit hash key, if it has one, is <paramref name="explicitHashKey"/> (parsed when it was validated).</summary>
+    private void Route(StreamPipeline stream, in UserRecord user, UInt128 explicitHashKey)
     {
-        sender.WakeUpBy(stream.Route(user));
+        sender.WakeUpBy(stream.Route(user, explicitHashKey));
 
         if (stream.Map is null)
         {

@@ -46,12 +46,13 @@ internal static class NodePeer
         return null;
     }
 
-    public static async Task<(double Seconds, double CpuSeconds)> RunAsync(string directory, Uri endpoint, string stream, int records, int recordSize, int concurrency)
+    public static async Task<(double Seconds, double CpuSeconds)> RunAsync(string directory, Uri endpoint, string stream, int records, int recordSize, int concurrency, int warmUp = 0)
     {
         string[] arguments =
         [
             "peer.cjs", endpoint.ToString(), stream, records.ToString(CultureInfo.InvariantCulture), recordSize.ToString(CultureInfo.InvariantCulture),
             concurrency.ToString(CultureInfo.InvariantCulture), LocalAwsServices.AccessKeyId, LocalAwsServices.SecretAccessKey, LocalAwsServices.Region,
+            warmUp.ToString(CultureInfo.InvariantCulture),
         ];
         var (exitCode, output, error) = await RunProcessAsync("node", arguments, directory).ConfigureAwait(false);
         if (exitCode != 0)

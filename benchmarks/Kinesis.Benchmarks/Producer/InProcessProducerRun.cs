@@ -87,7 +87,7 @@ internal static class InProcessProducerRun
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{recordSize} B, metrics {(metricsOn ? "detailed/shard" : "off")}, {Environment.ProcessorCount} cores, {(GCSettings.IsServerGC ? "server" : "workstation")} GC: " +
             $"{records / wall.Elapsed.TotalSeconds:N0} records/s wall ({putTicks * 1e9 / Stopwatch.Frequency / records:N0} ns per record in the PutAsync loop), {records / cpuSeconds:N0} records per CPU-second, {cpuSeconds * 1e9 / records:N0} ns CPU per record, " +
-            $"{bytesPerRecord:N1} B allocated per record, GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} " +
+            $"{bytesPerRecord:N1} B allocated per record ({System.Runtime.CompilerServices.Unsafe.SizeOf<Kinesis.Producer.Pipeline.UserRecord>()} B slot per record in flight), GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} " +
             $"pausing {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds / wall.Elapsed.TotalMilliseconds:P0} of the time, " +
             $"{records / Math.Max(1, calls.Requests):N0} user records and {(double)calls.KinesisRecords / Math.Max(1, calls.Requests):N1} Kinesis records per PutRecords call, " +
             $"{(ThreadPool.CompletedWorkItemCount - workItems) / wall.Elapsed.TotalSeconds:N0} thread-pool work items per second, " +

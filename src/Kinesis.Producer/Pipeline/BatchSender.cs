@@ -644,11 +644,10 @@ internal sealed partial class BatchSender
             {
                 lastPrevious = user.Attempts;
                 var attempt = new Attempt(startUtc, time.GetElapsedTime(user.ReadySince, start), duration, errorCode, errorMessage, IsSuccessful: false);
-                lastNode = new AttemptNode(attempt, lastPrevious);
+                lastNode = new AttemptNode(attempt, lastPrevious, readySince: end);
             }
 
             user.Attempts = lastNode;
-            user.ReadySince = end;
         }
     }
 

@@ -115,7 +115,7 @@ internal sealed partial class RecordCompletion
             {
                 history = user.Attempts;
                 var success = new Attempt(record.AttemptStartUtc, time.GetElapsedTime(user.ReadySince, record.AttemptStart), record.AttemptDuration, null, null, IsSuccessful: true);
-                outcome = new KinesisRecordOutcome(shardId, sequenceNumber, new AttemptNode(success, history).ToList(), aggregated);
+                outcome = new KinesisRecordOutcome(shardId, sequenceNumber, new AttemptNode(success, history, record.AttemptStart + (long)(record.AttemptDuration.TotalSeconds * time.TimestampFrequency)).ToList(), aggregated);
             }
 
             if (!user.TrySucceed(new UserRecordResult(outcome, aggregated ? sub : 0)))
@@ -165,7 +165,7 @@ internal sealed partial class RecordCompletion
     public void Fail(in UserRecord user, string errorCode, string message, long now, string? shardId = null)
     {
         var attempt = new Attempt(time.GetUtcNow(), time.GetElapsedTime(user.ReadySince, now), TimeSpan.Zero, errorCode, message, IsSuccessful: false);
-        FailWithAttempts(user, new AttemptNode(attempt, user.Attempts), shardId);
+        FailWithAttempts(user, new AttemptNode(attempt, user.Attempts, now), shardId);
     }
 
     public void Expire(in UserRecord user, long now, string? shardId)

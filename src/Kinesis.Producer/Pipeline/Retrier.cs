@@ -127,7 +127,7 @@ internal sealed class Retrier
             var allInRange = true;
             foreach (ref readonly var user in users)
             {
-                if (!range.Contains(user.HashKey))
+                if (!range.Contains(user.ComputeHashKey()))
                 {
                     allInRange = false;
                     break;

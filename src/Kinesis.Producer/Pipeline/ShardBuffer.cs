@@ -56,7 +56,7 @@ internal sealed class ShardBuffer : IDisposable
     public bool IsEmpty => queue.Count == 0 && openCount == 0;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Add(in UserRecord user, long now, long bufferedTicks)
+    public void Add(in UserRecord user, UInt128 hashKey, long now, long bufferedTicks)
     {
         if (aggregator is null)
         {
@@ -66,7 +66,7 @@ internal sealed class ShardBuffer : IDisposable
             return;
         }
 
-        UInt128? explicitHashKey = user.ExplicitHashKey is null ? null : user.HashKey;
+        UInt128? explicitHashKey = user.ExplicitHashKey is null ? null : hashKey;
         // By reference: the caller keeps the data unchanged until its task completes (PutAsync's contract), and the
         // aggregate is encoded before that, so the bytes are copied once, at send time, not also here.
         if (!aggregator.TryAddReference(user.PartitionKey, user.Data, explicitHashKey))

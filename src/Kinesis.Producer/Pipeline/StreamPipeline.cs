@@ -53,10 +53,14 @@ internal sealed class StreamPipeline
         this.time = time;
         this.completion = completion;
         bufferedTicks = (long)(options.RecordMaxBufferedTime.TotalSeconds * time.TimestampFrequency);
+        TtlTicks = (long)(options.RecordTtl.TotalSeconds * time.TimestampFrequency);
         unpredicted = new ShardBuffer(shardId: null, options, time, aggregators, queued, arrays);
     }
 
     public string StreamName { get; }
+
+    /// <summary><see cref="KinesisProducerOptions.RecordTtl"/> in timestamp ticks: a record's expiry less this is its arrival.</summary>
+    public long TtlTicks { get; }
 
     /// <summary>User records submitted to this stream so far (the KPL's UserRecordsReceived, as a running total).</summary>
     public long Received => Volatile.Read(ref received.Value);
@@ -134,8 +138,12 @@ internal sealed class StreamPipeline
     /// by one) and they are routed in order. The sender routes what is staged whenever it collects, so a staged record
     /// still leaves by its deadline, and flushes see it.
     /// </remarks>
+    public long Route(in UserRecord user) =>
+        Route(user, user.ExplicitHashKey is { } key ? HashKeys.ParseExplicitHashKey(key) : default);
+
+    /// <summary>As <see cref="Route(in UserRecord)"/>, with the record's explicit hash key already parsed (ignored when it has none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public long Route(in UserRecord user)
+    public long Route(in UserRecord user, UInt128 explicitHashKey)
     {
         lock (gate)
         {
@@ -152,7 +160,7 @@ internal sealed class StreamPipeline
                 return long.MaxValue;
             }
 
-            if (map is not null && user.HashPending)
+            if (map is not null && user.ExplicitHashKey is null)
             {
                 staged[stagedCount++] = user;
                 if (stagedCount == HashBatchSize)
@@ -164,7 +172,7 @@ internal sealed class StreamPipeline
             }
 
             // Behind the staged records, so records leave in the order they were routed.
-            return Math.Min(RouteStaged(), RouteOne(user));
+            return Math.Min(RouteStaged(), RouteOne(user, explicitHashKey));
         }
     }
 
@@ -190,21 +198,19 @@ internal sealed class StreamPipeline
         {
             ref var user = ref staged[i];
             stagedKeys[i] = null!;
-            user.HashKey = stagedHashes[i];
-            user.HashPending = false;
-            wake = Math.Min(wake, RouteOne(user));
+            wake = Math.Min(wake, RouteOne(user, stagedHashes[i]));
             user = default;
         }
 
         return wake;
     }
 
-    /// <summary>Adds a record whose hash key is known (or not needed: no shard map) to its buffer; see <see cref="Route"/>. Under the lock.</summary>
+    /// <summary>Adds a record whose hash key is known (or not needed: no shard map) to its buffer; see <see cref="Route(in UserRecord)"/>. Under the lock.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private long RouteOne(in UserRecord user)
+    private long RouteOne(in UserRecord user, UInt128 hashKey)
     {
         var buffer = unpredicted;
-        if (map is not null && map.TryRoute(user.HashKey, out var shard) && buffersByEntry.TryGetValue(shard, out var found))
+        if (map is not null && map.TryRoute(hashKey, out var shard) && buffersByEntry.TryGetValue(shard, out var found))
         {
             buffer = found;
         }
@@ -214,7 +220,7 @@ internal sealed class StreamPipeline
         var wasFull = IsBatchFull;
         // The record's own timestamp (arrival, or the end of its last attempt) starts the aggregate's clock: no
         // clock read per record, and a record that already waited (for the map, for a retry) goes out sooner.
-        buffer.Add(user, user.ReadySince, bufferedTicks);
+        buffer.Add(user, hashKey, user.ReadySince, bufferedTicks);
 
         if (!wasFull && IsBatchFull)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Kinesis.Core.Hashing;
 
 namespace Kinesis.Producer.Pipeline;
 
@@ -28,15 +29,6 @@ internal struct UserRecord
 
     public string? ExplicitHashKey;
 
-    /// <summary>The record's hash key; until <see cref="HashPending"/> is cleared, not yet computed from the partition key.</summary>
-    public UInt128 HashKey;
-
-    /// <summary>
-    /// Set while the hash key of a record routed by partition key is still to be computed: its stream computes the MD5s
-    /// of many records at once, under its lock, before routing them (<see cref="StreamPipeline.Route"/>).
-    /// </summary>
-    public bool HashPending;
-
     public ReadOnlyMemory<byte> Data;
 
     /// <summary>Bytes charged against <see cref="KinesisProducerOptions.MaxOutstandingBytes"/>.</summary>
@@ -44,9 +36,6 @@ internal struct UserRecord
 
     /// <summary>Timestamp (<see cref="TimeProvider.GetTimestamp"/>) at which <see cref="KinesisProducerOptions.RecordTtl"/> runs out.</summary>
     public long ExpiresAt;
-
-    /// <summary>Timestamp since which the record has been waiting: arrival, then the end of its last attempt.</summary>
-    public long ReadySince;
 
     public FlushTracker.Epoch Epoch;
 
@@ -58,10 +47,8 @@ internal struct UserRecord
         StreamPipeline stream,
         string partitionKey,
         string? explicitHashKey,
-        UInt128 hashKey,
         ReadOnlyMemory<byte> data,
         int accountedBytes,
-        long arrivalTimestamp,
         long expiresAt,
         FlushTracker.Epoch epoch)
     {
@@ -70,15 +57,26 @@ internal struct UserRecord
         Stream = stream;
         PartitionKey = partitionKey;
         ExplicitHashKey = explicitHashKey;
-        HashKey = hashKey;
-        HashPending = explicitHashKey is null;
         Data = data;
         AccountedBytes = accountedBytes;
-        ReadySince = arrivalTimestamp;
         ExpiresAt = expiresAt;
         Epoch = epoch;
         Attempts = null;
     }
+
+    /// <summary>
+    /// Timestamp since which the record has been waiting: the end of its last attempt, or its arrival (its expiry less
+    /// <see cref="KinesisProducerOptions.RecordTtl"/>, see <see cref="StreamPipeline.TtlTicks"/>). Derived rather than
+    /// stored, so the slot stays at 80 bytes: a burst holds a million of them.
+    /// </summary>
+    public readonly long ReadySince => Attempts is { } attempts ? attempts.ReadySince : ExpiresAt - Stream.TtlTicks;
+
+    /// <summary>
+    /// The record's hash key, computed again (an MD5, or parsing the explicit key): the slot does not keep it, so that it
+    /// stays at 80 bytes. Routing gets it from the stream's batched MD5s instead; only the check of an aggregate put on an
+    /// unexpected shard after a reshard (<see cref="Retrier.DecidePlacement"/>) needs this.
+    /// </summary>
+    public readonly UInt128 ComputeHashKey() => HashKeys.Effective(PartitionKey, ExplicitHashKey);
 
     /// <summary>The caller's task (the builder holds it; every copy of the record refers to the same task).</summary>
     public readonly Task<UserRecordResult> Task => promise.Task;
@@ -140,16 +138,20 @@ internal sealed class AttemptNode
 {
     private Attempt[]? materialized;
 
-    public AttemptNode(Attempt attempt, AttemptNode? previous)
+    public AttemptNode(Attempt attempt, AttemptNode? previous, long readySince)
     {
         Attempt = attempt;
         Previous = previous;
+        ReadySince = readySince;
         Count = (previous?.Count ?? 0) + 1;
     }
 
     public Attempt Attempt { get; }
 
     public AttemptNode? Previous { get; }
+
+    /// <summary>Timestamp at which this attempt ended: the records that have it as their newest are waiting since then.</summary>
+    public long ReadySince { get; }
 
     public int Count { get; }
 
@@ -176,13 +178,22 @@ internal sealed class AttemptNode
 
 /// <summary>
 /// Reuses the arrays that hold user records (<see cref="ShardBuffer"/>'s open aggregate, then the Kinesis record's
-/// <see cref="OutgoingRecord.Users"/>), in power-of-two sizes from 1 (a record sent raw) to 2^20. Arrays come back
-/// cleared, so a pooled array keeps no caller's data or task alive. At most <c>maxPooledRecords</c> slots wait in all
-/// sizes together.
+/// <see cref="OutgoingRecord.Users"/>), in size classes from 1 (a record sent raw) to 2^20: powers of two up to 16, then
+/// eight sizes per doubling, so an array is at most an eighth larger than asked for (an aggregate of 425 records gets 448
+/// slots, not 512: a burst holds a million slots). Arrays come back cleared, so a pooled array keeps no caller's data or
+/// task alive. At most <c>maxPooledRecords</c> slots wait in all sizes together.
 /// </summary>
 internal sealed class UserRecordArrayPool(int maxPooledRecords)
 {
-    private const int Classes = 21;
+    private const int PowerOfTwoClasses = 5;
+    private const int StepsPerDoubling = 8;
+    private const int LargestPooled = 1 << 20;
+
+    // A rent may take an array up to this many classes larger: aggregates of a shard differ a little in record count.
+    private const int LargerClassesTried = 2;
+
+    private static readonly int Classes = ClassOf(LargestPooled) + 1;
+
     private long pooledSlots;
     private readonly System.Collections.Concurrent.ConcurrentQueue<UserRecord[]>[] pooled =
         [.. Enumerable.Range(0, Classes).Select(_ => new System.Collections.Concurrent.ConcurrentQueue<UserRecord[]>())];
@@ -191,13 +202,21 @@ internal sealed class UserRecordArrayPool(int maxPooledRecords)
     public UserRecord[] Rent(int minimumLength)
     {
         var index = ClassOf(minimumLength);
-        if (index < Classes && pooled[index].TryDequeue(out var array))
+        if (index >= Classes)
         {
-            Interlocked.Add(ref pooledSlots, -array.Length);
-            return array;
+            return new UserRecord[minimumLength];
         }
 
-        return new UserRecord[index < Classes ? 1 << index : minimumLength];
+        for (var candidate = index; candidate <= Math.Min(index + LargerClassesTried, Classes - 1); candidate++)
+        {
+            if (pooled[candidate].TryDequeue(out var array))
+            {
+                Interlocked.Add(ref pooledSlots, -array.Length);
+                return array;
+            }
+        }
+
+        return new UserRecord[LengthOf(index)];
     }
 
     /// <summary>Clears the first <paramref name="used"/> slots and keeps the array for reuse, unless its size has enough waiting.</summary>
@@ -205,7 +224,7 @@ internal sealed class UserRecordArrayPool(int maxPooledRecords)
     {
         array.AsSpan(0, used).Clear();
         var index = ClassOf(array.Length);
-        if (index >= Classes || array.Length != 1 << index)
+        if (index >= Classes || array.Length != LengthOf(index))
         {
             return;
         }
@@ -220,6 +239,31 @@ internal sealed class UserRecordArrayPool(int maxPooledRecords)
         }
     }
 
-    private static int ClassOf(int length) =>
-        length <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)length - 1);
+    /// <summary>The size class of an array of at least <paramref name="length"/> slots.</summary>
+    internal static int ClassOf(int length)
+    {
+        if (length <= 1 << (PowerOfTwoClasses - 1))
+        {
+            return length <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)length - 1);
+        }
+
+        // Within (2^k, 2^(k+1)]: the step is 2^(k-3), eight of them per doubling.
+        var last = (uint)length - 1;
+        var k = System.Numerics.BitOperations.Log2(last);
+        var step = (int)((last - (1u << k)) >> (k - 3)) + 1;
+        return PowerOfTwoClasses + ((k - PowerOfTwoClasses + 1) * StepsPerDoubling) + step - 1;
+    }
+
+    /// <summary>The length of the arrays of size class <paramref name="index"/>.</summary>
+    internal static int LengthOf(int index)
+    {
+        if (index < PowerOfTwoClasses)
+        {
+            return 1 << index;
+        }
+
+        var k = ((index - PowerOfTwoClasses) / StepsPerDoubling) + PowerOfTwoClasses - 1;
+        var step = ((index - PowerOfTwoClasses) % StepsPerDoubling) + 1;
+        return (1 << k) + (step << (k - 3));
+    }
 }

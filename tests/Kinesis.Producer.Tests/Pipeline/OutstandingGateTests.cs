@@ -162,5 +162,5 @@ public sealed class OutstandingGateTests
     }
 
     private static UserRecord Record(string key, int accountedBytes) =>
-        new(null!, key, null, 1, new byte[1], accountedBytes, 0, 100, new FlushTracker().Join());
+        new(null!, key, null, new byte[1], accountedBytes, 100, new FlushTracker().Join());
 }

@@ -438,5 +438,5 @@ public sealed class RetrierTests
     private static PutRecordsCall Answered(params PutRecordsResultEntry[] entries) =>
         new(DateTimeOffset.UnixEpoch, 0, 1, entries.Length, new PutRecordsResponse { Records = entries, FailedRecordCount = entries.Count(e => e.ErrorCode is not null) }, null, null, null);
 
-    private static UserRecord User(UInt128 hashKey) => new(null!, "key", null, hashKey, new byte[1], 1, 0, Later, new FlushTracker().Join());
+    private static UserRecord User(UInt128 hashKey) => new(null!, "key", hashKey.ToString(System.Globalization.CultureInfo.InvariantCulture), new byte[1], 1, Later, new FlushTracker().Join());
 }

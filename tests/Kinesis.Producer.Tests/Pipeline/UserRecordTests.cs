@@ -10,7 +10,7 @@ public sealed class UserRecordTests
     {
         var pool = new UserRecordArrayPool(maxPooledRecords: 1000);
         var array = pool.Rent(20);
-        Assert.Equal(32, array.Length);
+        Assert.Equal(20, array.Length);
         array[3] = NewRecord("key");
 
         pool.Return(array, used: 4);
@@ -74,11 +74,45 @@ public sealed class UserRecordTests
     [InlineData(1, 1)]
     [InlineData(2, 2)]
     [InlineData(3, 4)]
-    [InlineData(400, 512)]
+    [InlineData(16, 16)]
+    [InlineData(17, 18)]
+    [InlineData(19, 20)]
+    [InlineData(32, 32)]
+    [InlineData(33, 36)]
+    [InlineData(400, 416)]
+    [InlineData(425, 448)]
+    [InlineData(513, 576)]
     [InlineData(1 << 20, 1 << 20)]
-    public void Rent_RoundsUpToAPowerOfTwo(int minimum, int length)
+    public void Rent_RoundsUpToASizeClassAtMostAnEighthLarger(int minimum, int length)
     {
         Assert.Equal(length, new UserRecordArrayPool(maxPooledRecords: 1000).Rent(minimum).Length);
+    }
+
+    [Fact]
+    public void SizeClasses_CoverEveryLengthUpToTheLargest_EachAtMostAnEighthLargerThanAsked()
+    {
+        var previous = 0;
+        for (var length = 1; length <= 1 << 20; length++)
+        {
+            var index = UserRecordArrayPool.ClassOf(length);
+            var size = UserRecordArrayPool.LengthOf(index);
+            Assert.True(size >= length, $"class {index} of {length} holds only {size}");
+            Assert.True(length <= 16 || size - length < Math.Max(1, length / 8) + 1, $"class {index} of {length} holds {size}");
+            Assert.Equal(index, UserRecordArrayPool.ClassOf(size));
+            Assert.True(index >= previous, $"classes go down at {length}");
+            previous = index;
+        }
+    }
+
+    [Fact]
+    public void Rent_AfterReturnOfASlightlyLargerClass_ReusesIt()
+    {
+        var pool = new UserRecordArrayPool(maxPooledRecords: 10_000);
+        var larger = pool.Rent(448);
+        pool.Return(larger, 0);
+
+        // An aggregate of a few records fewer than the last one takes its array instead of a new one.
+        Assert.Same(larger, pool.Rent(410));
     }
 
     [Fact]
@@ -260,11 +294,11 @@ public sealed class UserRecordTests
         {
             Assert.True(Gate.TryEnter(accountedBytes));
             Stream.RecordSubmitted();
-            return new(Stream, key, null, 1, new byte[1], accountedBytes, 0, 100, Flushes.Join());
+            return new(Stream, key, null, new byte[1], accountedBytes, 100, Flushes.Join());
         }
     }
 
-    private static UserRecord NewRecord(string key) => new(null!, key, null, 1, new byte[1], 2, 0, 100, new FlushTracker().Join());
+    private static UserRecord NewRecord(string key) => new(null!, key, null, new byte[1], 2, 100, new FlushTracker().Join());
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static WeakReference StoreCompletedRecord(UserRecord[] array)
