@@ -71,29 +71,18 @@ internal sealed partial class ShardMapLoader
     {
         try
         {
-            var entries = new List<ShardMapEntry>();
-            string? nextToken = null;
-            do
+            // Every page is bounded by the API client's request timeout (the producer's RequestTimeout).
+            var shards = await client.ListAllShardsAsync(new ListShardsRequest { StreamName = stream.StreamName }).ConfigureAwait(false);
+            var entries = new List<ShardMapEntry>(shards.Count);
+            foreach (var shard in shards)
             {
-                // Continuation pages carry only the token: the API refuses the stream name beside it.
-                var request = nextToken is null
-                    ? new ListShardsRequest { StreamName = stream.StreamName }
-                    : new ListShardsRequest { NextToken = nextToken };
-                using var timeout = new CancellationTokenSource(options.RequestTimeout, time);
-                var response = await client.ListShardsAsync(request, timeout.Token).ConfigureAwait(false);
-                foreach (var shard in response.Shards)
-                {
-                    entries.Add(ShardMapEntry.FromListShards(
-                        shard.ShardId,
-                        shard.ParentShardId,
-                        shard.AdjacentParentShardId,
-                        shard.HashKeyRange,
-                        shard.SequenceNumberRange.EndingSequenceNumber));
-                }
-
-                nextToken = response.NextToken;
+                entries.Add(ShardMapEntry.FromListShards(
+                    shard.ShardId,
+                    shard.ParentShardId,
+                    shard.AdjacentParentShardId,
+                    shard.HashKeyRange,
+                    shard.SequenceNumberRange.EndingSequenceNumber));
             }
-            while (nextToken is not null);
 
             var map = new ShardMap(entries);
             if (!map.IsCoverageComplete)
