@@ -22,6 +22,7 @@ internal sealed class ConsumerCounters
     private long subscriptionFailures;
     private long subscriptionsCompleted;
     private long subscriptionSilences;
+    private long dispatchPasses;
 
     public long RecordsProcessed => Volatile.Read(ref recordsProcessed);
 
@@ -60,6 +61,11 @@ internal sealed class ConsumerCounters
     public long SubscriptionsCompleted => Volatile.Read(ref subscriptionsCompleted);
 
     public long SubscriptionSilences => Volatile.Read(ref subscriptionSilences);
+
+    /// <summary>Passes of the scheduler's dispatch loop (lease events, ended shard consumers, timed passes).</summary>
+    public long DispatchPasses => Volatile.Read(ref dispatchPasses);
+
+    public void AddDispatchPass() => Interlocked.Increment(ref dispatchPasses);
 
     public void AddSubscription() => Interlocked.Increment(ref subscriptions);
 

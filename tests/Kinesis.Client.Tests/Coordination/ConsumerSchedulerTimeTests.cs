@@ -78,6 +78,45 @@ public sealed class ConsumerSchedulerTimeTests(LocalAwsFixture fixture)
         await pump.StopAsync();
     }
 
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task DispatchLoop_SteadyWorker_NoTimedPassUntilALeaseCouldExpire()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(2);
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var consumer = env.CreateConsumer(
+            "w1",
+            configure: o =>
+            {
+                // The default lease timings: a lease could expire locally 10 s after its last renewal, at the earliest.
+                o.TimeProvider = clock;
+                o.Leases.FailoverTime = LeaseManagementOptions.DefaultFailoverTime;
+                o.Leases.TakerInterval = null;
+            });
+        var pump = Pump(clock);
+        await consumer.StartAsync();
+        await Eventually.HoldsAsync(() => consumer.HeldShardIds.Count == 2 && consumer.Counters.GetRecordsCalls >= 4, Deadline, "both shards held and polled");
+        await pump.StopAsync();
+
+        // Five seconds of clock time in steps, with lease renewals (every RenewalInterval) and idle polls going on: nothing
+        // for the dispatch loop to do. It used to pass every second; now at most once, when the earliest lease could expire.
+        var passes = consumer.Counters.DispatchPasses;
+        var renewals = env.DynamoDbHandler.Count("UpdateItem");
+        for (var step = 0; step < 100; step++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(5);
+        }
+
+        await Eventually.HoldsAsync(() => env.DynamoDbHandler.Count("UpdateItem") >= renewals + 2, Deadline, "the leases renewed in the window");
+        Assert.InRange(consumer.Counters.DispatchPasses - passes, 0, 1);
+        Assert.Equal(2, consumer.HeldShardIds.Count);
+
+        pump = Pump(clock);
+        await consumer.StopAsync();
+        await pump.StopAsync();
+    }
+
     private static ClockPump Pump(ManualTimeProvider clock) => new(clock);
 
     /// <summary>Moves the clock 20 ms every 5 ms of real time until stopped.</summary>
