@@ -15,6 +15,9 @@ namespace Kinesis.Client.Coordination;
 /// </summary>
 internal sealed class ConsumerScheduler
 {
+    /// <summary>How long after a lease's local expiry the dispatch loop checks it: a timer may fire a little early.</summary>
+    private static readonly TimeSpan ExpiryMargin = TimeSpan.FromMilliseconds(10);
+
     private readonly LeaseCoordinator coordinator;
     private readonly ShardSyncer syncer;
     private readonly KinesisApiClient api;
@@ -27,7 +30,6 @@ internal sealed class ConsumerScheduler
     private readonly Action<string, Exception> onShardStopped;
     private readonly object gate = new();
     private readonly Dictionary<string, ShardConsumer> consumers = new(StringComparer.Ordinal);
-    private static readonly TimeSpan ExpiryMargin = TimeSpan.FromMilliseconds(10);
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopLoops = new();
     private readonly FanOutConsumerRegistration? registration;
