@@ -16,6 +16,9 @@ namespace Kinesis.Client.Coordination;
 /// </summary>
 internal sealed class ConsumerScheduler
 {
+    /// <summary>How long after a lease's local expiry the dispatch loop checks it: a timer may fire a little early.</summary>
+    private static readonly TimeSpan ExpiryMargin = TimeSpan.FromMilliseconds(10);
+
     private readonly LeaseCoordinator coordinator;
     private readonly ShardSyncer syncer;
     private readonly KinesisApiClient api;
@@ -190,14 +193,17 @@ internal sealed class ConsumerScheduler
     {
         await Task.Yield();
 
-        // Lease events wake the loop at once; the periodic pass is a safety net for anything missed.
+        // Lease events and ended shard consumers wake the loop at once. A timed pass follows one second after a pass that
+        // left work behind (a shard consumer to restart or to wait for); otherwise the only timed pass is due when the
+        // first held lease would expire locally, so an idle worker does not wake every second for nothing.
         var interval = options.Leases.RenewalInterval.Value < TimeSpan.FromSeconds(1) ? options.Leases.RenewalInterval.Value : TimeSpan.FromSeconds(1);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                Reconcile();
-                using var timeout = new CancellationTokenSource(interval, options.TimeProvider);
+                var pending = Reconcile();
+                var wait = pending ? interval : UntilFirstLocalExpiry(interval);
+                using var timeout = new CancellationTokenSource(wait, options.TimeProvider);
                 using var wakeOrTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
                 await ((Task)wake.Reader.WaitToReadAsync(wakeOrTimeout.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 wake.Reader.TryRead(out _);
@@ -210,8 +216,34 @@ internal sealed class ConsumerScheduler
         }
     }
 
-    private void Reconcile()
+    /// <summary>
+    /// How long an idle dispatch loop may wait: until just after the first held lease expires locally (its renewals
+    /// failing), at least <paramref name="interval"/>, at most the failover time.
+    /// </summary>
+    private TimeSpan UntilFirstLocalExpiry(TimeSpan interval)
     {
+        var failover = options.Leases.FailoverTime;
+        var time = options.TimeProvider;
+        var now = time.GetTimestamp();
+        var wait = failover;
+        foreach (var lease in coordinator.GetHeldLeases())
+        {
+            // Expired once more than the failover time passed since the last renewal; the margin covers a timer firing early.
+            var untilExpiry = failover - time.GetElapsedTime(lease.LastRenewalTimestamp, now) + ExpiryMargin;
+            if (untilExpiry < wait)
+            {
+                wait = untilExpiry;
+            }
+        }
+
+        return wait < interval ? interval : wait;
+    }
+
+    /// <summary>Starts a shard consumer for each held lease without one and stops those whose lease is gone.</summary>
+    /// <returns>Whether work is left for a pass one interval later: a faulted consumer to restart, a stopping one to wait for.</returns>
+    private bool Reconcile()
+    {
+        counters.AddDispatchPass();
         var held = coordinator.GetHeldLeases();
         var heldByKey = new Dictionary<string, HeldLease>(held.Count, StringComparer.Ordinal);
         foreach (var lease in held)
@@ -219,8 +251,10 @@ internal sealed class ConsumerScheduler
             heldByKey[lease.LeaseKey] = lease;
         }
 
+        var pending = false;
         lock (gate)
         {
+            HashSet<string>? restartLater = null;
             foreach (var (key, consumer) in consumers.ToArray())
             {
                 var stillHeld = heldByKey.TryGetValue(key, out var lease) && lease.ConcurrencyToken == consumer.ConcurrencyToken;
@@ -231,18 +265,26 @@ internal sealed class ConsumerScheduler
                     {
                         consumers.Remove(key);
                     }
+                    else
+                    {
+                        pending = true;
+                    }
                 }
                 else if (consumer.Completion is { IsFaulted: true, Exception: { } fault })
                 {
-                    // A bug or an unexpected fault: restart the shard from its checkpoint while the lease is held.
+                    // A bug or an unexpected fault: restart the shard from its checkpoint while the lease is held, one
+                    // interval later (the consumer's end woke this pass at once; a consumer that fails at every start
+                    // must not be restarted in a tight loop).
                     ConsumerLog.ShardConsumerFailed(logger, key, fault.GetBaseException());
                     consumers.Remove(key);
+                    (restartLater ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+                    pending = true;
                 }
             }
 
             foreach (var lease in held)
             {
-                if (consumers.ContainsKey(lease.LeaseKey))
+                if (consumers.ContainsKey(lease.LeaseKey) || restartLater?.Contains(lease.LeaseKey) == true)
                 {
                     continue;
                 }
@@ -254,8 +296,11 @@ internal sealed class ConsumerScheduler
                 };
                 consumers[lease.LeaseKey] = consumer;
                 consumer.Start();
+                _ = consumer.Completion.ContinueWith(static (_, state) => ((Channel<bool>)state!).Writer.TryWrite(true), wake, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
+
+        return pending;
     }
 
     private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) => registration is null

@@ -26,6 +26,7 @@ internal sealed class ConsumerCounters
     private long batchesBisected;
     private long processorRetries;
     private long deadLetterSinkFailures;
+    private long dispatchPasses;
 
     public long RecordsProcessed => Volatile.Read(ref recordsProcessed);
 
@@ -80,6 +81,11 @@ internal sealed class ConsumerCounters
     public void AddProcessorRetry() => Interlocked.Increment(ref processorRetries);
 
     public void AddDeadLetterSinkFailure() => Interlocked.Increment(ref deadLetterSinkFailures);
+
+    /// <summary>Passes of the scheduler's dispatch loop (lease events, ended shard consumers, timed passes).</summary>
+    public long DispatchPasses => Volatile.Read(ref dispatchPasses);
+
+    public void AddDispatchPass() => Interlocked.Increment(ref dispatchPasses);
 
     public void AddSubscription() => Interlocked.Increment(ref subscriptions);
 

@@ -95,8 +95,23 @@ internal sealed class LeaseRenewer
     /// <summary>Renews every held lease, <see cref="LeaseManagementOptions.MaxConcurrentRenewals"/> at a time; never throws except for cancellation.</summary>
     public async Task RenewAllAsync(CancellationToken cancellationToken = default)
     {
+        var leases = held.Values.ToArray();
+        if (leases.Length <= maxConcurrentRenewals)
+        {
+            // All at once, each started on this thread and running until its request is sent: the renewer's one wake-up
+            // starts the round, instead of a thread-pool work item (and possibly a thread woken) per lease.
+            var renewals = new Task[leases.Length];
+            for (var i = 0; i < leases.Length; i++)
+            {
+                renewals[i] = RenewAsync(leases[i], cancellationToken);
+            }
+
+            await Task.WhenAll(renewals).ConfigureAwait(false);
+            return;
+        }
+
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxConcurrentRenewals, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(held.Values.ToArray(), parallel, (lease, ct) => new ValueTask(RenewAsync(lease, ct))).ConfigureAwait(false);
+        await Parallel.ForEachAsync(leases, parallel, (lease, ct) => new ValueTask(RenewAsync(lease, ct))).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -94,10 +94,11 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
                 // Not a 0 sentinel: a TimeProvider's timestamps may start at 0, which would skip the first spacing.
                 if (lastCallStart is { } previousCallStart)
                 {
-                    var wait = Schedule is { } schedule
-                        ? time.GetElapsedTime(time.GetTimestamp(), schedule.NextCallDue(previousCallStart, lastCallReturnedRecords))
-                        : options.IdleTimeBetweenReads - time.GetElapsedTime(previousCallStart);
-                    if (wait > TimeSpan.Zero)
+                    if (Schedule is { } schedule)
+                    {
+                        await schedule.WaitUntilAsync(schedule.NextCallDue(previousCallStart, lastCallReturnedRecords), cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (options.IdleTimeBetweenReads - time.GetElapsedTime(previousCallStart) is var wait && wait > TimeSpan.Zero)
                     {
                         await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
                     }

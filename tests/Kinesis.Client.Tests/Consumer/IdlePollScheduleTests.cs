@@ -62,4 +62,63 @@ public sealed class IdlePollScheduleTests
             Assert.Equal(12 * Ticks, schedule.NextCallDue((11 * Ticks) + late, previousReturnedRecords: false));
         }
     }
+
+    [Fact]
+    public async Task WaitUntilAsync_ShardsWaitingForOneTick_OneTimerAndAllResumeOnItsThread()
+    {
+        var clock = new TimerCountingTimeProvider(new ManualTimeProvider());
+        var schedule = new IdlePollSchedule(Interval, clock);
+        var due = clock.GetTimestamp() + Ticks;
+        using var stop = new CancellationTokenSource();
+        var resumed = new[] { ResumeThreadAsync(schedule.WaitUntilAsync(due, stop.Token)), ResumeThreadAsync(schedule.WaitUntilAsync(due, stop.Token)), ResumeThreadAsync(schedule.WaitUntilAsync(due, CancellationToken.None)) };
+
+        Assert.Equal(1, clock.TimersCreated);
+        Assert.All(resumed, task => Assert.False(task.IsCompleted));
+
+        // The timer fires on a thread-pool thread (no synchronization context), as a real timer does.
+        var (firingThread, allResumedInside) = await Task.Run(() =>
+        {
+            clock.Inner.Advance(Interval);
+            return (Environment.CurrentManagedThreadId, resumed.All(task => task.IsCompleted));
+        });
+
+        // Resumed inside Advance, on the thread that fired the timer: no work item queued per waiter.
+        Assert.True(allResumedInside);
+        Assert.All(await Task.WhenAll(resumed), thread => Assert.Equal(firingThread, thread));
+    }
+
+    [Fact]
+    public async Task WaitUntilAsync_OneWaiterCancelled_OthersStillResumeOnTheTick()
+    {
+        var clock = new ManualTimeProvider();
+        var schedule = new IdlePollSchedule(Interval, clock);
+        var due = clock.GetTimestamp() + Ticks;
+        using var cancelled = new CancellationTokenSource();
+        var stopped = schedule.WaitUntilAsync(due, cancelled.Token);
+        var waiting = schedule.WaitUntilAsync(due, CancellationToken.None);
+
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stopped);
+        Assert.False(waiting.IsCompleted);
+        clock.Advance(Interval);
+        Assert.True(waiting.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void WaitUntilAsync_DueNowOrPast_CompletesAtOnceWithoutATimer()
+    {
+        var clock = new TimerCountingTimeProvider(new ManualTimeProvider());
+        var schedule = new IdlePollSchedule(Interval, clock);
+
+        Assert.True(schedule.WaitUntilAsync(clock.GetTimestamp(), CancellationToken.None).IsCompletedSuccessfully);
+        Assert.True(schedule.WaitUntilAsync(clock.GetTimestamp() - Ticks, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.Equal(0, clock.TimersCreated);
+    }
+
+    private static async Task<int> ResumeThreadAsync(Task wait)
+    {
+        await wait.ConfigureAwait(false);
+        return Environment.CurrentManagedThreadId;
+    }
 }
+

@@ -139,4 +139,49 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         clock.Advance(TimeSpan.FromSeconds(3));
         await Eventually.HoldsAsync(() => first.GetRecordsCalls == 3 && second.GetRecordsCalls == 2, TimeSpan.FromSeconds(30), "both shards' calls on the common tick");
     }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Start_SharedScheduleEmptyShards_OneTimerPerTickForAllShards()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(3);
+        var clock = new TimerCountingTimeProvider(new ManualTimeProvider(DateTimeOffset.UtcNow));
+        var options = env.CreateOptions("w1");
+        options.IdleTimeBetweenReads = TimeSpan.FromSeconds(5);
+        options.TimeProvider = clock;
+        var schedule = new IdlePollSchedule(options.IdleTimeBetweenReads, clock);
+        var shards = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards;
+        var counters = shards.Select(_ => new ConsumerCounters()).ToList();
+        var publishers = shards.Select((shard, i) => new PollingRecordsPublisher(env.Kinesis, env.StreamName, shard.ShardId, ExtendedSequenceNumber.TrimHorizon, options, counters[i], NullLogger.Instance) { Schedule = schedule }).ToList();
+        try
+        {
+            foreach (var publisher in publishers)
+            {
+                publisher.Start();
+            }
+
+            // Three ticks on which all three shards call: the waits before them and the one after, four in all.
+            for (var tick = 1; tick <= 4; tick++)
+            {
+                await Eventually.HoldsAsync(() => counters.All(c => c.GetRecordsCalls == tick), TimeSpan.FromSeconds(30), $"every shard's call {tick}");
+                await Eventually.HoldsAsync(() => clock.TimersCreated >= tick, TimeSpan.FromSeconds(30), $"the wait for tick {tick}");
+                if (tick < 4)
+                {
+                    clock.Inner.Advance(options.IdleTimeBetweenReads);
+                }
+            }
+
+            // A delay per shard would have made three timers per tick.
+            await Task.Delay(200);
+            Assert.Equal(4, clock.TimersCreated);
+        }
+        finally
+        {
+            foreach (var publisher in publishers)
+            {
+                await publisher.DisposeAsync();
+            }
+        }
+    }
 }
+
