@@ -49,4 +49,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Flow {Flow}: {Count} record(s) filtered out by processing since the last report (they do not match the log format); the last from {Path} ending at offset {Offset}: {Excerpt}")]
     public static partial void RecordsSkipped(ILogger logger, string flow, long count, string path, long offset, string excerpt);
+
+    [LoggerMessage(EventId = 5016, Level = LogLevel.Information, Message = "Flow {Flow}: {Path} reached its footer (fileFooterPattern) at offset {Offset}; the rest of the file is not sent.")]
+    public static partial void FooterReached(ILogger logger, string flow, string path, long offset);
 }

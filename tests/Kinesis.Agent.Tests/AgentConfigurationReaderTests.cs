@@ -156,7 +156,7 @@ public sealed class AgentConfigurationReaderTests
     [InlineData("""{ "flows": [ { "kinesisStream": "s" } ] }""", "flows[0].filePattern")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "no spaces" } ] }""", "flows[0].kinesisStream")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "multiLineStartPattern": "^(\\d" } ] }""", "flows[0].multiLineStartPattern")]
-    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "fileFooterPattern": "^END" } ] }""", "flows[0].fileFooterPattern")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "fileFooterPattern": "(END" } ] }""", "flows[0].fileFooterPattern")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON" } ] } ] }""", "flows[0].dataProcessingOptions[0].customFieldNames")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON", "customFieldNames": ["a"], "delimiter": "(" } ] } ] }""", "flows[0].dataProcessingOptions[0].delimiter")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON", "customFieldNames": "a,b" } ] } ] }""", "flows[0].dataProcessingOptions[0].customFieldNames")]

@@ -225,6 +225,7 @@ public static class AgentConfigurationReader
         var pollInterval = FlowConfiguration.DefaultMinTimeBetweenFilePolls;
         var partialLineTimeout = FlowConfiguration.DefaultPartialLineTimeout;
         var processing = new List<DataProcessingOption>();
+        string? footer = null;
         foreach (var property in element.EnumerateObject())
         {
             var key = $"{path}.{property.Name}";
@@ -291,9 +292,18 @@ public static class AgentConfigurationReader
 
                     break;
                 case "fileFooterPattern":
-                    if (ReadOptionalString(key, value) is not null)
+                    // Java ignores an empty pattern.
+                    footer = ReadOptionalString(key, value) is { Length: > 0 } footerPattern ? footerPattern : null;
+                    if (footer is not null)
                     {
-                        throw new AgentConfigurationException(key, "not supported yet by this agent (a later release); remove it or use the Java agent");
+                        try
+                        {
+                            _ = FileFooter.Pattern(footer);
+                        }
+                        catch (ArgumentException ex)
+                        {
+                            throw new AgentConfigurationException(key, $"not a valid regular expression: {ex.Message}");
+                        }
                     }
 
                     break;
@@ -350,6 +360,7 @@ public static class AgentConfigurationReader
             PartialLineTimeout = partialLineTimeout,
             DataProcessingOptions = processing,
             MultiLineStartPattern = multiLineStart,
+            FileFooterPattern = footer,
         };
     }
 
