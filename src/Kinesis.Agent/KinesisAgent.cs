@@ -61,7 +61,12 @@ public sealed class KinesisAgent : IAsyncDisposable
         time = TimeProvider.System;
         var options = producerOptions ?? CreateProducerOptions(configuration);
         this.loggerFactory = factory;
-        region = options.Region ?? RegionOf(configuration.KinesisEndpoint) ?? "us-east-1";
+        // The CloudWatch upload's signing region when the producer was given only an endpoint.
+        region = options.Region
+            ?? RegionOf(options.ServiceUrl ?? configuration.KinesisEndpoint)
+            ?? Environment.GetEnvironmentVariable("AWS_REGION")
+            ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION")
+            ?? "us-east-1";
         credentials = options.Credentials;
         try
         {

@@ -5,6 +5,7 @@ using Kinesis.Core.Metrics;
 using Kinesis.Core.Tests.Metrics;
 using Kinesis.LocalServices;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Kinesis.Agent.Tests;
 
@@ -74,6 +75,28 @@ public sealed class AgentCloudWatchTests : IAsyncDisposable
         Assert.Empty(cloudWatch.Requests);
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Agent_LoopbackKinesisWithoutCloudWatchEndpoint_UploadsNothingAndSaysSo()
+    {
+        var stream = LocalAwsFixture.UniqueName("agent-cw-local");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        var log = directory.File("app.log");
+        await File.WriteAllTextAsync(log, "a\nb\n");
+        using var requests = new FaultInjectionHandler(new SocketsHttpHandler());
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+
+        await using (var agent = await StartAsync(Configuration(stream, log, topLevel: ""), requests, loggerFactory))
+        {
+            await Eventually.HoldsAsync(() => agent.SentRecords == 2, TimeSpan.FromSeconds(60), "2 records sent");
+            await agent.StopAsync();
+        }
+
+        Assert.Equal(0, requests.RequestCount);
+        Assert.Equal(1, logs.Count(5019));
+    }
+
     [Fact]
     public void Read_CloudWatchKeys_AreKeptAndNotWarnedAbout()
     {
@@ -107,11 +130,11 @@ public sealed class AgentCloudWatchTests : IAsyncDisposable
         }
         """);
 
-    private static async Task<KinesisAgent> StartAsync(AgentConfiguration configuration, HttpMessageHandler? handler)
+    private static async Task<KinesisAgent> StartAsync(AgentConfiguration configuration, HttpMessageHandler? handler, ILoggerFactory? loggerFactory = null)
     {
         var options = KinesisAgent.CreateProducerOptions(configuration);
         options.RecordMaxBufferedTime = TimeSpan.FromMilliseconds(20);
-        var agent = new KinesisAgent(configuration, options)
+        var agent = new KinesisAgent(configuration, options, loggerFactory)
         {
             CheckpointInterval = TimeSpan.FromMilliseconds(50),
             CloudWatchMetrics = new CloudWatchMetricsOptions
