@@ -49,4 +49,16 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Flow {Flow}: {Count} record(s) filtered out by processing since the last report (they do not match the log format); the last from {Path} ending at offset {Offset}: {Excerpt}")]
     public static partial void RecordsSkipped(ILogger logger, string flow, long count, string path, long offset, string excerpt);
+
+    [LoggerMessage(EventId = 5016, Level = LogLevel.Information, Message = "Flow {Flow}: {Path} reached its footer (fileFooterPattern) at offset {Offset}; the rest of the file is not sent.")]
+    public static partial void FooterReached(ILogger logger, string flow, string path, long offset);
+
+    [LoggerMessage(EventId = 5017, Level = LogLevel.Error, Message = "Uploading the agent's metrics to {Endpoint} failed; the next interval tries again.")]
+    public static partial void MetricsUploadFailed(ILogger logger, Uri endpoint, Exception exception);
+
+    [LoggerMessage(EventId = 5018, Level = LogLevel.Information, Message = "The agent's metrics are uploaded to CloudWatch at {Endpoint}, namespace {Namespace}, every {Interval}.")]
+    public static partial void MetricsUploadStarted(ILogger logger, Uri endpoint, string @namespace, TimeSpan interval);
+
+    [LoggerMessage(EventId = 5019, Level = LogLevel.Information, Message = "cloudwatch.emitMetrics is on but kinesis.endpoint is a local address and no cloudwatch.endpoint is set: the agent's metrics are not uploaded.")]
+    public static partial void MetricsUploadSkippedLocal(ILogger logger);
 }

@@ -3,6 +3,7 @@ using Kinesis.Agent.Checkpoints;
 using Kinesis.Agent.Configuration;
 using Kinesis.Agent.Metrics;
 using Kinesis.Agent.Tailing;
+using Kinesis.Core.Metrics;
 using Kinesis.Producer;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,6 +36,10 @@ public sealed class KinesisAgent : IAsyncDisposable
     private readonly KinesisProducer producer;
     private readonly CheckpointFile checkpointFile;
     private readonly AgentMetrics metrics;
+    private readonly string region;
+    private readonly AWSCredentials? credentials;
+    private readonly ILoggerFactory loggerFactory;
+    private AgentCloudWatchPublisher? metricsPublisher;
     private readonly List<FlowTailer> tailers = [];
     private readonly CancellationTokenSource stopping = new();
     private readonly List<Task> loops = [];
@@ -55,6 +60,14 @@ public sealed class KinesisAgent : IAsyncDisposable
         logger = factory.CreateLogger<KinesisAgent>();
         time = TimeProvider.System;
         var options = producerOptions ?? CreateProducerOptions(configuration);
+        this.loggerFactory = factory;
+        // The CloudWatch upload's signing region when the producer was given only an endpoint.
+        region = options.Region
+            ?? RegionOf(options.ServiceUrl ?? configuration.KinesisEndpoint)
+            ?? Environment.GetEnvironmentVariable("AWS_REGION")
+            ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION")
+            ?? "us-east-1";
+        credentials = options.Credentials;
         try
         {
             producer = new KinesisProducer(options, factory);
@@ -77,6 +90,15 @@ public sealed class KinesisAgent : IAsyncDisposable
 
     /// <summary>How often the checkpoint file is written when offsets moved; default <see cref="DefaultCheckpointInterval"/>.</summary>
     public TimeSpan CheckpointInterval { get; init; } = DefaultCheckpointInterval;
+
+    /// <summary>
+    /// Settings of the upload of the agent's metrics to CloudWatch when <see cref="AgentConfiguration.CloudWatchEmitMetrics"/>
+    /// is on: HTTP handler, interval (<see cref="MetricsAggregationOptions.UploadInterval"/>), retries, timeouts, and
+    /// endpoint, region or credentials when they differ from the configuration's. Default null: the endpoint
+    /// <see cref="AgentConfiguration.CloudWatchEndpoint"/> (else the region's), the producer's region and credentials, a
+    /// 60 s interval. <see cref="CloudWatchMetricsOptions.Enabled"/>, <c>Level</c> and <c>Granularity</c> are not used.
+    /// </summary>
+    public CloudWatchMetricsOptions? CloudWatchMetrics { get; init; }
 
     /// <summary>Records that failed for good, over all flows (each also logged, event 5007).</summary>
     public long FailedRecords => tailers.Sum(t => t.Statistics.RecordsFailed);
@@ -166,6 +188,7 @@ public sealed class KinesisAgent : IAsyncDisposable
         }
 
         loops.Add(Task.Run(() => RunCheckpointsAsync(stopping.Token), CancellationToken.None));
+        StartMetricsUpload();
         return Task.CompletedTask;
     }
 
@@ -222,10 +245,52 @@ public sealed class KinesisAgent : IAsyncDisposable
         }
 
         await WriteCheckpointsAsync().ConfigureAwait(false);
+        if (metricsPublisher is not null)
+        {
+            await metricsPublisher.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var tailer in tailers)
         {
             tailer.Dispose();
         }
+    }
+
+    private void StartMetricsUpload()
+    {
+        if (!configuration.CloudWatchEmitMetrics)
+        {
+            return;
+        }
+
+        var options = CloudWatchMetrics ?? new CloudWatchMetricsOptions();
+        var endpoint = options.ServiceUrl ?? configuration.CloudWatchEndpoint;
+        if (endpoint is null && configuration.KinesisEndpoint is { IsLoopback: true })
+        {
+            // A local emulator setup: uploading its test traffic to the real CloudWatch is never what was meant.
+            AgentLog.MetricsUploadSkippedLocal(logger);
+            return;
+        }
+
+        var upload = new CloudWatchMetricsOptions
+        {
+            ServiceUrl = endpoint,
+            Region = options.Region,
+            Credentials = options.Credentials ?? credentials,
+            HttpHandler = options.HttpHandler,
+            Retry = options.Retry,
+            RequestTimeout = options.RequestTimeout,
+            ShutdownTimeout = options.ShutdownTimeout,
+            UploadInterval = options.UploadInterval,
+        };
+        metricsPublisher = new AgentCloudWatchPublisher(
+            tailers.Select(t => t.Statistics).ToArray(),
+            upload,
+            configuration.CloudWatchNamespace,
+            region,
+            loggerFactory.CreateLogger<AgentCloudWatchPublisher>(),
+            time);
+        AgentLog.MetricsUploadStarted(logger, metricsPublisher.Endpoint, configuration.CloudWatchNamespace, upload.UploadInterval);
     }
 
     private async Task RunFlowAsync(FlowTailer tailer, CancellationToken cancellationToken)

@@ -50,6 +50,9 @@ public sealed class AgentConfigurationReaderTests
         Assert.Equal(AgentConfiguration.DefaultCheckpointFile, configuration.CheckpointFile);
         Assert.Equal("/var/run/aws-kinesis-agent/checkpoints", AgentConfiguration.DefaultCheckpointFile);
         Assert.True(configuration.CloudWatchEmitMetrics);
+        Assert.Equal("AWSKinesisAgent", configuration.CloudWatchNamespace);
+        Assert.Equal(AgentConfiguration.DefaultCloudWatchNamespace, configuration.CloudWatchNamespace);
+        Assert.Null(configuration.CloudWatchEndpoint);
         Assert.Equal(TimeSpan.FromDays(7), configuration.CheckpointTimeToLive);
         Assert.Equal(AgentConfiguration.DefaultCheckpointTimeToLive, configuration.CheckpointTimeToLive);
         Assert.Null(configuration.AwsAccessKeyId);
@@ -58,6 +61,7 @@ public sealed class AgentConfigurationReaderTests
         Assert.Equal(PartitionKeyOption.Random, flow.PartitionKeyOption);
         Assert.Equal(InitialPosition.EndOfFile, flow.InitialPosition);
         Assert.Equal(0, flow.SkipHeaderLines);
+        Assert.Null(flow.FileFooterPattern);
         Assert.Equal("\n", flow.TruncatedRecordTerminator);
         Assert.Null(flow.MaxBufferAge);
         Assert.Null(flow.MaxBufferSizeRecords);
@@ -156,7 +160,7 @@ public sealed class AgentConfigurationReaderTests
     [InlineData("""{ "flows": [ { "kinesisStream": "s" } ] }""", "flows[0].filePattern")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "no spaces" } ] }""", "flows[0].kinesisStream")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "multiLineStartPattern": "^(\\d" } ] }""", "flows[0].multiLineStartPattern")]
-    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "fileFooterPattern": "^END" } ] }""", "flows[0].fileFooterPattern")]
+    [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "fileFooterPattern": "(END" } ] }""", "flows[0].fileFooterPattern")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON" } ] } ] }""", "flows[0].dataProcessingOptions[0].customFieldNames")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON", "customFieldNames": ["a"], "delimiter": "(" } ] } ] }""", "flows[0].dataProcessingOptions[0].delimiter")]
     [InlineData("""{ "flows": [ { "filePattern": "/a/b.log", "kinesisStream": "s", "dataProcessingOptions": [ { "optionName": "CSVTOJSON", "customFieldNames": "a,b" } ] } ] }""", "flows[0].dataProcessingOptions[0].customFieldNames")]

@@ -33,8 +33,20 @@ public sealed class AgentConfiguration
     /// <summary><c>checkpointFile</c>; default <see cref="DefaultCheckpointFile"/>. This agent writes JSON, not the Java agent's SQLite.</summary>
     public string CheckpointFile { get; init; } = DefaultCheckpointFile;
 
-    /// <summary><c>cloudwatch.emitMetrics</c>; default true, as in the Java agent. Metrics are a later slice: no effect yet.</summary>
+    /// <summary>Default of <see cref="CloudWatchNamespace"/>, the Java agent's.</summary>
+    public const string DefaultCloudWatchNamespace = "AWSKinesisAgent";
+
+    /// <summary>
+    /// <c>cloudwatch.emitMetrics</c>: upload the agent's metrics to CloudWatch; default true, as in the Java agent (not
+    /// when <see cref="KinesisEndpoint"/> is a loopback address and <see cref="CloudWatchEndpoint"/> is not set).
+    /// </summary>
     public bool CloudWatchEmitMetrics { get; init; } = true;
+
+    /// <summary><c>cloudwatch.endpoint</c>: a URL or a host name (then https); null for the region's endpoint.</summary>
+    public Uri? CloudWatchEndpoint { get; init; }
+
+    /// <summary><c>cloudwatch.namespace</c>; default <see cref="DefaultCloudWatchNamespace"/>.</summary>
+    public string CloudWatchNamespace { get; init; } = DefaultCloudWatchNamespace;
 
     /// <summary><c>flows</c> with a <c>kinesisStream</c>.</summary>
     public IReadOnlyList<FlowConfiguration> Flows { get; init; } = [];

@@ -18,8 +18,8 @@ public static class AgentConfigurationReader
 
     private static readonly HashSet<string> JavaTopLevelKeysWithoutEffect = new(StringComparer.Ordinal)
     {
-        "firehose.endpoint", "cloudwatch.endpoint", "cloudwatch.tagInstance", "cloudwatch.metricsBufferTimeMillis",
-        "cloudwatch.namespace", "cloudwatch.metricsQueueSize", "log.emitMetrics", "log.emitInternalMetrics",
+        "firehose.endpoint", "cloudwatch.tagInstance", "cloudwatch.metricsBufferTimeMillis",
+        "cloudwatch.metricsQueueSize", "log.emitMetrics", "log.emitInternalMetrics",
         "log.statusReportingPeriodSeconds", "maxSendingThreads", "sendingThreadsKeepAliveMillis", "sendingThreadsMaxQueueSize",
         "maxSendingThreadsPerCore", "maxConnections", "connectionTimeoutMillis", "connectionTTLMillis", "socketTimeoutMillis",
         "useTcpKeepAlive", "useHttpGzip", "shutdownTimeoutMillis", "sts.endpoint",
@@ -124,6 +124,8 @@ public static class AgentConfigurationReader
             string? region = null, accessKey = null, secretKey = null;
             var checkpointFile = AgentConfiguration.DefaultCheckpointFile;
             var emitMetrics = true;
+            Uri? metricsEndpoint = null;
+            var metricsNamespace = AgentConfiguration.DefaultCloudWatchNamespace;
             var checkpointTimeToLive = AgentConfiguration.DefaultCheckpointTimeToLive;
             foreach (var property in root.EnumerateObject())
             {
@@ -151,6 +153,22 @@ public static class AgentConfigurationReader
                         break;
                     case "cloudwatch.emitMetrics":
                         emitMetrics = ReadBoolean(key, value);
+                        break;
+                    case "cloudwatch.endpoint":
+                        metricsEndpoint = ReadEndpoint(key, value);
+                        if (metricsEndpoint is { IsLoopback: false } && metricsEndpoint.Scheme == Uri.UriSchemeHttp)
+                        {
+                            throw new AgentConfigurationException(key, "plain http is allowed only for a loopback address");
+                        }
+
+                        break;
+                    case "cloudwatch.namespace":
+                        metricsNamespace = ReadOptionalString(key, value) ?? AgentConfiguration.DefaultCloudWatchNamespace;
+                        if (metricsNamespace.Length > 255 || metricsNamespace.StartsWith(':') || metricsNamespace.StartsWith("AWS/", StringComparison.Ordinal))
+                        {
+                            throw new AgentConfigurationException(key, "must be 1 to 255 characters, not starting with ':' or 'AWS/'");
+                        }
+
                         break;
                     case "flows":
                         ReadFlows(value, flows, warnings);
@@ -181,6 +199,8 @@ public static class AgentConfigurationReader
                 AwsSecretAccessKey = secretKey,
                 CheckpointFile = checkpointFile,
                 CloudWatchEmitMetrics = emitMetrics,
+                CloudWatchEndpoint = metricsEndpoint,
+                CloudWatchNamespace = metricsNamespace,
                 CheckpointTimeToLive = checkpointTimeToLive,
                 Flows = flows,
                 Warnings = warnings,
@@ -225,6 +245,7 @@ public static class AgentConfigurationReader
         var pollInterval = FlowConfiguration.DefaultMinTimeBetweenFilePolls;
         var partialLineTimeout = FlowConfiguration.DefaultPartialLineTimeout;
         var processing = new List<DataProcessingOption>();
+        string? footer = null;
         foreach (var property in element.EnumerateObject())
         {
             var key = $"{path}.{property.Name}";
@@ -291,9 +312,18 @@ public static class AgentConfigurationReader
 
                     break;
                 case "fileFooterPattern":
-                    if (ReadOptionalString(key, value) is not null)
+                    // Java ignores an empty pattern.
+                    footer = ReadOptionalString(key, value) is { Length: > 0 } footerPattern ? footerPattern : null;
+                    if (footer is not null)
                     {
-                        throw new AgentConfigurationException(key, "not supported yet by this agent (a later release); remove it or use the Java agent");
+                        try
+                        {
+                            _ = FileFooter.Pattern(footer);
+                        }
+                        catch (ArgumentException ex)
+                        {
+                            throw new AgentConfigurationException(key, $"not a valid regular expression: {ex.Message}");
+                        }
                     }
 
                     break;
@@ -350,6 +380,7 @@ public static class AgentConfigurationReader
             PartialLineTimeout = partialLineTimeout,
             DataProcessingOptions = processing,
             MultiLineStartPattern = multiLineStart,
+            FileFooterPattern = footer,
         };
     }
 

@@ -57,6 +57,12 @@ public sealed class FlowConfiguration
     /// </summary>
     public string? MultiLineStartPattern { get; init; }
 
+    /// <summary>
+    /// <c>fileFooterPattern</c>: a regular expression that a whole record (trimmed, as the Java agent matches it) matches
+    /// when it is a file's footer. That record and everything after it in the file are not sent. Null (the default): no footer.
+    /// </summary>
+    public string? FileFooterPattern { get; init; }
+
     /// <summary><c>dataProcessingOptions</c>, applied in order.</summary>
     public IReadOnlyList<DataProcessingOption> DataProcessingOptions { get; init; } = [];
 

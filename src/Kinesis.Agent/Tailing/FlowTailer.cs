@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Kinesis.Agent.Checkpoints;
 using Kinesis.Agent.Configuration;
 using Kinesis.Agent.Metrics;
@@ -22,10 +23,11 @@ internal sealed class FlowTailer : IDisposable
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);
 
     private readonly FlowConfiguration flow;
-    private readonly KinesisProducer producer;
+    private readonly IKinesisProducer producer;
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly RecordBuilder builder;
+    private readonly FileFooter? footer;
     private readonly FileTracker tracker;
     private readonly int windowRecords;
     private readonly long windowBytes;
@@ -37,7 +39,7 @@ internal sealed class FlowTailer : IDisposable
     private (string Path, long Offset, Exception Exception)? lastFailure;
     private (string Path, long Offset, byte[] Data)? lastSkipped;
 
-    public FlowTailer(FlowConfiguration flow, KinesisProducer producer, int windowRecords, long windowBytes, TimeProvider time, ILogger logger)
+    public FlowTailer(FlowConfiguration flow, IKinesisProducer producer, int windowRecords, long windowBytes, TimeProvider time, ILogger logger)
     {
         this.flow = flow;
         this.producer = producer;
@@ -46,6 +48,7 @@ internal sealed class FlowTailer : IDisposable
         this.time = time;
         this.logger = logger;
         builder = new RecordBuilder(flow, time);
+        footer = flow.FileFooterPattern is { } footerPattern ? new FileFooter(footerPattern) : null;
         failureReport = new IntervalReport(time, ReportInterval);
         skipReport = new IntervalReport(time, ReportInterval);
         var terminator = Encoding.UTF8.GetBytes(flow.TruncatedRecordTerminator);
@@ -205,6 +208,14 @@ internal sealed class FlowTailer : IDisposable
         {
             foreach (var line in file.Lines)
             {
+                if (IsAfterFooter(file, line))
+                {
+                    Statistics.Skipped();
+                    file.Skipped(line.EndOffset);
+                    sentCount++;
+                    continue;
+                }
+
                 var data = builder.Process(line.Data, out var error);
                 if (error is not null)
                 {
@@ -236,6 +247,40 @@ internal sealed class FlowTailer : IDisposable
             file.Lines.RemoveRange(0, sentCount);
             Statistics.Parsed(sentCount);
         }
+    }
+
+    // As the Java agent, a footer ends the file: the footer and what follows it are not sent, but counted as skipped and
+    // passed by the checkpoint. (Java also drops the rest of its read buffer, then goes on with data written later;
+    // here the whole rest of the file is left out, so the result does not depend on read sizes.)
+    private bool IsAfterFooter(TrackedFile file, LineRecord line)
+    {
+        if (footer is null)
+        {
+            return false;
+        }
+
+        if (file.FooterReached)
+        {
+            return true;
+        }
+
+        try
+        {
+            if (!footer.Matches(line.Data))
+            {
+                return false;
+            }
+        }
+        catch (RegexMatchTimeoutException ex)
+        {
+            Statistics.ProcessingFailed();
+            AgentLog.ProcessingFailed(logger, flow.Id, file.Path, line.EndOffset, ex);
+            return false;
+        }
+
+        file.FooterReached = true;
+        AgentLog.FooterReached(logger, flow.Id, file.Path, line.EndOffset);
+        return true;
     }
 
     // An outage longer than the records' time-to-live fails every record, and a wrong logFormat filters every line:

@@ -114,6 +114,9 @@ internal sealed class TrackedFile : IDisposable
         return moved;
     }
 
+    /// <summary>Whether a record matching the flow's <c>fileFooterPattern</c> was read: the rest of the file is not sent.</summary>
+    public bool FooterReached { get; set; }
+
     /// <summary>The file's content was replaced (truncated): start again at offset 0; records of the old content are no longer tracked.</summary>
     public void Restart(Fingerprint fingerprint, LineSplitter splitter)
     {
@@ -124,6 +127,7 @@ internal sealed class TrackedFile : IDisposable
         ReadOffset = 0;
         AcknowledgedOffset = 0;
         Splitter = splitter;
+        FooterReached = false;
     }
 
     public void Dispose() => Handle?.Dispose();
