@@ -268,7 +268,7 @@ public sealed class PoisonRecordIntegrationTests(LocalAwsFixture fixture)
         await second.StopAsync();
     }
 
-    private static async Task<List<Record>> ReadAllAsync(KinesisApiClient kinesis, string stream, int expected)
+    internal static async Task<List<Record>> ReadAllAsync(KinesisApiClient kinesis, string stream, int expected)
     {
         var iterator = (await kinesis.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = stream, ShardId = "shardId-000000000000", ShardIteratorType = ShardIteratorType.TrimHorizon })).ShardIterator;
         var records = new List<Record>();
