@@ -10,6 +10,9 @@ namespace Kinesis.Samples.WorkerService;
 /// </summary>
 internal sealed partial class OrderProcessor(ILogger<OrderProcessor> logger) : IShardRecordProcessor
 {
+    /// <summary>Records whose data starts with this fail processing, to show the dead-letter mode.</summary>
+    public const string PoisonPrefix = "poison";
+
     private string shardId = "?";
 
     public Task InitializeAsync(InitializationInput input, CancellationToken cancellationToken = default)
@@ -23,7 +26,17 @@ internal sealed partial class OrderProcessor(ILogger<OrderProcessor> logger) : I
     {
         foreach (var record in input.Records)
         {
-            LogRecord(shardId, record.PartitionKey, Encoding.UTF8.GetString(record.Data.Span));
+            var order = Encoding.UTF8.GetString(record.Data.Span);
+
+            // Stands for a record the application cannot handle (bad JSON, an unknown customer). Throwing hands the batch
+            // back to the consumer: by default it is retried until it succeeds; with --dead-letter the failing record is
+            // isolated, retried twice more and then written to the dead-letter stream (see Program.cs).
+            if (order.StartsWith(PoisonPrefix, StringComparison.Ordinal))
+            {
+                throw new FormatException($"Cannot process order '{order}' (it starts with '{PoisonPrefix}').");
+            }
+
+            LogRecord(shardId, record.PartitionKey, order);
         }
 
         // Checkpoint after the work is done: a crash replays at most this batch (at-least-once).

@@ -9,7 +9,7 @@ using Kinesis.Testing;
 namespace Kinesis.IntegrationTests;
 
 /// <summary>
-/// What a user of the packages does: pack the three packages into a local folder feed, create a fresh console app
+/// What a user of the packages does: pack the four packages into a local folder feed, create a fresh console app
 /// outside the repository (none of its build settings apply), install the packages from the feed (everything else
 /// from the machine's usual NuGet sources), build it and run it against kinesis-local and dynalite.
 /// </summary>
@@ -20,7 +20,16 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
     private const int Timeout = 900_000;
 
     private static readonly TimeSpan StepDeadline = TimeSpan.FromMinutes(5);
-    private static readonly string[] Packages = ["Kinesis.Core", "Kinesis.Producer", "Kinesis.Client"];
+    private static readonly string[] Packages = ["Kinesis.Core", "Kinesis.Producer", "Kinesis.Client", "Kinesis.Client.DeadLetter"];
+
+    /// <summary>The packages each package depends on, each pinned to the exact version it was built with.</summary>
+    private static readonly Dictionary<string, string[]> KinesisDependencies = new()
+    {
+        ["Kinesis.Core"] = [],
+        ["Kinesis.Producer"] = ["Kinesis.Core"],
+        ["Kinesis.Client"] = ["Kinesis.Core"],
+        ["Kinesis.Client.DeadLetter"] = ["Kinesis.Client", "Kinesis.Producer"],
+    };
 
     [Fact(Timeout = Timeout)]
     public async Task Packages_PackedIntoALocalFeed_InstallInAFreshAppThatPutsAndReadsBackARecord()
@@ -53,11 +62,13 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
 
             Assert.Contains("put shardId-", run, StringComparison.Ordinal);
             Assert.Contains("read back: hello from the packages", run, StringComparison.Ordinal);
+            Assert.Contains("dead-lettered 1 record", run, StringComparison.Ordinal);
 
             // An app on net8.0 gets the Microsoft.Extensions.* 8.x the packages' net8.0 group asks for, not 10.x.
             using var assets = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(app, "obj", "project.assets.json")));
             var net8 = assets.RootElement.GetProperty("targets").GetProperty("net8.0").EnumerateObject().Select(p => p.Name).ToList();
             Assert.Contains($"Kinesis.Client/{version}", net8);
+            Assert.Contains($"Kinesis.Client.DeadLetter/{version}", net8);
             var extensions = net8.Where(p => p.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal)).ToList();
             Assert.NotEmpty(extensions);
             Assert.All(extensions, p => Assert.Contains("/8.0.", p, StringComparison.Ordinal));
@@ -86,10 +97,11 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
         Assert.Equal("https://github.com/kinesis-libraries/kinesis-libraries", repository.Attribute("url")?.Value);
         Assert.Equal("README.md", metadata.Elements().Single(e => e.Name.LocalName == "readme").Value);
 
-        // The clients use Kinesis.Core's internals, so they run only with the Kinesis.Core they were built with.
-        var coreDependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "Kinesis.Core").ToList();
-        Assert.Equal(package != "Kinesis.Core", coreDependencies.Count > 0);
-        Assert.All(coreDependencies, d => Assert.Equal($"[{version}]", d.Attribute("version")?.Value));
+        // The clients use Kinesis.Core's internals, so they run only with the Kinesis.Core they were built with; the
+        // dead-letter package likewise only with the Kinesis.Client and Kinesis.Producer it was built with.
+        var kinesisDependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value?.StartsWith("Kinesis.", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(KinesisDependencies[package], kinesisDependencies.Select(d => d.Attribute("id")!.Value).Distinct().Order(StringComparer.Ordinal));
+        Assert.All(kinesisDependencies, d => Assert.Equal($"[{version}]", d.Attribute("version")?.Value));
     }
 
     /// <summary>A console app as <c>dotnet new console</c> would make it, with a nuget.config adding the local feed.</summary>
@@ -130,6 +142,7 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
               <ItemGroup>
                 <PackageReference Include="Kinesis.Producer" Version="[{version}]" />
                 <PackageReference Include="Kinesis.Client" Version="[{version}]" />
+                <PackageReference Include="Kinesis.Client.DeadLetter" Version="[{version}]" />
               </ItemGroup>
             </Project>
             """);
@@ -137,6 +150,7 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
             using System.Text;
             using Amazon.Runtime;
             using Kinesis.Client;
+            using Kinesis.Client.DeadLetter;
             using Kinesis.Core.Api;
             using Kinesis.Producer;
 
@@ -149,7 +163,7 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
                 Console.WriteLine($"put {put.ShardId} {put.SequenceNumber}");
             }
 
-            var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var received = new TaskCompletionSource<(string ShardId, KinesisClientRecord Record)>(TaskCreationOptions.RunContinuationsAsynchronously);
             var options = new KinesisConsumerOptions
             {
                 ApplicationName = stream + "-app",
@@ -162,14 +176,21 @@ public sealed class PackageInstallTests(LocalAwsFixture fixture)
             {
                 foreach (var record in input.Records)
                 {
-                    received.TrySetResult(Encoding.UTF8.GetString(record.Data.Span));
+                    received.TrySetResult((input.ShardId, record));
                 }
 
                 return Task.CompletedTask;
             });
             await consumer.StartAsync();
-            Console.WriteLine($"read back: {await received.Task.WaitAsync(TimeSpan.FromSeconds(90))}");
+            var (shardId, read) = await received.Task.WaitAsync(TimeSpan.FromSeconds(90));
+            Console.WriteLine($"read back: {Encoding.UTF8.GetString(read.Data.Span)}");
             await consumer.StopAsync();
+
+            // The dead-letter package: the record as if the processor had given up on it, written back as an envelope.
+            await using var deadLetterProducer = new KinesisProducer(new KinesisProducerOptions { Region = api.Region, ServiceUrl = kinesis, Credentials = credentials });
+            var sink = new KinesisStreamDeadLetterSink(deadLetterProducer, stream);
+            await sink.SendAsync(new DeadLetterBatch { StreamName = stream, ShardId = shardId, Records = [read], Exception = new FormatException("package test"), Attempts = 1, Reason = DeadLetterReason.RetriesExhausted });
+            Console.WriteLine($"dead-lettered 1 record to {sink.StreamName}");
             """);
     }
 

@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using Kinesis.Core.Api;
 using Kinesis.LocalServices;
 using Kinesis.Testing;
@@ -110,6 +112,65 @@ public sealed class SampleProgramTests(LocalAwsFixture fixture)
         {
             Directory.Delete(workingDirectory, recursive: true);
             await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task WorkerService_DeadLetterMode_MarkedRecordIsBisectedRetriedAndLandsInTheDeadLetterStreamWhileTheRestIsProcessed()
+    {
+        var stream = LocalAwsFixture.UniqueName("worker");
+        var deadLetterStream = LocalAwsFixture.UniqueName("worker-dlq");
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        await LocalKinesis.CreateStreamAsync(client, stream, 1);
+        await LocalKinesis.CreateStreamAsync(client, deadLetterStream, 1);
+        try
+        {
+            // Put before the worker starts, so the marked record arrives in the middle of one batch and bisect isolates it.
+            string[] orders = ["order-1", "order-2", "order-3", "poison-4", "order-5", "order-6", "order-7", "order-8"];
+            foreach (var order in orders)
+            {
+                await client.PutRecordAsync(new PutRecordRequest { StreamName = stream, PartitionKey = "customer-42", Data = Encoding.UTF8.GetBytes(order) });
+            }
+
+            var environment = ChildEnvironment.StaticCredentials();
+            environment["Kinesis__Consumer__ApplicationName"] = LocalAwsFixture.UniqueName("worker-app");
+            environment["Kinesis__Consumer__StreamName"] = stream;
+            environment["Kinesis__Consumer__Kinesis__ServiceUrl"] = fixture.KinesisLocalEndpoint.ToString();
+            environment["Kinesis__Consumer__DynamoDbServiceUrl"] = fixture.DynaliteEndpoint.ToString();
+            environment["Kinesis__Producer__ServiceUrl"] = fixture.KinesisLocalEndpoint.ToString();
+            await using var worker = ChildProcess.Start("dotnet", [WorkerService, "--dead-letter", deadLetterStream], Path.GetTempPath(), environment);
+
+            await worker.WaitForStdoutAsync(o => o.Contains("customer-42: order-8", StringComparison.Ordinal), Deadline, "the records after the marked one to be processed");
+            var dead = new List<(string ShardId, Core.Aggregation.DeaggregatedRecord Record)>();
+            await Eventually.HoldsAsync(
+                async () =>
+                {
+                    dead = await LocalKinesis.ReadAllAsync(client, deadLetterStream);
+                    return dead.Count > 0;
+                },
+                Deadline,
+                "the marked record in the dead-letter stream");
+            await worker.SignalAsync("INT");
+            var exitCode = await worker.WaitForExitAsync(Deadline);
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}; stdout:\n{worker.Stdout}\nstderr:\n{worker.Stderr}");
+            Assert.Contains($"go to the dead-letter stream '{deadLetterStream}'", worker.Stdout, StringComparison.Ordinal);
+            Assert.Contains("split in two halves", worker.Stdout, StringComparison.Ordinal);
+            Assert.Contains("they are sent to the dead-letter sink", worker.Stdout, StringComparison.Ordinal);
+            Assert.All(orders.Where(o => o.StartsWith("order-", StringComparison.Ordinal)), o => Assert.Contains($"customer-42: {o}", worker.Stdout, StringComparison.Ordinal));
+            Assert.DoesNotContain("customer-42: poison-4", worker.Stdout, StringComparison.Ordinal);
+            var record = Assert.Single(dead).Record;
+            Assert.Equal("customer-42", record.PartitionKey);
+            using var envelope = JsonDocument.Parse(record.Data);
+            Assert.Equal("poison-4", Encoding.UTF8.GetString(envelope.RootElement.GetProperty("data").GetBytesFromBase64()));
+            Assert.Equal(stream, envelope.RootElement.GetProperty("streamName").GetString());
+            Assert.Equal("RetriesExhausted", envelope.RootElement.GetProperty("reason").GetString());
+            Assert.True(envelope.RootElement.GetProperty("attempts").GetInt32() >= 3, "at least the isolated record's first delivery and its two retries");
+            Assert.Equal(typeof(FormatException).FullName, envelope.RootElement.GetProperty("exceptionType").GetString());
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = deadLetterStream });
         }
     }
 }

@@ -18,7 +18,10 @@ public static class KinesisConsumerServiceCollectionExtensions
     /// <see cref="IHostedService.StopAsync"/>; the container disposes it. One <typeparamref name="TProcessor"/> is created per
     /// shard with <see cref="ActivatorUtilities"/> from the root service provider (constructor injection; scoped services
     /// are not available). Options are bound from <paramref name="configuration"/>, then <paramref name="configure"/> runs,
-    /// and they are validated when the host starts (<c>ValidateOnStart</c>).
+    /// then, when <see cref="PoisonRecordOptions.DeadLetterSink"/> is still <see langword="null"/>, it is set to the
+    /// <see cref="IDeadLetterSink"/> registered in the container if any (for example by
+    /// <c>AddKinesisStreamDeadLetterSink</c> of package Kinesis.Client.DeadLetter), and they are validated when the host starts
+    /// (<c>ValidateOnStart</c>).
     /// </summary>
     /// <typeparam name="TProcessor">The shard record processor.</typeparam>
     /// <param name="services">The service collection.</param>
@@ -47,6 +50,14 @@ public static class KinesisConsumerServiceCollectionExtensions
             builder.Configure(configure);
         }
 
+        // After every Configure, so a sink set in code wins; before validation, so a retry limit with a registered sink is valid.
+        builder.PostConfigure<IServiceProvider>((options, provider) =>
+        {
+            if (options.PoisonRecords is { DeadLetterSink: null } poison)
+            {
+                poison.DeadLetterSink = provider.GetService<IDeadLetterSink>();
+            }
+        });
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisConsumerOptions>, KinesisConsumerOptionsValidator>());
         services.AddSingleton(provider => new KinesisConsumer(

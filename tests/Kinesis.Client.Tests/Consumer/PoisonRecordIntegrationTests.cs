@@ -72,6 +72,49 @@ public sealed class PoisonRecordIntegrationTests(LocalAwsFixture fixture)
         await consumer.StopAsync();
     }
 
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task PoisonAtTheVeryEndOfASplitParentShard_IsDeadLetteredBeforeTheShardEndsAndTheChildrenAreReadAfterIt()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var payloads = await env.PutRawAsync(keys: 1, first: 0, count: 6);
+        var parent = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0];
+        var middle = ((System.Numerics.BigInteger)parent.HashKeyRange.End / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await env.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = env.StreamName, ShardToSplit = parent.ShardId, NewStartingHashKey = middle });
+        await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, Deadline);
+        var afterSplit = await env.PutRawAsync(keys: 1, first: 6, count: 4);
+        using var measurements = new Metrics.ConsumerMeasurements(env.ApplicationName);
+
+        // The last record of the closed parent fails, and the sink refuses it twice: the shard must neither end nor hand
+        // over to its children before the sink has it.
+        var sink = new ListSink { FailuresLeft = 2 };
+        var processor = new PoisonProcessor(env.Deliveries, payload => payload == "key-0:5");
+        var consumer = env.CreateConsumer("w1", _ => processor, o =>
+        {
+            o.PoisonRecords.BisectBatchOnError = true;
+            o.PoisonRecords.MaxRetryAttempts = 0;
+            o.PoisonRecords.DeadLetterSink = sink;
+        });
+
+        await consumer.StartAsync();
+        await Eventually.HoldsAsync(() => sink.Calls >= 2, Deadline, "the sink refused the poison twice");
+        Assert.DoesNotContain(env.Deliveries, d => afterSplit.Contains(d.Payload));
+        var parentLease = Assert.Single(await env.ListLeasesAsync(), l => l.LeaseKey == parent.ShardId);
+        Assert.False(parentLease.Checkpoint?.IsShardEnd ?? false, "the parent ended before its last record reached the sink");
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(afterSplit), Deadline, "the children read once the sink accepted the poison");
+        await Eventually.HoldsAsync(
+            async () => (await env.ListLeasesAsync()).FirstOrDefault(l => l.LeaseKey == parent.ShardId) is not { } lease || lease.Checkpoint?.IsShardEnd == true,
+            Deadline,
+            "the parent checkpointed at SHARD_END (or its lease cleaned up after it)");
+        await consumer.StopAsync();
+
+        Assert.Equal("key-0:5", Encoding.UTF8.GetString(Assert.Single(Assert.Single(sink.Batches).Records).Data.Span));
+        Assert.Equal(payloads.Where(p => p != "key-0:5").Concat(afterSplit), env.Deliveries.Select(d => d.Payload));
+        Assert.Equal(1, consumer.Counters.RecordsDeadLettered);
+        Assert.Equal(1, measurements.Sum(Core.Metrics.ConsumerMetricNames.RecordsDeadLettered));
+    }
+
     [Fact(Timeout = TestTimeouts.Integration)]
     public async Task DeadLetterSinkFails_CheckpointStaysBeforeThePoisonUntilTheSinkRecovers()
     {
@@ -268,7 +311,7 @@ public sealed class PoisonRecordIntegrationTests(LocalAwsFixture fixture)
         await second.StopAsync();
     }
 
-    private static async Task<List<Record>> ReadAllAsync(KinesisApiClient kinesis, string stream, int expected)
+    internal static async Task<List<Record>> ReadAllAsync(KinesisApiClient kinesis, string stream, int expected)
     {
         var iterator = (await kinesis.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = stream, ShardId = "shardId-000000000000", ShardIteratorType = ShardIteratorType.TrimHorizon })).ShardIterator;
         var records = new List<Record>();
