@@ -3,6 +3,7 @@ using Kinesis.Client.Coordination;
 using Kinesis.Client.Tests.Leases;
 using Kinesis.Core.Api;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kinesis.Client.Tests.Coordination;
 
@@ -45,7 +46,7 @@ public sealed class ConsumerStartupTests
             CancellationToken.None);
 
         Assert.Equal(1, calls);
-        Assert.True(logs.Has(3010));
+        Assert.Contains(logs.GetSnapshot(), r => r.Id.Id == 3010);
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
@@ -64,10 +65,10 @@ public sealed class ConsumerStartupTests
         Assert.Contains(KinesisErrorCodes.ServiceUnavailable, ex.Message, StringComparison.Ordinal);
     }
 
-    private static ConsumerStartup Create(ManualTimeProvider time, out ListLoggerFactory logs)
+    private static ConsumerStartup Create(ManualTimeProvider time, out FakeLogCollector logs)
     {
-        logs = new ListLoggerFactory();
+        logs = new FakeLogCollector();
         var options = new KinesisConsumerOptions { ApplicationName = "app", StreamName = "s", StartTimeout = TimeSpan.FromSeconds(1), TimeProvider = time };
-        return new ConsumerStartup(options, Kinesis, new Uri("http://127.0.0.1:4569/"), logs.CreateLogger("test"));
+        return new ConsumerStartup(options, Kinesis, new Uri("http://127.0.0.1:4569/"), new FakeLogger(logs));
     }
 }
