@@ -9,7 +9,7 @@ namespace Kinesis.Testing;
 /// New tests use <c>FakeTimeProvider</c> (Microsoft.Extensions.TimeProvider.Testing), as the producer's do. This clock
 /// stays for the consumer's lease, scheduler and idle-poll tests and the agent's, which rely on what it does
 /// differently: a timer fires with the clock at its due time (FakeTimeProvider moves the clock to the end of
-/// <c>Advance</c> first, so a lease renewed from a timer callback would be stamped late), a zero due time waits for the
+/// <c>Advance</c> first, so a callback reads the end time, not its own), a zero due time waits for the
 /// next <see cref="Advance"/> (FakeTimeProvider fires it inside <c>CreateTimer</c>, on the caller's thread), and
 /// timestamps start at zero. Moving those tests is a change of their timing, to be made and checked one suite at a time.
 /// </remarks>
