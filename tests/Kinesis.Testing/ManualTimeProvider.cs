@@ -6,12 +6,13 @@ namespace Kinesis.Testing;
 /// during <see cref="Advance"/>, in due-time order, on the calling thread.
 /// </summary>
 /// <remarks>
-/// New tests use <c>FakeTimeProvider</c> (Microsoft.Extensions.TimeProvider.Testing), as the producer's do. This clock
-/// stays for the consumer's lease, scheduler and idle-poll tests and the agent's, which rely on what it does
+/// New tests use <c>FakeTimeProvider</c> (Microsoft.Extensions.TimeProvider.Testing), as the producer's and the lease
+/// taker's, balancing, fleet and coordinator tests do. The remaining users (the consumer's idle-poll, polling-publisher,
+/// scheduler-time and renewer tests, the agent's tests) are still to move, each checked against what this clock does
 /// differently: a timer fires with the clock at its due time (FakeTimeProvider moves the clock to the end of
-/// <c>Advance</c> first, so a callback reads the end time, not its own), a zero due time waits for the
-/// next <see cref="Advance"/> (FakeTimeProvider fires it inside <c>CreateTimer</c>, on the caller's thread), and
-/// timestamps start at zero. Moving those tests is a change of their timing, to be made and checked one suite at a time.
+/// <c>Advance</c> first, so a callback reads the end time, not its own), a zero due time waits for the next
+/// <see cref="Advance"/> (FakeTimeProvider fires it inside <c>CreateTimer</c>, on the caller's thread), and timestamps
+/// start at zero (FakeTimeProvider: the ticks of its start, 2000-01-01 by default).
 /// </remarks>
 public sealed class ManualTimeProvider : TimeProvider
 {

@@ -10,6 +10,7 @@ using Kinesis.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Consumer;
 
@@ -75,7 +76,7 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
     [Fact(Timeout = TestTimeouts.LongIntegration)]
     public async Task LeaseExpiredLocally_BeforeRenewerRuns_NoFurtherBatchAndCheckpointRefusedWithoutWriting()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var run = await StealRun.StartAsync(fixture, shards: 1);
         var a = run.CreateCoordinator("A", clock, run.DynamoA, seed: 1);
         var lease = Assert.Single(await a.TakeLeasesAsync());

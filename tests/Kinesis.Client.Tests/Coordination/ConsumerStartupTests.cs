@@ -4,6 +4,7 @@ using Kinesis.Client.Tests.Leases;
 using Kinesis.Core.Api;
 using Kinesis.Testing;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Coordination;
 
@@ -15,7 +16,7 @@ public sealed class ConsumerStartupTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task FirstShardSyncAsync_StartTimeoutSpentOnEarlierSteps_StillRunsTheSyncOnce()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var startup = Create(time, out _);
         time.Advance(TimeSpan.FromSeconds(5));
         var calls = 0;
@@ -34,7 +35,7 @@ public sealed class ConsumerStartupTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task FirstShardSyncAsync_PermanentFailure_IsLoggedNotThrownAndNotRetried()
     {
-        var startup = Create(new ManualTimeProvider(), out var logs);
+        var startup = Create(new FakeTimeProvider(), out var logs);
         var calls = 0;
 
         await startup.FirstShardSyncAsync(
@@ -52,7 +53,7 @@ public sealed class ConsumerStartupTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task CheckStreamAsync_StartTimeoutAlreadySpent_MakesOneAttemptAndReportsItsError()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var startup = Create(time, out _);
         time.Advance(TimeSpan.FromSeconds(5));
         using var faults = new FaultInjectionHandler().ForTarget("DescribeStreamSummary", Fault.AwsError(HttpStatusCode.ServiceUnavailable, KinesisErrorCodes.ServiceUnavailable), times: int.MaxValue);
@@ -65,7 +66,7 @@ public sealed class ConsumerStartupTests
         Assert.Contains(KinesisErrorCodes.ServiceUnavailable, ex.Message, StringComparison.Ordinal);
     }
 
-    private static ConsumerStartup Create(ManualTimeProvider time, out FakeLogCollector logs)
+    private static ConsumerStartup Create(FakeTimeProvider time, out FakeLogCollector logs)
     {
         logs = new FakeLogCollector();
         var options = new KinesisConsumerOptions { ApplicationName = "app", StreamName = "s", StartTimeout = TimeSpan.FromSeconds(1), TimeProvider = time };

@@ -3,6 +3,7 @@ using Kinesis.Client.Leases;
 using Kinesis.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Leases;
 
@@ -19,7 +20,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 6);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var workers = new[] { env.CreateCoordinator("worker-a", clock, 1), env.CreateCoordinator("worker-b", clock, 2), env.CreateCoordinator("worker-c", clock, 3) };
 
         var rounds = 0;
@@ -51,7 +52,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 4);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var b = env.CreateCoordinator("worker-b", clock, 2);
         for (var round = 0; round < 5 && !await IsBalancedAsync(refresher, [a, b], 2); round++)
@@ -93,7 +94,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 6);
         await AssignAsync(refresher, keys.Take(4), "worker-a");
         await AssignAsync(refresher, keys.Skip(4), "worker-c");
-        var b = env.CreateCoordinator("worker-b", new ManualTimeProvider(), 7);
+        var b = env.CreateCoordinator("worker-b", new FakeTimeProvider(), 7);
 
         var acquired = await b.TakeLeasesAsync();
 
@@ -117,7 +118,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 8);
         await AssignAsync(refresher, keys.Take(6), "worker-a");
         await AssignAsync(refresher, keys.Skip(6), "worker-c");
-        var b = env.CreateCoordinator("worker-b", new ManualTimeProvider(), 7);
+        var b = env.CreateCoordinator("worker-b", new FakeTimeProvider(), 7);
 
         var acquired = await b.TakeLeasesAsync();
 
@@ -134,7 +135,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 6);
         await AssignAsync(refresher, keys.Take(5), "worker-a");
-        var b = env.CreateCoordinator("worker-b", new ManualTimeProvider(), 7);
+        var b = env.CreateCoordinator("worker-b", new FakeTimeProvider(), 7);
 
         var acquired = await b.TakeLeasesAsync();
 
@@ -150,7 +151,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture, options);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 5);
-        var a = env.CreateCoordinator("worker-a", new ManualTimeProvider(), 1);
+        var a = env.CreateCoordinator("worker-a", new FakeTimeProvider(), 1);
 
         Assert.Equal(2, (await a.TakeLeasesAsync()).Count);
         Assert.Empty(await a.TakeLeasesAsync());
@@ -162,7 +163,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 4);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var b = env.CreateCoordinator("worker-b", clock, 2);
         var lost = new ConcurrentBag<LeaseLostEventArgs>();
@@ -189,7 +190,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var lost = new ConcurrentBag<LeaseLostEventArgs>();
         a.LeaseLost += (_, e) => lost.Add(e);
@@ -211,7 +212,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var a = env.CreateCoordinator("worker-a", new ManualTimeProvider(), 1);
+        var a = env.CreateCoordinator("worker-a", new FakeTimeProvider(), 1);
         var lost = new ConcurrentBag<LeaseLostEventArgs>();
         a.LeaseLost += (_, e) => lost.Add(e);
         var held = Assert.Single(await a.TakeLeasesAsync());
@@ -229,7 +230,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var held = Assert.Single(await a.TakeLeasesAsync());
         var counterAtTake = held.Lease.LeaseCounter;
@@ -254,7 +255,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var a = env.CreateCoordinator("worker-a", new ManualTimeProvider(), 1);
+        var a = env.CreateCoordinator("worker-a", new FakeTimeProvider(), 1);
         var held = Assert.Single(await a.TakeLeasesAsync());
 
         await a.CheckpointWriter.MarkShardEndAsync(keys[0], held.ConcurrencyToken, ["shardId-000000000008", "shardId-000000000009"]);
@@ -270,7 +271,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 2);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var logs = new FakeLogCollector();
         using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(logs)]);
         var a = env.CreateCoordinator("worker-a", clock, 1, loggerFactory);
@@ -297,7 +298,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var lost = new ConcurrentBag<LeaseLostEventArgs>();
         a.LeaseLost += (_, e) => lost.Add(e);

@@ -3,6 +3,7 @@ using Kinesis.Client.Leases;
 using Kinesis.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
 namespace Kinesis.Client.Tests.Leases;
@@ -61,7 +62,7 @@ public sealed class LeaseCoordinatorTests(LocalAwsFixture fixture, ITestOutputHe
     public async Task RenewLeasesAsync_LateThenStolen_LogsTakenRenewedLateStolenAndLostWithTheirEventIds()
     {
         using var env = new LeaseTestEnvironment(fixture);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var logsA = new FakeLogCollector();
         var logsB = new FakeLogCollector();
         using var loggerFactoryA = new LoggerFactory([new FakeLoggerProvider(logsA)]);
@@ -136,7 +137,7 @@ public sealed class LeaseCoordinatorTests(LocalAwsFixture fixture, ITestOutputHe
         var refresher = await env.CreateTableAsync();
         const int leaseCount = 4;
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, leaseCount);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var workers = new[] { env.CreateCoordinator("worker-a", clock, 1), env.CreateCoordinator("worker-b", clock, 2) };
         var renewal = env.Options.RenewalInterval!.Value;
         var taker = env.Options.TakerInterval!.Value;
