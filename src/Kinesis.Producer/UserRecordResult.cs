@@ -53,15 +53,3 @@ public readonly record struct UserRecordResult
     /// <summary>Whether the record was put.</summary>
     public bool IsSuccessful => SequenceNumber is not null;
 }
-
-/// <summary>What the user records of one Kinesis record with the same attempt history share.</summary>
-internal sealed class KinesisRecordOutcome(string? shardId, string? sequenceNumber, IReadOnlyList<Attempt> attempts, bool isAggregated)
-{
-    public string? ShardId { get; } = shardId;
-
-    public string? SequenceNumber { get; } = sequenceNumber;
-
-    public IReadOnlyList<Attempt> Attempts { get; } = attempts;
-
-    public bool IsAggregated { get; } = isAggregated;
-}

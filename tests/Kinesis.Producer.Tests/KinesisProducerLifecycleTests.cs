@@ -1,6 +1,7 @@
 using System.Net;
 using Kinesis.Core.Api;
 using Kinesis.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Producer.Tests;
 
@@ -359,7 +360,7 @@ public sealed class KinesisProducerLifecycleTests(LocalAwsFixture fixture)
         using var faults = new FaultInjectionHandler().ForTarget("PutRecords", Fault.AwsError(HttpStatusCode.InternalServerError, "InternalFailure"));
 
         // A clock that only moves when told: the first record's backoff lasts until the test advances it.
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var producer = new KinesisProducer(
             ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o =>
             {

@@ -1,4 +1,5 @@
 using Kinesis.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Producer.Tests;
 
@@ -14,7 +15,7 @@ public sealed class KinesisProducerShutdownTests(LocalAwsFixture fixture)
         using var faults = new FaultInjectionHandler().ForTarget("PutRecords", Fault.Delay(TimeSpan.FromMinutes(5)), times: int.MaxValue);
 
         // The producer's clock moves only when told: shutdown must wait for the call itself, not for the clock to tick.
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var producer = new KinesisProducer(
             ProducerTestKit.Options(fixture.KinesisLocalEndpoint, faults, o =>
             {

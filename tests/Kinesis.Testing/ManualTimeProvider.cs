@@ -5,6 +5,15 @@ namespace Kinesis.Testing;
 /// <c>Task.Delay</c>, <c>PeriodicTimer</c> and <c>CancellationTokenSource</c> timeouts built on this provider) fire
 /// during <see cref="Advance"/>, in due-time order, on the calling thread.
 /// </summary>
+/// <remarks>
+/// New tests use <c>FakeTimeProvider</c> (Microsoft.Extensions.TimeProvider.Testing), as the producer's and the lease
+/// taker's, balancing, fleet and coordinator tests do. The remaining users (the consumer's idle-poll, polling-publisher,
+/// scheduler-time and renewer tests, the agent's tests) are still to move, each checked against what this clock does
+/// differently: a timer fires with the clock at its due time (FakeTimeProvider moves the clock to the end of
+/// <c>Advance</c> first, so a callback reads the end time, not its own), a zero due time waits for the next
+/// <see cref="Advance"/> (FakeTimeProvider fires it inside <c>CreateTimer</c>, on the caller's thread), and timestamps
+/// start at zero (FakeTimeProvider: the ticks of its start, 2000-01-01 by default).
+/// </remarks>
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly object gate = new();

@@ -75,31 +75,3 @@ public static class KinesisConsumerServiceCollectionExtensions
         return options;
     }
 }
-
-/// <summary>Validates <see cref="KinesisConsumerOptions"/> with <see cref="KinesisConsumerOptions.Validate"/>.</summary>
-internal sealed class KinesisConsumerOptionsValidator : IValidateOptions<KinesisConsumerOptions>
-{
-    public ValidateOptionsResult Validate(string? name, KinesisConsumerOptions options)
-    {
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (ArgumentException ex)
-        {
-            return ValidateOptionsResult.Fail(ex.Message);
-        }
-    }
-}
-
-/// <summary>Drives a <see cref="KinesisConsumer"/> from the host's lifetime.</summary>
-/// <remarks>The consumer is the container's singleton, which the container disposes; this service only starts and stops it.</remarks>
-internal sealed class KinesisConsumerHostedService(KinesisConsumer consumer) : IHostedService
-{
-    public KinesisConsumer Consumer { get; } = consumer;
-
-    public Task StartAsync(CancellationToken cancellationToken) => Consumer.StartAsync(cancellationToken);
-
-    public Task StopAsync(CancellationToken cancellationToken) => Consumer.StopAsync(cancellationToken);
-}

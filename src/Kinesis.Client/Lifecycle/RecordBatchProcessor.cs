@@ -8,15 +8,6 @@ using HashKeyRange = Kinesis.Core.Hashing.HashKeyRange;
 
 namespace Kinesis.Client.Lifecycle;
 
-/// <summary>How the delivery of one batch ended.</summary>
-internal enum BatchOutcome
-{
-    Delivered,
-    Skipped,
-    StopShard,
-    Abandoned,
-}
-
 /// <summary>
 /// The dispatch path of one shard: deaggregates a GetRecords batch, drops what is at or below the start checkpoint,
 /// advances the checkpointer's upper bound, and calls the processor with the configured error handling. It does no I/O

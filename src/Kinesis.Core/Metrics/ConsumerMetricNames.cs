@@ -68,19 +68,3 @@ public static class ConsumerMetricNames
     /// <summary>Counter (Count, summary; ProcessTask): deliveries of records the processor failed on before, after a backoff (not a KCL metric).</summary>
     public const string ProcessRecordsRetries = "RecordProcessor.processRecords.Retries";
 }
-
-/// <summary>Values of the <see cref="MetricTagNames.Operation"/> tag, as the KCL names its metric scopes.</summary>
-public static class ConsumerOperations
-{
-    /// <summary>Fetching and processing a shard's records.</summary>
-    public const string ProcessTask = "ProcessTask";
-
-    /// <summary>The periodic renewal of the worker's leases.</summary>
-    public const string RenewAllLeases = "RenewAllLeases";
-
-    /// <summary>The periodic taking (and stealing) of leases.</summary>
-    public const string TakeLeases = "TakeLeases";
-
-    /// <summary>Writing a checkpoint to the lease table.</summary>
-    public const string Checkpoint = "Checkpoint";
-}

@@ -3,19 +3,6 @@ using System.Diagnostics.Metrics;
 
 namespace Kinesis.Core.Metrics;
 
-/// <summary>CloudWatch's statistic set: the interval's sample count, sum, minimum and maximum.</summary>
-internal readonly record struct StatisticSet(long SampleCount, double Sum, double Minimum, double Maximum);
-
-/// <summary>One metric's statistics for one dimension set over one interval.</summary>
-internal sealed record MetricDatum(MetricDefinition Metric, IReadOnlyList<KeyValuePair<string, string>> Dimensions, StatisticSet Statistics, DateTimeOffset Timestamp);
-
-/// <summary>Takes statistic sets that a source has already aggregated over a group of samples (see <see cref="KinesisMetrics"/>).</summary>
-internal interface IStatisticsSink
-{
-    /// <summary>Adds <paramref name="statistics"/> (samples of <paramref name="metric"/> for one stream and shard) to the interval.</summary>
-    void Record(MetricDefinition metric, string stream, string? shard, StatisticSet statistics);
-}
-
 /// <summary>
 /// Listens to one source's meter and aggregates each measurement into statistic sets per metric and dimension set,
 /// filtered by level and rolled up by granularity (a shard sample also counts in its stream and global series).

@@ -103,8 +103,3 @@ public abstract class MetricsAggregationOptions
         return name;
     }
 }
-
-/// <summary>Settings of an <see cref="EmfMetricsWriter"/>.</summary>
-public sealed class EmfMetricsOptions : MetricsAggregationOptions
-{
-}

@@ -4,12 +4,6 @@ using System.Text;
 
 namespace Kinesis.Core.Metrics;
 
-/// <summary>One PutMetricData request body (form-encoded, gzip-compressed when large) and the datums it carries.</summary>
-/// <param name="Body">The bytes to send.</param>
-/// <param name="DatumCount">Datums in the request.</param>
-/// <param name="ContentEncoding"><c>gzip</c> when compressed, else null.</param>
-internal sealed record PutMetricDataBatch(byte[] Body, int DatumCount, string? ContentEncoding);
-
 /// <summary>
 /// Writes PutMetricData requests in the query protocol (<c>Action=PutMetricData&amp;Version=2010-08-01</c>), each datum
 /// as a statistic set, split to stay within the service limits: at most <see cref="MaxDatumsPerRequest"/> datums and

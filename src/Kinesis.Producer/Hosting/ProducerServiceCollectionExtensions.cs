@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -49,29 +48,4 @@ public static class ProducerServiceCollectionExtensions
     /// <summary>Registers a singleton <see cref="KinesisProducer"/> configured in code; see the other overload.</summary>
     public static IServiceCollection AddKinesisProducer(this IServiceCollection services, Action<KinesisProducerOptions> configure) =>
         services.AddKinesisProducer(configuration: null, configure);
-}
-
-/// <summary>Turns <see cref="KinesisProducerOptions.Validate"/> into options validation, so a bad setting fails host start-up with its name and range.</summary>
-internal sealed class KinesisProducerOptionsValidator : IValidateOptions<KinesisProducerOptions>
-{
-    public ValidateOptionsResult Validate(string? name, KinesisProducerOptions options)
-    {
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (ArgumentException ex)
-        {
-            return ValidateOptionsResult.Fail(ex.Message);
-        }
-    }
-}
-
-/// <summary>Flushes the producer when the host stops, so records put during the host's life are sent.</summary>
-internal sealed class ProducerFlushOnShutdown(KinesisProducer producer) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => producer.FlushAsync(cancellationToken);
 }

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Kinesis.Core.Api;
-using Kinesis.Core.Hashing;
 using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 
@@ -666,14 +665,3 @@ internal sealed partial class BatchSender
     [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "{Count} PutRecords calls were still in flight {Timeout} after the producer stopped; each fails its records when it ends.")]
     private static partial void LogSendsOutlivedStop(ILogger logger, int count, TimeSpan timeout);
 }
-
-/// <summary>The outcome of one PutRecords call: the service's answer, or the error that stood in for it.</summary>
-internal readonly record struct PutRecordsCall(
-    DateTimeOffset StartUtc,
-    long Start,
-    long End,
-    int UserRecords,
-    PutRecordsResponse? Response,
-    KinesisApiException? Error,
-    string? ErrorCode,
-    string? ErrorMessage);

@@ -1,5 +1,6 @@
 using Kinesis.Core.Aggregation;
 using Kinesis.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Consumer;
 
@@ -179,7 +180,7 @@ public sealed class KinesisConsumerOptionsTests
     [Fact]
     public void Clone_CopiesEverySettingAndTheNestedOptions_SharesServices()
     {
-        var options = new KinesisConsumerOptions { ApplicationName = "app", StreamName = "s", MaxRecords = 77, TimeProvider = new ManualTimeProvider() };
+        var options = new KinesisConsumerOptions { ApplicationName = "app", StreamName = "s", MaxRecords = 77, TimeProvider = new FakeTimeProvider() };
         options.Kinesis.Region = "eu-west-1";
         options.Kinesis.RequestTimeout = TimeSpan.FromSeconds(3);
         options.Leases.FailoverTime = TimeSpan.FromSeconds(4);
@@ -220,7 +221,7 @@ public sealed class KinesisConsumerOptionsTests
             ConnectTimeout = TimeSpan.FromSeconds(2),
             MaxConnections = 3,
             UseHttp2ForRequests = true,
-            TimeProvider = new ManualTimeProvider(),
+            TimeProvider = new FakeTimeProvider(),
         };
         var options = new KinesisConsumerOptions { Kinesis = kinesis };
 

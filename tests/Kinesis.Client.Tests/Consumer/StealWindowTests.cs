@@ -9,6 +9,8 @@ using Kinesis.Core.Api;
 using Kinesis.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Consumer;
 
@@ -54,9 +56,9 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
         Assert.Equal(ShardConsumerEnd.LeaseLost, await victim.Completion.WaitAsync(Deadline));
         Assert.IsType<LeaseLostException>(Assert.Single(victimProcessor.CheckpointFailures));
         Assert.Equal(updatesByA, run.DynamoA.Handler.Count("UpdateItem"));
-        Assert.True(run.LoggerFactory.Has(3035), "the refused delivery is logged");
-        Assert.True(run.LoggerFactory.Has(3038), "the refused checkpoint is logged");
-        Assert.True(run.LoggerFactory.Has(2010), "the lost lease is logged");
+        Assert.True(run.Logs.GetSnapshot().Any(r => r.Id.Id == 3035), "the refused delivery is logged");
+        Assert.True(run.Logs.GetSnapshot().Any(r => r.Id.Id == 3038), "the refused checkpoint is logged");
+        Assert.True(run.Logs.GetSnapshot().Any(r => r.Id.Id == 2010), "the lost lease is logged");
 
         // The new owner starts from A's last checkpoint: right after A's first batch, with A's second batch again.
         var newOwner = new GatedProcessor();
@@ -65,7 +67,7 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
         await Eventually.HoldsAsync(() => !newOwner.Batches.IsEmpty, Deadline, "the new owner delivers");
         Assert.Equal(victimProcessor.LastCheckpoint, newOwner.InitialCheckpoint);
         Assert.Equal(victimProcessor.Batches.ElementAt(1)[0].SequenceNumber, newOwner.Batches.First()[0].SequenceNumber);
-        Assert.True(run.LoggerFactory.Has(2016), "the steal is logged");
+        Assert.True(run.Logs.GetSnapshot().Any(r => r.Id.Id == 2016), "the steal is logged");
 
         await run.StopAsync(bystander, consumersA[0].Processor, consumersA[1].Processor);
         await run.StopAsync(consumerB, newOwner);
@@ -74,7 +76,7 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
     [Fact(Timeout = TestTimeouts.LongIntegration)]
     public async Task LeaseExpiredLocally_BeforeRenewerRuns_NoFurtherBatchAndCheckpointRefusedWithoutWriting()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var run = await StealRun.StartAsync(fixture, shards: 1);
         var a = run.CreateCoordinator("A", clock, run.DynamoA, seed: 1);
         var lease = Assert.Single(await a.TakeLeasesAsync());
@@ -130,6 +132,7 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
             DynamoB = new LeaseTestEnvironment(fixture, LeaseOptions);
             Options = env.CreateOptions("A");
             Options.MaxRecords = 5;
+            LoggerFactory = new LoggerFactory([new FakeLoggerProvider(Logs)]);
         }
 
         // Renewals are driven by hand; a long failover time keeps the leases from expiring between them.
@@ -149,7 +152,9 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
 
         public KinesisConsumerOptions Options { get; }
 
-        public ListLoggerFactory LoggerFactory { get; } = new();
+        public FakeLogCollector Logs { get; } = new();
+
+        public ILoggerFactory LoggerFactory { get; }
 
         public static async Task<StealRun> StartAsync(LocalAwsFixture fixture, int shards = 2)
         {
@@ -220,6 +225,7 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
 
             DynamoA.Dispose();
             DynamoB.Dispose();
+            LoggerFactory.Dispose();
             await env.DisposeAsync();
         }
     }

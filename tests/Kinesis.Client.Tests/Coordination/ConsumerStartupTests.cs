@@ -3,6 +3,8 @@ using Kinesis.Client.Coordination;
 using Kinesis.Client.Tests.Leases;
 using Kinesis.Core.Api;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Coordination;
 
@@ -14,7 +16,7 @@ public sealed class ConsumerStartupTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task FirstShardSyncAsync_StartTimeoutSpentOnEarlierSteps_StillRunsTheSyncOnce()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var startup = Create(time, out _);
         time.Advance(TimeSpan.FromSeconds(5));
         var calls = 0;
@@ -33,7 +35,7 @@ public sealed class ConsumerStartupTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task FirstShardSyncAsync_PermanentFailure_IsLoggedNotThrownAndNotRetried()
     {
-        var startup = Create(new ManualTimeProvider(), out var logs);
+        var startup = Create(new FakeTimeProvider(), out var logs);
         var calls = 0;
 
         await startup.FirstShardSyncAsync(
@@ -45,13 +47,13 @@ public sealed class ConsumerStartupTests
             CancellationToken.None);
 
         Assert.Equal(1, calls);
-        Assert.True(logs.Has(3010));
+        Assert.Contains(logs.GetSnapshot(), r => r.Id.Id == 3010);
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task CheckStreamAsync_StartTimeoutAlreadySpent_MakesOneAttemptAndReportsItsError()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var startup = Create(time, out _);
         time.Advance(TimeSpan.FromSeconds(5));
         using var faults = new FaultInjectionHandler().ForTarget("DescribeStreamSummary", Fault.AwsError(HttpStatusCode.ServiceUnavailable, KinesisErrorCodes.ServiceUnavailable), times: int.MaxValue);
@@ -64,10 +66,10 @@ public sealed class ConsumerStartupTests
         Assert.Contains(KinesisErrorCodes.ServiceUnavailable, ex.Message, StringComparison.Ordinal);
     }
 
-    private static ConsumerStartup Create(ManualTimeProvider time, out ListLoggerFactory logs)
+    private static ConsumerStartup Create(FakeTimeProvider time, out FakeLogCollector logs)
     {
-        logs = new ListLoggerFactory();
+        logs = new FakeLogCollector();
         var options = new KinesisConsumerOptions { ApplicationName = "app", StreamName = "s", StartTimeout = TimeSpan.FromSeconds(1), TimeProvider = time };
-        return new ConsumerStartup(options, Kinesis, new Uri("http://127.0.0.1:4569/"), logs.CreateLogger("test"));
+        return new ConsumerStartup(options, Kinesis, new Uri("http://127.0.0.1:4569/"), new FakeLogger(logs));
     }
 }

@@ -9,7 +9,9 @@ using Kinesis.Client.Tests.Leases;
 using Kinesis.Core.Aggregation;
 using Kinesis.Core.Api;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kinesis.Client.Tests.Coordination;
 
@@ -81,11 +83,12 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
 
         // One parent finishes (and creates the child's lease); the other is held in its first batch.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var logs = new ListLoggerFactory();
+        var logs = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(logs)]);
         await using var consumer = new KinesisConsumer(
             env.CreateOptions("w1"),
             shardId => shardId == slow ? new GatedProcessor(release.Task, new RecordingProcessor("w1", env.Deliveries)) : new RecordingProcessor("w1", env.Deliveries),
-            logs);
+            loggerFactory);
         await consumer.StartAsync();
 
         // The child is held by this worker and has polled its unfinished parent twice: it would have delivered by now.
@@ -93,7 +96,7 @@ public sealed class ShardSyncIntegrationTests(LocalAwsFixture fixture)
             () =>
             {
                 Assert.DoesNotContain(env.Deliveries, d => d.ShardId == child);
-                var polls = logs.Entries.Count(e => e.EventId.Id == 3025 && e.Message.Contains(child, StringComparison.Ordinal) && e.Message.Contains(slow, StringComparison.Ordinal));
+                var polls = logs.GetSnapshot().Count(e => e.Id.Id == 3025 && e.Message.Contains(child, StringComparison.Ordinal) && e.Message.Contains(slow, StringComparison.Ordinal));
                 return consumer.HeldShardIds.Contains(child) && polls >= 2;
             },
             Deadline,

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using Kinesis.Client.Leases;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Leases;
 
@@ -17,7 +20,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 6);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var workers = new[] { env.CreateCoordinator("worker-a", clock, 1), env.CreateCoordinator("worker-b", clock, 2), env.CreateCoordinator("worker-c", clock, 3) };
 
         var rounds = 0;
@@ -49,7 +52,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 4);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var b = env.CreateCoordinator("worker-b", clock, 2);
         for (var round = 0; round < 5 && !await IsBalancedAsync(refresher, [a, b], 2); round++)
@@ -91,7 +94,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 6);
         await AssignAsync(refresher, keys.Take(4), "worker-a");
         await AssignAsync(refresher, keys.Skip(4), "worker-c");
-        var b = env.CreateCoordinator("worker-b", new ManualTimeProvider(), 7);
+        var b = env.CreateCoordinator("worker-b", new FakeTimeProvider(), 7);
 
         var acquired = await b.TakeLeasesAsync();
 
@@ -115,7 +118,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 8);
         await AssignAsync(refresher, keys.Take(6), "worker-a");
         await AssignAsync(refresher, keys.Skip(6), "worker-c");
-        var b = env.CreateCoordinator("worker-b", new ManualTimeProvider(), 7);
+        var b = env.CreateCoordinator("worker-b", new FakeTimeProvider(), 7);
 
         var acquired = await b.TakeLeasesAsync();
 
@@ -132,7 +135,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 6);
         await AssignAsync(refresher, keys.Take(5), "worker-a");
-        var b = env.CreateCoordinator("worker-b", new ManualTimeProvider(), 7);
+        var b = env.CreateCoordinator("worker-b", new FakeTimeProvider(), 7);
 
         var acquired = await b.TakeLeasesAsync();
 
@@ -148,7 +151,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture, options);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 5);
-        var a = env.CreateCoordinator("worker-a", new ManualTimeProvider(), 1);
+        var a = env.CreateCoordinator("worker-a", new FakeTimeProvider(), 1);
 
         Assert.Equal(2, (await a.TakeLeasesAsync()).Count);
         Assert.Empty(await a.TakeLeasesAsync());
@@ -160,7 +163,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 4);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var b = env.CreateCoordinator("worker-b", clock, 2);
         var lost = new ConcurrentBag<LeaseLostEventArgs>();
@@ -187,7 +190,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var lost = new ConcurrentBag<LeaseLostEventArgs>();
         a.LeaseLost += (_, e) => lost.Add(e);
@@ -209,7 +212,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var a = env.CreateCoordinator("worker-a", new ManualTimeProvider(), 1);
+        var a = env.CreateCoordinator("worker-a", new FakeTimeProvider(), 1);
         var lost = new ConcurrentBag<LeaseLostEventArgs>();
         a.LeaseLost += (_, e) => lost.Add(e);
         var held = Assert.Single(await a.TakeLeasesAsync());
@@ -227,7 +230,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var held = Assert.Single(await a.TakeLeasesAsync());
         var counterAtTake = held.Lease.LeaseCounter;
@@ -252,7 +255,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         var keys = await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var a = env.CreateCoordinator("worker-a", new ManualTimeProvider(), 1);
+        var a = env.CreateCoordinator("worker-a", new FakeTimeProvider(), 1);
         var held = Assert.Single(await a.TakeLeasesAsync());
 
         await a.CheckpointWriter.MarkShardEndAsync(keys[0], held.ConcurrencyToken, ["shardId-000000000008", "shardId-000000000009"]);
@@ -268,9 +271,10 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 2);
-        var clock = new ManualTimeProvider();
-        var logs = new ListLoggerFactory();
-        var a = env.CreateCoordinator("worker-a", clock, 1, logs);
+        var clock = new FakeTimeProvider();
+        var logs = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(logs)]);
+        var a = env.CreateCoordinator("worker-a", clock, 1, loggerFactory);
         var lost = new ConcurrentBag<LeaseLostEventArgs>();
         a.LeaseLost += (_, e) => lost.Add(e);
         Assert.Equal(2, (await a.TakeLeasesAsync()).Count);
@@ -279,7 +283,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         clock.Advance(RenewalInterval);
         await a.RenewLeasesAsync();
         Assert.Equal(2, a.GetHeldLeases().Count);
-        Assert.True(logs.Has(2011));
+        Assert.Contains(logs.GetSnapshot(), r => r.Id.Id == 2011);
 
         clock.Advance(FailoverTime - RenewalInterval + TimeSpan.FromMilliseconds(1));
         Assert.Empty(a.GetHeldLeases());
@@ -294,7 +298,7 @@ public sealed class LeaseBalancingTests(LocalAwsFixture fixture)
         using var env = new LeaseTestEnvironment(fixture);
         var refresher = await env.CreateTableAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, 1);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var a = env.CreateCoordinator("worker-a", clock, 1);
         var lost = new ConcurrentBag<LeaseLostEventArgs>();
         a.LeaseLost += (_, e) => lost.Add(e);

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Kinesis.Client.Leases;
 using Kinesis.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
 namespace Kinesis.Client.Tests.Leases;
@@ -19,8 +21,9 @@ public sealed class LeaseCoordinatorTests(LocalAwsFixture fixture, ITestOutputHe
         options.FailoverTime = TimeSpan.FromSeconds(2);
         options.TakerInterval = TimeSpan.FromMilliseconds(300);
         using var env = new LeaseTestEnvironment(fixture, options);
-        var logs = new ListLoggerFactory();
-        var coordinator = new LeaseCoordinator(env.CreateRefresher(), "worker-a", options, TimeProvider.System, logs);
+        var logs = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(logs)]);
+        var coordinator = new LeaseCoordinator(env.CreateRefresher(), "worker-a", options, TimeProvider.System, loggerFactory);
         await coordinator.InitializeAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(coordinator.Refresher, 2);
         var acquired = new ConcurrentBag<string>();
@@ -41,12 +44,12 @@ public sealed class LeaseCoordinatorTests(LocalAwsFixture fixture, ITestOutputHe
 
             // Every scan fails for a while: the taker loop logs (2031) and keeps running.
             env.Handler.InjectFaults("Scan", 1_000);
-            await Eventually.HoldsAsync(() => logs.Has(2031), Deadline, "taker loop failure logged");
+            await Eventually.HoldsAsync(() => logs.GetSnapshot().Any(r => r.Id.Id == 2031), Deadline, "taker loop failure logged");
             env.Handler.InjectFaults("Scan", 0);
             await LeaseTestEnvironment.CreateLeasesAsync(coordinator.Refresher, 3);
             await Eventually.HoldsAsync(() => acquired.Count == 3, Deadline, "the new lease acquired after the failures");
 
-            Assert.True(logs.Has(2015));
+            Assert.Contains(logs.GetSnapshot(), r => r.Id.Id == 2015);
             Assert.Empty(lost);
             Assert.Equal(3, coordinator.GetHeldLeases().Count);
             Assert.Equal(3, await coordinator.ReleaseAllLeasesAsync());
@@ -59,30 +62,32 @@ public sealed class LeaseCoordinatorTests(LocalAwsFixture fixture, ITestOutputHe
     public async Task RenewLeasesAsync_LateThenStolen_LogsTakenRenewedLateStolenAndLostWithTheirEventIds()
     {
         using var env = new LeaseTestEnvironment(fixture);
-        var clock = new ManualTimeProvider();
-        var logsA = new ListLoggerFactory();
-        var logsB = new ListLoggerFactory();
-        await using var a = new LeaseCoordinator(env.CreateRefresher(), "worker-a", env.Options, clock, logsA, new Random(1));
-        await using var b = new LeaseCoordinator(env.CreateRefresher(), "worker-b", env.Options, clock, logsB, new Random(2));
+        var clock = new FakeTimeProvider();
+        var logsA = new FakeLogCollector();
+        var logsB = new FakeLogCollector();
+        using var loggerFactoryA = new LoggerFactory([new FakeLoggerProvider(logsA)]);
+        using var loggerFactoryB = new LoggerFactory([new FakeLoggerProvider(logsB)]);
+        await using var a = new LeaseCoordinator(env.CreateRefresher(), "worker-a", env.Options, clock, loggerFactoryA, new Random(1));
+        await using var b = new LeaseCoordinator(env.CreateRefresher(), "worker-b", env.Options, clock, loggerFactoryB, new Random(2));
         await a.InitializeAsync();
         await LeaseTestEnvironment.CreateLeasesAsync(a.Refresher, 2);
         Assert.Equal(2, (await a.TakeLeasesAsync()).Count);
-        Assert.True(logsA.Has(2012), "lease taken");
+        Assert.True(logsA.GetSnapshot().Any(r => r.Id.Id == 2012), "lease taken");
 
         clock.Advance(env.Options.RenewalInterval!.Value);
         await a.RenewLeasesAsync();
-        Assert.False(logsA.Has(2017), "a renewal on time is not late");
+        Assert.False(logsA.GetSnapshot().Any(r => r.Id.Id == 2017), "a renewal on time is not late");
 
         // Two renewals missed, still inside the failover time: renewed, but late.
         clock.Advance(env.Options.RenewalInterval.Value * 2.5);
         await a.RenewLeasesAsync();
         Assert.Equal(2, a.GetHeldLeases().Count);
-        Assert.Contains(logsA.Entries, e => e.EventId.Id == 2017 && e.Level == LogLevel.Warning);
+        Assert.Contains(logsA.GetSnapshot(), e => e.Id.Id == 2017 && e.Level == LogLevel.Warning);
 
         var stolen = Assert.Single(await b.TakeLeasesAsync());
-        Assert.Contains(logsB.Entries, e => e.EventId.Id == 2016 && e.Message.Contains("worker-a", StringComparison.Ordinal) && e.Message.Contains(stolen.LeaseKey, StringComparison.Ordinal));
+        Assert.Contains(logsB.GetSnapshot(), e => e.Id.Id == 2016 && e.Message.Contains("worker-a", StringComparison.Ordinal) && e.Message.Contains(stolen.LeaseKey, StringComparison.Ordinal));
         await a.RenewLeasesAsync();
-        Assert.Contains(logsA.Entries, e => e.EventId.Id == 2010 && e.Message.Contains(stolen.LeaseKey, StringComparison.Ordinal) && e.Message.Contains("RenewalRejected", StringComparison.Ordinal));
+        Assert.Contains(logsA.GetSnapshot(), e => e.Id.Id == 2010 && e.Message.Contains(stolen.LeaseKey, StringComparison.Ordinal) && e.Message.Contains("RenewalRejected", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
@@ -132,7 +137,7 @@ public sealed class LeaseCoordinatorTests(LocalAwsFixture fixture, ITestOutputHe
         var refresher = await env.CreateTableAsync();
         const int leaseCount = 4;
         await LeaseTestEnvironment.CreateLeasesAsync(refresher, leaseCount);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var workers = new[] { env.CreateCoordinator("worker-a", clock, 1), env.CreateCoordinator("worker-b", clock, 2) };
         var renewal = env.Options.RenewalInterval!.Value;
         var taker = env.Options.TakerInterval!.Value;

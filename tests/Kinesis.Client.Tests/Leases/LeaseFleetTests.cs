@@ -1,5 +1,6 @@
 using Kinesis.Client.Leases;
 using Kinesis.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Leases;
 
@@ -121,7 +122,7 @@ public sealed class LeaseFleetTests
         // 12 leases, 4 each; worker-x dies. Both survivors see its 4 leases expire at once, each needs 2 (target 6) and
         // sends its takes concurrently (a take lasts 100 ms): if both chose the same two, the loser of each race must
         // try the other two instead of leaving them to the next run.
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(12, clock, (op, _) => op == LeaseStoreOperation.TakeLease ? TimeSpan.FromMilliseconds(100) : TimeSpan.Zero);
         var a = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(seed));
         var b = new LeaseCoordinator(store, "worker-b", Options, clock, random: new Random(seed));
@@ -153,7 +154,7 @@ public sealed class LeaseFleetTests
     public async Task Start_TakerLoop_WatchesBetweenRunsAndTakesADeadWorkersLeaseBeforeTheNextRegularRun()
     {
         // The coordinator's own loops on the manual clock: worker-x holds one lease and never renews it.
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(2, clock);
         await InMemoryLeases.AssignAsync(store, "worker-x", keys.Skip(1));
         var acquired = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -182,7 +183,7 @@ public sealed class LeaseFleetTests
     [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Watch_BelowTargetAndNothingExpired_NeverSteals_StealsStayAtOnePerTakerRun()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(6, clock);
         await InMemoryLeases.AssignAsync(store, "worker-b", keys);
         var a = new LeaseCoordinator(store, "worker-a", Options, clock, random: new Random(1));
@@ -268,7 +269,7 @@ public sealed class LeaseFleetTests
     {
         // 12 unowned leases at 1 s a take (the clock moves as each take is sent): taking all in one run would last
         // 12 s, beyond the failover time.
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, _) = await InMemoryLeases.CreateAsync(12, clock);
         store.Fault = (op, _) =>
         {
@@ -291,7 +292,7 @@ public sealed class LeaseFleetTests
     }
 
     // Advances the manual clock in 100 ms steps until the task (waiting on it) completes.
-    private static async Task Drive(ManualTimeProvider clock, Task task)
+    private static async Task Drive(FakeTimeProvider clock, Task task)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!task.IsCompleted && DateTime.UtcNow < deadline)
@@ -308,10 +309,10 @@ public sealed class LeaseFleetTests
 
     private sealed class Fleet
     {
-        private readonly ManualTimeProvider clock;
+        private readonly FakeTimeProvider clock;
         private readonly int leases;
 
-        private Fleet(ManualTimeProvider clock, InMemoryLeaseRefresher store, List<Worker> workers, int leases)
+        private Fleet(FakeTimeProvider clock, InMemoryLeaseRefresher store, List<Worker> workers, int leases)
         {
             this.clock = clock;
             Store = store;
@@ -327,7 +328,7 @@ public sealed class LeaseFleetTests
 
         public static async Task<Fleet> CreateAsync(int workers, int leases)
         {
-            var clock = new ManualTimeProvider();
+            var clock = new FakeTimeProvider();
             var (store, _) = await InMemoryLeases.CreateAsync(leases, clock);
             var list = new List<Worker>();
             for (var i = 0; i < workers; i++)

@@ -1,6 +1,7 @@
 using Kinesis.Client.Leases;
 using Kinesis.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Leases;
 
@@ -13,7 +14,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_NewUnownedLeases_PriorityTakesAllOfThemIgnoringTheTarget()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(16, clock);
         await InMemoryLeases.AssignAsync(store, "worker-b", keys.Take(4));
 
@@ -27,7 +28,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_PriorityDisabled_TakesUnownedLeasesUpToTheTarget()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(16, clock);
         await InMemoryLeases.AssignAsync(store, "worker-b", keys.Take(4));
         var taker = CreateTaker(store, "worker-a", clock, new LeaseManagementOptions { EnablePriorityLeaseAssignment = false });
@@ -42,7 +43,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_OwnerStopsRenewing_TakenOnlyOnceItsCounterStoodStillLongerThanFailoverTime()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(1, clock);
         await InMemoryLeases.AssignAsync(store, "worker-b", keys);
         var taker = CreateTaker(store, "worker-a", clock);
@@ -62,7 +63,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_OwnerKeepsRenewing_NeverExpires()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(1, clock);
         var held = (await InMemoryLeases.AssignAsync(store, "worker-b", keys))[0];
         var taker = CreateTaker(store, "worker-a", clock);
@@ -83,7 +84,7 @@ public sealed class LeaseTakerTests
     [InlineData(5, 3)]
     public async Task TakeLeases_NothingAvailable_StealsFromTheMostLoadedWorkerOnly(int maxLeasesToSteal, int expectedStolen)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(9, clock);
         await InMemoryLeases.AssignAsync(store, "worker-b", keys.Take(6));
         await InMemoryLeases.AssignAsync(store, "worker-c", keys.Skip(6));
@@ -103,7 +104,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_MostLoadedAtTargetAndOneLeaseNeeded_DoesNotSteal()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(7, clock);
         await InMemoryLeases.AssignAsync(store, "worker-b", keys.Take(2));
         await InMemoryLeases.AssignAsync(store, "worker-c", keys.Skip(2).Take(2));
@@ -122,7 +123,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_MostLoadedAtTargetAndTwoLeasesNeeded_StealsOne()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(4, clock);
         await InMemoryLeases.AssignAsync(store, "worker-b", keys.Take(2));
         await InMemoryLeases.AssignAsync(store, "worker-c", keys.Skip(2));
@@ -137,7 +138,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_UnownedLeaseAvailable_TakesItInsteadOfStealing()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(7, clock);
         await InMemoryLeases.AssignAsync(store, "worker-b", keys.Take(6));
         var taker = CreateTaker(store, "worker-a", clock, new LeaseManagementOptions { EnablePriorityLeaseAssignment = false });
@@ -151,7 +152,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_MaxLeasesForWorker_CapsTakenAndReportsSpillover()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, _) = await InMemoryLeases.CreateAsync(10, clock);
         var taker = CreateTaker(store, "worker-a", clock, new LeaseManagementOptions { MaxLeasesForWorker = 3 });
 
@@ -165,7 +166,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_TwoTakersScanTheSameTable_EachLeaseGoesToExactlyOne()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(20, clock, (op, _) => op == LeaseStoreOperation.ListLeases ? TimeSpan.FromSeconds(1) : TimeSpan.Zero);
         var a = CreateTaker(store, "worker-a", clock, seed: 1);
         var b = CreateTaker(store, "worker-b", clock, seed: 2);
@@ -185,7 +186,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_OneTakeThrows_TakesTheOthersAndDoesNotThrow()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(3, clock);
         store.Fault = (op, key) => op == LeaseStoreOperation.TakeLease && key == keys[1] ? new TimeoutException("injected") : null;
 
@@ -197,7 +198,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_ScanFails_Throws()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, _) = await InMemoryLeases.CreateAsync(3, clock);
         store.Fault = (op, _) => op == LeaseStoreOperation.ListLeases ? new TimeoutException("injected") : null;
 
@@ -208,7 +209,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_SlowScanWhileStealing_ReReadsTheVictimSoTheStealSucceeds()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var scanTime = new LeaseManagementOptions().RenewalInterval!.Value;
         var (store, keys) = await InMemoryLeases.CreateAsync(2, clock, (op, _) => op == LeaseStoreOperation.ListLeases ? scanTime : TimeSpan.Zero);
         var held = await InMemoryLeases.AssignAsync(store, "worker-b", keys);
@@ -232,7 +233,7 @@ public sealed class LeaseTakerTests
     [Fact(Timeout = TestTimeouts.Unit)]
     public async Task TakeLeases_LeaseDeletedSinceSeen_ForgottenAndNotCounted()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var (store, keys) = await InMemoryLeases.CreateAsync(4, clock);
         var taker = CreateTaker(store, "worker-a", clock);
         Assert.Equal(4, (await taker.TakeLeasesAsync()).Taken.Count);

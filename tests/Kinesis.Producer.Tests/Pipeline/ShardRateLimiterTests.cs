@@ -1,5 +1,5 @@
 using Kinesis.Producer.Pipeline;
-using Kinesis.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Producer.Tests.Pipeline;
 
@@ -8,7 +8,7 @@ public sealed class ShardRateLimiterTests
     [Fact]
     public void TryAcquire_DefaultRate_AllowsOneAndAHalfSecondsOfShardRecordsThenRefills()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var limiter = new ShardRateLimiter(rateLimitPercent: 150, time);
 
         var granted = 0;
@@ -34,7 +34,7 @@ public sealed class ShardRateLimiterTests
     [Fact]
     public void TryAcquire_ByteLimit_ChargedPerKinesisRecord()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var limiter = new ShardRateLimiter(rateLimitPercent: 100, time);
 
         // 1 MiB/s: four 256 KiB aggregates fit, the fifth waits a quarter of a second.
@@ -52,7 +52,7 @@ public sealed class ShardRateLimiterTests
     [Fact]
     public void TryAcquire_RecordLargerThanBucket_AllowedOnceBucketIsFull()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var limiter = new ShardRateLimiter(rateLimitPercent: 50, time);
 
         // 512 KiB/s bucket, 1 MiB record: never refused forever.

@@ -153,6 +153,3 @@ internal static class KinesisRequestWriter
         }
     }
 }
-
-/// <summary>Writes one request body.</summary>
-internal delegate void RequestBodyWriter<in TRequest>(Utf8JsonWriter writer, TRequest request);

@@ -476,6 +476,3 @@ internal static class KinesisResponseParser
 
     private delegate T ElementReader<T>(ref Utf8JsonReader reader);
 }
-
-/// <summary>Parses one response body.</summary>
-internal delegate T ResponseParser<out T>(ReadOnlySpan<byte> json);
