@@ -296,7 +296,7 @@ internal sealed class ConsumerScheduler
                 };
                 consumers[lease.LeaseKey] = consumer;
                 consumer.Start();
-                _ = consumer.Completion.ContinueWith(static (_, state) => ((Channel<bool>)state!).Writer.TryWrite(true), wake, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                _ = consumer.Completion.ContinueWith(static (_, state) => ((Channel<bool>?)state)?.Writer.TryWrite(true), wake, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
 

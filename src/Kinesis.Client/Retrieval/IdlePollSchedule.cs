@@ -131,7 +131,7 @@ internal sealed class IdlePollSchedule
         {
             if (token.CanBeCanceled)
             {
-                registration = token.UnsafeRegister(static state => ((Waiter)state!).Cancel(), this);
+                registration = token.UnsafeRegister(static state => ((Waiter?)state)?.Cancel(), this);
             }
         }
 
