@@ -59,7 +59,7 @@ public static class KinesisConsumerServiceCollectionExtensions
             }
         });
         builder.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisConsumerOptions>, KinesisConsumerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisConsumerOptions>>(new OptionsValidator<KinesisConsumerOptions>(static o => o.Validate())));
         services.AddSingleton(provider => new KinesisConsumer(
             WithMeterFactory(provider.GetRequiredService<IOptions<KinesisConsumerOptions>>().Value.Clone(), provider),
             _ => ActivatorUtilities.CreateInstance<TProcessor>(provider),

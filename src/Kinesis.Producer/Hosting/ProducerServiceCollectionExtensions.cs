@@ -32,7 +32,7 @@ public static class ProducerServiceCollectionExtensions
         }
 
         builder.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisProducerOptions>, KinesisProducerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisProducerOptions>>(new OptionsValidator<KinesisProducerOptions>(static o => o.Validate())));
         services.TryAddSingleton(provider =>
         {
             // A copy: the container's options instance stays as configured.

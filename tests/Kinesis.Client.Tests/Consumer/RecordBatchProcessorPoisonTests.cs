@@ -17,7 +17,7 @@ public sealed class RecordBatchProcessorPoisonTests
         var sink = new ListSink();
         var processor = new ScriptedProcessor((input, _) => input.Records.Any(r => r.SequenceNumber == "1005") ? throw new FormatException("poison") : null);
         var (dispatcher, checkpointer, counters) = Create(processor, p => { p.BisectBatchOnError = true; p.MaxRetryAttempts = 1; p.DeadLetterSink = sink; });
-        var batch = Batch(Enumerable.Range(1000, 8).Select(i => Raw(i.ToString())).ToArray());
+        var batch = Batch(Enumerable.Range(1000, 8).Select(i => RecordBatchProcessorTests.Raw(i.ToString())).ToArray());
 
         var outcome = await dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None);
 
@@ -49,7 +49,7 @@ public sealed class RecordBatchProcessorPoisonTests
         var (dispatcher, checkpointer, counters) = Create(processor, p => { p.BisectBatchOnError = true; p.MaxRetryAttempts = 0; p.DeadLetterSink = sink; });
         var boundsInSink = new List<ExtendedSequenceNumber>();
         sink.OnCall = _ => boundsInSink.Add(checkpointer.LargestPermittedCheckpoint);
-        var batch = Batch(Raw("1000"), Raw("1001"), Raw("1002"), Raw("1003"));
+        var batch = Batch(RecordBatchProcessorTests.Raw("1000"), RecordBatchProcessorTests.Raw("1001"), RecordBatchProcessorTests.Raw("1002"), RecordBatchProcessorTests.Raw("1003"));
 
         var outcome = await dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None);
 
@@ -75,7 +75,7 @@ public sealed class RecordBatchProcessorPoisonTests
                 shutdown.Cancel();
             }
         };
-        var batch = Batch(Raw("1000"), Raw("1001"), Raw("1002"), Raw("1003"));
+        var batch = Batch(RecordBatchProcessorTests.Raw("1000"), RecordBatchProcessorTests.Raw("1001"), RecordBatchProcessorTests.Raw("1002"), RecordBatchProcessorTests.Raw("1003"));
 
         var outcome = await dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, shutdown.Token, CancellationToken.None);
 
@@ -102,7 +102,7 @@ public sealed class RecordBatchProcessorPoisonTests
             return null;
         });
         var (dispatcher, checkpointer, counters) = Create(processor, _ => { });
-        var batch = Batch(Aggregate("1000", 5), Raw("1001"));
+        var batch = Batch(RecordBatchProcessorTests.Aggregate("1000", 5), RecordBatchProcessorTests.Raw("1001"));
 
         var outcome = await dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None);
 
@@ -130,7 +130,7 @@ public sealed class RecordBatchProcessorPoisonTests
             return null;
         });
         var (dispatcher, checkpointer, counters) = Create(processor, p => { p.MaxRetryAttempts = 1; p.DeadLetterSink = sink; });
-        var batch = Batch(Aggregate("1000", 5), Raw("1001"));
+        var batch = Batch(RecordBatchProcessorTests.Aggregate("1000", 5), RecordBatchProcessorTests.Raw("1001"));
 
         await dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None);
 
@@ -152,7 +152,7 @@ public sealed class RecordBatchProcessorPoisonTests
         var processor = new ScriptedProcessor((_, _) => throw new FormatException("poison"));
         var (dispatcher, checkpointer, counters) = Create(processor, p => { p.MaxRetryAttempts = 100; p.MaximumRecordAge = TimeSpan.FromHours(1); p.DeadLetterSink = sink; });
         var arrival = DateTimeOffset.UtcNow - TimeSpan.FromHours(2);
-        var batch = Batch(Raw("1000", arrival), Raw("1001", arrival));
+        var batch = Batch(RecordBatchProcessorTests.Raw("1000", arrival), RecordBatchProcessorTests.Raw("1001", arrival));
 
         await dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None);
 
@@ -171,7 +171,7 @@ public sealed class RecordBatchProcessorPoisonTests
         var failures = 2;
         var flaky = new ScriptedProcessor((_, _) => failures-- > 0 ? throw new FormatException("transient") : null);
         var (dispatcher, _, counters) = Create(flaky, p => { p.MaximumRecordAge = TimeSpan.FromHours(1); p.DeadLetterSink = sink; });
-        var batch = Batch(Raw("1000", DateTimeOffset.UtcNow - TimeSpan.FromMinutes(59)));
+        var batch = Batch(RecordBatchProcessorTests.Raw("1000", DateTimeOffset.UtcNow - TimeSpan.FromMinutes(59)));
 
         await dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None);
 
@@ -188,7 +188,7 @@ public sealed class RecordBatchProcessorPoisonTests
         var held = true;
         var (dispatcher, checkpointer, counters) = Create(processor, p => { p.MaxRetryAttempts = 50; p.DeadLetterSink = sink; }, () => held);
         processor.OnCall = () => held = processor.Calls < 3;
-        var batch = Batch(Raw("1000"), Raw("1001"));
+        var batch = Batch(RecordBatchProcessorTests.Raw("1000"), RecordBatchProcessorTests.Raw("1001"));
 
         await Assert.ThrowsAsync<LeaseLostException>(() => dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None));
 
@@ -203,7 +203,7 @@ public sealed class RecordBatchProcessorPoisonTests
     {
         var processor = new ScriptedProcessor((input, _) => input.Records.Any(r => r.SequenceNumber == "1001") ? throw new FormatException("poison") : null);
         var (dispatcher, checkpointer, counters) = Create(processor, p => { p.BisectBatchOnError = true; p.MaxRetryAttempts = 0; p.SkipWithoutDeadLetter = true; });
-        var batch = Batch(Raw("1000"), Raw("1001"), Raw("1002"));
+        var batch = Batch(RecordBatchProcessorTests.Raw("1000"), RecordBatchProcessorTests.Raw("1001"), RecordBatchProcessorTests.Raw("1002"));
 
         await dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None);
 
@@ -226,7 +226,7 @@ public sealed class RecordBatchProcessorPoisonTests
             return null;
         });
         var (dispatcher, _, counters) = Create(processor, _ => { });
-        var batch = Batch(Raw("1000"));
+        var batch = Batch(RecordBatchProcessorTests.Raw("1000"));
 
         await dispatcher.DeliverAsync(dispatcher.Prepare(batch)!, batch, CancellationToken.None, CancellationToken.None);
 
@@ -255,22 +255,6 @@ public sealed class RecordBatchProcessorPoisonTests
     }
 
     private static RecordsBatch Batch(params Record[] records) => new() { Records = records, ByteSize = RecordsBatch.SizeOf(records) };
-
-    private static Record Raw(string sequence, DateTimeOffset? arrival = null) =>
-        new() { SequenceNumber = sequence, PartitionKey = "pk", Data = Encoding.UTF8.GetBytes("raw-" + sequence), ApproximateArrivalTimestamp = arrival ?? DateTimeOffset.UtcNow };
-
-    private static Record Aggregate(string sequence, int count)
-    {
-        using var aggregator = new RecordAggregator();
-        for (var i = 0; i < count; i++)
-        {
-            Assert.True(aggregator.TryAdd($"k{i}", Encoding.UTF8.GetBytes($"v{i}")));
-        }
-
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        var info = aggregator.Encode(buffer);
-        return new Record { SequenceNumber = sequence, PartitionKey = info.PartitionKey, Data = buffer.WrittenMemory.ToArray(), ApproximateArrivalTimestamp = DateTimeOffset.UtcNow };
-    }
 
     /// <summary>
     /// Runs a script per call: it throws to fail the call, may report a failure; records of a call that returns count as

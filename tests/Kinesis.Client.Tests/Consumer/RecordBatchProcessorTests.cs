@@ -110,9 +110,10 @@ public sealed class RecordBatchProcessorTests
 
     private static RecordsBatch Batch(params Record[] records) => new() { Records = records, ByteSize = RecordsBatch.SizeOf(records) };
 
-    private static Record Raw(string sequence) => new() { SequenceNumber = sequence, PartitionKey = "pk", Data = Encoding.UTF8.GetBytes("raw-" + sequence) };
+    internal static Record Raw(string sequence, DateTimeOffset? arrival = null) =>
+        new() { SequenceNumber = sequence, PartitionKey = "pk", Data = Encoding.UTF8.GetBytes("raw-" + sequence), ApproximateArrivalTimestamp = arrival ?? DateTimeOffset.UtcNow };
 
-    private static Record Aggregate(string sequence, int count)
+    internal static Record Aggregate(string sequence, int count)
     {
         using var aggregator = new RecordAggregator();
         for (var i = 0; i < count; i++)
@@ -122,7 +123,7 @@ public sealed class RecordBatchProcessorTests
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         var info = aggregator.Encode(buffer);
-        return new Record { SequenceNumber = sequence, PartitionKey = info.PartitionKey, Data = buffer.WrittenMemory.ToArray() };
+        return new Record { SequenceNumber = sequence, PartitionKey = info.PartitionKey, Data = buffer.WrittenMemory.ToArray(), ApproximateArrivalTimestamp = DateTimeOffset.UtcNow };
     }
 
     private sealed class ThrowingProcessor(int failures, Exception? exception = null) : IShardRecordProcessor
