@@ -120,7 +120,8 @@ public sealed class KinesisProducer : IKinesisProducer
         // they hold no room; they were counted as received and pending).
         outstanding.SetHandlers(
             user => Route(user.Stream, user),
-            (user, token) => completion.CancelOnThreadPool(user, new OperationCanceledException(token)));
+            (user, token) => completion.CancelOnThreadPool(user, new OperationCanceledException(token)),
+            (user, exception) => completion.FailInternal(user, exception));
         maps.RoutingChanged += sender.WakeUp;
         sender.Start();
     }

@@ -17,4 +17,7 @@ public static class ProducerErrorCodes
 
     /// <summary>The request did not complete within <see cref="KinesisProducerOptions.RequestTimeout"/>.</summary>
     public const string Timeout = "RequestTimeout";
+
+    /// <summary>The producer failed inside itself while handling the record (a bug, logged as event 4108); the message names the cause.</summary>
+    public const string InternalError = "ProducerInternalError";
 }

@@ -33,6 +33,7 @@ internal sealed class OutstandingGate
     private int draining;
     private Action<UserRecord>? admitted;
     private Action<UserRecord, CancellationToken>? cancelled;
+    private Action<UserRecord, Exception>? handOnFailed;
 
     // Owned by the one running drain.
     private readonly UserRecord[] admitting = new UserRecord[AdmitBatch];
@@ -51,11 +52,18 @@ internal sealed class OutstandingGate
     /// <summary>
     /// What becomes of a waiting record: <paramref name="onAdmitted"/> once room is taken for it (it now holds that room),
     /// <paramref name="onCancelled"/> if its cancellation token fires first (it holds none). Set once, before any wait.
+    /// <paramref name="onHandOnFailed"/> gets a record whose <paramref name="onAdmitted"/> threw (a bug: it still holds its
+    /// room and must be resolved); the drain goes on with the next record either way, so no exception leaves the drain's
+    /// thread-pool work item (it would end the process) and no record behind the failed one is stranded.
     /// </summary>
-    public void SetHandlers(Action<UserRecord> onAdmitted, Action<UserRecord, CancellationToken> onCancelled)
+    public void SetHandlers(
+        Action<UserRecord> onAdmitted,
+        Action<UserRecord, CancellationToken> onCancelled,
+        Action<UserRecord, Exception>? onHandOnFailed = null)
     {
         admitted = onAdmitted;
         cancelled = onCancelled;
+        handOnFailed = onHandOnFailed;
     }
 
     /// <summary>Takes room for one record now, if there is room and nobody is waiting.</summary>
@@ -151,13 +159,32 @@ internal sealed class OutstandingGate
             {
                 admittingWaits[i]?.Registration.Dispose();
                 admittingWaits[i] = null;
-                admitted!(admitting[i]);
+                HandOn(admitting[i]);
                 admitting[i] = default;
             }
 
             lock (gate)
             {
                 pending -= count;
+            }
+        }
+    }
+
+    private void HandOn(in UserRecord record)
+    {
+        try
+        {
+            admitted!(record);
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                handOnFailed?.Invoke(record, ex);
+            }
+            catch (Exception)
+            {
+                // Nothing more can be done for it here; an exception escaping a work item would end the process.
             }
         }
     }

@@ -168,6 +168,16 @@ internal sealed partial class RecordCompletion
         FailWithAttempts(user, new AttemptNode(attempt, user.Attempts, now), shardId);
     }
 
+    /// <summary>
+    /// Fails a record the producer could not handle after admitting it (a bug inside the producer, logged as event 4108),
+    /// so its task ends with the cause instead of the exception ending the process.
+    /// </summary>
+    public void FailInternal(in UserRecord user, Exception exception)
+    {
+        LogInternalFailure(logger, exception, user.Stream.StreamName);
+        Fail(user, ProducerErrorCodes.InternalError, $"The producer failed while handling the record: {exception.GetType().Name}: {exception.Message}", time.GetTimestamp());
+    }
+
     public void Expire(in UserRecord user, long now, string? shardId)
     {
         try
@@ -325,6 +335,9 @@ internal sealed partial class RecordCompletion
             }
         }
     }
+
+    [LoggerMessage(EventId = 4108, Level = LogLevel.Error, Message = "Handling an admitted user record of stream {StreamName} failed inside the producer; the record fails with ProducerInternalError. This is a bug in the producer: please report it.")]
+    private static partial void LogInternalFailure(ILogger logger, Exception exception, string streamName);
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "A user record of stream {StreamName} (shard {ShardId}) was completed a second time; the second completion was ignored. This is a bug in the producer: please report it.")]
     private static partial void LogDuplicateCompletion(ILogger logger, string streamName, string shardId);

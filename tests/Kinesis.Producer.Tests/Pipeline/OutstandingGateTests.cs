@@ -161,6 +161,56 @@ public sealed class OutstandingGateTests
         await Eventually.HoldsAsync(() => gate.Records == 0 && gate.TryEnter(1), TimeSpan.FromSeconds(5), "every admitted record resolved and the fast path open");
     }
 
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task Drain_AdmittedHandlerThrows_RecordGoesToFailureHandlerAndTheRestAreHandedOn()
+    {
+        // A throwing hand-on is a bug in the producer; before, it escaped the drain's work item and ended the process,
+        // and the records queued behind it were never handed on.
+        var gate = new OutstandingGate(maxRecords: 1, maxBytes: 1000);
+        Assert.True(gate.TryEnter(1));
+        var handedOn = new List<string>();
+        var failed = new TaskCompletionSource<(string Key, Exception Error)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var last = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.SetHandlers(
+            r =>
+            {
+                if (r.PartitionKey == "bad")
+                {
+                    throw new InvalidOperationException("routing bug");
+                }
+
+                lock (handedOn)
+                {
+                    handedOn.Add(r.PartitionKey);
+                }
+
+                gate.Exit(1, r.AccountedBytes);
+                if (r.PartitionKey == "after")
+                {
+                    last.SetResult();
+                }
+            },
+            (_, _) => { },
+            (r, ex) =>
+            {
+                // The failed record still holds its room; the producer's handler resolves it (here: returns the room).
+                gate.Exit(1, r.AccountedBytes);
+                failed.SetResult((r.PartitionKey, ex));
+            });
+
+        gate.Enqueue(Record("before", 1), CancellationToken.None);
+        gate.Enqueue(Record("bad", 1), CancellationToken.None);
+        gate.Enqueue(Record("after", 1), CancellationToken.None);
+        gate.Exit(1, 1);
+
+        var (key, error) = await failed.Task;
+        await last.Task;
+        Assert.Equal("bad", key);
+        Assert.Equal("routing bug", error.Message);
+        Assert.Equal(["before", "after"], handedOn);
+        Assert.Equal(0, gate.Records);
+    }
+
     private static UserRecord Record(string key, int accountedBytes) =>
         new(null!, key, null, new byte[1], accountedBytes, 100, new FlushTracker().Join());
 }

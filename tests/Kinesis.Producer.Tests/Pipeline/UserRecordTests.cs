@@ -237,6 +237,25 @@ public sealed class UserRecordTests
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task FailInternal_FaultsTheTaskWithTheCauseAndResolvesTheRecord()
+    {
+        // What the producer does with an admitted record whose hand-on threw (OutstandingGate's failure handler).
+        var pipeline = new Pipeline(maxRecords: 10);
+        var record = pipeline.Admit("a", accountedBytes: 2);
+        var flush = pipeline.Flushes.CloseCurrentAsync();
+
+        pipeline.Completion.FailInternal(record, new InvalidOperationException("routing bug"));
+
+        var failure = await Assert.ThrowsAsync<UserRecordFailedException>(() => record.Task);
+        var attempt = Assert.Single(failure.Result.Attempts);
+        Assert.Equal(ProducerErrorCodes.InternalError, attempt.ErrorCode);
+        Assert.Contains("InvalidOperationException: routing bug", attempt.ErrorMessage, StringComparison.Ordinal);
+        await flush.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, pipeline.Gate.Records);
+        Assert.Equal(0, pipeline.Stream.Pending);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
     public async Task Succeed_ASecondTime_IsRefusedAndResolvesNothingAgain()
     {
         var pipeline = new Pipeline(maxRecords: 10);
