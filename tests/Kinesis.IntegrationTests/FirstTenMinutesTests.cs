@@ -43,12 +43,7 @@ public sealed partial class FirstTenMinutesTests
         }
 
         // Killed with the emulators it started when the test ends; its output is drained so a chatty emulator never blocks.
-        await using var emulators = ChildProcess.Start("bash", ["-c", start], root, new Dictionary<string, string?>
-        {
-            ["KINESIS_LOCAL_PORT"] = kinesisLocal.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["KINESALITE_PORT"] = kinesalite.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["DYNALITE_PORT"] = dynalite.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        await using var emulators = ChildProcess.Start("bash", ["-c", start], root, EmulatorPorts(kinesisLocal, kinesalite, dynalite));
         try
         {
             await Eventually.HoldsAsync(() => Task.FromResult(Listening(kinesisLocal) && Listening(kinesalite) && Listening(dynalite)), TimeSpan.FromMinutes(2), "the emulators of start.sh to listen");
@@ -84,6 +79,46 @@ public sealed partial class FirstTenMinutesTests
             File.Delete(Path.Combine(root, "consumed.jsonl"));
         }
     }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task StartScript_APortInUse_ExitsAtOnceNamingThePortAndItsVariable()
+    {
+        // Before: the emulator that could not bind died, the script printed its endpoints and ran on without it.
+        var (kinesisLocal, kinesalite) = (FreePort(tlsOffset: 1000), FreePort());
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var dynalite = ((IPEndPoint)busy.LocalEndpoint).Port;
+
+        var run = await ChildProcess.RunAsync("bash", [StartEmulators], TimeSpan.FromSeconds(60), BuiltPrograms.RepositoryRoot, EmulatorPorts(kinesisLocal, kinesalite, dynalite));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(
+            $"start.sh: port {dynalite} for dynalite is already in use (emulators already running?); stop what uses it or set DYNALITE_PORT.",
+            run.Stderr.Trim());
+        Assert.False(Listening(kinesisLocal) || Listening(kinesalite), "nothing was started");
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task StartScript_OneEmulatorDies_StopsTheOthersAndExitsNamingIt()
+    {
+        var (kinesisLocal, kinesalite, dynalite) = (FreePort(tlsOffset: 1000), FreePort(), FreePort());
+        await using var emulators = ChildProcess.Start("bash", [StartEmulators], BuiltPrograms.RepositoryRoot, EmulatorPorts(kinesisLocal, kinesalite, dynalite));
+        await Eventually.HoldsAsync(() => Task.FromResult(Listening(kinesisLocal) && Listening(kinesalite) && Listening(dynalite)), TimeSpan.FromMinutes(2), "the emulators of start.sh to listen");
+
+        var kill = await ChildProcess.RunAsync("pkill", ["-f", $"dynalite/cli.js --host 127.0.0.1 --port {dynalite} "], TimeSpan.FromSeconds(30));
+        Assert.Equal(0, kill.ExitCode);
+
+        Assert.Equal(1, await emulators.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("start.sh: dynalite stopped", emulators.Stderr, StringComparison.Ordinal);
+        await Eventually.HoldsAsync(() => Task.FromResult(!Listening(kinesisLocal) && !Listening(kinesalite)), TimeSpan.FromSeconds(30), "the other emulators to stop");
+    }
+
+    private static Dictionary<string, string?> EmulatorPorts(int kinesisLocal, int kinesalite, int dynalite) => new()
+    {
+        ["KINESIS_LOCAL_PORT"] = kinesisLocal.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["KINESALITE_PORT"] = kinesalite.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["DYNALITE_PORT"] = dynalite.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>The contents of the fenced blocks of a language, in page order.</summary>
     private static List<string> FencedBlocks(string markdown, string language) =>
