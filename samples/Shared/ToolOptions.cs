@@ -37,7 +37,7 @@ internal static class ToolOptions
             var value = result.GetValueOrDefault<string>();
             if (IsStreamArn(value) ? !value!.Contains(":stream/", StringComparison.Ordinal) : !IsStreamName(value))
             {
-                result.AddError($"--stream must be a stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME) or 1 to 128 characters of letters, digits, '_', '.' or '-', not '{value}'.");
+                result.AddError($"--stream must be 1 to 128 characters of letters, digits, '_', '.' or '-', or a stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME), not '{value}'.");
             }
         });
         return option;
