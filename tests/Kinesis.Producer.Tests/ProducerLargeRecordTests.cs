@@ -37,9 +37,7 @@ public sealed class ProducerLargeRecordTests(LocalAwsFixture fixture)
     public async Task PutAsync_StreamAndProducerRaisedToThreeMebibytes_LargeRecordsGoAloneAndSmallOnesAggregate()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
-        var name = LocalAwsFixture.UniqueName("producer-large");
-        await client.CreateStreamAsync(new CreateStreamRequest { StreamName = name, ShardCount = 1, MaxRecordSizeInKiB = ThreeMebibytes / 1024 });
-        await client.WaitForStreamActiveAsync(name, TimeSpan.FromSeconds(30));
+        var name = await CreateThreeMebibyteStreamAsync(client, "producer-large");
         var large = new byte[(2 * 1024 * 1024) + 17];
         new Random(3).NextBytes(large);
 
@@ -62,9 +60,7 @@ public sealed class ProducerLargeRecordTests(LocalAwsFixture fixture)
     public async Task PutAsync_AggregationMaxSizeRaisedToThreeMebibytes_AggregatesAboveOneMebibyteReadBackWhole()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
-        var name = LocalAwsFixture.UniqueName("producer-large-agg");
-        await client.CreateStreamAsync(new CreateStreamRequest { StreamName = name, ShardCount = 1, MaxRecordSizeInKiB = ThreeMebibytes / 1024 });
-        await client.WaitForStreamActiveAsync(name, TimeSpan.FromSeconds(30));
+        var name = await CreateThreeMebibyteStreamAsync(client, "producer-large-agg");
         const int count = 40;
 
         await using (var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o =>
@@ -84,5 +80,14 @@ public sealed class ProducerLargeRecordTests(LocalAwsFixture fixture)
 
         var read = await LocalKinesis.ReadAllAsync(client, name);
         ProducerTestKit.AssertExactlyOnceInOrder(read, ["k"], count);
+    }
+
+    /// <summary>Creates a one-shard stream whose maximum record size is 3 MiB, and waits until it is active.</summary>
+    private static async Task<string> CreateThreeMebibyteStreamAsync(KinesisApiClient client, string prefix)
+    {
+        var name = LocalAwsFixture.UniqueName(prefix);
+        await client.CreateStreamAsync(new CreateStreamRequest { StreamName = name, ShardCount = 1, MaxRecordSizeInKiB = ThreeMebibytes / 1024 });
+        await client.WaitForStreamActiveAsync(name, TimeSpan.FromSeconds(30));
+        return name;
     }
 }
