@@ -34,6 +34,22 @@ public sealed class ProducerLargeRecordTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_ProducerRaisedButStreamNot_RecordFailsAtOnceWithTheStreamsError()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var name = LocalAwsFixture.UniqueName("producer-large-default");
+        await LocalKinesis.CreateStreamAsync(client, name, shardCount: 1);
+
+        await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint, configure: o => o.MaxRecordSize = ThreeMebibytes));
+        var small = producer.PutAsync(name, "small", new byte[10]);
+        var error = await Assert.ThrowsAsync<UserRecordFailedException>(() => producer.PutAsync(name, "big", new byte[2 * 1024 * 1024]));
+
+        Assert.Equal("InvalidArgumentException", error.ErrorCode);
+        Assert.Single(error.Result.Attempts);
+        Assert.True((await small).IsSuccessful);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task PutAsync_StreamAndProducerRaisedToThreeMebibytes_LargeRecordsGoAloneAndSmallOnesAggregate()
     {
         using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);

@@ -123,6 +123,35 @@ public sealed class LargeRecordTests(LocalAwsFixture fixture)
         Assert.Equal(KinesisLimits.MaxMaxRecordSizeInKiB, summary.MaxRecordSizeInKiB);
     }
 
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task KinesisLocal_DefaultStream_RefusesARecordAboveOneMebibyteByItsOwnLimit()
+    {
+        using var client = Create(fixture.KinesisLocalEndpoint, maxRecordSize: TwoMebibytes);
+        var name = LocalAwsFixture.UniqueName("large-default");
+        await ApiTestClients.CreateActiveStreamAsync(client, name, 1);
+
+        var put = await client.PutRecordsAsync(new PutRecordsRequest { StreamName = name, Records = [new PutRecordsRequestEntry { PartitionKey = "k", Data = new byte[1_500_000] }] });
+
+        Assert.Equal(1, put.FailedRecordCount);
+        Assert.Equal("InvalidArgumentException", put.Records[0].ErrorCode);
+        Assert.Contains("1048576", put.Records[0].ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task Kinesalite_RecordAboveOneMebibyte_RefusedWhateverTheStreamSays()
+    {
+        using var client = Create(fixture.KinesaliteEndpoint, maxRecordSize: TwoMebibytes);
+        var name = LocalAwsFixture.UniqueName("large-kinesalite");
+        await client.CreateStreamAsync(new CreateStreamRequest { StreamName = name, ShardCount = 1, MaxRecordSizeInKiB = TwoMebibytes / 1024 });
+        var summary = await client.WaitForStreamActiveAsync(name, ApiTestClients.ActiveTimeout);
+
+        var error = await Assert.ThrowsAsync<KinesisApiException>(() => client.PutRecordAsync(new PutRecordRequest { StreamName = name, PartitionKey = "k", Data = new byte[1_500_000] }));
+
+        Assert.Null(summary.MaxRecordSizeInKiB);
+        Assert.Equal("ValidationException", error.ErrorCode);
+        Assert.False(error.IsRetryable);
+    }
+
     private static KinesisApiClient Create(Uri endpoint, HttpMessageHandler? handler = null, int maxRecordSize = KinesisLimits.MaxRecordSize) =>
         new(new KinesisApiClientOptions
         {
