@@ -95,7 +95,15 @@ internal sealed class LineProducer
             }
 
             var run = new LineProducer(settings, console, rejects);
-            return await run.RunAsync(producer, stopping).ConfigureAwait(false);
+            try
+            {
+                return await run.RunAsync(producer, stopping).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex) when (ex.ParamName == "stream")
+            {
+                // --stream is an ARN the producer refuses (another region than --region, not a stream's): no line can be put.
+                return console.Fail(ExitCodes.Usage, ToolCommandLine.OneLine(ex.Message));
+            }
         }
     }
 
@@ -167,7 +175,7 @@ internal sealed class LineProducer
                     // No cancellation token: a line that was read is sent and confirmed even after Ctrl+C.
                     task = producer.PutAsync(settings.Stream, key ?? DerivedKey(data), data);
                 }
-                catch (ArgumentException ex)
+                catch (ArgumentException ex) when (ex.ParamName != "stream")
                 {
                     // Too large, or a key over the limit: this line cannot be a record; the next one may.
                     rejected++;

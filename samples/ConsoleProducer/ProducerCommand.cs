@@ -9,7 +9,7 @@ internal static class ProducerCommand
 {
     public static RootCommand Create(ToolConsole console)
     {
-        var stream = ToolOptions.Stream("The stream to put the records into.");
+        var stream = ToolOptions.StreamNameOrArn("The stream to put the records into: its name, or its ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, of --region).");
         var region = ToolOptions.Region();
         var endpoint = ToolOptions.KinesisEndpoint();
         var aggregation = TypedOptions.OnOff("--aggregation", "Pack several lines into one Kinesis record (KPL aggregation). Default: on.");

@@ -17,13 +17,34 @@ internal static class ToolOptions
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string>();
-            if (value is null || value.Length is < 1 or > 128 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
+            if (!IsStreamName(value))
             {
                 result.AddError($"--stream must be 1 to 128 characters of letters, digits, '_', '.' or '-', not '{value}'.");
             }
         });
         return option;
     }
+
+    /// <summary>
+    /// <c>--stream NAME|ARN</c>, required: a stream name as <see cref="Stream"/> takes, or a stream ARN
+    /// (<c>arn:aws:kinesis:REGION:ACCOUNT:stream/NAME</c>, which the Kinesis client then checks in full, region included).
+    /// </summary>
+    public static Option<string> StreamNameOrArn(string description = "The stream's name, or its ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME).")
+    {
+        var option = new Option<string>("--stream", "-s") { Description = description, Required = true, HelpName = "NAME|ARN" };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (IsStreamArn(value) ? !value!.Contains(":stream/", StringComparison.Ordinal) : !IsStreamName(value))
+            {
+                result.AddError($"--stream must be 1 to 128 characters of letters, digits, '_', '.' or '-', or a stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME), not '{value}'.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Whether a <c>--stream</c> value names the stream by ARN (as the Kinesis client and producer tell them apart).</summary>
+    public static bool IsStreamArn(string? stream) => stream is not null && stream.StartsWith("arn:", StringComparison.Ordinal);
 
     /// <summary><c>--region REGION</c>; default AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1 for a local endpoint.</summary>
     public static Option<string?> Region() => new("--region")
@@ -44,6 +65,9 @@ internal static class ToolOptions
         ?? Environment.GetEnvironmentVariable("AWS_REGION")
         ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION")
         ?? (endpoint is { IsLoopback: true } ? "us-east-1" : null);
+
+    private static bool IsStreamName(string? value) =>
+        value is not null && value.Length is >= 1 and <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 
     private static Option<Uri?> Endpoint(string name, string description, params string[] aliases) => new(name, aliases)
     {

@@ -39,6 +39,7 @@ internal static class AdminCommandLine
         root.Subcommands.Add(ScaleCommand(run, common));
         root.Subcommands.Add(SplitCommand(run, common));
         root.Subcommands.Add(MergeCommand(run, common));
+        root.Subcommands.Add(MaxRecordSizeCommand(run, common));
         root.Subcommands.Add(DeleteCommand(run, common));
         root.Subcommands.Add(WaitCommand(run, common));
         return root;
@@ -49,10 +50,11 @@ internal static class AdminCommandLine
         var stream = ToolOptions.Stream();
         var shards = ShardCount("--shards", "Number of shards of a provisioned stream.");
         var onDemand = new Option<bool>("--on-demand") { Description = "Create an on-demand stream (no shard count; not supported by kinesalite)." };
+        var maxRecordSize = MaxRecordSizeKiB("The stream's maximum record size in KiB. Default: the service's, 1024 (1 MiB).");
         var (noWait, timeout) = WaitOptions();
         var command = new Command("create", "Create a stream with N shards (--shards) or on-demand (--on-demand), and wait until it is ACTIVE.")
         {
-            stream, shards, onDemand, noWait, timeout,
+            stream, shards, onDemand, maxRecordSize, noWait, timeout,
         };
         command.Validators.Add(result =>
         {
@@ -62,7 +64,7 @@ internal static class AdminCommandLine
             }
         });
         command.SetAction((parse, ct) => run.RunAsync(parse, common, "create", parse.GetValue(stream), (commands, token) =>
-            commands.CreateAsync(parse.GetRequiredValue(stream), parse.GetValue(shards), !parse.GetValue(noWait), Seconds(parse.GetValue(timeout)), token), ct));
+            commands.CreateAsync(parse.GetRequiredValue(stream), parse.GetValue(shards), parse.GetValue(maxRecordSize), !parse.GetValue(noWait), Seconds(parse.GetValue(timeout)), token), ct));
         return command;
     }
 
@@ -75,7 +77,7 @@ internal static class AdminCommandLine
 
     private static Command DescribeCommand(AdminRunner run, CommonOptions common)
     {
-        var stream = ToolOptions.Stream();
+        var stream = ToolOptions.StreamNameOrArn();
         var command = new Command("describe", "Show a stream, its shards (hash-key ranges, parents, open or closed, sequence numbers) and its registered consumers.")
         {
             stream,
@@ -87,7 +89,7 @@ internal static class AdminCommandLine
 
     private static Command ScaleCommand(AdminRunner run, CommonOptions common)
     {
-        var stream = ToolOptions.Stream();
+        var stream = ToolOptions.StreamNameOrArn();
         var shards = ShardCount("--shards", "The number of open shards wanted (UpdateShardCount, uniform scaling: between half and double the current count).");
         shards.Required = true;
         var (noWait, timeout) = WaitOptions();
@@ -102,7 +104,7 @@ internal static class AdminCommandLine
 
     private static Command SplitCommand(AdminRunner run, CommonOptions common)
     {
-        var stream = ToolOptions.Stream();
+        var stream = ToolOptions.StreamNameOrArn();
         var shard = Shard("--shard", "The open shard to split: its id (shardId-000000000000) or number (0).");
         var hashKey = new Option<string?>("--hash-key")
         {
@@ -121,7 +123,7 @@ internal static class AdminCommandLine
 
     private static Command MergeCommand(AdminRunner run, CommonOptions common)
     {
-        var stream = ToolOptions.Stream();
+        var stream = ToolOptions.StreamNameOrArn();
         var shard = Shard("--shard", "One open shard: its id or number.");
         var adjacent = Shard("--adjacent-shard", "The open shard whose hash-key range touches --shard's: its id or number.");
         var (noWait, timeout) = WaitOptions();
@@ -134,9 +136,24 @@ internal static class AdminCommandLine
         return command;
     }
 
+    private static Command MaxRecordSizeCommand(AdminRunner run, CommonOptions common)
+    {
+        var stream = ToolOptions.StreamNameOrArn();
+        var size = MaxRecordSizeKiB("The largest record (data plus partition key) the stream takes, in KiB: 1024 (1 MiB, the default) to 10240 (10 MiB).");
+        size.Required = true;
+        var (noWait, timeout) = WaitOptions();
+        var command = new Command("max-record-size", "Change a stream's maximum record size (UpdateMaxRecordSize; kinesis-local and AWS have it, kinesalite does not), and wait until it is ACTIVE.")
+        {
+            stream, size, noWait, timeout,
+        };
+        command.SetAction((parse, ct) => run.RunAsync(parse, common, "max-record-size", parse.GetValue(stream), (commands, token) =>
+            commands.MaxRecordSizeAsync(parse.GetRequiredValue(stream), parse.GetValue(size)!.Value, !parse.GetValue(noWait), Seconds(parse.GetValue(timeout)), token), ct));
+        return command;
+    }
+
     private static Command DeleteCommand(AdminRunner run, CommonOptions common)
     {
-        var stream = ToolOptions.Stream();
+        var stream = ToolOptions.StreamNameOrArn();
         var consumers = new Option<bool>("--delete-consumers") { Description = "Also deregister the stream's enhanced fan-out consumers (otherwise a stream with consumers is not deleted)." };
         var command = new Command("delete", "Delete a stream (it is DELETING for a while, then gone).")
         {
@@ -149,7 +166,7 @@ internal static class AdminCommandLine
 
     private static Command WaitCommand(AdminRunner run, CommonOptions common)
     {
-        var stream = ToolOptions.Stream();
+        var stream = ToolOptions.StreamNameOrArn();
         var (_, timeout) = WaitOptions();
         var command = new Command("wait", "Wait until a stream is ACTIVE.")
         {
@@ -178,6 +195,13 @@ internal static class AdminCommandLine
         Description = description,
         HelpName = "N",
         CustomParser = result => ParseInt(result, name, 1, KinesisLimits.MaxShardCount),
+    };
+
+    private static Option<int?> MaxRecordSizeKiB(string description) => new("--max-record-size-kib")
+    {
+        Description = description,
+        HelpName = "KIB",
+        CustomParser = result => ParseInt(result, "--max-record-size-kib", KinesisLimits.MinMaxRecordSizeInKiB, KinesisLimits.MaxMaxRecordSizeInKiB),
     };
 
     private static Option<string> Shard(string name, string description)

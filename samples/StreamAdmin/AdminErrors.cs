@@ -36,7 +36,7 @@ internal static class AdminErrors
             _ when ex.ErrorCode.StartsWith("Http", StringComparison.Ordinal) =>
                 new(ExitCodes.CouldNotStart, $"{endpoint} did not answer as Kinesis does (is it a Kinesis endpoint?): {detail}"),
             _ when IsUnsupported(ex) =>
-                new(ExitCodes.Failed, $"{command} is not supported by the Kinesis endpoint {endpoint} ({detail}); kinesalite lacks UpdateShardCount, stream consumers and on-demand streams, kinesis-local and AWS have them"),
+                new(ExitCodes.Failed, $"{command} is not supported by the Kinesis endpoint {endpoint} ({detail}); kinesalite lacks UpdateShardCount, UpdateMaxRecordSize, stream consumers and on-demand streams, kinesis-local and AWS have them"),
             _ => new(ExitCodes.Failed, $"{command} failed: {detail}"),
         };
     }

@@ -15,11 +15,11 @@ internal sealed class StreamCommands(KinesisApiClient client, StreamReport repor
     /// <summary>Whether a request that changes the stream was accepted (it takes effect even if the tool stops waiting).</summary>
     public bool ChangeRequested { get; private set; }
 
-    public async Task CreateAsync(string stream, int? shards, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task CreateAsync(string stream, int? shards, int? maxRecordSizeKiB, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var request = shards is { } count
-            ? new CreateStreamRequest { StreamName = stream, ShardCount = count }
-            : new CreateStreamRequest { StreamName = stream, StreamMode = StreamMode.OnDemand };
+            ? new CreateStreamRequest { StreamName = stream, ShardCount = count, MaxRecordSizeInKiB = maxRecordSizeKiB }
+            : new CreateStreamRequest { StreamName = stream, StreamMode = StreamMode.OnDemand, MaxRecordSizeInKiB = maxRecordSizeKiB };
         try
         {
             await client.CreateStreamAsync(request, cancellationToken).ConfigureAwait(false);
@@ -108,7 +108,7 @@ internal sealed class StreamCommands(KinesisApiClient client, StreamReport repor
 
     public async Task ScaleAsync(string stream, int target, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var response = await client.UpdateShardCountAsync(new UpdateShardCountRequest { StreamName = stream, TargetShardCount = target }, cancellationToken).ConfigureAwait(false);
+        var response = await client.UpdateShardCountAsync(new UpdateShardCountRequest { StreamName = Name(stream), StreamARN = Arn(stream), TargetShardCount = target }, cancellationToken).ConfigureAwait(false);
         ChangeRequested = true;
         var from = response.CurrentShardCount;
         var status = "UPDATING";
@@ -132,7 +132,7 @@ internal sealed class StreamCommands(KinesisApiClient client, StreamReport repor
         var shards = await ListShardsAsync(stream, cancellationToken).ConfigureAwait(false);
         var shard = ReshardPlan.OpenShard(shards, ReshardPlan.ShardId(shardText), "--shard", stream);
         var key = ReshardPlan.SplitKey(shard, hashKey);
-        await client.SplitShardAsync(new SplitShardRequest { StreamName = stream, ShardToSplit = shard.ShardId, NewStartingHashKey = key }, cancellationToken).ConfigureAwait(false);
+        await client.SplitShardAsync(new SplitShardRequest { StreamName = Name(stream), StreamARN = Arn(stream), ShardToSplit = shard.ShardId, NewStartingHashKey = key }, cancellationToken).ConfigureAwait(false);
         ChangeRequested = true;
         var line = $"split {shard.ShardId} of '{stream}' at hash key {key}";
         if (!wait)
@@ -153,7 +153,7 @@ internal sealed class StreamCommands(KinesisApiClient client, StreamReport repor
         var shard = ReshardPlan.OpenShard(shards, ReshardPlan.ShardId(shardText), "--shard", stream);
         var adjacent = ReshardPlan.OpenShard(shards, ReshardPlan.ShardId(adjacentText), "--adjacent-shard", stream);
         ReshardPlan.CheckAdjacent(shard, adjacent);
-        await client.MergeShardsAsync(new MergeShardsRequest { StreamName = stream, ShardToMerge = shard.ShardId, AdjacentShardToMerge = adjacent.ShardId }, cancellationToken).ConfigureAwait(false);
+        await client.MergeShardsAsync(new MergeShardsRequest { StreamName = Name(stream), StreamARN = Arn(stream), ShardToMerge = shard.ShardId, AdjacentShardToMerge = adjacent.ShardId }, cancellationToken).ConfigureAwait(false);
         ChangeRequested = true;
         var line = $"merged {shard.ShardId} and {adjacent.ShardId} of '{stream}'";
         if (!wait)
@@ -172,7 +172,7 @@ internal sealed class StreamCommands(KinesisApiClient client, StreamReport repor
     {
         try
         {
-            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream, EnforceConsumerDeletion = deleteConsumers }, cancellationToken).ConfigureAwait(false);
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = Name(stream), StreamARN = Arn(stream), EnforceConsumerDeletion = deleteConsumers }, cancellationToken).ConfigureAwait(false);
         }
         catch (KinesisApiException ex) when (!deleteConsumers && ex.ErrorCode == KinesisErrorCodes.ResourceInUse && ex.Message.Contains("consumer", StringComparison.OrdinalIgnoreCase))
         {
@@ -197,8 +197,40 @@ internal sealed class StreamCommands(KinesisApiClient client, StreamReport repor
         });
     }
 
+    /// <summary>
+    /// Sets the stream's maximum record size (UpdateMaxRecordSize, which names the stream by ARN only: a name is turned
+    /// into its ARN first), then waits until the stream is ACTIVE and reports the size.
+    /// </summary>
+    public async Task MaxRecordSizeAsync(string stream, int kib, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var arn = Arn(stream) ?? (await DescribeSummaryAsync(stream, cancellationToken).ConfigureAwait(false)).StreamARN
+            ?? throw new AdminFailure(ExitCodes.Failed, $"the Kinesis endpoint {client.Endpoint} reports no ARN for stream '{stream}'; pass --stream ARN");
+        await client.UpdateMaxRecordSizeAsync(new UpdateMaxRecordSizeRequest { StreamARN = arn, MaxRecordSizeInKiB = kib }, cancellationToken).ConfigureAwait(false);
+        ChangeRequested = true;
+        var status = "UPDATING";
+        if (wait)
+        {
+            var (summary, _) = await WaitAsync(stream, (s, _) => s.MaxRecordSizeInKiB is null || s.MaxRecordSizeInKiB == kib, timeout, $"a maximum record size of {kib} KiB", cancellationToken).ConfigureAwait(false);
+            status = StreamReport.Name(summary.StreamStatus);
+        }
+
+        report.Done($"set the maximum record size of '{stream}' to {kib} KiB: {(wait ? status : "not waiting for ACTIVE")}", w =>
+        {
+            w.WriteString("stream", stream);
+            w.WriteString("arn", arn);
+            w.WriteNumber("maxRecordSizeInKiB", kib);
+            w.WriteString("status", status);
+        });
+    }
+
     /// <summary>One line of an exception message (service messages may hold line breaks).</summary>
     public static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    /// <summary>The request's <c>StreamName</c>: null when <c>--stream</c> is an ARN.</summary>
+    private static string? Name(string stream) => ToolOptions.IsStreamArn(stream) ? null : stream;
+
+    /// <summary>The request's <c>StreamARN</c>: <c>--stream</c> when it is an ARN.</summary>
+    private static string? Arn(string stream) => ToolOptions.IsStreamArn(stream) ? stream : null;
 
     private static List<Shard> Children(IReadOnlyList<Shard> shards, string parent) =>
         shards.Where(s => s.ParentShardId == parent && s.AdjacentParentShardId is null)
@@ -277,10 +309,10 @@ internal sealed class StreamCommands(KinesisApiClient client, StreamReport repor
     }
 
     private async Task<StreamDescriptionSummary> DescribeSummaryAsync(string stream, CancellationToken cancellationToken) =>
-        (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = stream }, cancellationToken).ConfigureAwait(false)).StreamDescriptionSummary;
+        (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = Name(stream), StreamARN = Arn(stream) }, cancellationToken).ConfigureAwait(false)).StreamDescriptionSummary;
 
     private async Task<List<Shard>> ListShardsAsync(string stream, CancellationToken cancellationToken) =>
-        [.. await client.ListAllShardsAsync(new ListShardsRequest { StreamName = stream }, cancellationToken).ConfigureAwait(false)];
+        [.. await client.ListAllShardsAsync(new ListShardsRequest { StreamName = Name(stream), StreamARN = Arn(stream) }, cancellationToken).ConfigureAwait(false)];
 
     private async Task<List<Consumer>> ListConsumersAsync(string streamArn, CancellationToken cancellationToken)
     {

@@ -60,6 +60,7 @@ internal sealed class StreamReport(TextWriter output, bool json)
         output.WriteLine($"mode       {(stream.StreamMode is { } mode ? Name(mode) : "-")}");
         output.WriteLine($"shards     {open} open, {shards.Count - open} closed");
         output.WriteLine($"retention  {stream.RetentionPeriodHours} h");
+        output.WriteLine($"max record {(stream.MaxRecordSizeInKiB is { } kib ? $"{kib} KiB" : "-")}");
         output.WriteLine($"arn        {stream.StreamARN ?? "-"}");
         output.WriteLine($"created    {Time(stream.StreamCreationTimestamp)}");
         output.WriteLine();
@@ -196,6 +197,11 @@ internal sealed class StreamReport(TextWriter output, bool json)
         WriteOptional(w, "mode", stream.StreamMode is { } mode ? Name(mode) : null);
         w.WriteNumber("openShardCount", stream.OpenShardCount);
         w.WriteNumber("retentionPeriodHours", stream.RetentionPeriodHours);
+        if (stream.MaxRecordSizeInKiB is { } kib)
+        {
+            w.WriteNumber("maxRecordSizeInKiB", kib);
+        }
+
         WriteTime(w, "createdAt", stream.StreamCreationTimestamp);
     }
 

@@ -19,14 +19,14 @@ public interface IKinesisProducer : IAsyncDisposable
     long OutstandingBytes { get; }
 
     /// <summary>Submits a user record; the task completes when a shard has acknowledged it. See <see cref="KinesisProducer.PutAsync"/>.</summary>
-    /// <param name="streamName">The stream: 1 to 128 characters of letters, digits, '_', '-' and '.'.</param>
+    /// <param name="stream">The stream: its name (1 to 128 characters of letters, digits, '_', '-' and '.') or its ARN, of the producer's region.</param>
     /// <param name="partitionKey">1 to 256 characters; its MD5 picks the shard unless <paramref name="explicitHashKey"/> is given.</param>
-    /// <param name="data">The payload; with the partition key's UTF-8 bytes at most 1 MiB. Keep it unchanged until the task completes.</param>
+    /// <param name="data">The payload; with the partition key's UTF-8 bytes at most <see cref="KinesisProducerOptions.MaxRecordSize"/> (1 MiB by default). Keep it unchanged until the task completes.</param>
     /// <param name="explicitHashKey">Optional decimal hash key in [0, 2^128 - 1] that overrides the partition key's hash.</param>
     /// <param name="cancellationToken">Cancels only the wait for room (backpressure).</param>
     /// <returns>The shard and sequence number the record landed at, with the attempts it took.</returns>
     Task<UserRecordResult> PutAsync(
-        string streamName,
+        string stream,
         string partitionKey,
         ReadOnlyMemory<byte> data,
         string? explicitHashKey = null,

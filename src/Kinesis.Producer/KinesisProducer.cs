@@ -96,6 +96,7 @@ public sealed class KinesisProducer : IKinesisProducer
             RequestTimeout = options.RequestTimeout,
             ConnectTimeout = options.ConnectTimeout,
             MaxConnections = options.MaxConnections,
+            MaxRecordSize = options.MaxRecordSize,
             TimeProvider = time,
         });
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<KinesisProducer>();
@@ -103,10 +104,9 @@ public sealed class KinesisProducer : IKinesisProducer
         options.Metrics.Credentials ??= options.Credentials;
         metricsPublisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, CloudWatchMetricsOptions.DefaultProducerNamespace, options.Region, logger, time);
         outstanding = new OutstandingGate(options.MaxOutstandingRecords, options.MaxOutstandingBytes);
-        // An aggregate travels with the one-byte partition key "a", and key plus data must fit in 1 MiB.
-        // An aggregate travels with the one-byte partition key "a", and key plus data must fit in 1 MiB. Up to one pooled
-        // aggregator per aggregate the outstanding bytes can fill (at most 4,096), trimmed back when idle.
-        var aggregateSize = Math.Min(options.AggregationMaxSize, KinesisLimits.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length);
+        // An aggregate travels with the one-byte partition key "a", and key plus data must fit in MaxRecordSize. Up to one
+        // pooled aggregator per aggregate the outstanding bytes can fill (at most 4,096), trimmed back when idle.
+        var aggregateSize = Math.Min(options.AggregationMaxSize, options.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length);
         aggregators = new AggregatorPool(
             aggregateSize,
             (int)Math.Min(options.AggregationMaxCount, int.MaxValue),
@@ -140,9 +140,15 @@ public sealed class KinesisProducer : IKinesisProducer
     /// the record, or faults with <see cref="UserRecordFailedException"/> (carrying every attempt) when it
     /// cannot be put within <see cref="KinesisProducerOptions.RecordTtl"/> or fails for good.
     /// </summary>
-    /// <param name="streamName">The stream: 1 to 128 characters of letters, digits, '_', '-' and '.'.</param>
+    /// <param name="stream">
+    /// The stream: its name (1 to 128 characters of letters, digits, '_', '-' and '.'), or its ARN
+    /// (<c>arn:aws:kinesis:{region}:{account}:stream/{name}</c>), which reaches a stream of another account through its
+    /// resource policy. An ARN must be of the producer's <see cref="KinesisProducerOptions.Region"/>; requests then name the
+    /// stream by <c>StreamARN</c> only. The name and the ARN of one stream are two streams to the producer (two sets of buffers
+    /// and rate limits): name each stream one way. Metrics carry the stream's name either way.
+    /// </param>
     /// <param name="partitionKey">1 to 256 characters; its MD5 picks the shard unless <paramref name="explicitHashKey"/> is given.</param>
-    /// <param name="data">The payload; with the partition key's UTF-8 bytes at most 1 MiB. Not copied: keep it unchanged until the task completes.</param>
+    /// <param name="data">The payload; with the partition key's UTF-8 bytes at most <see cref="KinesisProducerOptions.MaxRecordSize"/> (1 MiB by default). Not copied: keep it unchanged until the task completes.</param>
     /// <param name="explicitHashKey">Optional decimal hash key in [0, 2^128 - 1] that overrides the partition key's hash.</param>
     /// <param name="cancellationToken">Cancels only the wait for room (backpressure), which faults the task with <see cref="OperationCanceledException"/>; an admitted record cannot be withdrawn.</param>
     /// <exception cref="ArgumentException">Bad input, naming the argument and the limit.</exception>
@@ -151,7 +157,7 @@ public sealed class KinesisProducer : IKinesisProducer
     /// <exception cref="ObjectDisposedException">The producer is disposed or being disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Task<UserRecordResult> PutAsync(
-        string streamName,
+        string stream,
         string partitionKey,
         ReadOnlyMemory<byte> data,
         string? explicitHashKey = null,
@@ -160,13 +166,13 @@ public sealed class KinesisProducer : IKinesisProducer
         ObjectDisposedException.ThrowIf(closed, this);
 
         // A stream already known has a valid name: only a new one is checked (in GetStream), before anything else.
-        var stream = GetStream(streamName);
-        var accountedBytes = RecordValidation.ValidateRecord(partitionKey, data, explicitHashKey, out var hashKey);
+        var pipeline = GetStream(stream);
+        var accountedBytes = RecordValidation.ValidateRecord(partitionKey, data, explicitHashKey, options.MaxRecordSize, out var hashKey);
 
         if (outstanding.TryEnter(accountedBytes))
         {
-            var user = NewRecord(stream, partitionKey, data, explicitHashKey, accountedBytes);
-            Route(stream, user, hashKey);
+            var user = NewRecord(pipeline, partitionKey, data, explicitHashKey, accountedBytes);
+            Route(pipeline, user, hashKey);
             return user.Task;
         }
 
@@ -177,7 +183,7 @@ public sealed class KinesisProducer : IKinesisProducer
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return PutWhenAdmitted(stream, partitionKey, data, explicitHashKey, accountedBytes, cancellationToken);
+        return PutWhenAdmitted(pipeline, partitionKey, data, explicitHashKey, accountedBytes, cancellationToken);
     }
 
     /// <summary>
@@ -287,36 +293,36 @@ public sealed class KinesisProducer : IKinesisProducer
         }
     }
 
-    private StreamPipeline GetStream(string streamName)
+    private StreamPipeline GetStream(string stream)
     {
         // Most producers put to one stream, named by the same string every time: no hashing of the name per record.
         var last = lastStream;
-        if (last is not null && ReferenceEquals(last.StreamName, streamName))
+        if (last is not null && ReferenceEquals(last.Stream, stream))
         {
             return last;
         }
 
-        ArgumentNullException.ThrowIfNull(streamName);
-        if (streams.TryGetValue(streamName, out var stream))
+        ArgumentNullException.ThrowIfNull(stream);
+        if (streams.TryGetValue(stream, out var pipeline))
         {
-            lastStream = stream;
-            return stream;
+            lastStream = pipeline;
+            return pipeline;
         }
 
-        RecordValidation.ValidateStreamName(streamName);
+        var arn = RecordValidation.ValidateStream(stream, client.Region);
 
         lock (streams)
         {
-            if (!streams.TryGetValue(streamName, out stream))
+            if (!streams.TryGetValue(stream, out pipeline))
             {
-                stream = new StreamPipeline(streamName, options, time, completion, aggregators);
-                var observed = stream;
-                pendingGauges.Add(metrics.ObserveStream(streamName, () => observed.Received, () => observed.Pending));
-                streams[streamName] = stream;
+                pipeline = new StreamPipeline(stream, options, time, completion, aggregators, arn);
+                var observed = pipeline;
+                pendingGauges.Add(metrics.ObserveStream(pipeline.StreamName, () => observed.Received, () => observed.Pending));
+                streams[stream] = pipeline;
                 streamList = [.. streams.Values];
             }
         }
 
-        return stream;
+        return pipeline;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Kinesis.Core.Api;
 using Kinesis.Core.Metrics;
 
 namespace Kinesis.Producer;
@@ -26,8 +27,17 @@ public sealed class KinesisProducerOptions
     /// <summary>Smallest <see cref="AggregationMaxSize"/>.</summary>
     public const int MinAggregationMaxSize = 64;
 
-    /// <summary>Largest <see cref="AggregationMaxSize"/>: a Kinesis record holds at most 1 MiB of key and data.</summary>
-    public const int MaxAggregationMaxSize = 1_048_576;
+    /// <summary>
+    /// Largest <see cref="AggregationMaxSize"/>: 10 MiB, the largest Kinesis record of a stream whose maximum record size is
+    /// raised. It may not exceed <see cref="MaxRecordSize"/> (1 MiB by default).
+    /// </summary>
+    public const int MaxAggregationMaxSize = KinesisLimits.MaxLargeRecordSize;
+
+    /// <summary>Default and smallest <see cref="MaxRecordSize"/>: 1 MiB, every stream's maximum record size until it is raised.</summary>
+    public const int DefaultMaxRecordSize = KinesisLimits.MaxRecordSize;
+
+    /// <summary>Largest <see cref="MaxRecordSize"/>: 10 MiB, the largest maximum record size a stream can be given.</summary>
+    public const int MaxMaxRecordSize = KinesisLimits.MaxLargeRecordSize;
 
     /// <summary>Default and largest <see cref="CollectionMaxCount"/>: 500 records, the PutRecords limit.</summary>
     public const int DefaultCollectionMaxCount = 500;
@@ -100,6 +110,7 @@ public sealed class KinesisProducerOptions
 
     private long aggregationMaxCount = DefaultAggregationMaxCount;
     private int aggregationMaxSize = DefaultAggregationMaxSize;
+    private int maxRecordSize = DefaultMaxRecordSize;
     private int collectionMaxCount = DefaultCollectionMaxCount;
     private int collectionMaxSize = DefaultCollectionMaxSize;
     private TimeSpan recordMaxBufferedTime = DefaultRecordMaxBufferedTime;
@@ -140,11 +151,26 @@ public sealed class KinesisProducerOptions
         set => aggregationMaxCount = OptionRange.CheckAtLeast(value, 1L, nameof(AggregationMaxCount));
     }
 
-    /// <summary>Most bytes of one aggregated Kinesis record, <see cref="MinAggregationMaxSize"/> to <see cref="MaxAggregationMaxSize"/>. A user record larger than this is sent alone, unaggregated. Default <see cref="DefaultAggregationMaxSize"/>.</summary>
+    /// <summary>Most bytes of one aggregated Kinesis record, <see cref="MinAggregationMaxSize"/> to <see cref="MaxAggregationMaxSize"/> and at most <see cref="MaxRecordSize"/> (checked by <see cref="Validate"/>). A user record larger than this is sent alone, unaggregated. Default <see cref="DefaultAggregationMaxSize"/>.</summary>
     public int AggregationMaxSize
     {
         get => aggregationMaxSize;
         set => aggregationMaxSize = OptionRange.Check(value, MinAggregationMaxSize, MaxAggregationMaxSize, nameof(AggregationMaxSize));
+    }
+
+    /// <summary>
+    /// The largest user record (data plus partition key UTF-8 bytes) <see cref="KinesisProducer.PutAsync"/> accepts, and the
+    /// largest Kinesis record the producer sends. <see cref="DefaultMaxRecordSize"/> (1 MiB) to <see cref="MaxMaxRecordSize"/>
+    /// (10 MiB). Raise it only when every stream the producer writes to has its maximum record size raised at least as far
+    /// (<see cref="KinesisApiClient.UpdateMaxRecordSizeAsync"/>, <c>kinesis-streams max-record-size</c>): a stream refuses a
+    /// larger record, and the record fails with <c>InvalidArgumentException</c>. A user record larger than
+    /// <see cref="AggregationMaxSize"/> is sent alone, unaggregated, and one larger than <see cref="CollectionMaxSize"/> alone in
+    /// its PutRecords call. Default <see cref="DefaultMaxRecordSize"/>.
+    /// </summary>
+    public int MaxRecordSize
+    {
+        get => maxRecordSize;
+        set => maxRecordSize = OptionRange.Check(value, DefaultMaxRecordSize, MaxMaxRecordSize, nameof(MaxRecordSize));
     }
 
     /// <summary>Most Kinesis records in one PutRecords call, 1 to <see cref="DefaultCollectionMaxCount"/>. Default <see cref="DefaultCollectionMaxCount"/>.</summary>
@@ -218,11 +244,11 @@ public sealed class KinesisProducerOptions
         set => maxOutstandingRecords = OptionRange.CheckAtLeast(value, 1, nameof(MaxOutstandingRecords));
     }
 
-    /// <summary>Most bytes of user data (partition key plus data) submitted and not yet resolved; see <see cref="MaxOutstandingRecords"/>. At least <see cref="MaxAggregationMaxSize"/>, so that any valid record fits. Default <see cref="DefaultMaxOutstandingBytes"/>.</summary>
+    /// <summary>Most bytes of user data (partition key plus data) submitted and not yet resolved; see <see cref="MaxOutstandingRecords"/>. At least <see cref="DefaultMaxRecordSize"/>, and at least <see cref="MaxRecordSize"/> (checked by <see cref="Validate"/>), so that any valid record fits. Default <see cref="DefaultMaxOutstandingBytes"/>.</summary>
     public long MaxOutstandingBytes
     {
         get => maxOutstandingBytes;
-        set => maxOutstandingBytes = OptionRange.CheckAtLeast(value, (long)MaxAggregationMaxSize, nameof(MaxOutstandingBytes));
+        set => maxOutstandingBytes = OptionRange.CheckAtLeast(value, (long)DefaultMaxRecordSize, nameof(MaxOutstandingBytes));
     }
 
     /// <summary>What <see cref="KinesisProducer.PutAsync"/> does when an outstanding bound is reached. Default <see cref="ProducerFullMode.Wait"/>.</summary>
@@ -265,8 +291,9 @@ public sealed class KinesisProducerOptions
     public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>
-    /// Checks what the setters cannot: that <see cref="Metrics"/> is set and that <see cref="Region"/> or <see cref="ServiceUrl"/>
-    /// is. The producer's constructor and the hosting registration (at start-up) call it.
+    /// Checks what the setters cannot: that <see cref="Metrics"/> is set, that <see cref="Region"/> or <see cref="ServiceUrl"/>
+    /// is, and that <see cref="AggregationMaxSize"/> and <see cref="MaxOutstandingBytes"/> agree with <see cref="MaxRecordSize"/>.
+    /// The producer's constructor and the hosting registration (at start-up) call it.
     /// </summary>
     /// <exception cref="ArgumentException">A required value is missing; the message names the option.</exception>
     public void Validate()
@@ -279,6 +306,22 @@ public sealed class KinesisProducerOptions
         if (ServiceUrl is null && string.IsNullOrWhiteSpace(Region))
         {
             throw new ArgumentException($"Set {nameof(Region)} or {nameof(ServiceUrl)}.", nameof(Region));
+        }
+
+        if (AggregationMaxSize > MaxRecordSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(AggregationMaxSize),
+                AggregationMaxSize,
+                $"{nameof(AggregationMaxSize)} ({AggregationMaxSize}) may not exceed {nameof(MaxRecordSize)} ({MaxRecordSize}): an aggregate is one Kinesis record. Raise {nameof(MaxRecordSize)} (up to {MaxMaxRecordSize}) only for streams whose maximum record size is raised.");
+        }
+
+        if (MaxOutstandingBytes < MaxRecordSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MaxOutstandingBytes),
+                MaxOutstandingBytes,
+                $"{nameof(MaxOutstandingBytes)} ({MaxOutstandingBytes}) must be at least {nameof(MaxRecordSize)} ({MaxRecordSize}), so that any valid record fits.");
         }
     }
 

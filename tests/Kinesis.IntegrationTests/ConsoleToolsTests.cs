@@ -134,6 +134,31 @@ public sealed partial class ConsoleToolsTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleProducer_StreamByArn_PutsEveryLine()
+    {
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("console-arn");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+        var arn = (await client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30))).StreamARN!;
+        var lines = Enumerable.Range(0, 50).Select(i => $"line {i}").ToArray();
+
+        var (exitCode, stderr) = await RunProducerAsync(arn, lines, fixture.KinesisLocalEndpoint);
+
+        Assert.True(exitCode == 0, stderr);
+        var read = await LocalKinesis.ReadAllAsync(client, stream);
+        Assert.Equal(lines.Order(StringComparer.Ordinal), read.Select(r => System.Text.Encoding.UTF8.GetString(r.Record.Data.Span)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleProducer_StreamArnOfAnotherRegion_OneLineNamingBothRegionsExit2()
+    {
+        var (exitCode, stderr) = await RunProducerAsync("arn:aws:kinesis:eu-west-1:000000000000:stream/s", ["a", "b"], fixture.KinesisLocalEndpoint);
+
+        Assert.True(exitCode == 2, stderr);
+        Assert.Single(stderr.Split('\n'), line => line.Contains("'eu-west-1'", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task ConsoleProducer_StreamDoesNotExist_ReportsTheErrorOnceCountsEveryRecordAndExits3()
     {
         var stream = LocalAwsFixture.UniqueName("console-missing");
@@ -492,7 +517,8 @@ public sealed partial class ConsoleToolsTests(LocalAwsFixture fixture)
 
     private static async Task<(int ExitCode, string Stderr)> RunProducerAsync(string stream, string[] lines, Uri endpoint, params string[] options)
     {
-        var input = Path.Combine(Path.GetTempPath(), $"{stream}-{Guid.NewGuid():N}.txt");
+        // A stream ARN holds ':' and '/', which a file name cannot.
+        var input = Path.Combine(Path.GetTempPath(), $"{stream[(stream.LastIndexOf('/') + 1)..]}-{Guid.NewGuid():N}.txt");
         await File.WriteAllLinesAsync(input, lines);
         try
         {

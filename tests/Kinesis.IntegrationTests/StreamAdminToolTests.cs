@@ -40,6 +40,49 @@ public sealed class StreamAdminToolTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task StreamByArn_DescribeScaleAndMaxRecordSize_ActOnTheStreamTheArnNames()
+    {
+        var stream = LocalAwsFixture.UniqueName("admin-arn");
+        await CreateAsync(stream, 1);
+        var arn = (await DescribeAsync(stream)).GetProperty("arn").GetString()!;
+
+        var scaled = await RunAsync("scale", "--stream", arn, "--shards", "2");
+        var raised = await RunAsync("max-record-size", "--stream", arn, "--max-record-size-kib", "10240");
+        var described = await RunAsync("describe", "--stream", arn, "--json");
+
+        Assert.True(scaled.ExitCode == 0, scaled.ToString());
+        Assert.True(raised.ExitCode == 0, raised.ToString());
+        Assert.Equal($"set the maximum record size of '{arn}' to 10240 KiB: ACTIVE", raised.Stdout.Trim());
+        Assert.True(described.ExitCode == 0, described.ToString());
+        using var json = JsonDocument.Parse(described.Stdout);
+        Assert.Equal(stream, json.RootElement.GetProperty("stream").GetString());
+        Assert.Equal(2, json.RootElement.GetProperty("openShardCount").GetInt32());
+        Assert.Equal(10240, json.RootElement.GetProperty("maxRecordSizeInKiB").GetInt32());
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task CreateOnDemand_WithMaxRecordSize_DescribeShowsModeAndSize()
+    {
+        var stream = LocalAwsFixture.UniqueName("admin-on-demand");
+
+        var created = await RunAsync("create", "--stream", stream, "--on-demand", "--max-record-size-kib", "2048");
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var described = await DescribeAsync(stream);
+        Assert.Equal("ON_DEMAND", described.GetProperty("mode").GetString());
+        Assert.Equal(2048, described.GetProperty("maxRecordSizeInKiB").GetInt32());
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task StreamByArnOfAnotherRegion_FailsAsUsageNamingBothRegions()
+    {
+        var run = await RunAsync("describe", "--stream", "arn:aws:kinesis:eu-west-1:000000000000:stream/s");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("'eu-west-1'", Assert.Single(run.StderrLines), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task Describe_Text_ShowsEveryShardWithRangeStateAndParents()
     {
         var stream = LocalAwsFixture.UniqueName("admin-text");

@@ -7,10 +7,10 @@ public sealed class KinesisProducerInputTests(LocalAwsFixture fixture)
 {
     public static TheoryData<string?, string, int, string?, string> BadInput => new()
     {
-        { null, "k", 1, null, "streamName" },
-        { "", "k", 1, null, "streamName" },
-        { new string('s', 129), "k", 1, null, "streamName" },
-        { "bad name!", "k", 1, null, "streamName" },
+        { null, "k", 1, null, "stream" },
+        { "", "k", 1, null, "stream" },
+        { new string('s', 129), "k", 1, null, "stream" },
+        { "bad name!", "k", 1, null, "stream" },
         { "s", "", 1, null, "partitionKey" },
         { "s", new string('k', 257), 1, null, "partitionKey" },
         { "s", "k", (1024 * 1024) + 1, null, "data" },

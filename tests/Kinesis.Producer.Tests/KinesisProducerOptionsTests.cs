@@ -41,11 +41,32 @@ public sealed class KinesisProducerOptionsTests
         Assert.Equal("Region", error.ParamName);
     }
 
+    [Theory]
+    [InlineData(1_048_577, 1_048_576, 256L * 1024 * 1024, nameof(KinesisProducerOptions.AggregationMaxSize))]
+    [InlineData(51_200, 4 * 1024 * 1024, 2L * 1024 * 1024, nameof(KinesisProducerOptions.MaxOutstandingBytes))]
+    public void Validate_SizeAboveMaxRecordSize_ThrowsNamingBothOptions(int aggregationMaxSize, int maxRecordSize, long maxOutstandingBytes, string name)
+    {
+        var options = new KinesisProducerOptions { Region = "us-east-1", AggregationMaxSize = aggregationMaxSize, MaxRecordSize = maxRecordSize, MaxOutstandingBytes = maxOutstandingBytes };
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+
+        Assert.Equal(name, error.ParamName);
+        Assert.Contains(nameof(KinesisProducerOptions.MaxRecordSize), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_AggregationMaxSizeRaisedWithMaxRecordSize_Passes()
+    {
+        new KinesisProducerOptions { Region = "us-east-1", MaxRecordSize = 10 * 1024 * 1024, AggregationMaxSize = 10 * 1024 * 1024 }.Validate();
+    }
+
     public static TheoryData<Action<KinesisProducerOptions>, string> OutOfRange => new()
     {
         { o => o.AggregationMaxCount = 0, nameof(KinesisProducerOptions.AggregationMaxCount) },
         { o => o.AggregationMaxSize = 63, nameof(KinesisProducerOptions.AggregationMaxSize) },
-        { o => o.AggregationMaxSize = 1_048_577, nameof(KinesisProducerOptions.AggregationMaxSize) },
+        { o => o.AggregationMaxSize = (10 * 1024 * 1024) + 1, nameof(KinesisProducerOptions.AggregationMaxSize) },
+        { o => o.MaxRecordSize = (1024 * 1024) - 1, nameof(KinesisProducerOptions.MaxRecordSize) },
+        { o => o.MaxRecordSize = (10 * 1024 * 1024) + 1, nameof(KinesisProducerOptions.MaxRecordSize) },
         { o => o.CollectionMaxCount = 0, nameof(KinesisProducerOptions.CollectionMaxCount) },
         { o => o.CollectionMaxCount = 501, nameof(KinesisProducerOptions.CollectionMaxCount) },
         { o => o.CollectionMaxSize = 52_223, nameof(KinesisProducerOptions.CollectionMaxSize) },

@@ -32,8 +32,12 @@ public sealed class RecordAggregator : IDisposable
     /// <summary>The smallest allowed <see cref="MaxSize"/> (the Java KPL's lower bound).</summary>
     public const int MinMaxSize = 64;
 
-    /// <summary>The largest allowed <see cref="MaxSize"/>: 1 MiB, the Kinesis record size limit.</summary>
-    public const int MaxMaxSize = 1_048_576;
+    /// <summary>
+    /// The largest allowed <see cref="MaxSize"/>: 10 MiB (<see cref="Api.KinesisLimits.MaxLargeRecordSize"/>), the largest record of a
+    /// stream whose maximum record size is raised. A stream at its default takes 1 MiB (<see cref="Api.KinesisLimits.MaxRecordSize"/>)
+    /// of aggregate plus partition key: choose <c>maxSize</c> for the stream written to.
+    /// </summary>
+    public const int MaxMaxSize = Api.KinesisLimits.MaxLargeRecordSize;
 
     /// <summary>The default <see cref="MaxRecordCount"/>: no practical limit, as in the Java KPL.</summary>
     public const int DefaultMaxRecordCount = int.MaxValue;
@@ -41,8 +45,8 @@ public sealed class RecordAggregator : IDisposable
     /// <summary>The longest partition key in UTF-16 characters, as Kinesis allows.</summary>
     public const int MaxPartitionKeyLength = 256;
 
-    /// <summary>The largest user record data, 1 MiB.</summary>
-    public const int MaxDataLength = 1_048_576;
+    /// <summary>The largest user record data, 10 MiB (<see cref="Api.KinesisLimits.MaxLargeRecordSize"/>); a stream at its default takes 1 MiB.</summary>
+    public const int MaxDataLength = Api.KinesisLimits.MaxLargeRecordSize;
 
     private const int InitialBufferSize = 4096;
 

@@ -33,6 +33,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
 
     private readonly KinesisJsonTransport transport;
     private readonly TimeProvider time;
+    private readonly int maxRecordSize;
     private int disposed;
 
     /// <summary>Creates a client.</summary>
@@ -47,6 +48,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
 
         var signer = new AwsRequestSigner(new AwsCredentialsSource(options.Credentials), region, SigningServiceName, options.TimeProvider);
         time = options.TimeProvider ?? TimeProvider.System;
+        maxRecordSize = options.MaxRecordSize;
         var handler = options.HttpHandler ?? AwsHttpSender.CreateDefaultHandler(options.MaxConnections, options.ConnectTimeout);
         var sender = new AwsHttpSender(Endpoint, signer, handler, ownsHandler: options.HttpHandler is null);
         transport = new KinesisJsonTransport(sender, options.RequestTimeout, options.UseHttp2ForRequests);
@@ -69,6 +71,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         }
 
         KinesisRequestValidator.Positive(request.ShardCount, KinesisLimits.MaxShardCount, nameof(request.ShardCount), nameof(request));
+        KinesisRequestValidator.MaxRecordSizeInKiB(request.MaxRecordSizeInKiB, nameof(request));
         return SendAsync("CreateStream", request, ControlPlaneJson.CreateStream, KinesisResponseParser.Empty, cancellationToken);
     }
 
@@ -76,7 +79,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public Task DeleteStreamAsync(DeleteStreamRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
+        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, Region, nameof(request));
         return SendAsync("DeleteStream", request, ControlPlaneJson.DeleteStream, KinesisResponseParser.Empty, cancellationToken);
     }
 
@@ -106,7 +109,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public Task<DescribeStreamSummaryResponse> DescribeStreamSummaryAsync(DescribeStreamSummaryRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
+        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, Region, nameof(request));
         return SendAsync("DescribeStreamSummary", request, ControlPlaneJson.DescribeStreamSummary, ControlPlaneJson.ParseDescribeStreamSummary, cancellationToken);
     }
 
@@ -116,7 +119,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         if (request.NextToken is null)
         {
-            KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
+            KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, Region, nameof(request));
         }
         else if (request.StreamName is not null || request.ExclusiveStartShardId is not null || request.ShardFilter is not null)
         {
@@ -163,8 +166,8 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public Task<PutRecordResponse> PutRecordAsync(PutRecordRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
-        KinesisRequestValidator.Record(request.PartitionKey, request.Data.Length, request.ExplicitHashKey, nameof(request));
+        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, Region, nameof(request));
+        KinesisRequestValidator.Record(request.PartitionKey, request.Data.Length, request.ExplicitHashKey, maxRecordSize, nameof(request));
         return SendAsync("PutRecord", request, KinesisRequestWriter.PutRecord, KinesisResponseParser.PutRecord, cancellationToken, KinesisRequestWriter.EstimateRecordSize(request.PartitionKey, request.Data.Length));
     }
 
@@ -175,7 +178,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public Task<PutRecordsResponse> PutRecordsAsync(PutRecordsRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        KinesisRequestValidator.PutRecords(request, nameof(request));
+        KinesisRequestValidator.PutRecords(request, Region, maxRecordSize, nameof(request));
         var size = KinesisRequestWriter.EstimatePutRecordsSize(request);
         if (size >= StreamedBodyThreshold)
         {
@@ -191,7 +194,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public Task<GetShardIteratorResponse> GetShardIteratorAsync(GetShardIteratorRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
+        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, Region, nameof(request));
         ArgumentException.ThrowIfNullOrEmpty(request.ShardId, nameof(request));
         KinesisRequestValidator.Iterator(request.ShardIteratorType, request.StartingSequenceNumber, request.Timestamp, nameof(request));
         return SendAsync("GetShardIterator", request, ControlPlaneJson.GetShardIterator, ControlPlaneJson.ParseGetShardIterator, cancellationToken);
@@ -202,6 +205,11 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.ShardIterator, nameof(request));
+        if (request.StreamARN is not null)
+        {
+            KinesisRequestValidator.StreamArn(request.StreamARN, Region, nameof(request));
+        }
+
         KinesisRequestValidator.Positive(request.Limit, GetRecordsRequest.MaxLimit, nameof(request.Limit), nameof(request));
         return SendAsync("GetRecords", request, KinesisRequestWriter.GetRecords, KinesisResponseParser.GetRecords, cancellationToken);
     }
@@ -210,7 +218,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public Task SplitShardAsync(SplitShardRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
+        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, Region, nameof(request));
         ArgumentException.ThrowIfNullOrEmpty(request.ShardToSplit, nameof(request));
         if (!KinesisRequestValidator.IsHashKey(request.NewStartingHashKey))
         {
@@ -224,7 +232,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public Task MergeShardsAsync(MergeShardsRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
+        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, Region, nameof(request));
         ArgumentException.ThrowIfNullOrEmpty(request.ShardToMerge, nameof(request));
         ArgumentException.ThrowIfNullOrEmpty(request.AdjacentShardToMerge, nameof(request));
         return SendAsync("MergeShards", request, ControlPlaneJson.MergeShards, KinesisResponseParser.Empty, cancellationToken);
@@ -234,16 +242,32 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public Task<UpdateShardCountResponse> UpdateShardCountAsync(UpdateShardCountRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, nameof(request));
+        KinesisRequestValidator.Stream(request.StreamName, request.StreamARN, Region, nameof(request));
         KinesisRequestValidator.Positive(request.TargetShardCount, KinesisLimits.MaxShardCount, nameof(request.TargetShardCount), nameof(request));
         return SendAsync("UpdateShardCount", request, ControlPlaneJson.UpdateShardCount, ControlPlaneJson.ParseUpdateShardCount, cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes a stream's maximum record size (data plus partition key) to <see cref="UpdateMaxRecordSizeRequest.MaxRecordSizeInKiB"/>,
+    /// between <see cref="KinesisLimits.MinMaxRecordSizeInKiB"/> (1 MiB, the default) and <see cref="KinesisLimits.MaxMaxRecordSizeInKiB"/>
+    /// (10 MiB). The stream is named by ARN only, as the API requires. Writers then need <see cref="KinesisApiClientOptions.MaxRecordSize"/>
+    /// (or the producer's <c>MaxRecordSize</c>) raised to send such records; readers need nothing. A shard's throughput limits do
+    /// not change: large records are meant to be occasional.
+    /// </summary>
+    public Task UpdateMaxRecordSizeAsync(UpdateMaxRecordSizeRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        KinesisRequestValidator.StreamArn(request.StreamARN, Region, nameof(request));
+        KinesisRequestValidator.MaxRecordSizeInKiB(request.MaxRecordSizeInKiB, nameof(request));
+
+        return SendAsync("UpdateMaxRecordSize", request, ControlPlaneJson.UpdateMaxRecordSize, KinesisResponseParser.Empty, cancellationToken);
     }
 
     /// <summary>Registers an enhanced fan-out consumer; it starts in CREATING, see <see cref="WaitForConsumerActiveAsync"/>.</summary>
     public Task<RegisterStreamConsumerResponse> RegisterStreamConsumerAsync(RegisterStreamConsumerRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrEmpty(request.StreamARN, nameof(request));
+        KinesisRequestValidator.StreamArn(request.StreamARN, Region, nameof(request));
         KinesisRequestValidator.StreamName(request.ConsumerName, nameof(request));
         return SendAsync("RegisterStreamConsumer", request, ControlPlaneJson.RegisterStreamConsumer, ControlPlaneJson.ParseRegisterStreamConsumer, cancellationToken);
     }
@@ -259,7 +283,7 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     public Task<ListStreamConsumersResponse> ListStreamConsumersAsync(ListStreamConsumersRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrEmpty(request.StreamARN, nameof(request));
+        KinesisRequestValidator.StreamArn(request.StreamARN, Region, nameof(request));
         KinesisRequestValidator.Positive(request.MaxResults, 10_000, nameof(request.MaxResults), nameof(request));
         return SendAsync("ListStreamConsumers", request, ControlPlaneJson.ListStreamConsumers, ControlPlaneJson.ParseListStreamConsumers, cancellationToken);
     }
@@ -297,10 +321,23 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
     /// <see cref="TimeoutException"/> after <paramref name="timeout"/>. Service errors (e.g. ResourceNotFoundException) propagate.
     /// The interval and the timeout run on <see cref="KinesisApiClientOptions.TimeProvider"/>.
     /// </summary>
+    /// <param name="streamName">The stream's name, or its ARN (a value that starts with <c>arn:</c>, sent as <c>StreamARN</c>).</param>
+    /// <param name="timeout">How long to wait in all.</param>
+    /// <param name="pollInterval">Between polls; default <see cref="DefaultPollInterval"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     public async Task<StreamDescriptionSummary> WaitForStreamActiveAsync(string streamName, TimeSpan timeout, TimeSpan? pollInterval = null, CancellationToken cancellationToken = default)
     {
-        KinesisRequestValidator.StreamName(streamName, nameof(streamName));
-        var request = new DescribeStreamSummaryRequest { StreamName = streamName };
+        DescribeStreamSummaryRequest request;
+        if (StreamArn.IsArn(streamName))
+        {
+            request = new DescribeStreamSummaryRequest { StreamARN = KinesisRequestValidator.StreamArn(streamName, Region, nameof(streamName)).Value };
+        }
+        else
+        {
+            KinesisRequestValidator.StreamName(streamName, nameof(streamName));
+            request = new DescribeStreamSummaryRequest { StreamName = streamName };
+        }
+
         return await PollAsync(
             async ct => (await DescribeStreamSummaryAsync(request, ct).ConfigureAwait(false)).StreamDescriptionSummary,
             s => s.StreamStatus is StreamStatus.Active or StreamStatus.Updating,
@@ -358,12 +395,17 @@ public sealed class KinesisApiClient : IDisposable, IAsyncDisposable
         return url;
     }
 
-    private static void ValidateConsumer(StreamConsumerRequest request)
+    private void ValidateConsumer(StreamConsumerRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrEmpty(request.ConsumerARN) && (string.IsNullOrEmpty(request.StreamARN) || string.IsNullOrEmpty(request.ConsumerName)))
         {
             throw new ArgumentException("Name the consumer by ConsumerARN, or by StreamARN and ConsumerName.", nameof(request));
+        }
+
+        if (!string.IsNullOrEmpty(request.StreamARN))
+        {
+            KinesisRequestValidator.StreamArn(request.StreamARN, Region, nameof(request));
         }
     }
 

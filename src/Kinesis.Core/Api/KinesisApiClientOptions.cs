@@ -48,6 +48,7 @@ public sealed class KinesisApiClientOptions
     private TimeSpan requestTimeout = DefaultRequestTimeout;
     private TimeSpan connectTimeout = DefaultConnectTimeout;
     private int maxConnections = DefaultMaxConnections;
+    private int maxRecordSize = KinesisLimits.MaxRecordSize;
 
     /// <summary>
     /// The AWS region (e.g. <c>us-east-1</c>, <c>cn-north-1</c>, <c>us-gov-west-1</c>). Required: it selects the
@@ -134,6 +135,28 @@ public sealed class KinesisApiClientOptions
             }
 
             maxConnections = value;
+        }
+    }
+
+    /// <summary>
+    /// Largest record (data plus partition key UTF-8 bytes) that PutRecord and PutRecords accept before sending. Default
+    /// <see cref="KinesisLimits.MaxRecordSize"/> (1 MiB, every stream's default); between that and
+    /// <see cref="KinesisLimits.MaxLargeRecordSize"/> (10 MiB). Raise it only for streams whose maximum record size was
+    /// raised (<see cref="KinesisApiClient.UpdateMaxRecordSizeAsync"/>): the service refuses a record above the stream's
+    /// own limit. Above 1 MiB a PutRecords call may carry up to <see cref="KinesisLimits.MaxLargePutRecordsSize"/> instead of
+    /// <see cref="KinesisLimits.MaxPutRecordsSize"/>.
+    /// </summary>
+    public int MaxRecordSize
+    {
+        get => maxRecordSize;
+        set
+        {
+            if (value < KinesisLimits.MaxRecordSize || value > KinesisLimits.MaxLargeRecordSize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaxRecordSize), value, $"{nameof(MaxRecordSize)} must be between {KinesisLimits.MaxRecordSize} and {KinesisLimits.MaxLargeRecordSize}.");
+            }
+
+            maxRecordSize = value;
         }
     }
 

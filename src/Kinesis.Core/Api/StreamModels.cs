@@ -11,6 +11,23 @@ public sealed class CreateStreamRequest
 
     /// <summary>Capacity mode; default <see cref="StreamMode.Provisioned"/>.</summary>
     public StreamMode StreamMode { get; init; } = StreamMode.Provisioned;
+
+    /// <summary>
+    /// The stream's maximum record size in KiB, <see cref="KinesisLimits.MinMaxRecordSizeInKiB"/> to
+    /// <see cref="KinesisLimits.MaxMaxRecordSizeInKiB"/>; null (not sent) leaves the service's default of 1 MiB.
+    /// Change it later with <see cref="KinesisApiClient.UpdateMaxRecordSizeAsync"/>.
+    /// </summary>
+    public int? MaxRecordSizeInKiB { get; init; }
+}
+
+/// <summary>Input of <see cref="KinesisApiClient.UpdateMaxRecordSizeAsync"/>. The API names the stream by ARN only.</summary>
+public sealed class UpdateMaxRecordSizeRequest
+{
+    /// <summary>The stream ARN, of the client's region.</summary>
+    public required string StreamARN { get; init; }
+
+    /// <summary>The new maximum record size in KiB, <see cref="KinesisLimits.MinMaxRecordSizeInKiB"/> (1 MiB) to <see cref="KinesisLimits.MaxMaxRecordSizeInKiB"/> (10 MiB).</summary>
+    public required int MaxRecordSizeInKiB { get; init; }
 }
 
 /// <summary>Input of <see cref="KinesisApiClient.DeleteStreamAsync"/>. Name the stream by <see cref="StreamName"/> or <see cref="StreamARN"/>.</summary>
@@ -72,6 +89,12 @@ public sealed class StreamDescriptionSummary
 
     /// <summary><c>NONE</c> or <c>KMS</c>, when reported.</summary>
     public string? EncryptionType { get; init; }
+
+    /// <summary>
+    /// The largest record (data plus partition key) the stream accepts, in KiB: 1024 unless raised with
+    /// <see cref="KinesisApiClient.UpdateMaxRecordSizeAsync"/>; null when the service does not report it (kinesalite).
+    /// </summary>
+    public int? MaxRecordSizeInKiB { get; init; }
 }
 
 /// <summary>Input of <see cref="KinesisApiClient.UpdateShardCountAsync"/>. Name the stream by <see cref="StreamName"/> or <see cref="StreamARN"/>.</summary>

@@ -326,7 +326,7 @@ internal sealed partial class BatchSender
         catch (Exception ex)
         {
             // A bug (everything above handles its own errors). Records already handed on are their resolvers' to finish.
-            LogSendFailed(logger, ex, stream.StreamName);
+            LogSendFailed(logger, ex, stream.Stream);
             for (; handedOn < records.Length; handedOn++)
             {
                 FailAll(stream, records[handedOn], Retrier.InternalError, ex.Message);
@@ -391,7 +391,7 @@ internal sealed partial class BatchSender
                 }
             }
 
-            var response = await client.PutRecordsAsync(new PutRecordsRequest { StreamName = stream.StreamName, Records = entries }, stopping.Token).ConfigureAwait(false);
+            var response = await client.PutRecordsAsync(new PutRecordsRequest { StreamName = stream.RequestStreamName, StreamARN = stream.StreamArn, Records = entries }, stopping.Token).ConfigureAwait(false);
             return new PutRecordsCall(startUtc, start, time.GetTimestamp(), userRecords, response, null, null, null);
         }
         catch (KinesisApiException ex)
@@ -405,7 +405,7 @@ internal sealed partial class BatchSender
         catch (Exception ex)
         {
             // Not a service answer (a throwing HTTP handler, a disposed client, a bug): the records fail with what we know.
-            LogSendFailed(logger, ex, stream.StreamName);
+            LogSendFailed(logger, ex, stream.Stream);
             return new PutRecordsCall(startUtc, start, time.GetTimestamp(), userRecords, null, null, Retrier.InternalError, ex.Message);
         }
     }
@@ -446,7 +446,7 @@ internal sealed partial class BatchSender
         }
         catch (Exception ex)
         {
-            LogResolveFailed(logger, ex, stream.StreamName);
+            LogResolveFailed(logger, ex, stream.Stream);
             if (owned)
             {
                 FailAll(stream, record, Retrier.InternalError, ex.Message);
@@ -494,7 +494,7 @@ internal sealed partial class BatchSender
         }
         catch (Exception ex)
         {
-            LogResolveFailed(logger, ex, stream.StreamName);
+            LogResolveFailed(logger, ex, stream.Stream);
             if (owned)
             {
                 FailAll(stream, record, Retrier.InternalError, ex.Message);
@@ -578,7 +578,7 @@ internal sealed partial class BatchSender
         }
         catch (Exception ex)
         {
-            LogRetryFailed(logger, ex, stream.StreamName);
+            LogRetryFailed(logger, ex, stream.Stream);
             if (owned)
             {
                 FailAll(stream, record, Retrier.InternalError, ex.Message);

@@ -6,17 +6,30 @@ namespace Kinesis.Producer.Pipeline;
 /// <summary>Checks user input against the service's limits (the API client's own checks) before anything is buffered.</summary>
 internal static class RecordValidation
 {
-    public static void ValidateStreamName(string streamName) => KinesisLimits.ValidateStreamName(streamName, nameof(streamName));
+    /// <summary>
+    /// Checks the stream argument of <c>PutAsync</c>: a stream name, or (starting with <c>arn:</c>) a stream ARN of
+    /// <paramref name="region"/>, the producer's; returns the parsed ARN, or null for a name.
+    /// </summary>
+    public static StreamArn? ValidateStream(string stream, string region)
+    {
+        if (StreamArn.IsArn(stream))
+        {
+            return StreamArn.Parse(stream, region, nameof(stream));
+        }
+
+        KinesisLimits.ValidateStreamName(stream, nameof(stream));
+        return null;
+    }
 
     /// <summary>
     /// Validates a user record and returns the bytes it counts against the outstanding bound. <paramref name="hashKey"/> is
     /// the parsed explicit hash key; without one it is left for the stream to compute, many partition keys at once
     /// (<see cref="HashKeys.FromPartitionKeys(ReadOnlySpan{string}, Span{UInt128})"/>).
     /// </summary>
-    public static int ValidateRecord(string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, out UInt128 hashKey)
+    public static int ValidateRecord(string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey, int maxRecordSize, out UInt128 hashKey)
     {
         ArgumentNullException.ThrowIfNull(partitionKey);
-        var size = KinesisLimits.ValidateRecordSize(partitionKey, data.Length, nameof(partitionKey), nameof(data));
+        var size = KinesisLimits.ValidateRecordSize(partitionKey, data.Length, maxRecordSize, $"{nameof(KinesisProducerOptions)}.{nameof(KinesisProducerOptions.MaxRecordSize)}", nameof(partitionKey), nameof(data));
         if (explicitHashKey is null)
         {
             hashKey = default;

@@ -72,7 +72,7 @@ internal sealed partial class ShardMapLoader
         try
         {
             // Every page is bounded by the API client's request timeout (the producer's RequestTimeout).
-            var shards = await client.ListAllShardsAsync(new ListShardsRequest { StreamName = stream.StreamName }).ConfigureAwait(false);
+            var shards = await client.ListAllShardsAsync(new ListShardsRequest { StreamName = stream.RequestStreamName, StreamARN = stream.StreamArn }).ConfigureAwait(false);
             var entries = new List<ShardMapEntry>(shards.Count);
             foreach (var shard in shards)
             {
@@ -87,7 +87,7 @@ internal sealed partial class ShardMapLoader
             var map = new ShardMap(entries);
             if (!map.IsCoverageComplete)
             {
-                LogIncompleteMap(logger, stream.StreamName, map.CoverageIssues.Count);
+                LogIncompleteMap(logger, stream.Stream, map.CoverageIssues.Count);
             }
 
             stream.ApplyMap(map);
@@ -98,7 +98,7 @@ internal sealed partial class ShardMapLoader
         {
             // Any exception, not only the API's: a user's HTTP handler may throw anything, and a faulted load would be
             // awaited by nobody (RefreshIfDue, EnsureLoading) or fail the records of a call already answered.
-            LogMapLoadFailed(logger, ex, stream.StreamName);
+            LogMapLoadFailed(logger, ex, stream.Stream);
             stream.MapLoadFailed(ex is KinesisApiException { ErrorCode: KinesisErrorCodes.ResourceNotFound } ? ex : null);
             RoutingChanged?.Invoke();
             return null;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Kinesis.Core.Api;
 using Kinesis.Core.Hashing;
 
 namespace Kinesis.Producer.Pipeline;
@@ -44,11 +45,14 @@ internal sealed class StreamPipeline
     private readonly StrongBox<long> received = new();
     private readonly StrongBox<long> resolved = new();
 
-    public StreamPipeline(string streamName, KinesisProducerOptions options, TimeProvider time, RecordCompletion completion, AggregatorPool aggregators)
+    /// <summary>Creates the pipeline of a stream named by <paramref name="streamName"/>, or by <paramref name="arn"/> when given (then its name is the ARN's).</summary>
+    public StreamPipeline(string streamName, KinesisProducerOptions options, TimeProvider time, RecordCompletion completion, AggregatorPool aggregators, StreamArn? arn = null)
     {
         this.aggregators = aggregators;
         arrays = completion.Arrays;
-        StreamName = streamName;
+        StreamName = arn?.StreamName ?? streamName;
+        StreamArn = arn?.Value;
+        Stream = StreamArn ?? StreamName;
         this.options = options;
         this.time = time;
         this.completion = completion;
@@ -57,7 +61,17 @@ internal sealed class StreamPipeline
         unpredicted = new ShardBuffer(shardId: null, options, time, aggregators, queued, arrays);
     }
 
+    /// <summary>The stream's name: the tag of its metrics (the KPL's <c>StreamName</c> dimension), whether it was named by ARN or not.</summary>
     public string StreamName { get; }
+
+    /// <summary>The stream's ARN when <c>PutAsync</c> named it by ARN: then requests carry <c>StreamARN</c> and no <c>StreamName</c>.</summary>
+    public string? StreamArn { get; }
+
+    /// <summary>The stream as <c>PutAsync</c> named it (ARN or name): the key of its pipeline, and what logs and errors show.</summary>
+    public string Stream { get; }
+
+    /// <summary>The <c>StreamName</c> of requests: null when the stream is named by <see cref="StreamArn"/>.</summary>
+    public string? RequestStreamName => StreamArn is null ? StreamName : null;
 
     /// <summary><see cref="KinesisProducerOptions.RecordTtl"/> in timestamp ticks: a record's expiry less this is its arrival.</summary>
     public long TtlTicks { get; }
@@ -119,7 +133,7 @@ internal sealed class StreamPipeline
                 var now = time.GetTimestamp();
                 foreach (var user in waitingForMap)
                 {
-                    completion.Fail(user, Core.Api.KinesisErrorCodes.ResourceNotFound, $"Stream '{StreamName}' does not exist or is not accessible: {missingStream.Message}", now);
+                    completion.Fail(user, Core.Api.KinesisErrorCodes.ResourceNotFound, $"Stream '{Stream}' does not exist or is not accessible: {missingStream.Message}", now);
                 }
             }
 

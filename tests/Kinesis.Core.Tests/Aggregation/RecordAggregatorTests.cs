@@ -321,11 +321,11 @@ public sealed class RecordAggregatorTests
 
     [Theory]
     [InlineData(63)]
-    [InlineData(1_048_577)]
+    [InlineData(10_485_761)]
     public void Constructor_MaxSizeOutOfRange_ThrowsNamingArgument(int maxSize)
     {
         ArgumentOutOfRangeException exception = Assert.Throws<ArgumentOutOfRangeException>("maxSize", () => new RecordAggregator(maxSize));
-        Assert.Contains("[64, 1048576]", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("[64, 10485760]", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]

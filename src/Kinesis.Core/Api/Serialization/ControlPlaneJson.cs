@@ -21,6 +21,7 @@ internal static class ControlPlaneJson
 
             // Sent only when on-demand, so emulators without capacity modes (kinesalite) accept provisioned streams.
             StreamModeDetails = request.StreamMode == StreamMode.Provisioned ? null : new StreamModeDetailsWire { StreamMode = KinesisWireNames.ToWire(request.StreamMode) },
+            MaxRecordSizeInKiB = request.MaxRecordSizeInKiB,
         },
         Context.CreateStreamWire);
 
@@ -33,6 +34,8 @@ internal static class ControlPlaneJson
         writer,
         new UpdateShardCountWire { StreamName = request.StreamName, StreamARN = request.StreamARN, TargetShardCount = request.TargetShardCount },
         Context.UpdateShardCountWire);
+
+    public static void UpdateMaxRecordSize(Utf8JsonWriter writer, UpdateMaxRecordSizeRequest request) => JsonSerializer.Serialize(writer, request, Context.UpdateMaxRecordSizeRequest);
 
     public static void DescribeStreamSummary(Utf8JsonWriter writer, DescribeStreamSummaryRequest request) => JsonSerializer.Serialize(writer, request, Context.DescribeStreamSummaryRequest);
 
@@ -91,6 +94,7 @@ internal static class ControlPlaneJson
                 ConsumerCount = summary.ConsumerCount,
                 StreamCreationTimestamp = summary.StreamCreationTimestamp,
                 EncryptionType = summary.EncryptionType,
+                MaxRecordSizeInKiB = summary.MaxRecordSizeInKiB,
             },
         };
     }

@@ -13,6 +13,7 @@ namespace Kinesis.Core.Api.Serialization;
 [JsonSerializable(typeof(CreateStreamWire))]
 [JsonSerializable(typeof(DeleteStreamWire))]
 [JsonSerializable(typeof(UpdateShardCountWire))]
+[JsonSerializable(typeof(UpdateMaxRecordSizeRequest))]
 [JsonSerializable(typeof(DescribeStreamSummaryRequest))]
 [JsonSerializable(typeof(ListStreamsRequest))]
 [JsonSerializable(typeof(ListShardsRequest))]

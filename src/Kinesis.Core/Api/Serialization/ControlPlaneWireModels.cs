@@ -19,6 +19,8 @@ internal sealed class CreateStreamWire
     public int? ShardCount { get; set; }
 
     public StreamModeDetailsWire? StreamModeDetails { get; set; }
+
+    public int? MaxRecordSizeInKiB { get; set; }
 }
 
 /// <summary>The <c>DeleteStream</c> body.</summary>
@@ -139,6 +141,8 @@ internal sealed class StreamDescriptionSummaryWire
     public DateTimeOffset? StreamCreationTimestamp { get; set; }
 
     public string? EncryptionType { get; set; }
+
+    public int? MaxRecordSizeInKiB { get; set; }
 }
 
 /// <summary><c>Consumer</c> and <c>ConsumerDescription</c> (which adds <c>StreamARN</c>).</summary>
