@@ -137,7 +137,19 @@ internal sealed class RecordBatchProcessor
     /// dead-letter sink (nor skipped on purpose). <paramref name="stopRetrying"/> ends a retry loop (graceful shutdown) with
     /// <see cref="BatchOutcome.Abandoned"/>, the bound left after the last record done.
     /// </summary>
-    public async Task<BatchOutcome> DeliverAsync(List<KinesisClientRecord> records, RecordsBatch batch, CancellationToken stopRetrying, CancellationToken cancellationToken)
+    public Task<BatchOutcome> DeliverAsync(List<KinesisClientRecord> records, RecordsBatch batch, CancellationToken stopRetrying, CancellationToken cancellationToken) =>
+        DeliverAsync(records, batch, stopRetrying, cancellationToken, lane: null);
+
+    /// <summary>
+    /// <see cref="DeliverAsync(List{KinesisClientRecord}, RecordsBatch, CancellationToken, CancellationToken)"/> for one lane of a
+    /// batch (<see cref="KinesisConsumerOptions.ParallelizationFactor"/>): the same failure handling over the lane's records, but
+    /// the checkpointer's bound belongs to the <see cref="LowWaterMark"/>, so <paramref name="lane"/> is told each position the
+    /// lane is done through instead, and the bound is never raised over records still being delivered (no in-call permit).
+    /// </summary>
+    public Task<BatchOutcome> DeliverLaneAsync(List<KinesisClientRecord> records, RecordsBatch batch, Action<ExtendedSequenceNumber> lane, CancellationToken stopRetrying, CancellationToken cancellationToken) =>
+        DeliverAsync(records, batch, stopRetrying, cancellationToken, lane);
+
+    private async Task<BatchOutcome> DeliverAsync(List<KinesisClientRecord> records, RecordsBatch batch, CancellationToken stopRetrying, CancellationToken cancellationToken, Action<ExtendedSequenceNumber>? lane)
     {
         // Everything up to `done` was processed, dead-lettered or skipped; failing records stay above it.
         var done = checkpointer.LargestPermittedCheckpoint;
@@ -151,10 +163,11 @@ internal sealed class RecordBatchProcessor
             while (count > 0)
             {
                 var unit = start == 0 && count == records.Count ? records : records.GetRange(start, count);
-                var (failedIndex, exception) = await DeliverOnceAsync(unit, batch, done, cancellationToken).ConfigureAwait(false);
+                var (failedIndex, exception) = await DeliverOnceAsync(unit, batch, done, lane, cancellationToken).ConfigureAwait(false);
                 if (exception is null)
                 {
                     done = unit[^1].ToExtendedSequenceNumber();
+                    lane?.Invoke(done);
                     break;
                 }
 
@@ -168,6 +181,7 @@ internal sealed class RecordBatchProcessor
                     count -= checkpointed;
                     failures = 0;
                     earlierFailures = 0;
+                    lane?.Invoke(done);
                     if (count == 0)
                     {
                         break;
@@ -182,6 +196,7 @@ internal sealed class RecordBatchProcessor
                     count -= failedIndex;
                     failures = 0;
                     earlierFailures = 0;
+                    lane?.Invoke(done);
                 }
 
                 failures++;
@@ -194,13 +209,14 @@ internal sealed class RecordBatchProcessor
                         ConsumerLog.ProcessorFailedStopping(logger, shardId, count, exception);
                         counters.AddShardStopped();
                         StopReason = exception;
-                        checkpointer.SetLargestPermitted(done);
+                        SetBound(done, lane);
                         return BatchOutcome.StopShard;
 
                     case FailureAction.SkipBatch:
                         ConsumerLog.ProcessorFailedSkipping(logger, shardId, count, records[start].SequenceNumber, records[start + count - 1].SequenceNumber, exception);
                         counters.AddSkipped(count);
                         done = records[start + count - 1].ToExtendedSequenceNumber();
+                        lane?.Invoke(done);
                         count = 0;
                         break;
 
@@ -223,13 +239,14 @@ internal sealed class RecordBatchProcessor
                             ConsumerLog.SkippedWithoutDeadLetter(logger, shardId, unitCount, failed[0].ToExtendedSequenceNumber(), failed[^1].ToExtendedSequenceNumber(), earlierFailures + failures, reason, exception);
                             counters.AddSkipped(unitCount);
                         }
-                        else if (!await SendToSinkAsync(failed, exception, earlierFailures + failures, reason, done, stopRetrying, cancellationToken).ConfigureAwait(false))
+                        else if (!await SendToSinkAsync(failed, exception, earlierFailures + failures, reason, done, lane, stopRetrying, cancellationToken).ConfigureAwait(false))
                         {
-                            checkpointer.SetLargestPermitted(done);
+                            SetBound(done, lane);
                             return BatchOutcome.Abandoned;
                         }
 
                         done = failed[^1].ToExtendedSequenceNumber();
+                        lane?.Invoke(done);
                         start += unitCount;
                         count -= unitCount;
                         failures = 0;
@@ -242,7 +259,7 @@ internal sealed class RecordBatchProcessor
                         if (!await BackOffAsync(delay, stopRetrying, cancellationToken).ConfigureAwait(false))
                         {
                             // Undelivered records must not become checkpointable by the shutdown checkpoint.
-                            checkpointer.SetLargestPermitted(done);
+                            SetBound(done, lane);
                             return BatchOutcome.Abandoned;
                         }
 
@@ -258,17 +275,37 @@ internal sealed class RecordBatchProcessor
             }
         }
 
-        checkpointer.SetLargestPermitted(done);
+        SetBound(done, lane);
         return BatchOutcome.Delivered;
     }
 
+    /// <summary>Records up to <paramref name="done"/> are done: the bound is there (one lane), or the lane reports them to its low-water mark.</summary>
+    private void SetBound(ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane)
+    {
+        if (lane is null)
+        {
+            checkpointer.SetLargestPermitted(done);
+        }
+        else
+        {
+            lane(done);
+        }
+    }
+
     /// <summary>One call of the processor: (-1, null) when every record was processed; otherwise the index of the first failed record (-1: all) and the failure.</summary>
-    private async Task<(int FailedIndex, Exception? Exception)> DeliverOnceAsync(List<KinesisClientRecord> unit, RecordsBatch batch, ExtendedSequenceNumber done, CancellationToken cancellationToken)
+    private async Task<(int FailedIndex, Exception? Exception)> DeliverOnceAsync(List<KinesisClientRecord> unit, RecordsBatch batch, ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane, CancellationToken cancellationToken)
     {
         // Right before the processor sees the records (and before every retry): once the renewer has seen the lease
         // taken, released or expired, no further batch reaches this processor, even if the stop signal is still on its way.
-        ThrowIfLeaseNotHeld(unit, done, cancellationToken);
-        checkpointer.SetLargestPermitted(unit[^1].ToExtendedSequenceNumber());
+        ThrowIfLeaseNotHeld(unit, done, lane, cancellationToken);
+
+        // One lane: the processor may checkpoint anywhere in the unit during the call. Several lanes: the bound is the low-water
+        // mark, which other lanes' calls move; records of a call in flight are not done and never become checkpointable early.
+        if (lane is null)
+        {
+            checkpointer.SetLargestPermitted(unit[^1].ToExtendedSequenceNumber());
+        }
+
         var input = new ProcessRecordsInput
         {
             ShardId = shardId,
@@ -276,7 +313,7 @@ internal sealed class RecordBatchProcessor
             MillisBehindLatest = batch.MillisBehindLatest,
             FetchedAt = batch.FetchedAt,
             Checkpointer = checkpointer,
-            FailureReported = index => LowerBoundForReport(unit, index, done),
+            FailureReported = index => LowerBoundForReport(unit, index, done, lane is null),
         };
         var started = time.GetTimestamp();
         try
@@ -295,7 +332,11 @@ internal sealed class RecordBatchProcessor
         catch (Exception ex)
         {
             input.IsClosed = true;
-            checkpointer.SetLargestPermitted(Max(done, checkpointer.LastCheckpoint));
+            if (lane is null)
+            {
+                checkpointer.SetLargestPermitted(Max(done, checkpointer.LastCheckpoint));
+            }
+
             return (-1, ex);
         }
 
@@ -320,7 +361,7 @@ internal sealed class RecordBatchProcessor
     }
 
     /// <summary>A partial-batch report lowers the checkpoint bound to just before the failed record at once, so a checkpoint in the same call stops there.</summary>
-    private void LowerBoundForReport(List<KinesisClientRecord> unit, int index, ExtendedSequenceNumber done)
+    private void LowerBoundForReport(List<KinesisClientRecord> unit, int index, ExtendedSequenceNumber done, bool ownsBound)
     {
         var failed = unit[index].ToExtendedSequenceNumber();
         var last = checkpointer.LastCheckpoint;
@@ -329,10 +370,14 @@ internal sealed class RecordBatchProcessor
             throw new InvalidOperationException($"Shard {shardId} is already checkpointed at {last}, at or past the reported record {failed}; report the failure before checkpointing past it.");
         }
 
-        checkpointer.SetLargestPermitted(index == 0 ? Max(done, last) : unit[index - 1].ToExtendedSequenceNumber());
+        // Several lanes: the bound never covered the call's records, so there is nothing to lower.
+        if (ownsBound)
+        {
+            checkpointer.SetLargestPermitted(index == 0 ? Max(done, last) : unit[index - 1].ToExtendedSequenceNumber());
+        }
     }
 
-    private async Task<bool> SendToSinkAsync(List<KinesisClientRecord> failed, Exception exception, int attempts, DeadLetterReason reason, ExtendedSequenceNumber done, CancellationToken stopRetrying, CancellationToken cancellationToken)
+    private async Task<bool> SendToSinkAsync(List<KinesisClientRecord> failed, Exception exception, int attempts, DeadLetterReason reason, ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane, CancellationToken stopRetrying, CancellationToken cancellationToken)
     {
         var deadLetters = new DeadLetterBatch
         {
@@ -347,7 +392,7 @@ internal sealed class RecordBatchProcessor
         for (var attempt = 1; ; attempt++)
         {
             // The sink's records are not checkpointable until it accepted them, and a lost lease ends the attempts: the next owner starts before them.
-            ThrowIfLeaseNotHeld(failed, done, cancellationToken);
+            ThrowIfLeaseNotHeld(failed, done, lane, cancellationToken);
             try
             {
                 await sink!.SendAsync(deadLetters, cancellationToken).ConfigureAwait(false);
@@ -389,11 +434,11 @@ internal sealed class RecordBatchProcessor
         return !stopRetrying.IsCancellationRequested;
     }
 
-    private void ThrowIfLeaseNotHeld(List<KinesisClientRecord> records, ExtendedSequenceNumber done, CancellationToken cancellationToken)
+    private void ThrowIfLeaseNotHeld(List<KinesisClientRecord> records, ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested || !IsLeaseHeld())
         {
-            checkpointer.SetLargestPermitted(done);
+            SetBound(done, lane);
             ConsumerLog.DeliveryRefusedLeaseLost(logger, shardId, records.Count, records[0].SequenceNumber);
             throw new LeaseLostException(shardId, $"The lease of shard '{shardId}' is no longer held by this worker; the batch was not delivered.");
         }
