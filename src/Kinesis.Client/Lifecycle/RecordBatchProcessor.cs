@@ -163,7 +163,7 @@ internal sealed class RecordBatchProcessor
             while (count > 0)
             {
                 var unit = start == 0 && count == records.Count ? records : records.GetRange(start, count);
-                var (failedIndex, exception) = await DeliverOnceAsync(unit, batch, done, lane, cancellationToken).ConfigureAwait(false);
+                var (failedIndex, exception, declared) = await DeliverOnceAsync(unit, batch, done, lane, cancellationToken).ConfigureAwait(false);
                 if (exception is null)
                 {
                     done = unit[^1].ToExtendedSequenceNumber();
@@ -172,7 +172,7 @@ internal sealed class RecordBatchProcessor
                 }
 
                 counters.AddProcessorFailure();
-                if (failedIndex < 0 && CountCheckpointed(records, start, count) is var checkpointed and > 0)
+                if (failedIndex < 0 && CountCheckpointed(records, start, count, declared) is var checkpointed and > 0)
                 {
                     // The processor checkpointed part of the unit before it threw: those records are processed by its own
                     // account, and delivering them again would make it checkpoint backwards.
@@ -293,7 +293,7 @@ internal sealed class RecordBatchProcessor
     }
 
     /// <summary>One call of the processor: (-1, null) when every record was processed; otherwise the index of the first failed record (-1: all) and the failure.</summary>
-    private async Task<(int FailedIndex, Exception? Exception)> DeliverOnceAsync(List<KinesisClientRecord> unit, RecordsBatch batch, ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane, CancellationToken cancellationToken)
+    private async Task<(int FailedIndex, Exception? Exception, ExtendedSequenceNumber? Declared)> DeliverOnceAsync(List<KinesisClientRecord> unit, RecordsBatch batch, ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane, CancellationToken cancellationToken)
     {
         // Right before the processor sees the records (and before every retry): once the renewer has seen the lease
         // taken, released or expired, no further batch reaches this processor, even if the stop signal is still on its way.
@@ -306,15 +306,17 @@ internal sealed class RecordBatchProcessor
             checkpointer.SetLargestPermitted(unit[^1].ToExtendedSequenceNumber());
         }
 
+        var laneCall = lane is null ? null : new LaneCall(shardId, unit, lane, checkpointer);
         var input = new ProcessRecordsInput
         {
             ShardId = shardId,
             Records = unit,
             MillisBehindLatest = batch.MillisBehindLatest,
             FetchedAt = batch.FetchedAt,
-            Checkpointer = checkpointer,
-            FailureReported = index => LowerBoundForReport(unit, index, done, lane is null),
+            Checkpointer = laneCall is null ? checkpointer : checkpointer.ForLaneCall(laneCall.DeclareDone),
+            FailureReported = index => LowerBoundForReport(unit, index, done, laneCall),
         };
+        laneCall?.Attach(input);
         var started = time.GetTimestamp();
         try
         {
@@ -337,7 +339,7 @@ internal sealed class RecordBatchProcessor
                 checkpointer.SetLargestPermitted(Max(done, checkpointer.LastCheckpoint));
             }
 
-            return (-1, ex);
+            return (-1, ex, laneCall?.Declared);
         }
 
         input.IsClosed = true;
@@ -351,27 +353,27 @@ internal sealed class RecordBatchProcessor
 
         if (input.FailedIndex < 0)
         {
-            return (-1, null);
+            return (-1, null, null);
         }
 
         var failed = unit[input.FailedIndex];
         ConsumerLog.PartialFailureReported(logger, shardId, failed.ToExtendedSequenceNumber(), unit.Count);
         return (input.FailedIndex, input.ReportedException
-            ?? new InvalidOperationException($"The processor of shard {shardId} reported record {failed.ToExtendedSequenceNumber()} as failed."));
+            ?? new InvalidOperationException($"The processor of shard {shardId} reported record {failed.ToExtendedSequenceNumber()} as failed."), null);
     }
 
     /// <summary>A partial-batch report lowers the checkpoint bound to just before the failed record at once, so a checkpoint in the same call stops there.</summary>
-    private void LowerBoundForReport(List<KinesisClientRecord> unit, int index, ExtendedSequenceNumber done, bool ownsBound)
+    private void LowerBoundForReport(List<KinesisClientRecord> unit, int index, ExtendedSequenceNumber done, LaneCall? laneCall)
     {
         var failed = unit[index].ToExtendedSequenceNumber();
-        var last = checkpointer.LastCheckpoint;
+        var last = laneCall?.Declared is { } declared && declared > checkpointer.LastCheckpoint ? declared : checkpointer.LastCheckpoint;
         if (!last.IsSentinel && last >= failed)
         {
             throw new InvalidOperationException($"Shard {shardId} is already checkpointed at {last}, at or past the reported record {failed}; report the failure before checkpointing past it.");
         }
 
         // Several lanes: the bound never covered the call's records, so there is nothing to lower.
-        if (ownsBound)
+        if (laneCall is null)
         {
             checkpointer.SetLargestPermitted(index == 0 ? Max(done, last) : unit[index - 1].ToExtendedSequenceNumber());
         }
@@ -461,10 +463,10 @@ internal sealed class RecordBatchProcessor
         return oldest == DateTimeOffset.MaxValue ? TimeSpan.Zero : time.GetUtcNow() - oldest;
     }
 
-    /// <summary>How many records from <paramref name="start"/> on are at or below the committed checkpoint.</summary>
-    private int CountCheckpointed(List<KinesisClientRecord> records, int start, int count)
+    /// <summary>How many records from <paramref name="start"/> on are at or below the committed checkpoint (or what a lane call's checkpoint counted as done).</summary>
+    private int CountCheckpointed(List<KinesisClientRecord> records, int start, int count, ExtendedSequenceNumber? declared)
     {
-        var committed = checkpointer.LastCheckpoint;
+        var committed = declared is not null && declared > checkpointer.LastCheckpoint ? declared : checkpointer.LastCheckpoint;
         if (committed.IsSentinel)
         {
             return 0;
@@ -490,6 +492,50 @@ internal sealed class RecordBatchProcessor
         }
 
         return size;
+    }
+
+    /// <summary>
+    /// One processor call on a lane and its checkpointer (<see cref="RecordProcessorCheckpointer.ForLaneCall"/>): a checkpoint
+    /// during the call counts the call's records up to it as done, at most up to the record before a reported failure.
+    /// </summary>
+    private sealed class LaneCall(string shardId, List<KinesisClientRecord> unit, Action<ExtendedSequenceNumber> lane, RecordProcessorCheckpointer checkpointer)
+    {
+        private ProcessRecordsInput? input;
+
+        /// <summary>The last position the processor's checkpoints counted as done in this call, or <see langword="null"/>.</summary>
+        public ExtendedSequenceNumber? Declared { get; private set; }
+
+        public void Attach(ProcessRecordsInput callInput) => input = callInput;
+
+        /// <summary>Counts the call's records up to <paramref name="through"/> (null: all of them) as done; returns the bound afterwards.</summary>
+        public ExtendedSequenceNumber DeclareDone(ExtendedSequenceNumber? through)
+        {
+            // After the call returned, its records were already reported (or are being delivered again): the checkpoint only
+            // goes to the mark.
+            if (input is { IsClosed: false } call)
+            {
+                ExtendedSequenceNumber? limit = call.FailedIndex switch
+                {
+                    < 0 => unit[^1].ToExtendedSequenceNumber(),
+                    0 => null,
+                    var index => unit[index - 1].ToExtendedSequenceNumber(),
+                };
+                if (through is not null && call.FailedIndex >= 0 && through >= unit[call.FailedIndex].ToExtendedSequenceNumber())
+                {
+                    throw new ArgumentException(
+                        $"Checkpoint {through} for shard {shardId} is at or past the record reported failed ({unit[call.FailedIndex].ToExtendedSequenceNumber()}).", "sequenceNumber");
+                }
+
+                var target = through is null || (limit is not null && through > limit) ? limit : through;
+                if (target is not null && (Declared is null || target > Declared))
+                {
+                    Declared = target;
+                    lane(target);
+                }
+            }
+
+            return checkpointer.LargestPermittedCheckpoint;
+        }
     }
 
     /// <summary>Consecutive records of the batch still to deliver, and how often the larger ranges holding them failed.</summary>

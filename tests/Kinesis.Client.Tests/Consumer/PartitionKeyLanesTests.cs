@@ -267,6 +267,91 @@ public sealed class PartitionKeyLanesTests
         Assert.Equal(ExtendedSequenceNumber.TrimHorizon, checkpointer.LargestPermittedCheckpoint);
     }
 
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task CheckpointInALaneCall_CountsTheCallsRecordsDoneAndWritesTheLowWaterMark()
+    {
+        var keys = KeysInDistinctLanes(2);
+        var records = Enumerable.Range(0, 6).Select(i => Rec((1000 + i).ToString(), keys[i % 2])).ToList();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = new RecordingWriter();
+        var processor = new LaneProbe(async (input, cancellationToken) =>
+        {
+            if (input.Records[0].PartitionKey == keys[0])
+            {
+                await release.Task.WaitAsync(Wait, cancellationToken);
+            }
+
+            await input.Checkpointer.CheckpointAsync(cancellationToken);
+        });
+        var (lanes, checkpointer, _) = Create(processor, writer: writer);
+
+        var delivery = lanes.DeliverAsync(records, NoBatch, CancellationToken.None, CancellationToken.None);
+        await Eventually.HoldsAsync(() => processor.Completed == 1, Wait, "keys[1]'s lane checkpointed and returned");
+
+        // keys[1]'s lane (1001, 1003, 1005) is done, but 1000 is still in flight: nothing below it is written.
+        Assert.Empty(writer.Written);
+        Assert.Equal(ExtendedSequenceNumber.TrimHorizon, checkpointer.LargestPermittedCheckpoint);
+
+        release.SetResult();
+        Assert.Equal(BatchOutcome.Delivered, await delivery);
+        Assert.Equal([new ExtendedSequenceNumber("1005")], writer.Written);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task CheckpointAtARecordInALaneCall_IsLoweredToTheLowWaterMark()
+    {
+        var keys = KeysInDistinctLanes(2);
+        var records = Enumerable.Range(0, 6).Select(i => Rec((1000 + i).ToString(), keys[i % 2])).ToList();
+        var writer = new RecordingWriter();
+        var firstLaneDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processor = new LaneProbe(async (input, cancellationToken) =>
+        {
+            if (input.Records[0].PartitionKey == keys[0])
+            {
+                // 1000, 1002, 1004: checkpoint at 1002 once keys[1]'s lane is done: 1002 is below the mark (1003) and is written.
+                await firstLaneDone.Task.WaitAsync(Wait, cancellationToken);
+                await input.Checkpointer.CheckpointAsync(input.Records[1], cancellationToken);
+                return;
+            }
+
+            // 1001, 1003, 1005: checkpoint at its last record while 1000 is in flight: lowered to the mark, the start, so nothing is written.
+            await input.Checkpointer.CheckpointAsync(input.Records[^1], cancellationToken);
+            firstLaneDone.SetResult();
+        });
+        var (lanes, checkpointer, _) = Create(processor, writer: writer);
+
+        await lanes.DeliverAsync(records, NoBatch, CancellationToken.None, CancellationToken.None);
+
+        Assert.Equal([new ExtendedSequenceNumber("1002")], writer.Written);
+        Assert.Equal(new ExtendedSequenceNumber("1005"), checkpointer.LargestPermittedCheckpoint);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task CheckpointThenThrowInALaneCall_TheCheckpointedRecordsAreNotDeliveredAgain()
+    {
+        var keys = KeysInDistinctLanes(2);
+        var records = Enumerable.Range(0, 6).Select(i => Rec((1000 + i).ToString(), keys[i % 2])).ToList();
+        var writer = new RecordingWriter();
+        var failed = 0;
+        var processor = new LaneProbe(async (input, cancellationToken) =>
+        {
+            if (input.Records[0].PartitionKey == keys[0] && Interlocked.Exchange(ref failed, 1) == 0)
+            {
+                await input.Checkpointer.CheckpointAsync(input.Records[1], cancellationToken);
+                throw new FormatException("after the checkpoint");
+            }
+        });
+        var (lanes, checkpointer, counters) = Create(processor, writer: writer);
+
+        var outcome = await lanes.DeliverAsync(records, NoBatch, CancellationToken.None, CancellationToken.None);
+
+        Assert.Equal(BatchOutcome.Delivered, outcome);
+        Assert.Equal(1, counters.ProcessorFailures);
+        var keyZeroCalls = processor.Calls.Where(c => c[0].PartitionKey == keys[0]).Select(c => c[0].SequenceNumber).ToList();
+        Assert.Equal(["1000", "1004"], keyZeroCalls);
+        Assert.Equal(new ExtendedSequenceNumber("1005"), checkpointer.LargestPermittedCheckpoint);
+    }
+
     [Fact]
     public void Options_ParallelizationFactor_OutOfRangeIsRejectedWithTheRange()
     {
@@ -305,10 +390,11 @@ public sealed class PartitionKeyLanesTests
         IsAggregated = subSequence > 0,
     };
 
-    private static (PartitionKeyLanes Lanes, RecordProcessorCheckpointer Checkpointer, ConsumerCounters Counters) Create(LaneProbe processor, Action<KinesisConsumerOptions>? configure = null)
+    private static (PartitionKeyLanes Lanes, RecordProcessorCheckpointer Checkpointer, ConsumerCounters Counters) Create(
+        LaneProbe processor, Action<KinesisConsumerOptions>? configure = null, RecordingWriter? writer = null)
     {
         var counters = new ConsumerCounters();
-        var checkpointer = new RecordProcessorCheckpointer("shard", null, Guid.NewGuid(), ExtendedSequenceNumber.TrimHorizon);
+        var checkpointer = new RecordProcessorCheckpointer("shard", writer, Guid.NewGuid(), ExtendedSequenceNumber.TrimHorizon);
         var options = new KinesisConsumerOptions
         {
             StreamName = "stream",
@@ -383,6 +469,22 @@ public sealed class PartitionKeyLanesTests
         public Task ShardEndedAsync(ShardEndedInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
         public Task ShutdownRequestedAsync(ShutdownRequestedInput input, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+
+    private sealed class RecordingWriter : Kinesis.Client.Leases.ICheckpointWriter
+    {
+        public ConcurrentQueue<ExtendedSequenceNumber> Written { get; } = new();
+
+        public Task CheckpointAsync(string leaseKey, Guid concurrencyToken, ExtendedSequenceNumber checkpoint, CancellationToken cancellationToken = default)
+        {
+            Written.Enqueue(checkpoint);
+            return Task.CompletedTask;
+        }
+
+        public Task PrepareCheckpointAsync(string leaseKey, Guid concurrencyToken, ExtendedSequenceNumber pendingCheckpoint, ReadOnlyMemory<byte>? applicationState, CancellationToken cancellationToken = default) =>
+            Task.CompletedTask;
+
+        public Task MarkShardEndAsync(string leaseKey, Guid concurrencyToken, IReadOnlyList<string> childShardIds, CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
 
     private sealed class CollectingSink : IDeadLetterSink
