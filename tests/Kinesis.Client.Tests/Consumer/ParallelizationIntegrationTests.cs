@@ -105,6 +105,32 @@ public sealed class ParallelizationIntegrationTests(LocalAwsFixture fixture)
         Assert.True(env.DeliveredPayloads().IsSubsetOf(expected));
     }
 
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task FactorTen_ShardSplitMidStream_ShardEndsOnlyAfterEveryLaneDrainedAndChildrenFollowTheParentPerKey()
+    {
+        await using var env = new ConsumerTestEnvironment(fixture);
+        await env.CreateStreamAsync(1);
+        var probes = new ConcurrentDictionary<string, ConcurrencyProbe>(StringComparer.Ordinal);
+        var consumer = env.CreateConsumer("w1", shard => new LaneRecordingProcessor("w1", env.Deliveries, probes.GetOrAdd(shard, _ => new ConcurrencyProbe())), o => o.ParallelizationFactor = 10);
+        await consumer.StartAsync();
+        var expected = await env.PutRawAsync(keys: 37, first: 0, count: 5);
+        var parent = (await env.Kinesis.ListShardsAsync(new Core.Api.ListShardsRequest { StreamName = env.StreamName })).Shards[0];
+        var middle = ((System.Numerics.BigInteger)parent.HashKeyRange.End / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await env.Kinesis.SplitShardAsync(new Core.Api.SplitShardRequest { StreamName = env.StreamName, ShardToSplit = parent.ShardId, NewStartingHashKey = middle });
+        await env.Kinesis.WaitForStreamActiveAsync(env.StreamName, TimeSpan.FromSeconds(60));
+        expected.AddRange(await env.PutRawAsync(keys: 37, first: 5, count: 5));
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "every record delivered across the split");
+        await Eventually.HoldsAsync(async () => (await env.ListLeasesAsync()).All(l => l.LeaseKey != parent.ShardId), Deadline, "the parent reached SHARD_END and its lease was cleaned up");
+        await consumer.StopAsync();
+
+        KinesisConsumerIntegrationTests.AssertPerKeyOrder(env);
+        Assert.Equal(expected.Count, env.Deliveries.Count);
+        Assert.Equal(3, probes.Count);
+        Assert.All(probes.Values, p => Assert.Equal(0, p.OverlappingTerminalCalls));
+        Assert.True(probes[parent.ShardId].MaxConcurrency > 1, "the parent's lanes overlapped");
+    }
+
     private static async Task<List<string>> PutKeysAsync(ConsumerTestEnvironment env, IEnumerable<string> keys, string tag)
     {
         var payloads = keys.Select(key => $"{key}:{tag}").ToList();
