@@ -1,6 +1,7 @@
 using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Retrieval;
 using Kinesis.Core.Hashing;
+using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -31,8 +32,14 @@ internal sealed class PartitionKeyLanes
     /// <summary>Where each batch delivered on lanes is logged (event 3090, Debug); none by default.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
-    /// <summary>The shard, for the log.</summary>
+    /// <summary>The shard, for the log and the metric.</summary>
     public string ShardId { get; init; } = string.Empty;
+
+    /// <summary>The stream, for the metric.</summary>
+    public string StreamName { get; init; } = string.Empty;
+
+    /// <summary>Where the lanes busy per batch are recorded (<see cref="ConsumerMetricNames.LanesBusy"/>); none by default.</summary>
+    public ConsumerMetrics? Metrics { get; init; }
 
     /// <summary>
     /// The lane of a partition key: its 128-bit hash key (MD5, the one Kinesis routes with) modulo <paramref name="laneCount"/>,
@@ -75,6 +82,7 @@ internal sealed class PartitionKeyLanes
         }
 
         counters.AddLaneBatch(running.Count);
+        Metrics?.LanesBusy(StreamName, ShardId, running.Count);
         try
         {
             await Task.WhenAll(running).ConfigureAwait(false);

@@ -125,7 +125,13 @@ internal sealed class ShardConsumer
                 Metrics = Metrics,
                 IsLeaseHeld = IsLeaseHeld,
             };
-            var lanes = new PartitionKeyLanes(batches, checkpointer, options.ParallelizationFactor, counters) { Logger = logger, ShardId = ShardId };
+            var lanes = new PartitionKeyLanes(batches, checkpointer, options.ParallelizationFactor, counters)
+            {
+                Logger = logger,
+                ShardId = ShardId,
+                StreamName = options.ValidatedStreamName,
+                Metrics = Metrics,
+            };
             publisher = publisherFactory(ShardId, checkpoint);
             publisher.Start();
             while (true)

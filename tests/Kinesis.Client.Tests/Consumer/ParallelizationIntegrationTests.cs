@@ -15,6 +15,7 @@ public sealed class ParallelizationIntegrationTests(LocalAwsFixture fixture)
     {
         await using var env = new ConsumerTestEnvironment(fixture);
         await env.CreateStreamAsync(1);
+        using var measurements = new Metrics.ConsumerMeasurements(env.ApplicationName);
         var probe = new ConcurrencyProbe();
         var consumer = env.CreateConsumer("w1", _ => new LaneRecordingProcessor("w1", env.Deliveries, probe), o => o.ParallelizationFactor = 10);
         var expected = await env.PutRawAsync(keys: 37, first: 0, count: 4);
@@ -35,6 +36,9 @@ public sealed class ParallelizationIntegrationTests(LocalAwsFixture fixture)
         Assert.True(probe.MaxConcurrency > 1, $"ProcessRecordsAsync calls of the shard overlapped (at most {probe.MaxConcurrency} at once)");
         Assert.Equal(0, probe.OverlappingTerminalCalls);
         Assert.True(await env.CheckpointsCaughtUpAsync(), "the shutdown checkpoint is at the low-water mark, the last record, once every lane drained");
+        Assert.Equal(consumer.Counters.LaneBatches, measurements.Count(Core.Metrics.ConsumerMetricNames.LanesBusy));
+        Assert.Equal(consumer.Counters.LanesBusy, measurements.Sum(Core.Metrics.ConsumerMetricNames.LanesBusy));
+        Assert.True(consumer.Counters.LanesBusy > consumer.Counters.LaneBatches, "batches used more than one lane");
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
