@@ -16,7 +16,8 @@ namespace Kinesis.Client;
 /// lanes, and <see cref="ProcessRecordsInput.Checkpointer"/> is the checkpointer of that call: a checkpoint through it first
 /// counts the call's records up to the position (all of them for <see cref="CheckpointAsync(CancellationToken)"/>, those
 /// before a reported failure) as done, then writes the shard's checkpoint at that position or at the low-water mark, whichever
-/// is lower, so it never passes a record still in flight on another lane.
+/// is lower, so it never passes a record still in flight on another lane. A lane call's checkpoint below the last checkpoint
+/// (which another lane wrote) is already covered and writes nothing.
 /// </remarks>
 /// <remarks>
 /// DynamoDB throttling and transient faults are retried with backoff by the lease layer (<see cref="LeaseManagementOptions.MaxRetryAttempts"/>)
@@ -89,7 +90,7 @@ public sealed class RecordProcessorCheckpointer
     /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
     public Task CheckpointAsync(CancellationToken cancellationToken = default) =>
         shard is not null && declareDone is not null
-            ? shard.WriteAsync(declareDone(null), cancellationToken)
+            ? shard.WriteAsync(declareDone(null), cancellationToken, fromLane: true)
             : WriteAsync(IsAtShardEnd ? ExtendedSequenceNumber.ShardEnd : LargestPermittedCheckpoint, cancellationToken);
 
     /// <summary>Checkpoints at <paramref name="record"/> (its sequence and sub-sequence number): it and everything before it count as processed.</summary>
@@ -122,7 +123,7 @@ public sealed class RecordProcessorCheckpointer
     /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
     public Task PrepareCheckpointAsync(ReadOnlyMemory<byte>? applicationState = null, CancellationToken cancellationToken = default) =>
         shard is not null && declareDone is not null
-            ? shard.PrepareAsync(declareDone(null), applicationState, cancellationToken)
+            ? shard.PrepareAsync(declareDone(null), applicationState, cancellationToken, fromLane: true)
             : PrepareAsync(LargestPermittedCheckpoint, applicationState, cancellationToken);
 
     /// <summary>Prepares a two-phase checkpoint at (<paramref name="sequenceNumber"/>, <paramref name="subSequenceNumber"/>); the same range rules as a checkpoint apply.</summary>
@@ -136,7 +137,7 @@ public sealed class RecordProcessorCheckpointer
     {
         var target = Parse(sequenceNumber, subSequenceNumber);
         return shard is not null && declareDone is not null
-            ? shard.PrepareAsync(LowerOf(target, declareDone(target)), applicationState, cancellationToken)
+            ? shard.PrepareAsync(LowerOf(target, declareDone(target)), applicationState, cancellationToken, fromLane: true)
             : PrepareAsync(target, applicationState, cancellationToken);
     }
 
@@ -151,7 +152,7 @@ public sealed class RecordProcessorCheckpointer
 
     private Task WriteAtAsync(ExtendedSequenceNumber target, CancellationToken cancellationToken) =>
         shard is not null && declareDone is not null
-            ? shard.WriteAsync(LowerOf(target, declareDone(target)), cancellationToken)
+            ? shard.WriteAsync(LowerOf(target, declareDone(target)), cancellationToken, fromLane: true)
             : WriteAsync(target, cancellationToken);
 
     private static ExtendedSequenceNumber Parse(string sequenceNumber, long subSequenceNumber)
@@ -191,11 +192,18 @@ public sealed class RecordProcessorCheckpointer
         return target;
     }
 
-    private async Task WriteAsync(ExtendedSequenceNumber target, CancellationToken cancellationToken)
+    // fromLane: a lane call's checkpoint. Other lanes' checkpoints may already have passed the target, which the lane cannot
+    // know, so a target below the last checkpoint is already covered and writes nothing instead of failing.
+    private async Task WriteAsync(ExtendedSequenceNumber target, CancellationToken cancellationToken, bool fromLane = false)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (fromLane && target < LastCheckpoint)
+            {
+                return;
+            }
+
             var value = Validate(target);
             if (value == LastCheckpoint)
             {
@@ -237,11 +245,17 @@ public sealed class RecordProcessorCheckpointer
         }
     }
 
-    private async Task PrepareAsync(ExtendedSequenceNumber target, ReadOnlyMemory<byte>? applicationState, CancellationToken cancellationToken)
+    private async Task PrepareAsync(ExtendedSequenceNumber target, ReadOnlyMemory<byte>? applicationState, CancellationToken cancellationToken, bool fromLane = false)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // As in WriteAsync: another lane's checkpoint already passed the target.
+            if (fromLane && target < LastCheckpoint)
+            {
+                return;
+            }
+
             var value = Validate(target);
             var store = writer ?? throw new InvalidOperationException("This checkpointer is not connected to a lease table.");
             try

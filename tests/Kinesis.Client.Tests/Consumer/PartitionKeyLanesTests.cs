@@ -327,6 +327,39 @@ public sealed class PartitionKeyLanesTests
     }
 
     [Fact(Timeout = TestTimeouts.Unit)]
+    public async Task CheckpointInALaneCall_BelowWhereAnotherLaneAlreadyCheckpointed_WritesNothingAndDoesNotFail()
+    {
+        var keys = KeysInDistinctLanes(2);
+        var records = Enumerable.Range(0, 4).Select(i => Rec((1000 + i).ToString(), keys[i % 2])).ToList();
+        var writer = new RecordingWriter();
+        var otherLaneCheckpointed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processor = new LaneProbe(async (input, cancellationToken) =>
+        {
+            if (input.Records[0].PartitionKey == keys[0])
+            {
+                // 1000, 1002: done, checkpointed at 1000; then keys[1]'s lane checkpoints the whole batch; then this lane
+                // checkpoints at its first record again, which the other lane's checkpoint already covers.
+                await input.Checkpointer.CheckpointAsync(cancellationToken);
+                await otherLaneCheckpointed.Task.WaitAsync(Wait, cancellationToken);
+                await input.Checkpointer.CheckpointAsync(input.Records[0], cancellationToken);
+                return;
+            }
+
+            await Eventually.HoldsAsync(() => !writer.Written.IsEmpty, Wait, "keys[0]'s lane checkpointed first");
+            await input.Checkpointer.CheckpointAsync(cancellationToken);
+            otherLaneCheckpointed.SetResult();
+        });
+        var (lanes, checkpointer, counters) = Create(processor, writer: writer);
+
+        var outcome = await lanes.DeliverAsync(records, NoBatch, CancellationToken.None, CancellationToken.None);
+
+        Assert.Equal(BatchOutcome.Delivered, outcome);
+        Assert.Equal(0, counters.ProcessorFailures);
+        Assert.Equal([new ExtendedSequenceNumber("1000"), new ExtendedSequenceNumber("1003")], writer.Written);
+        Assert.Equal(new ExtendedSequenceNumber("1003"), checkpointer.LastCheckpoint);
+    }
+
+    [Fact(Timeout = TestTimeouts.Unit)]
     public async Task CheckpointThenThrowInALaneCall_TheCheckpointedRecordsAreNotDeliveredAgain()
     {
         var keys = KeysInDistinctLanes(2);
