@@ -3,7 +3,9 @@ namespace Kinesis.Client;
 /// <summary>
 /// A processor for small applications: runs a delegate for each batch and checkpoints at the batch's last record when the
 /// delegate returns (after a <see cref="ProcessRecordsInput.ReportFailure(KinesisClientRecord, Exception?)"/>, just before the
-/// reported record). On shard end and on a graceful stop it checkpoints what was processed.
+/// reported record). On shard end and on a graceful stop it checkpoints what was processed. It keeps no state, so it is safe
+/// with <see cref="KinesisConsumerOptions.ParallelizationFactor"/> above 1 as long as the delegate is: the delegate then runs
+/// concurrently for the lanes of a shard, and each checkpoint is written at the shard's low-water mark.
 /// </summary>
 public sealed class DelegateShardRecordProcessor : IShardRecordProcessor
 {

@@ -7,6 +7,9 @@ namespace Kinesis.Client;
 /// <see cref="ShutdownRequestedAsync"/> or <see cref="LeaseLostAsync"/> (none when the shard is stopped by
 /// <see cref="ProcessorErrorMode.StopShard"/>). Calls for different shards run concurrently on different instances.
 /// When the instance implements <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/> it is disposed after its last call.
+/// With <see cref="KinesisConsumerOptions.ParallelizationFactor"/> above 1, <see cref="ProcessRecordsAsync"/> is the
+/// exception: it is called concurrently on the same instance, one call per lane at a time (see there); the other callbacks
+/// never overlap it.
 /// </summary>
 /// <remarks>
 /// Delivery is at least once: after a failover or a crash the new owner restarts from the last checkpoint, so records
@@ -31,6 +34,12 @@ public interface IShardRecordProcessor
     /// <see cref="KinesisConsumerOptions.PoisonRecords"/>; it never stops the worker. An <see cref="OperationCanceledException"/>
     /// caused by <paramref name="cancellationToken"/> is not an error. To fail only part of the batch, call
     /// <see cref="ProcessRecordsInput.ReportFailure(KinesisClientRecord, Exception?)"/> and return: delivery resumes at that record.
+    /// With <see cref="KinesisConsumerOptions.ParallelizationFactor"/> N above 1, up to N calls for this shard run at the same
+    /// time on this instance, from different thread-pool threads, so the implementation must be safe for concurrent calls:
+    /// each call gets the records of one lane (a partition-key hash group) in shard order, the records of one key always in
+    /// the same lane and in order, and records of different keys interleave across calls. A call's
+    /// <see cref="ProcessRecordsInput.Checkpointer"/> counts that call's records as done and checkpoints at the shard's
+    /// low-water mark (<see cref="RecordProcessorCheckpointer"/>).
     /// </summary>
     /// <param name="input">The records and the checkpointer.</param>
     /// <param name="cancellationToken">Cancelled when the lease is lost or the consumer is disposed (not on a graceful stop, which lets the batch finish within <see cref="KinesisConsumerOptions.ShutdownTimeout"/>).</param>

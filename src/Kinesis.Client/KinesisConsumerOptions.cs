@@ -31,6 +31,12 @@ public sealed class KinesisConsumerOptions
     /// <summary>Default of <see cref="ErrorMode"/>.</summary>
     public const ProcessorErrorMode DefaultErrorMode = ProcessorErrorMode.RetryBatch;
 
+    /// <summary>Default of <see cref="ParallelizationFactor"/>: 1, one <see cref="IShardRecordProcessor.ProcessRecordsAsync"/> call at a time per shard (the KCL's model).</summary>
+    public const int DefaultParallelizationFactor = 1;
+
+    /// <summary>Largest <see cref="ParallelizationFactor"/> (AWS Lambda's limit).</summary>
+    public const int MaxParallelizationFactor = 10;
+
     /// <summary>Default of <see cref="HashKeyRangeFilter"/>: deliver and count (never a silent loss).</summary>
     public const HashKeyRangeFilterMode DefaultHashKeyRangeFilter = HashKeyRangeFilterMode.Deliver;
 
@@ -75,6 +81,7 @@ public sealed class KinesisConsumerOptions
     private int maxPrefetchRecords = DefaultMaxPrefetchRecords;
     private long maxPrefetchBytes = DefaultMaxPrefetchBytes;
     private ProcessorErrorMode errorMode = DefaultErrorMode;
+    private int parallelizationFactor = DefaultParallelizationFactor;
     private RetrievalMode retrieval = DefaultRetrieval;
     private HashKeyRangeFilterMode hashKeyRangeFilter = DefaultHashKeyRangeFilter;
     private TimeSpan idleTimeBetweenReads = DefaultIdleTimeBetweenReads;
@@ -159,6 +166,24 @@ public sealed class KinesisConsumerOptions
     {
         get => errorMode;
         set => errorMode = OptionRange.CheckDefined(value, nameof(ErrorMode));
+    }
+
+    /// <summary>
+    /// How many <see cref="IShardRecordProcessor.ProcessRecordsAsync"/> calls may run at once for one shard (AWS Lambda's
+    /// ParallelizationFactor), 1 to <see cref="MaxParallelizationFactor"/>; default <see cref="DefaultParallelizationFactor"/>.
+    /// Above 1, each batch's user records (after deaggregation) are split into this many lanes by a hash of the partition key
+    /// (the MD5 hash key Kinesis routes with, modulo the factor), so the records of one key always share a lane; the lanes are
+    /// delivered concurrently to the shard's one processor instance, one call per lane at a time, so records of one key stay in
+    /// order and records of different keys may interleave. The processor must then be safe for concurrent
+    /// <see cref="IShardRecordProcessor.ProcessRecordsAsync"/> calls; its other callbacks never overlap them. The next batch
+    /// starts when every lane finished this one, and the checkpointer's bound is the low-water mark: the last position below
+    /// which every record is done, so a checkpoint never passes a record still in flight on another lane. See
+    /// docs/configuration.md, "Per-key parallelism".
+    /// </summary>
+    public int ParallelizationFactor
+    {
+        get => parallelizationFactor;
+        set => parallelizationFactor = OptionRange.Check(value, 1, MaxParallelizationFactor, nameof(ParallelizationFactor));
     }
 
     /// <summary>

@@ -12,6 +12,14 @@ namespace Kinesis.Client;
 /// Safe for concurrent use: writes for one shard are serialized.
 /// </summary>
 /// <remarks>
+/// With <see cref="KinesisConsumerOptions.ParallelizationFactor"/> above 1, the bound is the low-water mark of the shard's
+/// lanes, and <see cref="ProcessRecordsInput.Checkpointer"/> is the checkpointer of that call: a checkpoint through it first
+/// counts the call's records up to the position (all of them for <see cref="CheckpointAsync(CancellationToken)"/>, those
+/// before a reported failure) as done, then writes the shard's checkpoint at that position or at the low-water mark, whichever
+/// is lower, so it never passes a record still in flight on another lane. A lane call's checkpoint below the last checkpoint
+/// (which another lane wrote) is already covered and writes nothing.
+/// </remarks>
+/// <remarks>
 /// DynamoDB throttling and transient faults are retried with backoff by the lease layer (<see cref="LeaseManagementOptions.MaxRetryAttempts"/>)
 /// and then rethrown. When the lease is no longer held, every method throws <see cref="LeaseLostException"/>.
 /// </remarks>
@@ -24,6 +32,11 @@ public sealed class RecordProcessorCheckpointer
     private ExtendedSequenceNumber largestPermitted;
     private IReadOnlyList<string>? shardEndChildren;
 
+    // A lane call's checkpointer: the shard's, and how to count the call's records done up to a position (null: all of them),
+    // returning the shard's bound afterwards.
+    private readonly RecordProcessorCheckpointer? shard;
+    private readonly Func<ExtendedSequenceNumber?, ExtendedSequenceNumber>? declareDone;
+
     internal RecordProcessorCheckpointer(string shardId, ICheckpointWriter? writer, Guid concurrencyToken, ExtendedSequenceNumber checkpoint)
     {
         ShardId = shardId;
@@ -31,6 +44,15 @@ public sealed class RecordProcessorCheckpointer
         this.concurrencyToken = concurrencyToken;
         lastCheckpoint = checkpoint;
         largestPermitted = checkpoint;
+    }
+
+    private RecordProcessorCheckpointer(RecordProcessorCheckpointer shard, Func<ExtendedSequenceNumber?, ExtendedSequenceNumber> declareDone)
+    {
+        ShardId = shard.ShardId;
+        this.shard = shard;
+        this.declareDone = declareDone;
+        lastCheckpoint = shard.LastCheckpoint;
+        largestPermitted = shard.LargestPermittedCheckpoint;
     }
 
     /// <summary>Where checkpoint writes are recorded; none by default.</summary>
@@ -49,10 +71,14 @@ public sealed class RecordProcessorCheckpointer
     public string ShardId { get; }
 
     /// <summary>The last committed checkpoint (at start, the lease's checkpoint).</summary>
-    public ExtendedSequenceNumber LastCheckpoint => Volatile.Read(ref lastCheckpoint);
+    public ExtendedSequenceNumber LastCheckpoint => shard?.LastCheckpoint ?? Volatile.Read(ref lastCheckpoint);
 
-    /// <summary>The position of the last record delivered to the processor; checkpoints cannot go beyond it.</summary>
-    public ExtendedSequenceNumber LargestPermittedCheckpoint => Volatile.Read(ref largestPermitted);
+    /// <summary>
+    /// The position of the last record delivered to the processor; checkpoints cannot go beyond it. With
+    /// <see cref="KinesisConsumerOptions.ParallelizationFactor"/> above 1: the low-water mark, the last position below which
+    /// every delivered record is done.
+    /// </summary>
+    public ExtendedSequenceNumber LargestPermittedCheckpoint => shard?.LargestPermittedCheckpoint ?? Volatile.Read(ref largestPermitted);
 
     internal bool IsAtShardEnd => Volatile.Read(ref shardEndChildren) is not null;
 
@@ -63,7 +89,9 @@ public sealed class RecordProcessorCheckpointer
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
     public Task CheckpointAsync(CancellationToken cancellationToken = default) =>
-        WriteAsync(IsAtShardEnd ? ExtendedSequenceNumber.ShardEnd : LargestPermittedCheckpoint, cancellationToken);
+        shard is not null && declareDone is not null
+            ? shard.WriteAsync(declareDone(null), cancellationToken, fromLane: true)
+            : WriteAsync(IsAtShardEnd ? ExtendedSequenceNumber.ShardEnd : LargestPermittedCheckpoint, cancellationToken);
 
     /// <summary>Checkpoints at <paramref name="record"/> (its sequence and sub-sequence number): it and everything before it count as processed.</summary>
     /// <param name="record">A record delivered to this shard's processor.</param>
@@ -73,7 +101,7 @@ public sealed class RecordProcessorCheckpointer
     public Task CheckpointAsync(KinesisClientRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return WriteAsync(record.ToExtendedSequenceNumber(), cancellationToken);
+        return WriteAtAsync(record.ToExtendedSequenceNumber(), cancellationToken);
     }
 
     /// <summary>Checkpoints at (<paramref name="sequenceNumber"/>, <paramref name="subSequenceNumber"/>).</summary>
@@ -83,7 +111,7 @@ public sealed class RecordProcessorCheckpointer
     /// <exception cref="ArgumentException">The position is malformed, lies before the last checkpoint, or after the last delivered record.</exception>
     /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
     public Task CheckpointAsync(string sequenceNumber, long subSequenceNumber = 0, CancellationToken cancellationToken = default) =>
-        WriteAsync(Parse(sequenceNumber, subSequenceNumber), cancellationToken);
+        WriteAtAsync(Parse(sequenceNumber, subSequenceNumber), cancellationToken);
 
     /// <summary>
     /// Prepares a two-phase checkpoint at the last delivered record with optional application state, without moving the
@@ -94,7 +122,9 @@ public sealed class RecordProcessorCheckpointer
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
     public Task PrepareCheckpointAsync(ReadOnlyMemory<byte>? applicationState = null, CancellationToken cancellationToken = default) =>
-        PrepareAsync(LargestPermittedCheckpoint, applicationState, cancellationToken);
+        shard is not null && declareDone is not null
+            ? shard.PrepareAsync(declareDone(null), applicationState, cancellationToken, fromLane: true)
+            : PrepareAsync(LargestPermittedCheckpoint, applicationState, cancellationToken);
 
     /// <summary>Prepares a two-phase checkpoint at (<paramref name="sequenceNumber"/>, <paramref name="subSequenceNumber"/>); the same range rules as a checkpoint apply.</summary>
     /// <param name="sequenceNumber">A sequence number of this shard.</param>
@@ -103,12 +133,27 @@ public sealed class RecordProcessorCheckpointer
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <exception cref="ArgumentException">The position is malformed or out of range.</exception>
     /// <exception cref="LeaseLostException">The lease is no longer held by this worker.</exception>
-    public Task PrepareCheckpointAsync(string sequenceNumber, long subSequenceNumber, ReadOnlyMemory<byte>? applicationState = null, CancellationToken cancellationToken = default) =>
-        PrepareAsync(Parse(sequenceNumber, subSequenceNumber), applicationState, cancellationToken);
+    public Task PrepareCheckpointAsync(string sequenceNumber, long subSequenceNumber, ReadOnlyMemory<byte>? applicationState = null, CancellationToken cancellationToken = default)
+    {
+        var target = Parse(sequenceNumber, subSequenceNumber);
+        return shard is not null && declareDone is not null
+            ? shard.PrepareAsync(LowerOf(target, declareDone(target)), applicationState, cancellationToken, fromLane: true)
+            : PrepareAsync(target, applicationState, cancellationToken);
+    }
+
+    /// <summary>The checkpointer handed to one lane call: see the remarks of this class.</summary>
+    internal RecordProcessorCheckpointer ForLaneCall(Func<ExtendedSequenceNumber?, ExtendedSequenceNumber> declareDone) => new(shard ?? this, declareDone);
 
     internal void SetLargestPermitted(ExtendedSequenceNumber value) => Volatile.Write(ref largestPermitted, value);
 
     internal void EnterShardEnd(IReadOnlyList<string> childShardIds) => Volatile.Write(ref shardEndChildren, childShardIds);
+
+    private static ExtendedSequenceNumber LowerOf(ExtendedSequenceNumber left, ExtendedSequenceNumber right) => left <= right ? left : right;
+
+    private Task WriteAtAsync(ExtendedSequenceNumber target, CancellationToken cancellationToken) =>
+        shard is not null && declareDone is not null
+            ? shard.WriteAsync(LowerOf(target, declareDone(target)), cancellationToken, fromLane: true)
+            : WriteAsync(target, cancellationToken);
 
     private static ExtendedSequenceNumber Parse(string sequenceNumber, long subSequenceNumber)
     {
@@ -147,11 +192,18 @@ public sealed class RecordProcessorCheckpointer
         return target;
     }
 
-    private async Task WriteAsync(ExtendedSequenceNumber target, CancellationToken cancellationToken)
+    // fromLane: a lane call's checkpoint. Other lanes' checkpoints may already have passed the target, which the lane cannot
+    // know, so a target below the last checkpoint is already covered and writes nothing instead of failing.
+    private async Task WriteAsync(ExtendedSequenceNumber target, CancellationToken cancellationToken, bool fromLane = false)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (fromLane && target < LastCheckpoint)
+            {
+                return;
+            }
+
             var value = Validate(target);
             if (value == LastCheckpoint)
             {
@@ -193,11 +245,17 @@ public sealed class RecordProcessorCheckpointer
         }
     }
 
-    private async Task PrepareAsync(ExtendedSequenceNumber target, ReadOnlyMemory<byte>? applicationState, CancellationToken cancellationToken)
+    private async Task PrepareAsync(ExtendedSequenceNumber target, ReadOnlyMemory<byte>? applicationState, CancellationToken cancellationToken, bool fromLane = false)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // As in WriteAsync: another lane's checkpoint already passed the target.
+            if (fromLane && target < LastCheckpoint)
+            {
+                return;
+            }
+
             var value = Validate(target);
             var store = writer ?? throw new InvalidOperationException("This checkpointer is not connected to a lease table.");
             try

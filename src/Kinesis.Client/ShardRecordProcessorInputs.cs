@@ -24,7 +24,8 @@ public sealed class ProcessRecordsInput
 
     /// <summary>
     /// The user records, deaggregated, in sequence-number then sub-sequence-number order; never empty. Records at or before
-    /// the checkpoint the shard started from are filtered out.
+    /// the checkpoint the shard started from are filtered out. With <see cref="KinesisConsumerOptions.ParallelizationFactor"/>
+    /// above 1, the records of one lane only: those of the batch whose partition keys hash to this lane.
     /// </summary>
     public required IReadOnlyList<KinesisClientRecord> Records { get; init; }
 
@@ -34,7 +35,12 @@ public sealed class ProcessRecordsInput
     /// <summary>When the batch was fetched from Kinesis (the KCL's cache entry time).</summary>
     public DateTimeOffset FetchedAt { get; init; }
 
-    /// <summary>Checkpoints this shard; may be used during the call or later from the same processor.</summary>
+    /// <summary>
+    /// Checkpoints this shard; may be used during the call or later from the same processor. With
+    /// <see cref="KinesisConsumerOptions.ParallelizationFactor"/> above 1 it is this call's checkpointer: during the call, a
+    /// checkpoint through it counts the call's records up to the checkpoint as done and is written at the low-water mark
+    /// if that is lower (see <see cref="RecordProcessorCheckpointer"/>); after the call it checkpoints at the mark.
+    /// </summary>
     public required RecordProcessorCheckpointer Checkpointer { get; init; }
 
     /// <summary>The index in <see cref="Records"/> of the first record reported failed, or -1.</summary>

@@ -27,6 +27,8 @@ internal sealed class ConsumerCounters
     private long processorRetries;
     private long deadLetterSinkFailures;
     private long dispatchPasses;
+    private long laneBatches;
+    private long lanesBusy;
 
     public long RecordsProcessed => Volatile.Read(ref recordsProcessed);
 
@@ -81,6 +83,18 @@ internal sealed class ConsumerCounters
     public void AddProcessorRetry() => Interlocked.Increment(ref processorRetries);
 
     public void AddDeadLetterSinkFailure() => Interlocked.Increment(ref deadLetterSinkFailures);
+
+    /// <summary>Batches delivered on lanes (<see cref="KinesisConsumerOptions.ParallelizationFactor"/> above 1).</summary>
+    public long LaneBatches => Volatile.Read(ref laneBatches);
+
+    /// <summary>Over <see cref="LaneBatches"/>, the lanes that had records: divided by it, the average lanes busy per batch.</summary>
+    public long LanesBusy => Volatile.Read(ref lanesBusy);
+
+    public void AddLaneBatch(int busyLanes)
+    {
+        Interlocked.Increment(ref laneBatches);
+        Interlocked.Add(ref lanesBusy, busyLanes);
+    }
 
     /// <summary>Passes of the scheduler's dispatch loop (lease events, ended shard consumers, timed passes).</summary>
     public long DispatchPasses => Volatile.Read(ref dispatchPasses);

@@ -62,6 +62,9 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 3084, Level = LogLevel.Information, Message = "The processor of shard {ShardId} reported {FailedSequenceNumber} as the first failed record of {RecordCount}; delivery resumes from it.")]
     public static partial void PartialFailureReported(ILogger logger, string shardId, ExtendedSequenceNumber failedSequenceNumber, int recordCount);
 
+    [LoggerMessage(EventId = 3090, Level = LogLevel.Debug, Message = "Shard {ShardId}: {RecordCount} records delivered on {BusyLanes} of {LaneCount} lanes ({Outcome}); the low-water mark is {LowWaterMark}.")]
+    public static partial void LanesDelivered(ILogger logger, string shardId, int recordCount, int busyLanes, int laneCount, string outcome, ExtendedSequenceNumber lowWaterMark);
+
     [LoggerMessage(EventId = 3023, Level = LogLevel.Error, Message = "The processor of shard {ShardId} threw in {Callback}.")]
     public static partial void ProcessorCallbackFailed(ILogger logger, string shardId, string callback, Exception exception);
 

@@ -137,7 +137,19 @@ internal sealed class RecordBatchProcessor
     /// dead-letter sink (nor skipped on purpose). <paramref name="stopRetrying"/> ends a retry loop (graceful shutdown) with
     /// <see cref="BatchOutcome.Abandoned"/>, the bound left after the last record done.
     /// </summary>
-    public async Task<BatchOutcome> DeliverAsync(List<KinesisClientRecord> records, RecordsBatch batch, CancellationToken stopRetrying, CancellationToken cancellationToken)
+    public Task<BatchOutcome> DeliverAsync(List<KinesisClientRecord> records, RecordsBatch batch, CancellationToken stopRetrying, CancellationToken cancellationToken) =>
+        DeliverAsync(records, batch, stopRetrying, cancellationToken, lane: null);
+
+    /// <summary>
+    /// <see cref="DeliverAsync(List{KinesisClientRecord}, RecordsBatch, CancellationToken, CancellationToken)"/> for one lane of a
+    /// batch (<see cref="KinesisConsumerOptions.ParallelizationFactor"/>): the same failure handling over the lane's records, but
+    /// the checkpointer's bound belongs to the <see cref="LowWaterMark"/>, so <paramref name="lane"/> is told each position the
+    /// lane is done through instead, and the bound is never raised over records still being delivered (no in-call permit).
+    /// </summary>
+    public Task<BatchOutcome> DeliverLaneAsync(List<KinesisClientRecord> records, RecordsBatch batch, Action<ExtendedSequenceNumber> lane, CancellationToken stopRetrying, CancellationToken cancellationToken) =>
+        DeliverAsync(records, batch, stopRetrying, cancellationToken, lane);
+
+    private async Task<BatchOutcome> DeliverAsync(List<KinesisClientRecord> records, RecordsBatch batch, CancellationToken stopRetrying, CancellationToken cancellationToken, Action<ExtendedSequenceNumber>? lane)
     {
         // Everything up to `done` was processed, dead-lettered or skipped; failing records stay above it.
         var done = checkpointer.LargestPermittedCheckpoint;
@@ -151,15 +163,16 @@ internal sealed class RecordBatchProcessor
             while (count > 0)
             {
                 var unit = start == 0 && count == records.Count ? records : records.GetRange(start, count);
-                var (failedIndex, exception) = await DeliverOnceAsync(unit, batch, done, cancellationToken).ConfigureAwait(false);
+                var (failedIndex, exception, declared) = await DeliverOnceAsync(unit, batch, done, lane, cancellationToken).ConfigureAwait(false);
                 if (exception is null)
                 {
                     done = unit[^1].ToExtendedSequenceNumber();
+                    lane?.Invoke(done);
                     break;
                 }
 
                 counters.AddProcessorFailure();
-                if (failedIndex < 0 && CountCheckpointed(records, start, count) is var checkpointed and > 0)
+                if (failedIndex < 0 && CountCheckpointed(records, start, count, declared) is var checkpointed and > 0)
                 {
                     // The processor checkpointed part of the unit before it threw: those records are processed by its own
                     // account, and delivering them again would make it checkpoint backwards.
@@ -168,6 +181,7 @@ internal sealed class RecordBatchProcessor
                     count -= checkpointed;
                     failures = 0;
                     earlierFailures = 0;
+                    lane?.Invoke(done);
                     if (count == 0)
                     {
                         break;
@@ -182,6 +196,7 @@ internal sealed class RecordBatchProcessor
                     count -= failedIndex;
                     failures = 0;
                     earlierFailures = 0;
+                    lane?.Invoke(done);
                 }
 
                 failures++;
@@ -194,13 +209,14 @@ internal sealed class RecordBatchProcessor
                         ConsumerLog.ProcessorFailedStopping(logger, shardId, count, exception);
                         counters.AddShardStopped();
                         StopReason = exception;
-                        checkpointer.SetLargestPermitted(done);
+                        SetBound(done, lane);
                         return BatchOutcome.StopShard;
 
                     case FailureAction.SkipBatch:
                         ConsumerLog.ProcessorFailedSkipping(logger, shardId, count, records[start].SequenceNumber, records[start + count - 1].SequenceNumber, exception);
                         counters.AddSkipped(count);
                         done = records[start + count - 1].ToExtendedSequenceNumber();
+                        lane?.Invoke(done);
                         count = 0;
                         break;
 
@@ -223,13 +239,14 @@ internal sealed class RecordBatchProcessor
                             ConsumerLog.SkippedWithoutDeadLetter(logger, shardId, unitCount, failed[0].ToExtendedSequenceNumber(), failed[^1].ToExtendedSequenceNumber(), earlierFailures + failures, reason, exception);
                             counters.AddSkipped(unitCount);
                         }
-                        else if (!await SendToSinkAsync(failed, exception, earlierFailures + failures, reason, done, stopRetrying, cancellationToken).ConfigureAwait(false))
+                        else if (!await SendToSinkAsync(failed, exception, earlierFailures + failures, reason, done, lane, stopRetrying, cancellationToken).ConfigureAwait(false))
                         {
-                            checkpointer.SetLargestPermitted(done);
+                            SetBound(done, lane);
                             return BatchOutcome.Abandoned;
                         }
 
                         done = failed[^1].ToExtendedSequenceNumber();
+                        lane?.Invoke(done);
                         start += unitCount;
                         count -= unitCount;
                         failures = 0;
@@ -242,7 +259,7 @@ internal sealed class RecordBatchProcessor
                         if (!await BackOffAsync(delay, stopRetrying, cancellationToken).ConfigureAwait(false))
                         {
                             // Undelivered records must not become checkpointable by the shutdown checkpoint.
-                            checkpointer.SetLargestPermitted(done);
+                            SetBound(done, lane);
                             return BatchOutcome.Abandoned;
                         }
 
@@ -258,26 +275,48 @@ internal sealed class RecordBatchProcessor
             }
         }
 
-        checkpointer.SetLargestPermitted(done);
+        SetBound(done, lane);
         return BatchOutcome.Delivered;
     }
 
+    /// <summary>Records up to <paramref name="done"/> are done: the bound is there (one lane), or the lane reports them to its low-water mark.</summary>
+    private void SetBound(ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane)
+    {
+        if (lane is null)
+        {
+            checkpointer.SetLargestPermitted(done);
+        }
+        else
+        {
+            lane(done);
+        }
+    }
+
     /// <summary>One call of the processor: (-1, null) when every record was processed; otherwise the index of the first failed record (-1: all) and the failure.</summary>
-    private async Task<(int FailedIndex, Exception? Exception)> DeliverOnceAsync(List<KinesisClientRecord> unit, RecordsBatch batch, ExtendedSequenceNumber done, CancellationToken cancellationToken)
+    private async Task<(int FailedIndex, Exception? Exception, ExtendedSequenceNumber? Declared)> DeliverOnceAsync(List<KinesisClientRecord> unit, RecordsBatch batch, ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane, CancellationToken cancellationToken)
     {
         // Right before the processor sees the records (and before every retry): once the renewer has seen the lease
         // taken, released or expired, no further batch reaches this processor, even if the stop signal is still on its way.
-        ThrowIfLeaseNotHeld(unit, done, cancellationToken);
-        checkpointer.SetLargestPermitted(unit[^1].ToExtendedSequenceNumber());
+        ThrowIfLeaseNotHeld(unit, done, lane, cancellationToken);
+
+        // One lane: the processor may checkpoint anywhere in the unit during the call. Several lanes: the bound is the low-water
+        // mark, which other lanes' calls move; records of a call in flight are not done and never become checkpointable early.
+        if (lane is null)
+        {
+            checkpointer.SetLargestPermitted(unit[^1].ToExtendedSequenceNumber());
+        }
+
+        var laneCall = lane is null ? null : new LaneCall(shardId, unit, lane, checkpointer);
         var input = new ProcessRecordsInput
         {
             ShardId = shardId,
             Records = unit,
             MillisBehindLatest = batch.MillisBehindLatest,
             FetchedAt = batch.FetchedAt,
-            Checkpointer = checkpointer,
-            FailureReported = index => LowerBoundForReport(unit, index, done),
+            Checkpointer = laneCall is null ? checkpointer : checkpointer.ForLaneCall(laneCall.DeclareDone),
+            FailureReported = index => LowerBoundForReport(unit, index, done, laneCall),
         };
+        laneCall?.Attach(input);
         var started = time.GetTimestamp();
         try
         {
@@ -295,8 +334,12 @@ internal sealed class RecordBatchProcessor
         catch (Exception ex)
         {
             input.IsClosed = true;
-            checkpointer.SetLargestPermitted(Max(done, checkpointer.LastCheckpoint));
-            return (-1, ex);
+            if (lane is null)
+            {
+                checkpointer.SetLargestPermitted(Max(done, checkpointer.LastCheckpoint));
+            }
+
+            return (-1, ex, laneCall?.Declared);
         }
 
         input.IsClosed = true;
@@ -310,29 +353,33 @@ internal sealed class RecordBatchProcessor
 
         if (input.FailedIndex < 0)
         {
-            return (-1, null);
+            return (-1, null, null);
         }
 
         var failed = unit[input.FailedIndex];
         ConsumerLog.PartialFailureReported(logger, shardId, failed.ToExtendedSequenceNumber(), unit.Count);
         return (input.FailedIndex, input.ReportedException
-            ?? new InvalidOperationException($"The processor of shard {shardId} reported record {failed.ToExtendedSequenceNumber()} as failed."));
+            ?? new InvalidOperationException($"The processor of shard {shardId} reported record {failed.ToExtendedSequenceNumber()} as failed."), null);
     }
 
     /// <summary>A partial-batch report lowers the checkpoint bound to just before the failed record at once, so a checkpoint in the same call stops there.</summary>
-    private void LowerBoundForReport(List<KinesisClientRecord> unit, int index, ExtendedSequenceNumber done)
+    private void LowerBoundForReport(List<KinesisClientRecord> unit, int index, ExtendedSequenceNumber done, LaneCall? laneCall)
     {
         var failed = unit[index].ToExtendedSequenceNumber();
-        var last = checkpointer.LastCheckpoint;
+        var last = laneCall?.Declared is { } declared && declared > checkpointer.LastCheckpoint ? declared : checkpointer.LastCheckpoint;
         if (!last.IsSentinel && last >= failed)
         {
             throw new InvalidOperationException($"Shard {shardId} is already checkpointed at {last}, at or past the reported record {failed}; report the failure before checkpointing past it.");
         }
 
-        checkpointer.SetLargestPermitted(index == 0 ? Max(done, last) : unit[index - 1].ToExtendedSequenceNumber());
+        // Several lanes: the bound never covered the call's records, so there is nothing to lower.
+        if (laneCall is null)
+        {
+            checkpointer.SetLargestPermitted(index == 0 ? Max(done, last) : unit[index - 1].ToExtendedSequenceNumber());
+        }
     }
 
-    private async Task<bool> SendToSinkAsync(List<KinesisClientRecord> failed, Exception exception, int attempts, DeadLetterReason reason, ExtendedSequenceNumber done, CancellationToken stopRetrying, CancellationToken cancellationToken)
+    private async Task<bool> SendToSinkAsync(List<KinesisClientRecord> failed, Exception exception, int attempts, DeadLetterReason reason, ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane, CancellationToken stopRetrying, CancellationToken cancellationToken)
     {
         var deadLetters = new DeadLetterBatch
         {
@@ -347,7 +394,7 @@ internal sealed class RecordBatchProcessor
         for (var attempt = 1; ; attempt++)
         {
             // The sink's records are not checkpointable until it accepted them, and a lost lease ends the attempts: the next owner starts before them.
-            ThrowIfLeaseNotHeld(failed, done, cancellationToken);
+            ThrowIfLeaseNotHeld(failed, done, lane, cancellationToken);
             try
             {
                 await sink!.SendAsync(deadLetters, cancellationToken).ConfigureAwait(false);
@@ -389,11 +436,11 @@ internal sealed class RecordBatchProcessor
         return !stopRetrying.IsCancellationRequested;
     }
 
-    private void ThrowIfLeaseNotHeld(List<KinesisClientRecord> records, ExtendedSequenceNumber done, CancellationToken cancellationToken)
+    private void ThrowIfLeaseNotHeld(List<KinesisClientRecord> records, ExtendedSequenceNumber done, Action<ExtendedSequenceNumber>? lane, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested || !IsLeaseHeld())
         {
-            checkpointer.SetLargestPermitted(done);
+            SetBound(done, lane);
             ConsumerLog.DeliveryRefusedLeaseLost(logger, shardId, records.Count, records[0].SequenceNumber);
             throw new LeaseLostException(shardId, $"The lease of shard '{shardId}' is no longer held by this worker; the batch was not delivered.");
         }
@@ -416,10 +463,10 @@ internal sealed class RecordBatchProcessor
         return oldest == DateTimeOffset.MaxValue ? TimeSpan.Zero : time.GetUtcNow() - oldest;
     }
 
-    /// <summary>How many records from <paramref name="start"/> on are at or below the committed checkpoint.</summary>
-    private int CountCheckpointed(List<KinesisClientRecord> records, int start, int count)
+    /// <summary>How many records from <paramref name="start"/> on are at or below the committed checkpoint (or what a lane call's checkpoint counted as done).</summary>
+    private int CountCheckpointed(List<KinesisClientRecord> records, int start, int count, ExtendedSequenceNumber? declared)
     {
-        var committed = checkpointer.LastCheckpoint;
+        var committed = declared is not null && declared > checkpointer.LastCheckpoint ? declared : checkpointer.LastCheckpoint;
         if (committed.IsSentinel)
         {
             return 0;
@@ -445,6 +492,50 @@ internal sealed class RecordBatchProcessor
         }
 
         return size;
+    }
+
+    /// <summary>
+    /// One processor call on a lane and its checkpointer (<see cref="RecordProcessorCheckpointer.ForLaneCall"/>): a checkpoint
+    /// during the call counts the call's records up to it as done, at most up to the record before a reported failure.
+    /// </summary>
+    private sealed class LaneCall(string shardId, List<KinesisClientRecord> unit, Action<ExtendedSequenceNumber> lane, RecordProcessorCheckpointer checkpointer)
+    {
+        private ProcessRecordsInput? input;
+
+        /// <summary>The last position the processor's checkpoints counted as done in this call, or <see langword="null"/>.</summary>
+        public ExtendedSequenceNumber? Declared { get; private set; }
+
+        public void Attach(ProcessRecordsInput callInput) => input = callInput;
+
+        /// <summary>Counts the call's records up to <paramref name="through"/> (null: all of them) as done; returns the bound afterwards.</summary>
+        public ExtendedSequenceNumber DeclareDone(ExtendedSequenceNumber? through)
+        {
+            // After the call returned, its records were already reported (or are being delivered again): the checkpoint only
+            // goes to the mark.
+            if (input is { IsClosed: false } call)
+            {
+                ExtendedSequenceNumber? limit = call.FailedIndex switch
+                {
+                    < 0 => unit[^1].ToExtendedSequenceNumber(),
+                    0 => null,
+                    var index => unit[index - 1].ToExtendedSequenceNumber(),
+                };
+                if (through is not null && call.FailedIndex >= 0 && through >= unit[call.FailedIndex].ToExtendedSequenceNumber())
+                {
+                    throw new ArgumentException(
+                        $"Checkpoint {through} for shard {shardId} is at or past the record reported failed ({unit[call.FailedIndex].ToExtendedSequenceNumber()}).", "sequenceNumber");
+                }
+
+                var target = through is null || (limit is not null && through > limit) ? limit : through;
+                if (target is not null && (Declared is null || target > Declared))
+                {
+                    Declared = target;
+                    lane(target);
+                }
+            }
+
+            return checkpointer.LargestPermittedCheckpoint;
+        }
     }
 
     /// <summary>Consecutive records of the batch still to deliver, and how often the larger ranges holding them failed.</summary>

@@ -11,7 +11,9 @@ namespace Kinesis.Client.Lifecycle;
 
 /// <summary>
 /// The state machine of one held lease: waiting on parents → initializing → processing → shard end | lease lost |
-/// shutdown requested (the KCL's ConsumerStates). One instance per acquisition; processor calls are sequential.
+/// shutdown requested (the KCL's ConsumerStates). One instance per acquisition; processor calls are sequential, except
+/// <see cref="IShardRecordProcessor.ProcessRecordsAsync"/> on several lanes (<see cref="PartitionKeyLanes"/>), which every other
+/// callback waits for.
 /// </summary>
 internal sealed class ShardConsumer
 {
@@ -123,6 +125,13 @@ internal sealed class ShardConsumer
                 Metrics = Metrics,
                 IsLeaseHeld = IsLeaseHeld,
             };
+            var lanes = new PartitionKeyLanes(batches, checkpointer, options.ParallelizationFactor, counters)
+            {
+                Logger = logger,
+                ShardId = ShardId,
+                StreamName = options.ValidatedStreamName,
+                Metrics = Metrics,
+            };
             publisher = publisherFactory(ShardId, checkpoint);
             publisher.Start();
             while (true)
@@ -143,7 +152,7 @@ internal sealed class ShardConsumer
                 var records = batches.Prepare(batch);
                 if (records is not null)
                 {
-                    var outcome = await batches.DeliverAsync(records, batch, shutdownRequested.Token, cancellationToken).ConfigureAwait(false);
+                    var outcome = await lanes.DeliverAsync(records, batch, shutdownRequested.Token, cancellationToken).ConfigureAwait(false);
                     if (outcome == BatchOutcome.StopShard)
                     {
                         OnStopped?.Invoke(ShardId, batches.StopReason ?? throw new System.Diagnostics.UnreachableException($"{nameof(RecordBatchProcessor)} returned {nameof(BatchOutcome.StopShard)} without a reason."));

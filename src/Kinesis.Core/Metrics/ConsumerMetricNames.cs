@@ -67,4 +67,7 @@ public static class ConsumerMetricNames
 
     /// <summary>Counter (Count, summary; ProcessTask): deliveries of records the processor failed on before, after a backoff (not a KCL metric).</summary>
     public const string ProcessRecordsRetries = "RecordProcessor.processRecords.Retries";
+
+    /// <summary>Histogram (Count, detailed; ProcessTask): per batch delivered on several lanes (ParallelizationFactor above 1), the lanes that had records (not a KCL metric).</summary>
+    public const string LanesBusy = "LanesBusy";
 }

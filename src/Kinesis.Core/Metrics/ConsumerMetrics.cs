@@ -36,6 +36,7 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
     private readonly Counter<long> recordsDeadLettered;
     private readonly Counter<long> batchesBisected;
     private readonly Counter<long> processRecordsRetries;
+    private readonly Histogram<long> lanesBusy;
     private long currentLeases = -1;
 
     /// <summary>Creates the instruments for one worker of one application.</summary>
@@ -70,6 +71,7 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         recordsDeadLettered = Meter.CreateCounter<long>(ConsumerMetricNames.RecordsDeadLettered, MetricUnits.Count, "User records handed to the dead-letter sink.");
         batchesBisected = Meter.CreateCounter<long>(ConsumerMetricNames.BatchesBisected, MetricUnits.Count, "Failing batches split in two.");
         processRecordsRetries = Meter.CreateCounter<long>(ConsumerMetricNames.ProcessRecordsRetries, MetricUnits.Count, "Deliveries of failed records again after a backoff.");
+        lanesBusy = Meter.CreateHistogram<long>(ConsumerMetricNames.LanesBusy, MetricUnits.Count, "Lanes with records per batch delivered on several lanes.");
     }
 
     internal override MetricCatalog Catalog => MetricCatalog.Consumer;
@@ -186,6 +188,18 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         if (processRecordsRetries.Enabled)
         {
             processRecordsRetries.Add(1, ShardTags(ConsumerOperations.ProcessTask, stream, shard));
+        }
+    }
+
+    /// <summary>Records a batch delivered on several lanes (<see cref="ConsumerMetricNames.LanesBusy"/>, operation <see cref="ConsumerOperations.ProcessTask"/>).</summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="shard">The shard id.</param>
+    /// <param name="lanes">The lanes that had records in the batch.</param>
+    public void LanesBusy(string stream, string shard, int lanes)
+    {
+        if (lanesBusy.Enabled)
+        {
+            lanesBusy.Record(lanes, ShardTags(ConsumerOperations.ProcessTask, stream, shard));
         }
     }
 

@@ -52,7 +52,8 @@ internal sealed class MetricCatalog
         new(ConsumerMetricNames.SubscribeToShardThrottled, MetricsLevel.Summary, Count, true),
         new(ConsumerMetricNames.RecordsDeadLettered, MetricsLevel.Summary, Count, true),
         new(ConsumerMetricNames.BatchesBisected, MetricsLevel.Summary, Count, true),
-        new(ConsumerMetricNames.ProcessRecordsRetries, MetricsLevel.Summary, Count, true));
+        new(ConsumerMetricNames.ProcessRecordsRetries, MetricsLevel.Summary, Count, true),
+        new(ConsumerMetricNames.LanesBusy, MetricsLevel.Detailed, Count, false));
 
     public bool TryGet(string instrumentName, out MetricDefinition definition) =>
         definitions.TryGetValue(instrumentName, out definition!);

@@ -22,4 +22,17 @@ public sealed class ConsumerPoisonRecordMetricsTests
         Assert.True(MetricCatalog.Consumer.TryGet(ConsumerMetricNames.BatchesBisected, out _));
         Assert.True(MetricCatalog.Consumer.TryGet(ConsumerMetricNames.ProcessRecordsRetries, out _));
     }
+
+    [Fact]
+    public void LanesBusy_WithListener_RecordsAHistogramWithShardTags()
+    {
+        using var metrics = new ConsumerMetrics("billing", "worker-1");
+        using var recorder = new MeasurementRecorder(metrics.Meter);
+
+        metrics.LanesBusy("orders", "shardId-000000000001", lanes: 7);
+
+        var process = "Application=billing,Operation=ProcessTask,ShardId=shardId-000000000001,StreamName=orders,WorkerIdentifier=worker-1";
+        Assert.Equal([(7.0, process)], recorder.Of(ConsumerMetricNames.LanesBusy).Select(m => (m.Value, m.TagText)));
+        Assert.True(MetricCatalog.Consumer.TryGet(ConsumerMetricNames.LanesBusy, out var definition) && !definition.IsCounter && definition.Level == MetricsLevel.Detailed);
+    }
 }
