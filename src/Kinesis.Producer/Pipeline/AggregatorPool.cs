@@ -56,8 +56,10 @@ internal sealed class AggregatorPool(int maxSize, int maxCount, int maxPooled)
             return buffer;
         }
 
+        // Not zeroed (the encoder writes every byte it sends) and on the pinned object heap: a burst keeps thousands of
+        // these alive across several collections, and there the collector never copies them while compacting.
         Volatile.Write(ref buffersLowWater, 0);
-        return new byte[maxSize];
+        return GC.AllocateUninitializedArray<byte>(maxSize, pinned: true);
     }
 
     /// <summary>Takes back a buffer from <see cref="RentBuffer"/>.</summary>
