@@ -103,9 +103,8 @@ public sealed class KinesisProducer : IKinesisProducer
         options.Metrics.Credentials ??= options.Credentials;
         metricsPublisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, CloudWatchMetricsOptions.DefaultProducerNamespace, options.Region, logger, time);
         outstanding = new OutstandingGate(options.MaxOutstandingRecords, options.MaxOutstandingBytes);
-        // An aggregate travels with the one-byte partition key "a", and key plus data must fit in 1 MiB.
         // An aggregate travels with the one-byte partition key "a", and key plus data must fit in 1 MiB. Up to one pooled
-        // aggregator per aggregate the outstanding bytes can fill (at most 4,096), trimmed back when idle.
+        // encoded-aggregate buffer per aggregate the outstanding bytes can fill (at most 4,096), trimmed back when idle.
         var aggregateSize = Math.Min(options.AggregationMaxSize, KinesisLimits.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length);
         aggregators = new AggregatorPool(
             aggregateSize,
