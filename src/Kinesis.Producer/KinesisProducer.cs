@@ -105,7 +105,7 @@ public sealed class KinesisProducer : IKinesisProducer
         metricsPublisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, CloudWatchMetricsOptions.DefaultProducerNamespace, options.Region, logger, time);
         outstanding = new OutstandingGate(options.MaxOutstandingRecords, options.MaxOutstandingBytes);
         // An aggregate travels with the one-byte partition key "a", and key plus data must fit in MaxRecordSize. Up to one
-        // pooled aggregator per aggregate the outstanding bytes can fill (at most 4,096), trimmed back when idle.
+        // pooled encoded-aggregate buffer per aggregate the outstanding bytes can fill (at most 4,096), trimmed back when idle.
         var aggregateSize = Math.Min(options.AggregationMaxSize, options.MaxRecordSize - OutgoingRecord.AggregatePartitionKey.Length);
         aggregators = new AggregatorPool(
             aggregateSize,

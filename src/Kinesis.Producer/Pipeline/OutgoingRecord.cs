@@ -8,15 +8,24 @@ namespace Kinesis.Producer.Pipeline;
 /// One Kinesis record on its way out: either a single user record sent raw, or a KPL aggregate of
 /// several. An aggregate is sealed under the stream lock but encoded (protobuf and MD5) later by the
 /// sender, outside any lock, so callers of <see cref="KinesisProducer.PutAsync"/> never wait for it.
-/// Owns its aggregator, then its pooled buffer, until <see cref="Release"/>.
+/// Until then a sealed aggregate is only its user records and its exact encoded size: the sender builds it from the
+/// records' slots with a pooled aggregator (<see cref="EnsureEncoded"/>), so a burst of sealed aggregates holds no
+/// aggregator state (key tables, data references) beside the slots that already have it all. Owns its pooled buffer,
+/// once encoded, until <see cref="Release"/>.
 /// </summary>
 internal sealed class OutgoingRecord
 {
     /// <summary>The Java KPL's partition key for aggregates: one byte, since the explicit hash key routes them.</summary>
     public const string AggregatePartitionKey = AggregatedRecordFormat.AggregatePartitionKey;
 
-    private RecordAggregator? aggregator;
+    // Encoding sealed aggregates this many at a time: their MD5s are computed together (up to 16 lanes), and the sender
+    // needs no more pooled aggregators than this per call.
+    private const int EncodeChunk = 16;
+
     private AggregatorPool? pool;
+
+    // The encoded size of a sealed aggregate not yet encoded; 0 once encoded, and for a record sent raw.
+    private int pendingSize;
     private byte[]? pooled;
     private UserRecord[] users;
     private readonly int userCount;
@@ -97,13 +106,14 @@ internal sealed class OutgoingRecord
     }
 
     /// <summary>
-    /// Takes over a full aggregator of two or more records, which returns to <paramref name="pool"/> once encoded, and the
-    /// array holding its <paramref name="count"/> user records.
+    /// An aggregate of the <paramref name="count"/> (two or more) user records in <paramref name="users"/>, an array the
+    /// record now owns, as the shard's aggregator took them in that order: <paramref name="encodedSize"/> is its
+    /// <see cref="RecordAggregator.EncodedSize"/> then, which adding them again to an empty aggregator reproduces exactly.
     /// </summary>
-    public static OutgoingRecord Aggregate(RecordAggregator aggregator, AggregatorPool pool, UserRecord[] users, int count, UserRecordArrayPool arrays, string predictedShardId, long sendBy) =>
-        new(users, count, arrays, predictedShardId, AggregatePartitionKey.Length + aggregator.EncodedSize, sendBy)
+    public static OutgoingRecord Aggregate(int encodedSize, AggregatorPool pool, UserRecord[] users, int count, UserRecordArrayPool arrays, string predictedShardId, long sendBy) =>
+        new(users, count, arrays, predictedShardId, AggregatePartitionKey.Length + encodedSize, sendBy)
         {
-            aggregator = aggregator,
+            pendingSize = encodedSize,
             pool = pool,
         };
 
@@ -117,62 +127,106 @@ internal sealed class OutgoingRecord
     }
 
     /// <summary>
-    /// Encodes the aggregates among <paramref name="records"/> into pooled buffers (once), their MD5 checksums computed
-    /// together (<see cref="RecordAggregator.EncodeAll"/>); raw records and already-encoded aggregates are left as they are.
+    /// Encodes the aggregates among <paramref name="records"/> into pooled buffers (once), building each from its user
+    /// records with a pooled aggregator, <see cref="EncodeChunk"/> at a time with their MD5 checksums computed together
+    /// (<see cref="RecordAggregator.EncodeAll"/>); raw records and already-encoded aggregates are left as they are.
     /// </summary>
+    /// <exception cref="InvalidOperationException">An aggregate did not come out at the size it was sealed with (a bug).</exception>
     public static void EnsureEncoded(OutgoingRecord[] records)
     {
-        var count = 0;
+        var pending = 0;
         foreach (var record in records)
         {
-            if (record.aggregator is not null)
-            {
-                count++;
-            }
+            pending += record.pendingSize > 0 ? 1 : 0;
         }
 
-        if (count == 0)
+        if (pending == 0)
         {
             return;
         }
 
-        var aggregators = ArrayPool<RecordAggregator>.Shared.Rent(count);
-        var buffers = ArrayPool<byte[]>.Shared.Rent(count);
-        var results = ArrayPool<EncodedRecordInfo>.Shared.Rent(count);
-        try
+        var size = Math.Min(pending, EncodeChunk);
+        var chunk = new OutgoingRecord[size];
+        var aggregators = new RecordAggregator[size];
+        var buffers = new byte[size][];
+        var results = new EncodedRecordInfo[size];
+        var count = 0;
+        foreach (var record in records)
         {
-            var next = 0;
-            foreach (var record in records)
+            if (record.pendingSize > 0)
             {
-                if (record.aggregator is { } aggregator)
+                chunk[count++] = record;
+                if (count == size)
                 {
-                    aggregators[next] = aggregator;
-                    buffers[next] = record.pooled = record.pool!.Buffers.Rent(aggregator.EncodedSize);
-                    next++;
+                    EncodeChunkOf(chunk.AsSpan(0, count), aggregators, buffers, results);
+                    count = 0;
                 }
             }
+        }
 
-            RecordAggregator.EncodeAll(aggregators.AsSpan(0, count), buffers.AsSpan(0, count), results.AsSpan(0, count));
-            next = 0;
-            foreach (var record in records)
+        if (count > 0)
+        {
+            EncodeChunkOf(chunk.AsSpan(0, count), aggregators, buffers, results);
+        }
+    }
+
+    /// <summary>Encodes the pending aggregates <paramref name="chunk"/> together; the other arrays are scratch space at least as long.</summary>
+    private static void EncodeChunkOf(Span<OutgoingRecord> chunk, RecordAggregator[] aggregators, byte[][] buffers, EncodedRecordInfo[] results)
+    {
+        var rented = 0;
+        var handedOver = 0;
+        try
+        {
+            while (rented < chunk.Length)
             {
-                if (record.aggregator is { } aggregator)
-                {
-                    var encoded = results[next++];
-                    record.Data = record.pooled.AsMemory(0, encoded.Length);
-                    record.ExplicitHashKey = HashKeys.Format(encoded.ExplicitHashKey);
-                    record.pool!.Return(aggregator);
-                    record.aggregator = null;
-                }
+                var record = chunk[rented];
+                var aggregator = aggregators[rented] = record.pool!.Rent();
+                buffers[rented] = record.pool.RentBuffer(record.pendingSize);
+                rented++;
+                record.Fill(aggregator);
+            }
+
+            RecordAggregator.EncodeAll(aggregators.AsSpan(0, chunk.Length), buffers.AsSpan(0, chunk.Length), results.AsSpan(0, chunk.Length));
+            for (; handedOver < chunk.Length; handedOver++)
+            {
+                var record = chunk[handedOver];
+                record.pooled = buffers[handedOver];
+                record.Data = buffers[handedOver].AsMemory(0, results[handedOver].Length);
+                record.ExplicitHashKey = HashKeys.Format(results[handedOver].ExplicitHashKey);
+                record.pendingSize = 0;
             }
         }
         finally
         {
-            aggregators.AsSpan(0, count).Clear();
-            buffers.AsSpan(0, count).Clear();
-            ArrayPool<RecordAggregator>.Shared.Return(aggregators);
-            ArrayPool<byte[]>.Shared.Return(buffers);
-            ArrayPool<EncodedRecordInfo>.Shared.Return(results);
+            for (var i = 0; i < rented; i++)
+            {
+                chunk[i].pool!.Return(aggregators[i]);
+                if (i >= handedOver)
+                {
+                    chunk[i].pool!.ReturnBuffer(buffers[i]);
+                }
+            }
+
+            aggregators.AsSpan().Clear();
+            buffers.AsSpan().Clear();
+        }
+    }
+
+    /// <summary>Adds the aggregate's user records to the empty <paramref name="aggregator"/>, as the shard's aggregator took them.</summary>
+    private void Fill(RecordAggregator aggregator)
+    {
+        foreach (ref readonly var user in Users)
+        {
+            UInt128? explicitHashKey = user.ExplicitHashKey is { } key ? HashKeys.ParseExplicitHashKey(key) : null;
+            if (!aggregator.TryAddReference(user.PartitionKey, user.Data, explicitHashKey))
+            {
+                throw new InvalidOperationException($"A sealed aggregate of {userCount} user records no longer fits its aggregator (a bug).");
+            }
+        }
+
+        if (aggregator.EncodedSize != pendingSize)
+        {
+            throw new InvalidOperationException($"A sealed aggregate of {userCount} user records encodes to {aggregator.EncodedSize} bytes, not the {pendingSize} it was sealed with (a bug).");
         }
     }
 
@@ -198,17 +252,12 @@ internal sealed class OutgoingRecord
         AcknowledgedShardId = shardId;
     }
 
-    /// <summary>Returns the aggregator or the buffer to their pools. Idempotent.</summary>
+    /// <summary>Returns the encoded aggregate's buffer to its pool. Idempotent.</summary>
     public void Release()
     {
-        if (Interlocked.Exchange(ref aggregator, null) is { } held)
-        {
-            pool!.Return(held);
-        }
-
         if (Interlocked.Exchange(ref pooled, null) is { } buffer)
         {
-            pool!.Buffers.Return(buffer);
+            pool!.ReturnBuffer(buffer);
         }
     }
 }

@@ -120,9 +120,9 @@ internal sealed class ShardBuffer : IDisposable
         }
         else
         {
-            // Encoding (protobuf and MD5) happens in the sender, outside the stream lock.
-            record = OutgoingRecord.Aggregate(aggregator!, pool!, users, count, arrays, ShardId!, OpenDeadline);
-            aggregator = pool!.Rent();
+            // Encoding (protobuf and MD5) happens in the sender, outside the stream lock, from the records themselves:
+            // the shard's aggregator has only sized the aggregate and starts the next one.
+            record = OutgoingRecord.Aggregate(aggregator!.EncodedSize, pool!, users, count, arrays, ShardId!, OpenDeadline);
         }
 
         aggregator!.Reset();

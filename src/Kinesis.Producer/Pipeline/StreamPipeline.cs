@@ -24,7 +24,7 @@ internal sealed class StreamPipeline
     private readonly ShardBuffer unpredicted;
     private readonly AggregatorPool aggregators;
     private readonly UserRecordArrayPool arrays;
-    private readonly List<UserRecord> waitingForMap = [];
+    private readonly WaitingRecords waitingForMap;
     private readonly QueueTotals queued = new();
 
     // Records routed by partition key wait here until their hash keys are computed together (see Route).
@@ -50,6 +50,7 @@ internal sealed class StreamPipeline
     {
         this.aggregators = aggregators;
         arrays = completion.Arrays;
+        waitingForMap = new WaitingRecords(arrays);
         StreamName = arn?.StreamName ?? streamName;
         StreamArn = arn?.Value;
         Stream = StreamArn ?? StreamName;
@@ -131,9 +132,12 @@ internal sealed class StreamPipeline
             else
             {
                 var now = time.GetTimestamp();
-                foreach (var user in waitingForMap)
+                for (var chunk = 0; chunk < waitingForMap.ChunkCount; chunk++)
                 {
-                    completion.Fail(user, Core.Api.KinesisErrorCodes.ResourceNotFound, $"Stream '{Stream}' does not exist or is not accessible: {missingStream.Message}", now);
+                    foreach (ref readonly var user in waitingForMap.Chunk(chunk))
+                    {
+                        completion.Fail(user, Core.Api.KinesisErrorCodes.ResourceNotFound, $"Stream '{Stream}' does not exist or is not accessible: {missingStream.Message}", now);
+                    }
                 }
             }
 
@@ -345,6 +349,18 @@ internal sealed class StreamPipeline
         }
     }
 
+    /// <summary>Routes the records that waited for the map, in order. Under the lock.</summary>
+    private void RouteAll(WaitingRecords users)
+    {
+        for (var chunk = 0; chunk < users.ChunkCount; chunk++)
+        {
+            foreach (ref readonly var user in users.Chunk(chunk))
+            {
+                Route(user);
+            }
+        }
+    }
+
     /// <summary>Puts a record that failed under strict ordering back at the head of its shard's queue; false when that shard is gone.</summary>
     public bool TryRequeueInOrder(OutgoingRecord record)
     {
@@ -523,7 +539,12 @@ internal sealed class StreamPipeline
         lock (gate)
         {
             stopped = true;
-            var users = new List<UserRecord>(waitingForMap);
+            var users = new List<UserRecord>(waitingForMap.Count);
+            for (var chunk = 0; chunk < waitingForMap.ChunkCount; chunk++)
+            {
+                users.AddRange(waitingForMap.Chunk(chunk));
+            }
+
             waitingForMap.Clear();
             users.AddRange(staged.AsSpan(0, stagedCount));
             staged.AsSpan(0, stagedCount).Clear();

@@ -5,7 +5,8 @@ namespace Kinesis.Producer.Pipeline;
 /// <see cref="OutgoingRecord.Users"/>), in size classes from 1 (a record sent raw) to 2^20: powers of two up to 16, then
 /// eight sizes per doubling, so an array is at most an eighth larger than asked for (an aggregate of 425 records gets 448
 /// slots, not 512: a burst holds a million slots). Arrays come back cleared, so a pooled array keeps no caller's data or
-/// task alive. At most <c>maxPooledRecords</c> slots wait in all sizes together.
+/// task alive. At most <c>maxPooledRecords</c> slots wait in all sizes together. Arrays of <see cref="PinnedFrom"/> slots
+/// or more live on the pinned object heap.
 /// </summary>
 internal sealed class UserRecordArrayPool(int maxPooledRecords)
 {
@@ -15,6 +16,11 @@ internal sealed class UserRecordArrayPool(int maxPooledRecords)
 
     // A rent may take an array up to this many classes larger: aggregates of a shard differ a little in record count.
     private const int LargerClassesTried = 2;
+
+    // Arrays this long or longer (an aggregate's, 20 KiB and more) are allocated on the pinned object heap: a burst keeps
+    // thousands alive across several collections, and there the collector never copies them while compacting (it still
+    // finds the tasks and keys they refer to, through the card table). Pooled, they are reused rather than collected.
+    internal const int PinnedFrom = 256;
 
     private static readonly int Classes = ClassOf(LargestPooled) + 1;
 
@@ -40,7 +46,8 @@ internal sealed class UserRecordArrayPool(int maxPooledRecords)
             }
         }
 
-        return new UserRecord[LengthOf(index)];
+        var length = LengthOf(index);
+        return length >= PinnedFrom ? GC.AllocateArray<UserRecord>(length, pinned: true) : new UserRecord[length];
     }
 
     /// <summary>Clears the first <paramref name="used"/> slots and keeps the array for reuse, unless its size has enough waiting.</summary>

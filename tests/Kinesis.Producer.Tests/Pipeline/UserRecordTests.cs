@@ -21,6 +21,20 @@ public sealed class UserRecordTests
     }
 
     [Fact]
+    public void Rent_AnAggregateSizedArray_LivesOnThePinnedHeap_ASmallOneDoesNot()
+    {
+        // A burst holds thousands of aggregate-sized arrays through several collections: on the pinned object heap
+        // (reported as the oldest generation from the start) the collector never copies them.
+        var pool = new UserRecordArrayPool(maxPooledRecords: 10_000);
+
+        Assert.Equal(GC.MaxGeneration, GC.GetGeneration(pool.Rent(430)));
+        Assert.Equal(GC.MaxGeneration, GC.GetGeneration(pool.Rent(UserRecordArrayPool.PinnedFrom)));
+        // 200 slots take the 208-slot class, below the pinned ones; young unless two collections ran in between.
+        Assert.True(GC.GetGeneration(pool.Rent(200)) < GC.MaxGeneration);
+        Assert.True(GC.GetGeneration(pool.Rent(1)) < GC.MaxGeneration);
+    }
+
+    [Fact]
     public void Return_ClearedArray_KeepsNoTaskAlive()
     {
         var pool = new UserRecordArrayPool(maxPooledRecords: 1000);
