@@ -165,7 +165,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
             }
 
             started = true;
-            ConsumerLog.Started(logger, options.WorkerId, options.ValidatedStreamName, options.ValidatedApplicationName);
+            ConsumerLog.Started(logger, options.WorkerId, options.ValidatedStream.ToString(), options.ValidatedApplicationName);
         }
         finally
         {

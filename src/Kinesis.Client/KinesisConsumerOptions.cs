@@ -91,8 +91,16 @@ public sealed class KinesisConsumerOptions
     /// <summary>The application name; also the lease table's name, as in the KCL. Required.</summary>
     public string? ApplicationName { get; set; }
 
-    /// <summary>The stream to consume. Required.</summary>
+    /// <summary>The name of the stream to consume. Exactly one of <see cref="StreamName"/> and <see cref="StreamArn"/> is required.</summary>
     public string? StreamName { get; set; }
+
+    /// <summary>
+    /// The ARN of the stream to consume (<c>arn:aws:kinesis:REGION:ACCOUNT:stream/NAME</c>), instead of <see cref="StreamName"/>:
+    /// every Kinesis call then names the stream by ARN, which is how a stream of another account is read through its resource
+    /// policy. Its region must be <see cref="KinesisApiClientOptions.Region"/>. Exactly one of <see cref="StreamName"/> and
+    /// <see cref="StreamArn"/> is required.
+    /// </summary>
+    public string? StreamArn { get; set; }
 
     /// <summary>This worker's identity in the lease table; default: the host name plus a unique suffix. Must be unique per running worker.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
@@ -291,10 +299,7 @@ public sealed class KinesisConsumerOptions
             throw new ArgumentException($"{nameof(ApplicationName)} is required and must be 3 to 255 characters (it names the lease table).", nameof(ApplicationName));
         }
 
-        if (string.IsNullOrWhiteSpace(StreamName) || StreamName.Length > 128)
-        {
-            throw new ArgumentException($"{nameof(StreamName)} is required and must be 1 to 128 characters.", nameof(StreamName));
-        }
+        ValidateStream();
 
         if (string.IsNullOrWhiteSpace(WorkerId))
         {
@@ -350,11 +355,43 @@ public sealed class KinesisConsumerOptions
         Leases.Validate();
     }
 
+    private void ValidateStream()
+    {
+        if ((StreamName is null) == (StreamArn is null))
+        {
+            throw new ArgumentException($"Set exactly one of {nameof(StreamName)} and {nameof(StreamArn)}; {(StreamName is null ? "neither is" : "both are")} set.", StreamName is null ? nameof(StreamName) : nameof(StreamArn));
+        }
+
+        if (StreamName is not null && (string.IsNullOrWhiteSpace(StreamName) || StreamName.Length > KinesisLimits.MaxStreamNameLength))
+        {
+            throw new ArgumentException($"{nameof(StreamName)} must be 1 to {KinesisLimits.MaxStreamNameLength} characters.", nameof(StreamName));
+        }
+
+        if (StreamArn is not null)
+        {
+            if (!StreamAddress.TryParseArn(StreamArn, out var address))
+            {
+                throw new ArgumentException($"{nameof(StreamArn)} '{StreamArn}' is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME).", nameof(StreamArn));
+            }
+
+            // Requests are signed for, and sent to, the configured region; the service refuses an ARN of another region.
+            if (Kinesis?.Region is { } region && !string.Equals(address.Region, region, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"{nameof(StreamArn)} is in region '{address.Region}' but {nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)} is '{region}'; they must agree.", nameof(StreamArn));
+            }
+        }
+    }
+
     /// <summary><see cref="ApplicationName"/> of options that passed <see cref="Validate"/> (the consumer's own copy).</summary>
     internal string ValidatedApplicationName => ApplicationName ?? throw NotValidated(nameof(ApplicationName));
 
-    /// <summary><see cref="StreamName"/> of options that passed <see cref="Validate"/>.</summary>
-    internal string ValidatedStreamName => StreamName ?? throw NotValidated(nameof(StreamName));
+    /// <summary>The stream's name (from <see cref="StreamArn"/> when addressed by ARN) of options that passed <see cref="Validate"/>.</summary>
+    internal string ValidatedStreamName => ValidatedStream.StreamName;
+
+    /// <summary>How the stream is named in Kinesis calls (<see cref="StreamName"/> or <see cref="StreamArn"/>), of options that passed <see cref="Validate"/>.</summary>
+    internal StreamAddress ValidatedStream => StreamArn is not null
+        ? StreamAddress.TryParseArn(StreamArn, out var address) ? address : throw NotValidated(nameof(StreamArn))
+        : StreamAddress.ForName(StreamName ?? throw NotValidated(nameof(StreamName)));
 
     /// <summary><see cref="KinesisApiClientOptions.Region"/> of options that passed <see cref="Validate"/>.</summary>
     internal string ValidatedRegion => Kinesis.Region ?? throw NotValidated($"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)}");

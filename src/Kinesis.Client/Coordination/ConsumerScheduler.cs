@@ -59,7 +59,7 @@ internal sealed class ConsumerScheduler
         deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = options.HashKeyRangeFilter }, loggerFactory.CreateLogger<Deaggregator>());
         if (options.Retrieval == RetrievalMode.FanOut)
         {
-            registration = new FanOutConsumerRegistration(api, options.ValidatedStreamName, options.FanOut.ConsumerName ?? options.ValidatedApplicationName, options.FanOut, options.TimeProvider, logger);
+            registration = new FanOutConsumerRegistration(api, options.ValidatedStream, options.FanOut.ConsumerName ?? options.ValidatedApplicationName, options.FanOut, options.TimeProvider, logger);
         }
 
         idlePollSchedule = new IdlePollSchedule(options.IdleTimeBetweenReads, options.TimeProvider);
@@ -80,7 +80,7 @@ internal sealed class ConsumerScheduler
         if (registration is { } fanOut)
         {
             // Registered before any lease is taken, so a consumer that cannot be registered fails the start instead of every shard.
-            await startup.RunKinesisStepAsync(async ct => await fanOut.GetConsumerArnAsync(ct).ConfigureAwait(false), $"registering the fan-out consumer of stream '{options.StreamName}'", cancellationToken).ConfigureAwait(false);
+            await startup.RunKinesisStepAsync(async ct => await fanOut.GetConsumerArnAsync(ct).ConfigureAwait(false), $"registering the fan-out consumer of stream '{options.ValidatedStream}'", cancellationToken).ConfigureAwait(false);
         }
 
         await startup.FirstShardSyncAsync(syncer.SyncAsync, cancellationToken).ConfigureAwait(false);
@@ -304,8 +304,8 @@ internal sealed class ConsumerScheduler
     }
 
     private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) => registration is null
-        ? new PollingRecordsPublisher(api, options.ValidatedStreamName, shardId, start, options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
-        : new FanOutRecordsPublisher(api, registration, options.ValidatedStreamName, shardId, start, options, counters, logger) { Metrics = metrics };
+        ? new PollingRecordsPublisher(api, options.ValidatedStream, shardId, start, options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
+        : new FanOutRecordsPublisher(api, registration, options.ValidatedStream, shardId, start, options, counters, logger) { Metrics = metrics };
 
     private async Task RunSyncLoopAsync(CancellationToken cancellationToken)
     {
@@ -324,7 +324,7 @@ internal sealed class ConsumerScheduler
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                ConsumerLog.ShardSyncFailed(logger, options.ValidatedStreamName, ex);
+                ConsumerLog.ShardSyncFailed(logger, options.ValidatedStream.ToString(), ex);
             }
         }
     }

@@ -35,7 +35,7 @@ internal sealed class ConsumerStartup
         startedAt = options.TimeProvider.GetTimestamp();
     }
 
-    private string StreamName => options.ValidatedStreamName;
+    private StreamAddress Stream => options.ValidatedStream;
 
     private string TableName => options.ValidatedApplicationName;
 
@@ -48,16 +48,16 @@ internal sealed class ConsumerStartup
         {
             await RetryTransientAsync(
                 "describing the stream",
-                async ct => await api.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = StreamName }, ct).ConfigureAwait(false),
+                async ct => await api.DescribeStreamSummaryAsync(Stream.DescribeRequest(), ct).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (KinesisApiException ex) when (ex.ErrorCode == KinesisErrorCodes.ResourceNotFound)
         {
-            throw new KinesisConsumerStartException(KinesisConsumerStartFailure.StreamNotFound, kinesisEndpoint, isRetryable: false, $"Stream '{StreamName}' was not found at Kinesis endpoint {kinesisEndpoint}.", ex);
+            throw new KinesisConsumerStartException(KinesisConsumerStartFailure.StreamNotFound, kinesisEndpoint, isRetryable: false, $"Stream '{Stream}' was not found at Kinesis endpoint {kinesisEndpoint}.", ex);
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            throw KinesisFailure(ex, $"describing stream '{StreamName}'");
+            throw KinesisFailure(ex, $"describing stream '{Stream}'");
         }
     }
 
@@ -134,7 +134,7 @@ internal sealed class ConsumerStartup
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            ConsumerLog.ShardSyncFailed(logger, StreamName, ex is StartDeadlineException { InnerException: { } last } ? last : ex);
+            ConsumerLog.ShardSyncFailed(logger, Stream.ToString(), ex is StartDeadlineException { InnerException: { } last } ? last : ex);
         }
     }
 

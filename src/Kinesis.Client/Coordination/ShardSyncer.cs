@@ -78,7 +78,7 @@ internal sealed class ShardSyncer
     {
         try
         {
-            await api.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon }, cancellationToken).ConfigureAwait(false);
+            await api.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = options.ValidatedStream.Name, StreamARN = options.ValidatedStream.Arn, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon }, cancellationToken).ConfigureAwait(false);
             return false;
         }
         catch (KinesisApiException ex) when (ex.ErrorCode == KinesisErrorCodes.ResourceNotFound)
@@ -93,5 +93,5 @@ internal sealed class ShardSyncer
     }
 
     private Task<IReadOnlyList<Shard>> ListShardsAsync(CancellationToken cancellationToken) =>
-        api.ListAllShardsAsync(new ListShardsRequest { StreamName = options.StreamName }, cancellationToken);
+        api.ListAllShardsAsync(options.ValidatedStream.ListShardsRequest(), cancellationToken);
 }
