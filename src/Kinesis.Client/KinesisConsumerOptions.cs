@@ -102,6 +102,12 @@ public sealed class KinesisConsumerOptions
     /// </summary>
     public string? StreamArn { get; set; }
 
+    /// <summary>
+    /// Reads several streams with this one worker instead of <see cref="StreamName"/> or <see cref="StreamArn"/> (the Java KCL's
+    /// <c>MultiStreamTracker</c>): a fixed list or a provider evaluated periodically. Off unless streams or a provider are set.
+    /// </summary>
+    public MultiStreamOptions MultiStream { get; set; } = new();
+
     /// <summary>This worker's identity in the lease table; default: the host name plus a unique suffix. Must be unique per running worker.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
 
@@ -357,6 +363,27 @@ public sealed class KinesisConsumerOptions
 
     private void ValidateStream()
     {
+        if (MultiStream is null)
+        {
+            throw new ArgumentException($"{nameof(MultiStream)} must not be null.", nameof(MultiStream));
+        }
+
+        if (MultiStream.IsEnabled)
+        {
+            if (StreamName is not null || StreamArn is not null)
+            {
+                throw new ArgumentException($"Set either {nameof(MultiStream)} or one of {nameof(StreamName)} and {nameof(StreamArn)}, not both.", StreamName is not null ? nameof(StreamName) : nameof(StreamArn));
+            }
+
+            if (FanOut?.ConsumerArn is not null)
+            {
+                throw new ArgumentException($"{nameof(FanOut)}.{nameof(FanOutOptions.ConsumerArn)} names the consumer of one stream; a multi-stream consumer registers one per stream by {nameof(FanOutOptions.ConsumerName)}.", $"{nameof(FanOut)}.{nameof(FanOutOptions.ConsumerArn)}");
+            }
+
+            MultiStream.Validate(Kinesis?.Region);
+            return;
+        }
+
         if ((StreamName is null) == (StreamArn is null))
         {
             throw new ArgumentException($"Set exactly one of {nameof(StreamName)} and {nameof(StreamArn)}; {(StreamName is null ? "neither is" : "both are")} set.", StreamName is null ? nameof(StreamName) : nameof(StreamArn));
@@ -393,6 +420,24 @@ public sealed class KinesisConsumerOptions
         ? StreamAddress.TryParseArn(StreamArn, out var address) ? address : throw NotValidated(nameof(StreamArn))
         : StreamAddress.ForName(StreamName ?? throw NotValidated(nameof(StreamName)));
 
+    /// <summary>The stream of a per-stream copy made by a multi-stream consumer (<see cref="ForStream"/>); <see langword="null"/> in single-stream mode.</summary>
+    internal StreamIdentifier? MultiStreamIdentity { get; private set; }
+
+    /// <summary>
+    /// A copy for one stream of a multi-stream consumer: that stream's address and initial position, and its identity, so that the
+    /// components of one stream (shard sync, readers, shard consumers) work as in single-stream mode.
+    /// </summary>
+    internal KinesisConsumerOptions ForStream(StreamIdentifier identity, StreamAddress address, InitialPositionInStream? initialPosition, DateTimeOffset? initialPositionTimestamp)
+    {
+        var copy = (KinesisConsumerOptions)MemberwiseClone();
+        copy.StreamName = address.Name;
+        copy.StreamArn = address.Arn;
+        copy.InitialPosition = initialPosition ?? InitialPosition;
+        copy.InitialPositionTimestamp = initialPositionTimestamp ?? InitialPositionTimestamp;
+        copy.MultiStreamIdentity = identity;
+        return copy;
+    }
+
     /// <summary><see cref="KinesisApiClientOptions.Region"/> of options that passed <see cref="Validate"/>.</summary>
     internal string ValidatedRegion => Kinesis.Region ?? throw NotValidated($"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)}");
 
@@ -406,6 +451,7 @@ public sealed class KinesisConsumerOptions
         copy.Leases = Leases.Clone();
         copy.FanOut = FanOut.Clone();
         copy.PoisonRecords = PoisonRecords.Clone();
+        copy.MultiStream = MultiStream.Clone();
         copy.Kinesis = OptionsCopy.Of(Kinesis);
         copy.Metrics = OptionsCopy.Of(Metrics);
         return copy;

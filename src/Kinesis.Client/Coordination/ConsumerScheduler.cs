@@ -20,7 +20,6 @@ internal sealed class ConsumerScheduler
     private static readonly TimeSpan ExpiryMargin = TimeSpan.FromMilliseconds(10);
 
     private readonly LeaseCoordinator coordinator;
-    private readonly ShardSyncer syncer;
     private readonly KinesisApiClient api;
     private readonly KinesisConsumerOptions options;
     private readonly Func<string, IShardRecordProcessor> processorFactory;
@@ -33,10 +32,15 @@ internal sealed class ConsumerScheduler
     private readonly Dictionary<string, ShardConsumer> consumers = new(StringComparer.Ordinal);
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopLoops = new();
-    private readonly FanOutConsumerRegistration? registration;
     private readonly IdlePollSchedule idlePollSchedule;
+
+    // The streams read, by the key of their leases' stream identity (the empty string in single-stream mode); under gate.
+    private readonly Dictionary<string, TrackedStream> streams = new(StringComparer.Ordinal);
+    private readonly StreamResolver? resolver;
+    private readonly FormerStreamsPlanner? formerStreams;
     private Task dispatchLoop = Task.CompletedTask;
     private Task syncLoop = Task.CompletedTask;
+    private Task streamSyncLoop = Task.CompletedTask;
 
     public ConsumerScheduler(
         LeaseCoordinator coordinator,
@@ -57,36 +61,78 @@ internal sealed class ConsumerScheduler
         this.onShardStopped = onShardStopped;
         logger = loggerFactory.CreateLogger<KinesisConsumer>();
         deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = options.HashKeyRangeFilter }, loggerFactory.CreateLogger<Deaggregator>());
-        if (options.Retrieval == RetrievalMode.FanOut)
+        idlePollSchedule = new IdlePollSchedule(options.IdleTimeBetweenReads, options.TimeProvider);
+        if (options.MultiStream.IsEnabled)
         {
-            registration = new FanOutConsumerRegistration(api, options.ValidatedStream, options.FanOut.ConsumerName ?? options.ValidatedApplicationName, options.FanOut, options.TimeProvider, logger);
+            resolver = new StreamResolver(api);
+            formerStreams = new FormerStreamsPlanner(options.MultiStream.FormerStreamsLeasesDeletion, options.MultiStream.FormerStreamsLeasesDeletionDelay, options.TimeProvider);
+        }
+        else
+        {
+            streams[string.Empty] = CreateTrackedStream(options);
         }
 
-        idlePollSchedule = new IdlePollSchedule(options.IdleTimeBetweenReads, options.TimeProvider);
-        syncer = new ShardSyncer(api, coordinator.Refresher, coordinator, options, counters, logger);
         coordinator.LeaseAcquired += (_, _) => wake.Writer.TryWrite(true);
         coordinator.LeaseLost += (_, e) => OnLeaseLost(e.HeldLease);
     }
 
     public DeaggregationCounters DeaggregationCounters => deaggregator.Counters;
 
-    /// <summary>The stream consumer of fan-out retrieval; <see langword="null"/> when polling.</summary>
-    public FanOutConsumerRegistration? Registration => registration;
+    /// <summary>The stream consumer of fan-out retrieval of a single-stream consumer; <see langword="null"/> when polling.</summary>
+    public FanOutConsumerRegistration? Registration
+    {
+        get
+        {
+            lock (gate)
+            {
+                return streams.TryGetValue(string.Empty, out var stream) ? stream.Registration : null;
+            }
+        }
+    }
 
-    /// <summary>Creates the lease table if needed, registers the fan-out consumer, runs the first shard sync and starts the loops; failures come from <paramref name="startup"/>.</summary>
+    /// <summary>The identities of the streams in the list of a multi-stream consumer right now.</summary>
+    public IReadOnlyList<StreamIdentifier> ListedStreams
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. streams.Values.Where(s => s.IsListed && s.Identity is not null).Select(s => s.Identity!)];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks the streams of a multi-stream consumer, creates the lease table if needed, registers the fan-out consumers, runs the
+    /// first shard sync and starts the loops; failures come from <paramref name="startup"/>.
+    /// </summary>
     public async Task StartAsync(ConsumerStartup startup, CancellationToken cancellationToken)
     {
-        await startup.RunLeaseTableStepAsync(coordinator.InitializeAsync, "creating", cancellationToken).ConfigureAwait(false);
-        if (registration is { } fanOut)
+        if (resolver is not null)
         {
-            // Registered before any lease is taken, so a consumer that cannot be registered fails the start instead of every shard.
-            await startup.RunKinesisStepAsync(async ct => await fanOut.GetConsumerArnAsync(ct).ConfigureAwait(false), $"registering the fan-out consumer of stream '{options.ValidatedStream}'", cancellationToken).ConfigureAwait(false);
+            // Before the table is created: a missing stream must not leave a lease table behind.
+            await AddListedStreamsAtStartAsync(startup, cancellationToken).ConfigureAwait(false);
         }
 
-        await startup.FirstShardSyncAsync(syncer.SyncAsync, cancellationToken).ConfigureAwait(false);
+        await startup.RunLeaseTableStepAsync(coordinator.InitializeAsync, "creating", cancellationToken).ConfigureAwait(false);
+        foreach (var stream in SnapshotStreams())
+        {
+            if (stream.Registration is { } fanOut)
+            {
+                // Registered before any lease is taken, so a consumer that cannot be registered fails the start instead of every shard.
+                await startup.RunKinesisStepAsync(async ct => await fanOut.GetConsumerArnAsync(ct).ConfigureAwait(false), $"registering the fan-out consumer of stream '{stream.Options.ValidatedStream}'", cancellationToken).ConfigureAwait(false);
+            }
+
+            await startup.FirstShardSyncAsync(stream.Syncer.SyncAsync, cancellationToken, stream.Options.ValidatedStream).ConfigureAwait(false);
+        }
+
         coordinator.Start();
         dispatchLoop = RunDispatchLoopAsync(stopLoops.Token);
         syncLoop = RunSyncLoopAsync(stopLoops.Token);
+        if (resolver is not null)
+        {
+            streamSyncLoop = RunStreamSyncLoopAsync(stopLoops.Token);
+        }
     }
 
     /// <summary>Graceful: stop taking, let each shard finish its batch and checkpoint, then release every lease.</summary>
@@ -123,14 +169,36 @@ internal sealed class ConsumerScheduler
 
     private async Task DeregisterIfRequestedAsync(CancellationToken cancellationToken)
     {
-        if (registration is null || !options.FanOut.DeregisterOnShutdown)
+        if (options.Retrieval != RetrievalMode.FanOut || !options.FanOut.DeregisterOnShutdown)
         {
             return;
         }
 
         using var timeout = new CancellationTokenSource(options.ShutdownTimeout, options.TimeProvider);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        await registration.DeregisterAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var stream in SnapshotStreams())
+        {
+            if (stream.Registration is { } registration)
+            {
+                await registration.DeregisterAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private List<TrackedStream> SnapshotStreams()
+    {
+        lock (gate)
+        {
+            return [.. streams.Values];
+        }
+    }
+
+    private TrackedStream CreateTrackedStream(KinesisConsumerOptions streamOptions)
+    {
+        var registration = streamOptions.Retrieval == RetrievalMode.FanOut
+            ? new FanOutConsumerRegistration(api, streamOptions.ValidatedStream, streamOptions.FanOut.ConsumerName ?? streamOptions.ValidatedApplicationName, streamOptions.FanOut, streamOptions.TimeProvider, logger)
+            : null;
+        return new TrackedStream(streamOptions, new ShardSyncer(api, coordinator.Refresher, coordinator, streamOptions, counters, logger), registration);
     }
 
     private List<ShardConsumer> Snapshot()
@@ -171,6 +239,7 @@ internal sealed class ConsumerScheduler
 
         await dispatchLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await syncLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await streamSyncLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private void OnLeaseLost(HeldLease lease)
@@ -289,7 +358,12 @@ internal sealed class ConsumerScheduler
                     continue;
                 }
 
-                var consumer = new ShardConsumer(lease, coordinator, processorFactory, CreatePublisher, deaggregator, options, counters, logger)
+                if (StreamOf(lease.Lease) is not { } stream)
+                {
+                    continue;
+                }
+
+                var consumer = new ShardConsumer(lease, coordinator, processorFactory, (shardId, start) => CreatePublisher(stream, shardId, start), deaggregator, stream.Options, counters, logger)
                 {
                     OnStopped = onShardStopped,
                     Metrics = metrics,
@@ -303,9 +377,33 @@ internal sealed class ConsumerScheduler
         return pending;
     }
 
-    private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) => registration is null
-        ? new PollingRecordsPublisher(api, options.ValidatedStream, shardId, start, options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
-        : new FanOutRecordsPublisher(api, registration, options.ValidatedStream, shardId, start, options, counters, logger) { Metrics = metrics };
+    private IRecordsPublisher CreatePublisher(TrackedStream stream, string shardId, ExtendedSequenceNumber start) => stream.Registration is not { } registration
+        ? new PollingRecordsPublisher(api, stream.Options.ValidatedStream, shardId, start, stream.Options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
+        : new FanOutRecordsPublisher(api, registration, stream.Options.ValidatedStream, shardId, start, stream.Options, counters, logger) { Metrics = metrics };
+
+    /// <summary>
+    /// The stream a held lease belongs to (called under <see cref="gate"/>). In multi-stream mode a lease of a stream that is not
+    /// in the list (a former stream, or one another worker lists) is read to its end by name from the lease's stream identity,
+    /// new shards of it starting at LATEST (the Java KCL's orphaned-stream position); <see langword="null"/> for a lease that
+    /// names no stream identity there (it is not this application's kind of lease).
+    /// </summary>
+    private TrackedStream? StreamOf(Lease lease)
+    {
+        if (streams.TryGetValue(lease.StreamIdentifier ?? string.Empty, out var stream))
+        {
+            return stream;
+        }
+
+        if (resolver is null || !StreamIdentifier.TryParse(lease.StreamIdentifier, out var identity))
+        {
+            return null;
+        }
+
+        stream = CreateTrackedStream(options.ForStream(identity, StreamAddress.ForName(identity.StreamName), InitialPositionInStream.Latest, null));
+        stream.IsListed = false;
+        streams[stream.Key] = stream;
+        return stream;
+    }
 
     private async Task RunSyncLoopAsync(CancellationToken cancellationToken)
     {
@@ -318,14 +416,208 @@ internal sealed class ConsumerScheduler
                 return;
             }
 
+            foreach (var stream in SnapshotStreams())
+            {
+                if (!stream.IsListed || cancellationToken.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await stream.Syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    ConsumerLog.ShardSyncFailed(logger, stream.Options.ValidatedStream.ToString(), ex);
+                    if (ex is KinesisApiException { ErrorCode: KinesisErrorCodes.ResourceNotFound } && stream.Identity is { } gone)
+                    {
+                        // Deleted: the next stream sync describes it again, finds it missing and treats it as a former stream.
+                        resolver?.Forget(gone);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Evaluates the stream list of a multi-stream consumer and checks and resolves every stream; any failure fails the start.</summary>
+    private async Task AddListedStreamsAtStartAsync(ConsumerStartup startup, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<StreamConfig> configs = [];
+        await startup.RunKinesisStepAsync(async ct => configs = await EvaluateStreamListAsync(ct).ConfigureAwait(false), "evaluating the stream list", cancellationToken).ConfigureAwait(false);
+        foreach (var config in configs)
+        {
+            await startup.CheckStreamAsync(api, config.Address(), cancellationToken).ConfigureAwait(false);
+            StreamIdentifier identity = null!;
+            await startup.RunKinesisStepAsync(async ct => identity = await resolver!.ResolveAsync(config, ct).ConfigureAwait(false), $"describing stream '{config}'", cancellationToken).ConfigureAwait(false);
+            lock (gate)
+            {
+                streams[identity.Serialize()] = CreateTrackedStream(options.ForStream(identity, config.Address(), config.InitialPosition, config.InitialPositionTimestamp));
+            }
+
+            MultiStreamLog.StreamAdded(logger, config.ToString(), identity.Serialize());
+        }
+    }
+
+    /// <summary>The stream list: the provider's answer, validated, or the fixed list of the options.</summary>
+    private async Task<IReadOnlyList<StreamConfig>> EvaluateStreamListAsync(CancellationToken cancellationToken)
+    {
+        var multi = options.MultiStream;
+        if (multi.StreamProvider is not { } provider)
+        {
+            return [.. multi.Streams];
+        }
+
+        var configs = await provider(cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException($"{nameof(MultiStreamOptions.StreamProvider)} returned null.");
+        var copies = new List<StreamConfig>(configs.Count);
+        for (var i = 0; i < configs.Count; i++)
+        {
+            var name = $"{nameof(MultiStreamOptions.StreamProvider)}[{i}]";
+            var config = configs[i]?.Clone() ?? throw new ArgumentException($"{name} is null.", name);
+            config.Validate(options.ValidatedRegion, name);
+            copies.Add(config);
+        }
+
+        return copies;
+    }
+
+    private async Task RunStreamSyncLoopAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(options.MultiStream.StreamSyncInterval, options.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
             try
             {
-                await syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
+                await SyncStreamsAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                ConsumerLog.ShardSyncFailed(logger, options.ValidatedStream.ToString(), ex);
+                MultiStreamLog.StreamSyncFailed(logger, ex);
             }
+        }
+    }
+
+    /// <summary>
+    /// One stream sync of a multi-stream consumer (the Java KCL's checkAndSyncStreamShardsAndLeases): evaluates the list, starts
+    /// reading new streams (fan-out registration, shard sync), and deletes the leases of streams out of the list for longer than
+    /// the deletion delay. A stream that cannot be described (deleted, or failing) counts as out of the list for this pass.
+    /// </summary>
+    internal async Task SyncStreamsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<StreamConfig> configs;
+        try
+        {
+            configs = await EvaluateStreamListAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The previous list stays: nothing is un-listed or deleted on a provider failure.
+            MultiStreamLog.StreamListFailed(logger, "(provider)", ex);
+            return;
+        }
+
+        var listed = new HashSet<StreamIdentifier>();
+        var added = new List<TrackedStream>();
+        foreach (var config in configs)
+        {
+            StreamIdentifier identity;
+            try
+            {
+                identity = await resolver!.ResolveAsync(config, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                MultiStreamLog.StreamListFailed(logger, config.ToString(), ex);
+                continue;
+            }
+
+            listed.Add(identity);
+            lock (gate)
+            {
+                // A stream read so far only for its leases (out of the list) gets its own settings back.
+                if (streams.TryGetValue(identity.Serialize(), out var known) && known.IsListed)
+                {
+                    continue;
+                }
+
+                var stream = CreateTrackedStream(options.ForStream(identity, config.Address(), config.InitialPosition, config.InitialPositionTimestamp));
+                streams[stream.Key] = stream;
+                added.Add(stream);
+            }
+
+            MultiStreamLog.StreamAdded(logger, config.ToString(), identity.Serialize());
+        }
+
+        lock (gate)
+        {
+            foreach (var stream in streams.Values)
+            {
+                stream.IsListed = stream.Identity is { } identity && listed.Contains(identity);
+            }
+        }
+
+        foreach (var stream in added)
+        {
+            try
+            {
+                if (stream.Registration is { } fanOut)
+                {
+                    await fanOut.GetConsumerArnAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await stream.Syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The periodic shard sync tries again.
+                ConsumerLog.ShardSyncFailed(logger, stream.Options.ValidatedStream.ToString(), ex);
+            }
+        }
+
+        await DeleteFormerStreamsAsync(listed, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DeleteFormerStreamsAsync(HashSet<StreamIdentifier> listed, CancellationToken cancellationToken)
+    {
+        var leases = await coordinator.Refresher.ListLeasesAsync(cancellationToken).ConfigureAwait(false);
+        var byStream = new Dictionary<StreamIdentifier, List<Lease>>();
+        foreach (var lease in leases)
+        {
+            if (StreamIdentifier.TryParse(lease.StreamIdentifier, out var identity))
+            {
+                if (!byStream.TryGetValue(identity, out var list))
+                {
+                    byStream[identity] = list = [];
+                }
+
+                list.Add(lease);
+            }
+        }
+
+        var due = formerStreams!.Plan(listed, byStream.Keys.ToHashSet(), (stream, at) => MultiStreamLog.StreamPendingDeletion(logger, stream.Serialize(), at));
+        foreach (var stream in due)
+        {
+            // Deleting the leases makes every worker lose them (here at once, elsewhere at the next renewal), so the processors stop.
+            foreach (var lease in byStream[stream])
+            {
+                coordinator.DropLease(lease.LeaseKey);
+                await coordinator.Refresher.DeleteLeaseAsync(lease.LeaseKey, cancellationToken).ConfigureAwait(false);
+                counters.AddLeaseCleanedUp();
+            }
+
+            formerStreams.Deleted(stream);
+            lock (gate)
+            {
+                streams.Remove(stream.Serialize());
+            }
+
+            MultiStreamLog.FormerStreamLeasesDeleted(logger, stream.Serialize(), byStream[stream].Count);
         }
     }
 }

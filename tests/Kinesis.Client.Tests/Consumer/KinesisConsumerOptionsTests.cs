@@ -207,7 +207,7 @@ public sealed class KinesisConsumerOptionsTests
     [Fact]
     public void Defaults_EqualTheDocumentedDefaults()
     {
-        DocumentedDefaults.AssertMatch(new KinesisConsumerOptions(), "KinesisConsumerOptions", "ApplicationName", "StreamName", "WorkerId", "Leases", "Kinesis", "TimeProvider", "FanOut", "Metrics", "PoisonRecords");
+        DocumentedDefaults.AssertMatch(new KinesisConsumerOptions(), "KinesisConsumerOptions", "ApplicationName", "StreamName", "WorkerId", "Leases", "Kinesis", "TimeProvider", "FanOut", "Metrics", "PoisonRecords", "MultiStream");
         DocumentedDefaults.AssertMatch(new PoisonRecordOptions(), "Poison records");
         DocumentedDefaults.AssertMatch(new FanOutOptions(), "FanOutOptions", "ConsumerName");
         DocumentedDefaults.AssertMatch(new LeaseManagementOptions(), "LeaseManagementOptions", "RenewalInterval", "TakerInterval", "MaxLeasesForWorker");
