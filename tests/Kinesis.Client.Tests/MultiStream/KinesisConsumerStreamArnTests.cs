@@ -51,10 +51,14 @@ public sealed class KinesisConsumerStreamArnTests(LocalAwsFixture fixture)
             o.StreamName = null;
             o.StreamArn = arn;
             o.FanOut.DeregisterOnShutdown = true;
+
+            // Only the first shard sync lists shards; a later ListShards is the reader's shard-end check after empty events.
+            o.ShardSyncInterval = TimeSpan.FromHours(1);
         });
         await consumer.StartAsync();
 
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "every record delivered");
+        await Eventually.HoldsAsync(() => recorder.Requests.Count(r => r.Operation == "ListShards") >= 2, Deadline, "the reader checked for the shard's end with ListShards");
         await consumer.StopAsync();
 
         Assert.Superset(new HashSet<string>(["DescribeStreamSummary", "ListShards", "RegisterStreamConsumer", "DescribeStreamConsumer", "SubscribeToShard"]), recorder.Operations);

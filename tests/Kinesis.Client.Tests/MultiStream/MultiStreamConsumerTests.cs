@@ -1,7 +1,10 @@
 using System.Numerics;
 using Amazon.DynamoDBv2.Model;
+using Kinesis.Client.Leases;
 using Kinesis.Core.Api;
+using Kinesis.Core.Hashing;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kinesis.Client.Tests.MultiStream;
 
@@ -161,10 +164,80 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
             async () =>
             {
                 var leases = await env.Base.ListLeasesAsync();
-                return leases.Count(l => l.StreamIdentifier!.Contains(split, StringComparison.Ordinal)) == 2 && leases.All(l => l.ShardId != parent.ShardId || l.StreamIdentifier!.Contains(steady, StringComparison.Ordinal));
+                return leases.All(l => l.StreamIdentifier is not null && l.LeaseKey == $"{l.StreamIdentifier}:{l.ShardId}")
+                    && leases.Count(l => l.StreamIdentifier!.Contains(split, StringComparison.Ordinal)) == 2
+                    && leases.All(l => l.ShardId != parent.ShardId || l.StreamIdentifier!.Contains(steady, StringComparison.Ordinal));
             },
             Deadline,
             "the split stream's finished parent lease cleaned up, its two children leased, keyed in the stream");
         await consumer.StopAsync();
     }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task ChildLeasesAlreadyInTable_ChildrenWaitForTheParentOfTheirStream()
+    {
+        await using var env = new MultiStreamTestEnvironment(fixture);
+        var stream = await env.CreateStreamAsync("family", 1);
+        var parentRecords = await env.PutAsync(stream, keys: 8, first: 0, count: 5);
+        var parent = (await env.Base.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = stream })).Shards[0];
+        var middle = ((BigInteger)parent.HashKeyRange.End / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await env.Base.Kinesis.SplitShardAsync(new SplitShardRequest { StreamName = stream, ShardToSplit = parent.ShardId, NewStartingHashKey = middle });
+        await env.Base.Kinesis.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(60));
+        var childRecords = await env.PutAsync(stream, keys: 8, first: 5, count: 5);
+
+        // The table as a worker left it mid-split: the parent not finished, both children leased from TRIM_HORIZON.
+        var summary = await env.DescribeAsync(stream);
+        var identity = new StreamIdentifier(summary.StreamARN!.Split(':')[4], stream, summary.StreamCreationTimestamp!.Value.ToUnixTimeSeconds());
+        var refresher = new DynamoDbLeaseRefresher(env.Base.DynamoDb, env.Base.ApplicationName, new LeaseManagementOptions(), TimeProvider.System, NullLogger.Instance);
+        await refresher.CreateTableIfNotExistsAsync();
+        await refresher.WaitUntilActiveAsync();
+        await refresher.CreateLeaseIfNotExistsAsync(Lease.CreateNew(parent.ShardId, ExtendedSequenceNumber.TrimHorizon, [], HashKeys.Format(parent.HashKeyRange.Start), HashKeys.Format(parent.HashKeyRange.End)).InStream(identity));
+        foreach (var child in (await env.Base.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = stream })).Shards.Where(s => s.ParentShardId == parent.ShardId))
+        {
+            await refresher.CreateLeaseIfNotExistsAsync(Lease.CreateNew(child.ShardId, ExtendedSequenceNumber.TrimHorizon, [parent.ShardId], HashKeys.Format(child.HashKeyRange.Start), HashKeys.Format(child.HashKeyRange.End)).InStream(identity));
+        }
+
+        // The parent is slow, so a child that did not wait for it would deliver first.
+        env.BeforeBatch = shardId => shardId == parent.ShardId ? Task.Delay(TimeSpan.FromMilliseconds(1500)) : Task.CompletedTask;
+        var consumer = env.CreateConsumer("w1", o => o.MultiStream.Streams = [new StreamConfig { StreamName = stream }]);
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(childRecords), Deadline, "the children delivered");
+        Assert.Superset(parentRecords.ToHashSet(StringComparer.Ordinal), env.DeliveredPayloads());
+        var order = env.Deliveries.Select(d => d.Payload).ToList();
+        var lastParent = order.FindLastIndex(p => parentRecords.Contains(p));
+        var firstChild = order.FindIndex(p => childRecords.Contains(p));
+        Assert.True(lastParent < firstChild, $"a child record was delivered at {firstChild}, before the parent's last at {lastParent}");
+        await consumer.StopAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task StartAsync_TwoStreamsWithFanOut_RegistersAConsumerOnEachStreamAndReadsBoth()
+    {
+        await using var env = new MultiStreamTestEnvironment(fixture);
+        var left = await env.CreateStreamAsync("left", 1);
+        var right = await env.CreateStreamAsync("right", 1);
+        var rightArn = (await env.DescribeAsync(right)).StreamARN!;
+        var expected = await env.PutAsync(left, keys: 2, first: 0, count: 3);
+        expected.AddRange(await env.PutAsync(right, keys: 2, first: 0, count: 3));
+        var consumer = env.CreateConsumer("w1", o =>
+        {
+            FanOut.KinesisConsumerFanOutTests.ConfigureFanOut(o);
+            o.MultiStream.Streams = [new StreamConfig { StreamName = left }, new StreamConfig { StreamArn = rightArn }];
+        });
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "both streams delivered through fan-out");
+        env.AssertEachRecordCameWithItsStream();
+        Assert.Equal(0, consumer.Counters.GetRecordsCalls);
+        foreach (var stream in new[] { left, right })
+        {
+            var arn = (await env.DescribeAsync(stream)).StreamARN!;
+            var consumers = (await env.Base.Kinesis.ListStreamConsumersAsync(new ListStreamConsumersRequest { StreamARN = arn })).Consumers;
+            Assert.Contains(consumers, c => c.ConsumerName == env.Base.ApplicationName);
+        }
+
+        await consumer.StopAsync();
+    }
 }
+

@@ -61,13 +61,16 @@ internal sealed class MultiStreamTestEnvironment : IAsyncDisposable
         return payloads;
     }
 
+    /// <summary>Runs before every batch a processor gets, with the shard id (to slow one shard down); none by default.</summary>
+    public Func<string, Task>? BeforeBatch { get; set; }
+
     public KinesisConsumer CreateConsumer(string workerId, Action<KinesisConsumerOptions> configure)
     {
         var options = Base.CreateOptions(workerId);
         options.StreamName = null;
         options.MultiStream.StreamSyncInterval = TimeSpan.FromMilliseconds(300);
         configure(options);
-        var consumer = new KinesisConsumer(options, _ => new StreamRecordingProcessor(workerId, Deliveries, LeasesLost), NullLoggerFactory.Instance);
+        var consumer = new KinesisConsumer(options, _ => new StreamRecordingProcessor(workerId, Deliveries, LeasesLost, BeforeBatch), NullLoggerFactory.Instance);
         consumers.Add(consumer);
         return consumer;
     }

@@ -7,7 +7,7 @@ namespace Kinesis.Client.Tests.MultiStream;
 internal sealed record StreamDelivery(string WorkerId, string? StreamName, string ShardId, string PartitionKey, string Payload);
 
 /// <summary>Records every delivery with the stream from <see cref="InitializationInput.Stream"/>, checkpoints after each batch, counts lost leases.</summary>
-internal sealed class StreamRecordingProcessor(string workerId, ConcurrentQueue<StreamDelivery> deliveries, ConcurrentQueue<(string? Stream, string ShardId)> leasesLost) : IShardRecordProcessor
+internal sealed class StreamRecordingProcessor(string workerId, ConcurrentQueue<StreamDelivery> deliveries, ConcurrentQueue<(string? Stream, string ShardId)> leasesLost, Func<string, Task>? beforeBatch = null) : IShardRecordProcessor
 {
     private StreamIdentifier? stream;
 
@@ -19,6 +19,11 @@ internal sealed class StreamRecordingProcessor(string workerId, ConcurrentQueue<
 
     public async Task ProcessRecordsAsync(ProcessRecordsInput input, CancellationToken cancellationToken = default)
     {
+        if (beforeBatch is not null)
+        {
+            await beforeBatch(input.ShardId);
+        }
+
         foreach (var record in input.Records)
         {
             deliveries.Enqueue(new StreamDelivery(workerId, stream?.StreamName, input.ShardId, record.PartitionKey, Encoding.UTF8.GetString(record.Data.Span)));
