@@ -10,13 +10,21 @@ namespace Kinesis.Samples.Shared;
 /// </summary>
 internal static class ToolOptions
 {
-    /// <summary><c>--stream NAME</c>, required: 1–128 characters of [a-zA-Z0-9_.-], as Kinesis allows.</summary>
-    public static Option<string> Stream(string description = "The stream's name.")
+    /// <summary>
+    /// <c>--stream NAME</c>, required: 1–128 characters of [a-zA-Z0-9_.-], as Kinesis allows; with <paramref name="allowArn"/>, also
+    /// a stream ARN (<c>arn:...</c>), which the library checks.
+    /// </summary>
+    public static Option<string> Stream(string description = "The stream's name.", bool allowArn = false)
     {
         var option = new Option<string>("--stream", "-s") { Description = description, Required = true, HelpName = "NAME" };
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string>();
+            if (allowArn && value?.StartsWith("arn:", StringComparison.Ordinal) == true)
+            {
+                return;
+            }
+
             if (value is null || value.Length is < 1 or > 128 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
             {
                 result.AddError($"--stream must be 1 to 128 characters of letters, digits, '_', '.' or '-', not '{value}'.");

@@ -396,16 +396,7 @@ public sealed class KinesisConsumerOptions
 
         if (StreamArn is not null)
         {
-            if (!StreamAddress.TryParseArn(StreamArn, out var address))
-            {
-                throw new ArgumentException($"{nameof(StreamArn)} '{StreamArn}' is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME).", nameof(StreamArn));
-            }
-
-            // Requests are signed for, and sent to, the configured region; the service refuses an ARN of another region.
-            if (Kinesis?.Region is { } region && !string.Equals(address.Region, region, StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"{nameof(StreamArn)} is in region '{address.Region}' but {nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)} is '{region}'; they must agree.", nameof(StreamArn));
-            }
+            StreamAddress.CheckConfiguredArn(StreamArn, Kinesis?.Region, nameof(StreamArn), nameof(StreamArn));
         }
     }
 

@@ -71,7 +71,7 @@ public sealed class MultiStreamOptions
         for (var i = 0; i < Streams.Count; i++)
         {
             var name = $"{nameof(KinesisConsumerOptions.MultiStream)}.{nameof(Streams)}[{i}]";
-            (Streams[i] ?? throw new ArgumentException($"{name} is null.", name)).Validate(region ?? string.Empty, name);
+            (Streams[i] ?? throw new ArgumentException($"{name} is null.", name)).Validate(region, name);
         }
     }
 

@@ -56,6 +56,24 @@ internal sealed partial class StreamAddress
         return true;
     }
 
+    /// <summary>
+    /// Checks a configured stream ARN: a stream ARN, in <paramref name="region"/> (requests are signed for, and sent to, the
+    /// configured region, and the service refuses an ARN of another one).
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a stream ARN, or of another region; the message names <paramref name="option"/>.</exception>
+    public static void CheckConfiguredArn(string arn, string? region, string option, string paramName)
+    {
+        if (!TryParseArn(arn, out var address))
+        {
+            throw new ArgumentException($"{option} '{arn}' is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME).", paramName);
+        }
+
+        if (region is not null && !string.Equals(address.Region, region, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{option} is in region '{address.Region}' but Kinesis.Region is '{region}'; they must agree.", paramName);
+        }
+    }
+
     /// <summary>A DescribeStreamSummary request for this stream.</summary>
     public DescribeStreamSummaryRequest DescribeRequest() => new() { StreamName = Name, StreamARN = Arn };
 

@@ -31,7 +31,7 @@ public sealed class StreamConfig
     public override string ToString() => StreamArn ?? StreamName ?? "(no stream)";
 
     /// <summary>Checks one entry; <paramref name="name"/> names it in messages.</summary>
-    internal void Validate(string region, string name)
+    internal void Validate(string? region, string name)
     {
         if ((StreamName is null) == (StreamArn is null))
         {
@@ -45,15 +45,7 @@ public sealed class StreamConfig
 
         if (StreamArn is not null)
         {
-            if (!StreamAddress.TryParseArn(StreamArn, out var address))
-            {
-                throw new ArgumentException($"{name}.{nameof(StreamArn)} '{StreamArn}' is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME).", name);
-            }
-
-            if (!string.Equals(address.Region, region, StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"{name}.{nameof(StreamArn)} is in region '{address.Region}' but Kinesis.Region is '{region}'; they must agree.", name);
-            }
+            StreamAddress.CheckConfiguredArn(StreamArn, region, $"{name}.{nameof(StreamArn)}", name);
         }
 
         if (CreationEpoch is { } epoch && (epoch <= 0 || StreamArn is null))
