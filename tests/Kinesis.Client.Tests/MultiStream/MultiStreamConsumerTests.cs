@@ -239,5 +239,53 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
 
         await consumer.StopAsync();
     }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task StartAsync_LeaseWrittenByJavaMultiStreamTracker_ResumesAfterItsCheckpoint()
+    {
+        await using var env = new MultiStreamTestEnvironment(fixture);
+        var stream = await env.CreateStreamAsync("java", 1);
+        var before = await env.PutAsync(stream, keys: 1, first: 0, count: 5);
+        var shard = (await env.Base.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = stream })).Shards[0];
+        var records = (await env.Base.Kinesis.GetRecordsAsync(new GetRecordsRequest
+        {
+            ShardIterator = (await env.Base.Kinesis.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = stream, ShardId = shard.ShardId, ShardIteratorType = ShardIteratorType.TrimHorizon })).ShardIterator!,
+        })).Records;
+        var after = await env.PutAsync(stream, keys: 1, first: 5, count: 5);
+
+        // The item a Java KCL 2.x MultiStreamTracker worker leaves after checkpointing the fifth record, then dying.
+        var summary = await env.DescribeAsync(stream);
+        var identity = $"{summary.StreamARN!.Split(':')[4]}:{stream}:{summary.StreamCreationTimestamp!.Value.ToUnixTimeSeconds()}";
+        var refresher = new DynamoDbLeaseRefresher(env.Base.DynamoDb, env.Base.ApplicationName, new LeaseManagementOptions(), TimeProvider.System, NullLogger.Instance);
+        await refresher.CreateTableIfNotExistsAsync();
+        await refresher.WaitUntilActiveAsync();
+        await env.Base.DynamoDb.PutItemAsync(new PutItemRequest
+        {
+            TableName = env.Base.ApplicationName,
+            Item = new Dictionary<string, AttributeValue>
+            {
+                ["leaseKey"] = new() { S = $"{identity}:{shard.ShardId}" },
+                ["leaseOwner"] = new() { S = "java-worker" },
+                ["leaseCounter"] = new() { N = "12" },
+                ["ownerSwitchesSinceCheckpoint"] = new() { N = "0" },
+                ["checkpoint"] = new() { S = records[4].SequenceNumber },
+                ["checkpointSubSequenceNumber"] = new() { N = "0" },
+                ["pendingCheckpointState"] = new() { N = "0" },
+                ["startingHashKey"] = new() { S = HashKeys.Format(shard.HashKeyRange.Start) },
+                ["endingHashKey"] = new() { S = HashKeys.Format(shard.HashKeyRange.End) },
+                ["streamName"] = new() { S = identity },
+                ["shardId"] = new() { S = shard.ShardId },
+            },
+        });
+        var consumer = env.CreateConsumer("w1", o => o.MultiStream.Streams = [new StreamConfig { StreamName = stream }]);
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(after), Deadline, "the records after the Java checkpoint delivered once the Java worker's lease expired");
+        Assert.False(env.DeliveredPayloads().Overlaps(before));
+        Assert.Equal([$"{identity}:{shard.ShardId}"], consumer.HeldShardIds);
+        await consumer.StopAsync();
+        var lease = Assert.Single(await env.Base.ListLeasesAsync());
+        Assert.Equal((identity, shard.ShardId), (lease.StreamIdentifier, lease.ShardIdAttribute));
+    }
 }
 
