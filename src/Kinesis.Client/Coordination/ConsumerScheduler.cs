@@ -34,10 +34,8 @@ internal sealed class ConsumerScheduler
     private readonly CancellationTokenSource stopLoops = new();
     private readonly IdlePollSchedule idlePollSchedule;
 
-    // The streams read, by the key of their leases' stream identity (the empty string in single-stream mode); under gate.
-    private readonly Dictionary<string, TrackedStream> streams = new(StringComparer.Ordinal);
-    private readonly StreamResolver? resolver;
-    private readonly FormerStreamsPlanner? formerStreams;
+    private readonly TrackedStreams streams;
+    private readonly MultiStreamSyncer? multiStream;
     private Task dispatchLoop = Task.CompletedTask;
     private Task syncLoop = Task.CompletedTask;
     private Task streamSyncLoop = Task.CompletedTask;
@@ -62,14 +60,14 @@ internal sealed class ConsumerScheduler
         logger = loggerFactory.CreateLogger<KinesisConsumer>();
         deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = options.HashKeyRangeFilter }, loggerFactory.CreateLogger<Deaggregator>());
         idlePollSchedule = new IdlePollSchedule(options.IdleTimeBetweenReads, options.TimeProvider);
+        streams = new TrackedStreams(api, coordinator, counters, logger);
         if (options.MultiStream.IsEnabled)
         {
-            resolver = new StreamResolver(api);
-            formerStreams = new FormerStreamsPlanner(options.MultiStream.FormerStreamsLeasesDeletion, options.MultiStream.FormerStreamsLeasesDeletionDelay, options.TimeProvider);
+            multiStream = new MultiStreamSyncer(api, options, streams, coordinator, counters, logger);
         }
         else
         {
-            streams[string.Empty] = CreateTrackedStream(options);
+            streams.Set(streams.Create(options));
         }
 
         coordinator.LeaseAcquired += (_, _) => wake.Writer.TryWrite(true);
@@ -79,28 +77,7 @@ internal sealed class ConsumerScheduler
     public DeaggregationCounters DeaggregationCounters => deaggregator.Counters;
 
     /// <summary>The stream consumer of fan-out retrieval of a single-stream consumer; <see langword="null"/> when polling.</summary>
-    public FanOutConsumerRegistration? Registration
-    {
-        get
-        {
-            lock (gate)
-            {
-                return streams.TryGetValue(string.Empty, out var stream) ? stream.Registration : null;
-            }
-        }
-    }
-
-    /// <summary>The identities of the streams in the list of a multi-stream consumer right now.</summary>
-    public IReadOnlyList<StreamIdentifier> ListedStreams
-    {
-        get
-        {
-            lock (gate)
-            {
-                return [.. streams.Values.Where(s => s.IsListed && s.Identity is not null).Select(s => s.Identity!)];
-            }
-        }
-    }
+    public FanOutConsumerRegistration? Registration => streams.Get(string.Empty)?.Registration;
 
     /// <summary>
     /// Checks the streams of a multi-stream consumer, creates the lease table if needed, registers the fan-out consumers, runs the
@@ -108,14 +85,14 @@ internal sealed class ConsumerScheduler
     /// </summary>
     public async Task StartAsync(ConsumerStartup startup, CancellationToken cancellationToken)
     {
-        if (resolver is not null)
+        if (multiStream is not null)
         {
             // Before the table is created: a missing stream must not leave a lease table behind.
-            await AddListedStreamsAtStartAsync(startup, cancellationToken).ConfigureAwait(false);
+            await multiStream.AddListedStreamsAtStartAsync(startup, cancellationToken).ConfigureAwait(false);
         }
 
         await startup.RunLeaseTableStepAsync(coordinator.InitializeAsync, "creating", cancellationToken).ConfigureAwait(false);
-        foreach (var stream in SnapshotStreams())
+        foreach (var stream in streams.Snapshot())
         {
             if (stream.Registration is { } fanOut)
             {
@@ -129,7 +106,7 @@ internal sealed class ConsumerScheduler
         coordinator.Start();
         dispatchLoop = RunDispatchLoopAsync(stopLoops.Token);
         syncLoop = RunSyncLoopAsync(stopLoops.Token);
-        if (resolver is not null)
+        if (multiStream is not null)
         {
             streamSyncLoop = RunStreamSyncLoopAsync(stopLoops.Token);
         }
@@ -176,29 +153,13 @@ internal sealed class ConsumerScheduler
 
         using var timeout = new CancellationTokenSource(options.ShutdownTimeout, options.TimeProvider);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        foreach (var stream in SnapshotStreams())
+        foreach (var stream in streams.Snapshot())
         {
             if (stream.Registration is { } registration)
             {
                 await registration.DeregisterAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
-    }
-
-    private List<TrackedStream> SnapshotStreams()
-    {
-        lock (gate)
-        {
-            return [.. streams.Values];
-        }
-    }
-
-    private TrackedStream CreateTrackedStream(KinesisConsumerOptions streamOptions)
-    {
-        var registration = streamOptions.Retrieval == RetrievalMode.FanOut
-            ? new FanOutConsumerRegistration(api, streamOptions.ValidatedStream, streamOptions.FanOut.ConsumerName ?? streamOptions.ValidatedApplicationName, streamOptions.FanOut, streamOptions.TimeProvider, logger)
-            : null;
-        return new TrackedStream(streamOptions, new ShardSyncer(api, coordinator.Refresher, coordinator, streamOptions, counters, logger), registration);
     }
 
     private List<ShardConsumer> Snapshot()
@@ -381,29 +342,9 @@ internal sealed class ConsumerScheduler
         ? new PollingRecordsPublisher(api, stream.Options.ValidatedStream, shardId, start, stream.Options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
         : new FanOutRecordsPublisher(api, registration, stream.Options.ValidatedStream, shardId, start, stream.Options, counters, logger) { Metrics = metrics };
 
-    /// <summary>
-    /// The stream a held lease belongs to (called under <see cref="gate"/>). In multi-stream mode a lease of a stream that is not
-    /// in the list (a former stream, or one another worker lists) is read to its end by name from the lease's stream identity,
-    /// new shards of it starting at LATEST (the Java KCL's orphaned-stream position); <see langword="null"/> for a lease that
-    /// names no stream identity there (it is not this application's kind of lease).
-    /// </summary>
-    private TrackedStream? StreamOf(Lease lease)
-    {
-        if (streams.TryGetValue(lease.StreamIdentifier ?? string.Empty, out var stream))
-        {
-            return stream;
-        }
-
-        if (resolver is null || !StreamIdentifier.TryParse(lease.StreamIdentifier, out var identity))
-        {
-            return null;
-        }
-
-        stream = CreateTrackedStream(options.ForStream(identity, StreamAddress.ForName(identity.StreamName), InitialPositionInStream.Latest, null));
-        stream.IsListed = false;
-        streams[stream.Key] = stream;
-        return stream;
-    }
+    /// <summary>The stream a held lease belongs to; <see langword="null"/> for a lease of no stream this worker can read.</summary>
+    private TrackedStream? StreamOf(Lease lease) =>
+        streams.Get(lease.StreamIdentifier ?? string.Empty) ?? multiStream?.StreamOfUntracked(lease);
 
     private async Task RunSyncLoopAsync(CancellationToken cancellationToken)
     {
@@ -416,7 +357,7 @@ internal sealed class ConsumerScheduler
                 return;
             }
 
-            foreach (var stream in SnapshotStreams())
+            foreach (var stream in streams.Snapshot())
             {
                 if (!stream.IsListed || cancellationToken.IsCancellationRequested)
                 {
@@ -433,52 +374,11 @@ internal sealed class ConsumerScheduler
                     if (ex is KinesisApiException { ErrorCode: KinesisErrorCodes.ResourceNotFound } && stream.Identity is { } gone)
                     {
                         // Deleted: the next stream sync describes it again, finds it missing and treats it as a former stream.
-                        resolver?.Forget(gone);
+                        multiStream?.StreamGone(gone);
                     }
                 }
             }
         }
-    }
-
-    /// <summary>Evaluates the stream list of a multi-stream consumer and checks and resolves every stream; any failure fails the start.</summary>
-    private async Task AddListedStreamsAtStartAsync(ConsumerStartup startup, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<StreamConfig> configs = [];
-        await startup.RunKinesisStepAsync(async ct => configs = await EvaluateStreamListAsync(ct).ConfigureAwait(false), "evaluating the stream list", cancellationToken).ConfigureAwait(false);
-        foreach (var config in configs)
-        {
-            await startup.CheckStreamAsync(api, config.Address(), cancellationToken).ConfigureAwait(false);
-            StreamIdentifier identity = null!;
-            await startup.RunKinesisStepAsync(async ct => identity = await resolver!.ResolveAsync(config, ct).ConfigureAwait(false), $"describing stream '{config}'", cancellationToken).ConfigureAwait(false);
-            lock (gate)
-            {
-                streams[identity.Serialize()] = CreateTrackedStream(options.ForStream(identity, config.Address(), config.InitialPosition, config.InitialPositionTimestamp));
-            }
-
-            MultiStreamLog.StreamAdded(logger, config.ToString(), identity.Serialize());
-        }
-    }
-
-    /// <summary>The stream list: the provider's answer, validated, or the fixed list of the options.</summary>
-    private async Task<IReadOnlyList<StreamConfig>> EvaluateStreamListAsync(CancellationToken cancellationToken)
-    {
-        var multi = options.MultiStream;
-        if (multi.StreamProvider is not { } provider)
-        {
-            return [.. multi.Streams];
-        }
-
-        var configs = await provider(cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException($"{nameof(MultiStreamOptions.StreamProvider)} returned null.");
-        var copies = new List<StreamConfig>(configs.Count);
-        for (var i = 0; i < configs.Count; i++)
-        {
-            var name = $"{nameof(MultiStreamOptions.StreamProvider)}[{i}]";
-            var config = configs[i]?.Clone() ?? throw new ArgumentException($"{name} is null.", name);
-            config.Validate(options.ValidatedRegion, name);
-            copies.Add(config);
-        }
-
-        return copies;
     }
 
     private async Task RunStreamSyncLoopAsync(CancellationToken cancellationToken)
@@ -494,130 +394,12 @@ internal sealed class ConsumerScheduler
 
             try
             {
-                await SyncStreamsAsync(cancellationToken).ConfigureAwait(false);
+                await multiStream!.SyncStreamsAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 MultiStreamLog.StreamSyncFailed(logger, ex);
             }
-        }
-    }
-
-    /// <summary>
-    /// One stream sync of a multi-stream consumer (the Java KCL's checkAndSyncStreamShardsAndLeases): evaluates the list, starts
-    /// reading new streams (fan-out registration, shard sync), and deletes the leases of streams out of the list for longer than
-    /// the deletion delay. A stream that cannot be described (deleted, or failing) counts as out of the list for this pass.
-    /// </summary>
-    internal async Task SyncStreamsAsync(CancellationToken cancellationToken)
-    {
-        IReadOnlyList<StreamConfig> configs;
-        try
-        {
-            configs = await EvaluateStreamListAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // The previous list stays: nothing is un-listed or deleted on a provider failure.
-            MultiStreamLog.StreamListFailed(logger, "(provider)", ex);
-            return;
-        }
-
-        var listed = new HashSet<StreamIdentifier>();
-        var added = new List<TrackedStream>();
-        foreach (var config in configs)
-        {
-            StreamIdentifier identity;
-            try
-            {
-                identity = await resolver!.ResolveAsync(config, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                MultiStreamLog.StreamListFailed(logger, config.ToString(), ex);
-                continue;
-            }
-
-            listed.Add(identity);
-            lock (gate)
-            {
-                // A stream read so far only for its leases (out of the list) gets its own settings back.
-                if (streams.TryGetValue(identity.Serialize(), out var known) && known.IsListed)
-                {
-                    continue;
-                }
-
-                var stream = CreateTrackedStream(options.ForStream(identity, config.Address(), config.InitialPosition, config.InitialPositionTimestamp));
-                streams[stream.Key] = stream;
-                added.Add(stream);
-            }
-
-            MultiStreamLog.StreamAdded(logger, config.ToString(), identity.Serialize());
-        }
-
-        lock (gate)
-        {
-            foreach (var stream in streams.Values)
-            {
-                stream.IsListed = stream.Identity is { } identity && listed.Contains(identity);
-            }
-        }
-
-        foreach (var stream in added)
-        {
-            try
-            {
-                if (stream.Registration is { } fanOut)
-                {
-                    await fanOut.GetConsumerArnAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await stream.Syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // The periodic shard sync tries again.
-                ConsumerLog.ShardSyncFailed(logger, stream.Options.ValidatedStream.ToString(), ex);
-            }
-        }
-
-        await DeleteFormerStreamsAsync(listed, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task DeleteFormerStreamsAsync(HashSet<StreamIdentifier> listed, CancellationToken cancellationToken)
-    {
-        var leases = await coordinator.Refresher.ListLeasesAsync(cancellationToken).ConfigureAwait(false);
-        var byStream = new Dictionary<StreamIdentifier, List<Lease>>();
-        foreach (var lease in leases)
-        {
-            if (StreamIdentifier.TryParse(lease.StreamIdentifier, out var identity))
-            {
-                if (!byStream.TryGetValue(identity, out var list))
-                {
-                    byStream[identity] = list = [];
-                }
-
-                list.Add(lease);
-            }
-        }
-
-        var due = formerStreams!.Plan(listed, byStream.Keys.ToHashSet(), (stream, at) => MultiStreamLog.StreamPendingDeletion(logger, stream.Serialize(), at));
-        foreach (var stream in due)
-        {
-            // Deleting the leases makes every worker lose them (here at once, elsewhere at the next renewal), so the processors stop.
-            foreach (var lease in byStream[stream])
-            {
-                coordinator.DropLease(lease.LeaseKey);
-                await coordinator.Refresher.DeleteLeaseAsync(lease.LeaseKey, cancellationToken).ConfigureAwait(false);
-                counters.AddLeaseCleanedUp();
-            }
-
-            formerStreams.Deleted(stream);
-            lock (gate)
-            {
-                streams.Remove(stream.Serialize());
-            }
-
-            MultiStreamLog.FormerStreamLeasesDeleted(logger, stream.Serialize(), byStream[stream].Count);
         }
     }
 }
