@@ -287,5 +287,32 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         var lease = Assert.Single(await env.Base.ListLeasesAsync());
         Assert.Equal((identity, shard.ShardId), (lease.StreamIdentifier, lease.ShardIdAttribute));
     }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task StreamDeletedWhileListed_LeasesDeletedAfterTheDelayWhileTheOtherKeepsFlowing()
+    {
+        await using var env = new MultiStreamTestEnvironment(fixture);
+        var kept = await env.CreateStreamAsync("kept", 1);
+        var deleted = await env.CreateStreamAsync("deleted", 1);
+        var delay = TimeSpan.FromSeconds(2);
+        var consumer = env.CreateConsumer("w1", o =>
+        {
+            o.MultiStream.Streams = [new StreamConfig { StreamName = kept }, new StreamConfig { StreamName = deleted }];
+            o.MultiStream.FormerStreamsLeasesDeletionDelay = delay;
+        });
+        await consumer.StartAsync();
+        var expected = await env.PutAsync(kept, keys: 2, first: 0, count: 3);
+        expected.AddRange(await env.PutAsync(deleted, keys: 2, first: 0, count: 3));
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "both streams delivered");
+
+        await env.Base.Kinesis.DeleteStreamAsync(new DeleteStreamRequest { StreamName = deleted });
+        env.Streams.Remove(deleted);
+        await Eventually.HoldsAsync(async () => (await env.Base.ListLeasesAsync()).All(l => !l.LeaseKey.Contains(deleted, StringComparison.Ordinal)), Deadline, "the deleted stream's lease deleted although the list still names it");
+
+        var after = await env.PutAsync(kept, keys: 2, first: 3, count: 3);
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(after), Deadline, "the kept stream still flows");
+        Assert.Single(await env.Base.ListLeasesAsync());
+        await consumer.StopAsync();
+    }
 }
 
