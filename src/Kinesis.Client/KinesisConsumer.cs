@@ -28,7 +28,7 @@ namespace Kinesis.Client;
 public sealed class KinesisConsumer : IAsyncDisposable
 {
     private readonly KinesisConsumerOptions options;
-    private readonly Func<string, IShardRecordProcessor> processorFactory;
+    private readonly Func<StreamIdentifier?, string, IShardRecordProcessor> processorFactory;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
     private readonly SemaphoreSlim lifecycle = new(1, 1);
@@ -47,6 +47,24 @@ public sealed class KinesisConsumer : IAsyncDisposable
     /// <param name="loggerFactory">Receives the consumer's logs; none when <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">An option is missing or out of range.</exception>
     public KinesisConsumer(KinesisConsumerOptions options, Func<string, IShardRecordProcessor> processorFactory, ILoggerFactory? loggerFactory = null)
+        : this(options, processorFactory is null ? null! : (_, shardId) => processorFactory(shardId), loggerFactory)
+    {
+    }
+
+    /// <summary>
+    /// Creates a consumer whose processors are made knowing their stream, for a multi-stream consumer
+    /// (<see cref="KinesisConsumerOptions.MultiStream"/>; the Java KCL's <c>shardRecordProcessor(StreamIdentifier)</c>); nothing
+    /// runs until <see cref="StartAsync"/>.
+    /// </summary>
+    /// <param name="options">The settings; validated and copied here (changing them afterwards has no effect).</param>
+    /// <param name="processorFactory">
+    /// Creates the processor for a stream (<see langword="null"/> for a single-stream consumer) and shard id; called on a
+    /// thread-pool thread each time a shard starts processing on this worker. If it throws, the shard consumer is restarted at
+    /// the next dispatch pass (logged, event id 3028).
+    /// </param>
+    /// <param name="loggerFactory">Receives the consumer's logs; none when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">An option is missing or out of range.</exception>
+    public KinesisConsumer(KinesisConsumerOptions options, Func<StreamIdentifier?, string, IShardRecordProcessor> processorFactory, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(processorFactory);

@@ -22,7 +22,7 @@ internal sealed class ConsumerScheduler
     private readonly LeaseCoordinator coordinator;
     private readonly KinesisApiClient api;
     private readonly KinesisConsumerOptions options;
-    private readonly Func<string, IShardRecordProcessor> processorFactory;
+    private readonly Func<StreamIdentifier?, string, IShardRecordProcessor> processorFactory;
     private readonly Deaggregator deaggregator;
     private readonly ConsumerCounters counters;
     private readonly ConsumerMetrics metrics;
@@ -44,7 +44,7 @@ internal sealed class ConsumerScheduler
         LeaseCoordinator coordinator,
         KinesisApiClient api,
         KinesisConsumerOptions options,
-        Func<string, IShardRecordProcessor> processorFactory,
+        Func<StreamIdentifier?, string, IShardRecordProcessor> processorFactory,
         ConsumerCounters counters,
         ConsumerMetrics metrics,
         ILoggerFactory loggerFactory,
@@ -324,7 +324,7 @@ internal sealed class ConsumerScheduler
                     continue;
                 }
 
-                var consumer = new ShardConsumer(lease, coordinator, processorFactory, (shardId, start) => CreatePublisher(stream, shardId, start), deaggregator, stream.Options, counters, logger)
+                var consumer = new ShardConsumer(lease, coordinator, shardId => processorFactory(stream.Identity, shardId), (shardId, start) => CreatePublisher(stream, shardId, start), deaggregator, stream.Options, counters, logger)
                 {
                     OnStopped = onShardStopped,
                     Metrics = metrics,

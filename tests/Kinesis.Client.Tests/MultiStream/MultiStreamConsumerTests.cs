@@ -34,6 +34,9 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         Assert.Equal(expected.Count + more.Count, env.Deliveries.Count);
         env.AssertEachRecordCameWithItsStream();
         env.AssertPerKeyOrder();
+        Assert.Equal(
+            new[] { (orders, "shardId-000000000000"), (orders, "shardId-000000000001"), (clicks, "shardId-000000000000") }.Order(),
+            env.Created.Select(c => (c.Stream!, c.ShardId)).Distinct().Order());
 
         // The leases, as the Java KCL's multi-stream tracker keys them.
         var items = (await env.Base.DynamoDb.ScanAsync(new ScanRequest { TableName = env.Base.ApplicationName, ConsistentRead = true })).Items;

@@ -25,6 +25,9 @@ internal sealed class MultiStreamTestEnvironment : IAsyncDisposable
 
     public ConcurrentQueue<(string? Stream, string ShardId)> LeasesLost { get; } = new();
 
+    /// <summary>The stream and shard each processor was created for, as the factory was told.</summary>
+    public ConcurrentQueue<(string? Stream, string ShardId)> Created { get; } = new();
+
     public async Task<string> CreateStreamAsync(string prefix, int shards)
     {
         var name = LocalAwsFixture.UniqueName(prefix);
@@ -70,7 +73,14 @@ internal sealed class MultiStreamTestEnvironment : IAsyncDisposable
         options.StreamName = null;
         options.MultiStream.StreamSyncInterval = TimeSpan.FromMilliseconds(300);
         configure(options);
-        var consumer = new KinesisConsumer(options, _ => new StreamRecordingProcessor(workerId, Deliveries, LeasesLost, BeforeBatch), NullLoggerFactory.Instance);
+        var consumer = new KinesisConsumer(
+            options,
+            (stream, shardId) =>
+            {
+                Created.Enqueue((stream?.StreamName, shardId));
+                return new StreamRecordingProcessor(workerId, Deliveries, LeasesLost, BeforeBatch);
+            },
+            NullLoggerFactory.Instance);
         consumers.Add(consumer);
         return consumer;
     }
