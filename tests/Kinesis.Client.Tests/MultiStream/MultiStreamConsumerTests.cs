@@ -1,8 +1,10 @@
 using System.Numerics;
 using Amazon.DynamoDBv2.Model;
 using Kinesis.Client.Leases;
+using Kinesis.Client.Tests.Metrics;
 using Kinesis.Core.Api;
 using Kinesis.Core.Hashing;
+using Kinesis.Core.Metrics;
 using Kinesis.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,6 +24,7 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         var clicksArn = (await env.DescribeAsync(clicks)).StreamARN!;
         var expected = await env.PutAsync(orders, keys: 4, first: 0, count: 5);
         expected.AddRange(await env.PutAsync(clicks, keys: 3, first: 0, count: 5));
+        using var metrics = new ConsumerMeasurements(env.Base.ApplicationName);
         var consumer = env.CreateConsumer("w1", o => o.MultiStream.Streams = [new StreamConfig { StreamName = orders }, new StreamConfig { StreamArn = clicksArn }]);
         await consumer.StartAsync();
 
@@ -37,6 +40,10 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         Assert.Equal(
             new[] { (orders, "shardId-000000000000"), (orders, "shardId-000000000001"), (clicks, "shardId-000000000000") }.Order(),
             env.Created.Select(c => (c.Stream!, c.ShardId)).Distinct().Order());
+
+        // The instruments carry each stream's name, so both streams' shard-0 are told apart.
+        Assert.Equal(env.Deliveries.Count(d => d.StreamName == orders), metrics.Sum(ConsumerMetricNames.RecordsProcessed, MetricTagNames.StreamName, orders));
+        Assert.Equal(env.Deliveries.Count(d => d.StreamName == clicks), metrics.Sum(ConsumerMetricNames.RecordsProcessed, MetricTagNames.StreamName, clicks));
 
         // The leases, as the Java KCL's multi-stream tracker keys them.
         var items = (await env.Base.DynamoDb.ScanAsync(new ScanRequest { TableName = env.Base.ApplicationName, ConsistentRead = true })).Items;
