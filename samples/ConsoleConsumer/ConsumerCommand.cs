@@ -9,7 +9,7 @@ internal static class ConsumerCommand
 {
     public static RootCommand Create(ToolConsole console)
     {
-        var stream = ToolOptions.Stream("The stream to read.");
+        var stream = ToolOptions.StreamNameOrArn("The stream to read: its name, or its ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME) to read a stream of another account.");
         var application = new Option<string?>("--application")
         {
             Description = "Names the lease table (and the fan-out consumer); the next run with the same name continues where this one stopped. Default: a temporary name whose table is deleted on exit.",

@@ -45,7 +45,10 @@ internal static class ConsumerRun
         var options = new KinesisConsumerOptions
         {
             ApplicationName = application,
-            StreamName = settings.Stream,
+
+            // --stream takes a name or an ARN (a stream of another account, read through its resource policy).
+            StreamName = IsStreamArn(settings.Stream) ? null : settings.Stream,
+            StreamArn = IsStreamArn(settings.Stream) ? settings.Stream : null,
             InitialPosition = settings.InitialPosition,
             Kinesis = new KinesisApiClientOptions
             {
@@ -208,4 +211,6 @@ internal static class ConsumerRun
             console?.Say($"could not delete the temporary lease table {table}: {reason}");
         }
     }
+
+    private static bool IsStreamArn(string stream) => stream.StartsWith("arn:", StringComparison.Ordinal);
 }

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Kinesis.Client;
 
 /// <summary>
-/// A lease-coordinated consumer of one Kinesis stream (the KCL for .NET): workers sharing an
+/// A lease-coordinated consumer of one Kinesis stream, or of several (<see cref="KinesisConsumerOptions.MultiStream"/>) (the KCL for .NET): workers sharing an
 /// <see cref="KinesisConsumerOptions.ApplicationName"/> split the shards between them through a KCL 2.x-compatible
 /// DynamoDB lease table, read them with GetRecords or enhanced fan-out (<see cref="KinesisConsumerOptions.Retrieval"/>), deaggregate KPL records, and hand them to one
 /// <see cref="IShardRecordProcessor"/> per shard.
@@ -28,7 +28,7 @@ namespace Kinesis.Client;
 public sealed class KinesisConsumer : IAsyncDisposable
 {
     private readonly KinesisConsumerOptions options;
-    private readonly Func<string, IShardRecordProcessor> processorFactory;
+    private readonly Func<StreamIdentifier?, string, IShardRecordProcessor> processorFactory;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
     private readonly SemaphoreSlim lifecycle = new(1, 1);
@@ -47,6 +47,24 @@ public sealed class KinesisConsumer : IAsyncDisposable
     /// <param name="loggerFactory">Receives the consumer's logs; none when <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">An option is missing or out of range.</exception>
     public KinesisConsumer(KinesisConsumerOptions options, Func<string, IShardRecordProcessor> processorFactory, ILoggerFactory? loggerFactory = null)
+        : this(options, processorFactory is null ? null! : (_, shardId) => processorFactory(shardId), loggerFactory)
+    {
+    }
+
+    /// <summary>
+    /// Creates a consumer whose processors are made knowing their stream, for a multi-stream consumer
+    /// (<see cref="KinesisConsumerOptions.MultiStream"/>; the Java KCL's <c>shardRecordProcessor(StreamIdentifier)</c>); nothing
+    /// runs until <see cref="StartAsync"/>.
+    /// </summary>
+    /// <param name="options">The settings; validated and copied here (changing them afterwards has no effect).</param>
+    /// <param name="processorFactory">
+    /// Creates the processor for a stream (<see langword="null"/> for a single-stream consumer) and shard id; called on a
+    /// thread-pool thread each time a shard starts processing on this worker. If it throws, the shard consumer is restarted at
+    /// the next dispatch pass (logged, event id 3028).
+    /// </param>
+    /// <param name="loggerFactory">Receives the consumer's logs; none when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">An option is missing or out of range.</exception>
+    public KinesisConsumer(KinesisConsumerOptions options, Func<StreamIdentifier?, string, IShardRecordProcessor> processorFactory, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(processorFactory);
@@ -70,7 +88,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
     /// <summary>This worker's id in the lease table.</summary>
     public string WorkerId => options.WorkerId;
 
-    /// <summary>The shards whose leases this worker holds right now.</summary>
+    /// <summary>The leases this worker holds right now: shard ids, or <c>ACCOUNT:STREAM:EPOCH:SHARDID</c> lease keys for a multi-stream consumer (<see cref="KinesisConsumerOptions.MultiStream"/>).</summary>
     public IReadOnlyList<string> HeldShardIds
     {
         get
@@ -138,8 +156,13 @@ public sealed class KinesisConsumer : IAsyncDisposable
                 var dynamoDbEndpoint = DynamoDbEndpoint();
                 var startup = new ConsumerStartup(options, api.Endpoint, dynamoDbEndpoint, logger);
 
-                // Before anything is created: a missing stream must not leave a lease table behind.
-                await startup.CheckStreamAsync(api, cancellationToken).ConfigureAwait(false);
+                // Before anything is created: a missing stream must not leave a lease table behind (the streams of a
+                // multi-stream consumer are checked by the scheduler, also before it creates the table).
+                if (!options.MultiStream.IsEnabled)
+                {
+                    await startup.CheckStreamAsync(api, cancellationToken).ConfigureAwait(false);
+                }
+
                 await CheckLeaseTableAsync(startup, cancellationToken).ConfigureAwait(false);
                 if (options.DynamoDbClient is null && options.DynamoDbServiceUrl is null && options.Kinesis.ServiceUrl is { } kinesisUrl && dynamoDbEndpoint is not null)
                 {
@@ -165,7 +188,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
             }
 
             started = true;
-            ConsumerLog.Started(logger, options.WorkerId, options.ValidatedStreamName, options.ValidatedApplicationName);
+            ConsumerLog.Started(logger, options.WorkerId, options.MultiStream.IsEnabled ? "(multi-stream)" : options.ValidatedStream.ToString(), options.ValidatedApplicationName);
         }
         finally
         {

@@ -98,8 +98,22 @@ public sealed class KinesisConsumerOptions
     /// <summary>The application name; also the lease table's name, as in the KCL. Required.</summary>
     public string? ApplicationName { get; set; }
 
-    /// <summary>The stream to consume. Required.</summary>
+    /// <summary>The name of the stream to consume. Exactly one of <see cref="StreamName"/> and <see cref="StreamArn"/> is required.</summary>
     public string? StreamName { get; set; }
+
+    /// <summary>
+    /// The ARN of the stream to consume (<c>arn:aws:kinesis:REGION:ACCOUNT:stream/NAME</c>), instead of <see cref="StreamName"/>:
+    /// every Kinesis call then names the stream by ARN, which is how a stream of another account is read through its resource
+    /// policy. Its region must be <see cref="KinesisApiClientOptions.Region"/>. Exactly one of <see cref="StreamName"/> and
+    /// <see cref="StreamArn"/> is required.
+    /// </summary>
+    public string? StreamArn { get; set; }
+
+    /// <summary>
+    /// Reads several streams with this one worker instead of <see cref="StreamName"/> or <see cref="StreamArn"/> (the Java KCL's
+    /// <c>MultiStreamTracker</c>): a fixed list or a provider evaluated periodically. Off unless streams or a provider are set.
+    /// </summary>
+    public MultiStreamOptions MultiStream { get; set; } = new();
 
     /// <summary>This worker's identity in the lease table; default: the host name plus a unique suffix. Must be unique per running worker.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
@@ -316,10 +330,7 @@ public sealed class KinesisConsumerOptions
             throw new ArgumentException($"{nameof(ApplicationName)} is required and must be 3 to 255 characters (it names the lease table).", nameof(ApplicationName));
         }
 
-        if (string.IsNullOrWhiteSpace(StreamName) || StreamName.Length > 128)
-        {
-            throw new ArgumentException($"{nameof(StreamName)} is required and must be 1 to 128 characters.", nameof(StreamName));
-        }
+        ValidateStream();
 
         if (string.IsNullOrWhiteSpace(WorkerId))
         {
@@ -375,11 +386,73 @@ public sealed class KinesisConsumerOptions
         Leases.Validate();
     }
 
+    private void ValidateStream()
+    {
+        if (MultiStream is null)
+        {
+            throw new ArgumentException($"{nameof(MultiStream)} must not be null.", nameof(MultiStream));
+        }
+
+        if (MultiStream.IsEnabled)
+        {
+            if (StreamName is not null || StreamArn is not null)
+            {
+                throw new ArgumentException($"Set either {nameof(MultiStream)} or one of {nameof(StreamName)} and {nameof(StreamArn)}, not both.", StreamName is not null ? nameof(StreamName) : nameof(StreamArn));
+            }
+
+            if (FanOut?.ConsumerArn is not null)
+            {
+                throw new ArgumentException($"{nameof(FanOut)}.{nameof(FanOutOptions.ConsumerArn)} names the consumer of one stream; a multi-stream consumer registers one per stream by {nameof(FanOutOptions.ConsumerName)}.", $"{nameof(FanOut)}.{nameof(FanOutOptions.ConsumerArn)}");
+            }
+
+            MultiStream.Validate(Kinesis?.Region);
+            return;
+        }
+
+        if ((StreamName is null) == (StreamArn is null))
+        {
+            throw new ArgumentException($"Set exactly one of {nameof(StreamName)} and {nameof(StreamArn)}; {(StreamName is null ? "neither is" : "both are")} set.", StreamName is null ? nameof(StreamName) : nameof(StreamArn));
+        }
+
+        if (StreamName is not null && (string.IsNullOrWhiteSpace(StreamName) || StreamName.Length > KinesisLimits.MaxStreamNameLength))
+        {
+            throw new ArgumentException($"{nameof(StreamName)} must be 1 to {KinesisLimits.MaxStreamNameLength} characters.", nameof(StreamName));
+        }
+
+        if (StreamArn is not null)
+        {
+            StreamAddress.CheckConfiguredArn(StreamArn, Kinesis?.Region, nameof(StreamArn), nameof(StreamArn));
+        }
+    }
+
     /// <summary><see cref="ApplicationName"/> of options that passed <see cref="Validate"/> (the consumer's own copy).</summary>
     internal string ValidatedApplicationName => ApplicationName ?? throw NotValidated(nameof(ApplicationName));
 
-    /// <summary><see cref="StreamName"/> of options that passed <see cref="Validate"/>.</summary>
-    internal string ValidatedStreamName => StreamName ?? throw NotValidated(nameof(StreamName));
+    /// <summary>The stream's name (from <see cref="StreamArn"/> when addressed by ARN) of options that passed <see cref="Validate"/>.</summary>
+    internal string ValidatedStreamName => ValidatedStream.StreamName;
+
+    /// <summary>How the stream is named in Kinesis calls (<see cref="StreamName"/> or <see cref="StreamArn"/>), of options that passed <see cref="Validate"/>.</summary>
+    internal StreamAddress ValidatedStream => StreamArn is not null
+        ? StreamAddress.TryParseArn(StreamArn, out var address) ? address : throw NotValidated(nameof(StreamArn))
+        : StreamAddress.ForName(StreamName ?? throw NotValidated(nameof(StreamName)));
+
+    /// <summary>The stream of a per-stream copy made by a multi-stream consumer (<see cref="ForStream"/>); <see langword="null"/> in single-stream mode.</summary>
+    internal StreamIdentifier? MultiStreamIdentity { get; private set; }
+
+    /// <summary>
+    /// A copy for one stream of a multi-stream consumer: that stream's address and initial position, and its identity, so that the
+    /// components of one stream (shard sync, readers, shard consumers) work as in single-stream mode.
+    /// </summary>
+    internal KinesisConsumerOptions ForStream(StreamIdentifier identity, StreamAddress address, InitialPositionInStream? initialPosition, DateTimeOffset? initialPositionTimestamp)
+    {
+        var copy = (KinesisConsumerOptions)MemberwiseClone();
+        copy.StreamName = address.Name;
+        copy.StreamArn = address.Arn;
+        copy.InitialPosition = initialPosition ?? InitialPosition;
+        copy.InitialPositionTimestamp = initialPositionTimestamp ?? InitialPositionTimestamp;
+        copy.MultiStreamIdentity = identity;
+        return copy;
+    }
 
     /// <summary><see cref="KinesisApiClientOptions.Region"/> of options that passed <see cref="Validate"/>.</summary>
     internal string ValidatedRegion => Kinesis.Region ?? throw NotValidated($"{nameof(Kinesis)}.{nameof(KinesisApiClientOptions.Region)}");
@@ -394,6 +467,7 @@ public sealed class KinesisConsumerOptions
         copy.Leases = Leases.Clone();
         copy.FanOut = FanOut.Clone();
         copy.PoisonRecords = PoisonRecords.Clone();
+        copy.MultiStream = MultiStream.Clone();
         copy.Kinesis = OptionsCopy.Of(Kinesis);
         copy.Metrics = OptionsCopy.Of(Metrics);
         return copy;

@@ -28,6 +28,7 @@ public sealed class RecordProcessorCheckpointer
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly ICheckpointWriter? writer;
     private readonly Guid concurrencyToken;
+    private readonly string? leaseKey;
     private ExtendedSequenceNumber lastCheckpoint;
     private ExtendedSequenceNumber largestPermitted;
     private IReadOnlyList<string>? shardEndChildren;
@@ -57,6 +58,13 @@ public sealed class RecordProcessorCheckpointer
 
     /// <summary>Where checkpoint writes are recorded; none by default.</summary>
     internal ConsumerMetrics? Metrics { get; init; }
+
+    /// <summary>The lease written to: the shard id (single-stream) or <c>ACCOUNT:STREAM:EPOCH:SHARDID</c> (multi-stream); default <see cref="ShardId"/>.</summary>
+    internal string LeaseKey
+    {
+        get => leaseKey ?? ShardId;
+        init => leaseKey = value;
+    }
 
     /// <summary>The stream name the checkpoint metric is tagged with.</summary>
     internal string StreamName { get; init; } = string.Empty;
@@ -217,18 +225,18 @@ public sealed class RecordProcessorCheckpointer
             {
                 if (value.IsShardEnd)
                 {
-                    await store.MarkShardEndAsync(ShardId, concurrencyToken, shardEndChildren ?? [], cancellationToken).ConfigureAwait(false);
+                    await store.MarkShardEndAsync(LeaseKey, concurrencyToken, shardEndChildren ?? [], cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    await store.CheckpointAsync(ShardId, concurrencyToken, value, cancellationToken).ConfigureAwait(false);
+                    await store.CheckpointAsync(LeaseKey, concurrencyToken, value, cancellationToken).ConfigureAwait(false);
                 }
 
                 succeeded = true;
             }
             catch (LeaseLostException)
             {
-                ConsumerLog.CheckpointLeaseLost(Logger, ShardId, value);
+                ConsumerLog.CheckpointLeaseLost(Logger, LeaseKey, value);
                 throw;
             }
             finally
@@ -237,7 +245,7 @@ public sealed class RecordProcessorCheckpointer
             }
 
             Volatile.Write(ref lastCheckpoint, value);
-            ConsumerLog.CheckpointWritten(Logger, ShardId, value);
+            ConsumerLog.CheckpointWritten(Logger, LeaseKey, value);
         }
         finally
         {
@@ -260,11 +268,11 @@ public sealed class RecordProcessorCheckpointer
             var store = writer ?? throw new InvalidOperationException("This checkpointer is not connected to a lease table.");
             try
             {
-                await store.PrepareCheckpointAsync(ShardId, concurrencyToken, value, applicationState, cancellationToken).ConfigureAwait(false);
+                await store.PrepareCheckpointAsync(LeaseKey, concurrencyToken, value, applicationState, cancellationToken).ConfigureAwait(false);
             }
             catch (LeaseLostException)
             {
-                ConsumerLog.CheckpointLeaseLost(Logger, ShardId, value);
+                ConsumerLog.CheckpointLeaseLost(Logger, LeaseKey, value);
                 throw;
             }
         }

@@ -6,6 +6,12 @@ public sealed class InitializationInput
     /// <summary>The shard this processor instance serves.</summary>
     public required string ShardId { get; init; }
 
+    /// <summary>
+    /// The stream the shard belongs to, for a multi-stream consumer (<see cref="KinesisConsumerOptions.MultiStream"/>);
+    /// <see langword="null"/> for a single-stream one (the stream is <see cref="KinesisConsumerOptions.StreamName"/>).
+    /// </summary>
+    public StreamIdentifier? Stream { get; init; }
+
     /// <summary>The lease's committed checkpoint: a sequence number or a sentinel such as <see cref="ExtendedSequenceNumber.TrimHorizon"/>. Delivery starts right after it.</summary>
     public required ExtendedSequenceNumber Checkpoint { get; init; }
 

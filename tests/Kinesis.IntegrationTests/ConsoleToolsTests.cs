@@ -61,6 +61,28 @@ public sealed partial class ConsoleToolsTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task ConsoleConsumer_StreamArn_ReadsTheStreamByItsArn()
+    {
+        var stream = LocalAwsFixture.UniqueName("console-arn");
+        using var client = CreateClient();
+        await CreateStreamAsync(client, stream);
+        var lines = Enumerable.Range(0, 50).Select(i => $"arn line {i}").ToArray();
+        try
+        {
+            await ProduceAsync(stream, lines, "--aggregation", "off");
+            var arn = (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = stream })).StreamDescriptionSummary.StreamARN!;
+
+            var printed = await ConsumeAsync(arn, LocalAwsFixture.UniqueName("console-arn-app"));
+
+            Assert.Equal(lines.Order(StringComparer.Ordinal), printed.Select(r => r.Data).Distinct().Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
     public async Task ConsoleConsumer_FanOut_PrintsEveryLine()
     {
         var stream = LocalAwsFixture.UniqueName("console-efo");

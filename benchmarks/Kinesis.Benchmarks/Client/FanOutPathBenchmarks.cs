@@ -70,7 +70,7 @@ public class FanOutPathBenchmarks
             },
         };
         api = new KinesisApiClient(options.Kinesis);
-        registration = new FanOutConsumerRegistration(api, options.StreamName, options.ApplicationName, options.FanOut, TimeProvider.System, NullLogger.Instance);
+        registration = new FanOutConsumerRegistration(api, StreamAddress.ForName(options.StreamName), options.ApplicationName, options.FanOut, TimeProvider.System, NullLogger.Instance);
     }
 
     /// <summary>Disposes the client.</summary>
@@ -196,7 +196,7 @@ public class FanOutPathBenchmarks
         handler.Body = body;
         var checkpointer = new RecordProcessorCheckpointer("shardId-000000000000", null, Guid.NewGuid(), ExtendedSequenceNumber.TrimHorizon);
         var dispatcher = new RecordBatchProcessor("shardId-000000000000", NoOpProcessor.Instance, checkpointer, new Deaggregator(), null, ExtendedSequenceNumber.TrimHorizon, options, new ConsumerCounters(), NullLogger.Instance);
-        await using var publisher = new FanOutRecordsPublisher(api, registration, options.StreamName!, "shardId-000000000000", ExtendedSequenceNumber.TrimHorizon, options, new ConsumerCounters(), NullLogger.Instance);
+        await using var publisher = new FanOutRecordsPublisher(api, registration, StreamAddress.ForName(options.StreamName!), "shardId-000000000000", ExtendedSequenceNumber.TrimHorizon, options, new ConsumerCounters(), NullLogger.Instance);
         publisher.Start();
         var delivered = 0;
         while (true)

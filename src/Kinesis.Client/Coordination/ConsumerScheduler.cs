@@ -20,10 +20,9 @@ internal sealed class ConsumerScheduler
     private static readonly TimeSpan ExpiryMargin = TimeSpan.FromMilliseconds(10);
 
     private readonly LeaseCoordinator coordinator;
-    private readonly ShardSyncer syncer;
     private readonly KinesisApiClient api;
     private readonly KinesisConsumerOptions options;
-    private readonly Func<string, IShardRecordProcessor> processorFactory;
+    private readonly Func<StreamIdentifier?, string, IShardRecordProcessor> processorFactory;
     private readonly Deaggregator deaggregator;
     private readonly ConsumerCounters counters;
     private readonly ConsumerMetrics metrics;
@@ -33,16 +32,19 @@ internal sealed class ConsumerScheduler
     private readonly Dictionary<string, ShardConsumer> consumers = new(StringComparer.Ordinal);
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopLoops = new();
-    private readonly FanOutConsumerRegistration? registration;
     private readonly IdlePollSchedule idlePollSchedule;
+
+    private readonly TrackedStreams streams;
+    private readonly MultiStreamSyncer? multiStream;
     private Task dispatchLoop = Task.CompletedTask;
     private Task syncLoop = Task.CompletedTask;
+    private Task streamSyncLoop = Task.CompletedTask;
 
     public ConsumerScheduler(
         LeaseCoordinator coordinator,
         KinesisApiClient api,
         KinesisConsumerOptions options,
-        Func<string, IShardRecordProcessor> processorFactory,
+        Func<StreamIdentifier?, string, IShardRecordProcessor> processorFactory,
         ConsumerCounters counters,
         ConsumerMetrics metrics,
         ILoggerFactory loggerFactory,
@@ -57,36 +59,57 @@ internal sealed class ConsumerScheduler
         this.onShardStopped = onShardStopped;
         logger = loggerFactory.CreateLogger<KinesisConsumer>();
         deaggregator = new Deaggregator(new DeaggregatorOptions { OutOfRangeBehavior = options.HashKeyRangeFilter }, loggerFactory.CreateLogger<Deaggregator>());
-        if (options.Retrieval == RetrievalMode.FanOut)
+        idlePollSchedule = new IdlePollSchedule(options.IdleTimeBetweenReads, options.TimeProvider);
+        streams = new TrackedStreams(api, coordinator, counters, logger);
+        if (options.MultiStream.IsEnabled)
         {
-            registration = new FanOutConsumerRegistration(api, options.ValidatedStreamName, options.FanOut.ConsumerName ?? options.ValidatedApplicationName, options.FanOut, options.TimeProvider, logger);
+            multiStream = new MultiStreamSyncer(api, options, streams, coordinator, counters, logger);
+        }
+        else
+        {
+            streams.Set(streams.Create(options));
         }
 
-        idlePollSchedule = new IdlePollSchedule(options.IdleTimeBetweenReads, options.TimeProvider);
-        syncer = new ShardSyncer(api, coordinator.Refresher, coordinator, options, counters, logger);
         coordinator.LeaseAcquired += (_, _) => wake.Writer.TryWrite(true);
         coordinator.LeaseLost += (_, e) => OnLeaseLost(e.HeldLease);
     }
 
     public DeaggregationCounters DeaggregationCounters => deaggregator.Counters;
 
-    /// <summary>The stream consumer of fan-out retrieval; <see langword="null"/> when polling.</summary>
-    public FanOutConsumerRegistration? Registration => registration;
+    /// <summary>The stream consumer of fan-out retrieval of a single-stream consumer; <see langword="null"/> when polling.</summary>
+    public FanOutConsumerRegistration? Registration => streams.Get(string.Empty)?.Registration;
 
-    /// <summary>Creates the lease table if needed, registers the fan-out consumer, runs the first shard sync and starts the loops; failures come from <paramref name="startup"/>.</summary>
+    /// <summary>
+    /// Checks the streams of a multi-stream consumer, creates the lease table if needed, registers the fan-out consumers, runs the
+    /// first shard sync and starts the loops; failures come from <paramref name="startup"/>.
+    /// </summary>
     public async Task StartAsync(ConsumerStartup startup, CancellationToken cancellationToken)
     {
-        await startup.RunLeaseTableStepAsync(coordinator.InitializeAsync, "creating", cancellationToken).ConfigureAwait(false);
-        if (registration is { } fanOut)
+        if (multiStream is not null)
         {
-            // Registered before any lease is taken, so a consumer that cannot be registered fails the start instead of every shard.
-            await startup.RunKinesisStepAsync(async ct => await fanOut.GetConsumerArnAsync(ct).ConfigureAwait(false), $"registering the fan-out consumer of stream '{options.StreamName}'", cancellationToken).ConfigureAwait(false);
+            // Before the table is created: a missing stream must not leave a lease table behind.
+            await multiStream.AddListedStreamsAtStartAsync(startup, cancellationToken).ConfigureAwait(false);
         }
 
-        await startup.FirstShardSyncAsync(syncer.SyncAsync, cancellationToken).ConfigureAwait(false);
+        await startup.RunLeaseTableStepAsync(coordinator.InitializeAsync, "creating", cancellationToken).ConfigureAwait(false);
+        foreach (var stream in streams.Snapshot())
+        {
+            if (stream.Registration is { } fanOut)
+            {
+                // Registered before any lease is taken, so a consumer that cannot be registered fails the start instead of every shard.
+                await startup.RunKinesisStepAsync(async ct => await fanOut.GetConsumerArnAsync(ct).ConfigureAwait(false), $"registering the fan-out consumer of stream '{stream.Options.ValidatedStream}'", cancellationToken).ConfigureAwait(false);
+            }
+
+            await startup.FirstShardSyncAsync(stream.Syncer.SyncAsync, cancellationToken, stream.Options.ValidatedStream).ConfigureAwait(false);
+        }
+
         coordinator.Start();
         dispatchLoop = RunDispatchLoopAsync(stopLoops.Token);
         syncLoop = RunSyncLoopAsync(stopLoops.Token);
+        if (multiStream is not null)
+        {
+            streamSyncLoop = RunStreamSyncLoopAsync(stopLoops.Token);
+        }
     }
 
     /// <summary>Graceful: stop taking, let each shard finish its batch and checkpoint, then release every lease.</summary>
@@ -123,14 +146,20 @@ internal sealed class ConsumerScheduler
 
     private async Task DeregisterIfRequestedAsync(CancellationToken cancellationToken)
     {
-        if (registration is null || !options.FanOut.DeregisterOnShutdown)
+        if (options.Retrieval != RetrievalMode.FanOut || !options.FanOut.DeregisterOnShutdown)
         {
             return;
         }
 
         using var timeout = new CancellationTokenSource(options.ShutdownTimeout, options.TimeProvider);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        await registration.DeregisterAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var stream in streams.Snapshot())
+        {
+            if (stream.Registration is { } registration)
+            {
+                await registration.DeregisterAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
     }
 
     private List<ShardConsumer> Snapshot()
@@ -171,6 +200,7 @@ internal sealed class ConsumerScheduler
 
         await dispatchLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await syncLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await streamSyncLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private void OnLeaseLost(HeldLease lease)
@@ -289,7 +319,12 @@ internal sealed class ConsumerScheduler
                     continue;
                 }
 
-                var consumer = new ShardConsumer(lease, coordinator, processorFactory, CreatePublisher, deaggregator, options, counters, logger)
+                if (StreamOf(lease.Lease) is not { } stream)
+                {
+                    continue;
+                }
+
+                var consumer = new ShardConsumer(lease, coordinator, shardId => processorFactory(stream.Identity, shardId), (shardId, start) => CreatePublisher(stream, shardId, start), deaggregator, stream.Options, counters, logger)
                 {
                     OnStopped = onShardStopped,
                     Metrics = metrics,
@@ -303,9 +338,13 @@ internal sealed class ConsumerScheduler
         return pending;
     }
 
-    private IRecordsPublisher CreatePublisher(string shardId, ExtendedSequenceNumber start) => registration is null
-        ? new PollingRecordsPublisher(api, options.ValidatedStreamName, shardId, start, options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
-        : new FanOutRecordsPublisher(api, registration, options.ValidatedStreamName, shardId, start, options, counters, logger) { Metrics = metrics };
+    private IRecordsPublisher CreatePublisher(TrackedStream stream, string shardId, ExtendedSequenceNumber start) => stream.Registration is not { } registration
+        ? new PollingRecordsPublisher(api, stream.Options.ValidatedStream, shardId, start, stream.Options, counters, logger) { Metrics = metrics, Schedule = idlePollSchedule }
+        : new FanOutRecordsPublisher(api, registration, stream.Options.ValidatedStream, shardId, start, stream.Options, counters, logger) { Metrics = metrics };
+
+    /// <summary>The stream a held lease belongs to; <see langword="null"/> for a lease of no stream this worker can read.</summary>
+    private TrackedStream? StreamOf(Lease lease) =>
+        streams.Get(lease.StreamIdentifier ?? string.Empty) ?? multiStream?.StreamOfUntracked(lease);
 
     private async Task RunSyncLoopAsync(CancellationToken cancellationToken)
     {
@@ -318,13 +357,48 @@ internal sealed class ConsumerScheduler
                 return;
             }
 
+            foreach (var stream in streams.Snapshot())
+            {
+                if (!stream.IsListed || cancellationToken.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await stream.Syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    ConsumerLog.ShardSyncFailed(logger, stream.Options.ValidatedStream.ToString(), ex);
+                    if (ex is KinesisApiException { ErrorCode: KinesisErrorCodes.ResourceNotFound } && stream.Identity is { } gone)
+                    {
+                        // Deleted: the next stream sync describes it again, finds it missing and treats it as a former stream.
+                        multiStream?.StreamGone(gone);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task RunStreamSyncLoopAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(options.MultiStream.StreamSyncInterval, options.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
             try
             {
-                await syncer.SyncAsync(cancellationToken).ConfigureAwait(false);
+                await multiStream!.SyncStreamsAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                ConsumerLog.ShardSyncFailed(logger, options.ValidatedStreamName, ex);
+                MultiStreamLog.StreamSyncFailed(logger, ex);
             }
         }
     }

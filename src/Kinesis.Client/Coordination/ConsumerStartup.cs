@@ -35,29 +35,32 @@ internal sealed class ConsumerStartup
         startedAt = options.TimeProvider.GetTimestamp();
     }
 
-    private string StreamName => options.ValidatedStreamName;
+    private StreamAddress Stream => options.ValidatedStream;
 
     private string TableName => options.ValidatedApplicationName;
 
     private string DynamoDbName => dynamoDbEndpoint?.ToString() ?? "of the given DynamoDbClient";
 
     /// <summary>Fails unless the stream exists (DescribeStreamSummary).</summary>
-    public async Task CheckStreamAsync(KinesisApiClient api, CancellationToken cancellationToken)
+    public Task CheckStreamAsync(KinesisApiClient api, CancellationToken cancellationToken) => CheckStreamAsync(api, Stream, cancellationToken);
+
+    /// <summary>Fails unless <paramref name="stream"/> exists (DescribeStreamSummary); each stream of a multi-stream consumer.</summary>
+    public async Task CheckStreamAsync(KinesisApiClient api, StreamAddress stream, CancellationToken cancellationToken)
     {
         try
         {
             await RetryTransientAsync(
                 "describing the stream",
-                async ct => await api.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = StreamName }, ct).ConfigureAwait(false),
+                async ct => await api.DescribeStreamSummaryAsync(stream.DescribeRequest(), ct).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (KinesisApiException ex) when (ex.ErrorCode == KinesisErrorCodes.ResourceNotFound)
         {
-            throw new KinesisConsumerStartException(KinesisConsumerStartFailure.StreamNotFound, kinesisEndpoint, isRetryable: false, $"Stream '{StreamName}' was not found at Kinesis endpoint {kinesisEndpoint}.", ex);
+            throw new KinesisConsumerStartException(KinesisConsumerStartFailure.StreamNotFound, kinesisEndpoint, isRetryable: false, $"Stream '{stream}' was not found at Kinesis endpoint {kinesisEndpoint}.", ex);
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            throw KinesisFailure(ex, $"describing stream '{StreamName}'");
+            throw KinesisFailure(ex, $"describing stream '{stream}'");
         }
     }
 
@@ -119,7 +122,7 @@ internal sealed class ConsumerStartup
     /// Runs the first shard sync, retrying transient failures until the start timeout, so that the leases exist when the
     /// start returns. A failure that remains is logged and left to the periodic sync, as in the KCL (the stream was checked).
     /// </summary>
-    public async Task FirstShardSyncAsync(Func<CancellationToken, Task> sync, CancellationToken cancellationToken)
+    public async Task FirstShardSyncAsync(Func<CancellationToken, Task> sync, CancellationToken cancellationToken, StreamAddress? stream = null)
     {
         try
         {
@@ -134,7 +137,7 @@ internal sealed class ConsumerStartup
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            ConsumerLog.ShardSyncFailed(logger, StreamName, ex is StartDeadlineException { InnerException: { } last } ? last : ex);
+            ConsumerLog.ShardSyncFailed(logger, (stream ?? Stream).ToString(), ex is StartDeadlineException { InnerException: { } last } ? last : ex);
         }
     }
 

@@ -63,12 +63,12 @@ internal sealed class ShardSyncPlanner
         {
             foreach (var child in lease.ChildShardIds)
             {
-                AddChild(lease.LeaseKey, child);
+                AddChild(lease.ShardId, child);
             }
 
             foreach (var parent in lease.ParentShardIds)
             {
-                AddChild(parent, lease.LeaseKey);
+                AddChild(parent, lease.ShardId);
             }
         }
     }
@@ -166,14 +166,14 @@ internal sealed class ShardSyncPlanner
         {
             if (lease.Checkpoint?.IsShardEnd == true && ChildrenStartedAndParentsGone(lease))
             {
-                deletions.Add(new LeaseDeletion(lease.LeaseKey, LeaseDeletionReason.Completed));
+                deletions.Add(new LeaseDeletion(lease.ShardId, LeaseDeletionReason.Completed));
             }
             else if (listed.Count > 0
-                && !listed.ContainsKey(lease.LeaseKey)
-                && !neededAsParent.Contains(lease.LeaseKey)
+                && !listed.ContainsKey(lease.ShardId)
+                && !neededAsParent.Contains(lease.ShardId)
                 && !lease.ParentShardIds.Any(listed.ContainsKey))
             {
-                deletions.Add(new LeaseDeletion(lease.LeaseKey, LeaseDeletionReason.ShardGone));
+                deletions.Add(new LeaseDeletion(lease.ShardId, LeaseDeletionReason.ShardGone));
             }
         }
 
@@ -192,7 +192,7 @@ internal sealed class ShardSyncPlanner
 
         IEnumerable<string> childIds = lease.ChildShardIds.Count > 0
             ? lease.ChildShardIds
-            : children.TryGetValue(lease.LeaseKey, out var known) ? known : [];
+            : children.TryGetValue(lease.ShardId, out var known) ? known : [];
         var any = false;
         foreach (var child in childIds)
         {

@@ -32,21 +32,29 @@ internal sealed class ShardSyncer
     public async Task SyncAsync(CancellationToken cancellationToken)
     {
         var shards = await ListShardsAsync(cancellationToken).ConfigureAwait(false);
+
+        // The planner works on shard ids; in multi-stream mode it sees only this stream's leases, by their shardId attribute.
+        var stream = options.MultiStreamIdentity;
+        var serialized = stream?.Serialize();
         var leases = new Dictionary<string, Lease>(StringComparer.Ordinal);
         foreach (var lease in await refresher.ListLeasesAsync(cancellationToken).ConfigureAwait(false))
         {
-            leases[lease.LeaseKey] = lease;
+            if (string.Equals(lease.StreamIdentifier, serialized, StringComparison.Ordinal))
+            {
+                leases[lease.ShardId] = lease;
+            }
         }
 
-        foreach (var lease in ShardSyncPlanner.PlanNewLeases(shards, leases, options.InitialPosition))
+        foreach (var planned in ShardSyncPlanner.PlanNewLeases(shards, leases, options.InitialPosition))
         {
+            var lease = planned.InStream(stream);
             if (await refresher.CreateLeaseIfNotExistsAsync(lease, cancellationToken).ConfigureAwait(false))
             {
                 counters.AddLeaseCreated();
                 ConsumerLog.LeaseCreated(logger, lease.LeaseKey, lease.Checkpoint?.SequenceNumber);
             }
 
-            leases[lease.LeaseKey] = lease;
+            leases[lease.ShardId] = lease;
         }
 
         foreach (var deletion in ShardSyncPlanner.PlanDeletions(shards, leases))
@@ -56,16 +64,17 @@ internal sealed class ShardSyncer
                 continue;
             }
 
-            coordinator.DropLease(deletion.LeaseKey);
-            await refresher.DeleteLeaseAsync(deletion.LeaseKey, cancellationToken).ConfigureAwait(false);
+            var leaseKey = leases[deletion.LeaseKey].LeaseKey;
+            coordinator.DropLease(leaseKey);
+            await refresher.DeleteLeaseAsync(leaseKey, cancellationToken).ConfigureAwait(false);
             counters.AddLeaseCleanedUp();
             if (deletion.Reason == LeaseDeletionReason.Completed)
             {
-                ConsumerLog.LeaseCleanedUp(logger, deletion.LeaseKey);
+                ConsumerLog.LeaseCleanedUp(logger, leaseKey);
             }
             else
             {
-                ConsumerLog.GoneShardLeaseCleanedUp(logger, deletion.LeaseKey);
+                ConsumerLog.GoneShardLeaseCleanedUp(logger, leaseKey);
             }
         }
     }
@@ -78,7 +87,7 @@ internal sealed class ShardSyncer
     {
         try
         {
-            await api.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon }, cancellationToken).ConfigureAwait(false);
+            await api.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = options.ValidatedStream.Name, StreamARN = options.ValidatedStream.Arn, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon }, cancellationToken).ConfigureAwait(false);
             return false;
         }
         catch (KinesisApiException ex) when (ex.ErrorCode == KinesisErrorCodes.ResourceNotFound)
@@ -93,5 +102,5 @@ internal sealed class ShardSyncer
     }
 
     private Task<IReadOnlyList<Shard>> ListShardsAsync(CancellationToken cancellationToken) =>
-        api.ListAllShardsAsync(new ListShardsRequest { StreamName = options.StreamName }, cancellationToken);
+        api.ListAllShardsAsync(options.ValidatedStream.ListShardsRequest(), cancellationToken);
 }

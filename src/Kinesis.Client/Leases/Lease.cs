@@ -6,8 +6,31 @@ namespace Kinesis.Client.Leases;
 /// </summary>
 internal sealed record Lease
 {
-    /// <summary>The hash key: the shard id for a single-stream application.</summary>
+    /// <summary>The hash key: the shard id for a single-stream application, <c>ACCOUNT:STREAM:EPOCH:SHARDID</c> for a multi-stream one.</summary>
     public required string LeaseKey { get; init; }
+
+    /// <summary>
+    /// The serialized <see cref="StreamIdentifier"/> of a multi-stream lease (attribute <c>streamName</c>, so named by the Java
+    /// KCL "for legacy reasons"); <see langword="null"/> for a single-stream lease.
+    /// </summary>
+    public string? StreamIdentifier { get; init; }
+
+    /// <summary>The <c>shardId</c> attribute of a multi-stream lease; <see langword="null"/> for a single-stream lease.</summary>
+    public string? ShardIdAttribute { get; init; }
+
+    /// <summary>The shard: the <c>shardId</c> attribute of a multi-stream lease, the <see cref="LeaseKey"/> of a single-stream one.</summary>
+    public string ShardId => ShardIdAttribute ?? LeaseKey;
+
+    /// <summary>The lease key of another shard of the same stream (a parent or a child).</summary>
+    public string KeyOf(string otherShardId) => StreamIdentifier is null ? otherShardId : StreamIdentifier + ":" + otherShardId;
+
+    /// <summary>This new lease as one of a multi-stream application: keyed <c>ACCOUNT:STREAM:EPOCH:SHARDID</c>, with the stream and shard attributes.</summary>
+    public Lease InStream(StreamIdentifier? stream) => stream is null ? this : this with
+    {
+        LeaseKey = stream.LeaseKey(ShardId),
+        StreamIdentifier = stream.Serialize(),
+        ShardIdAttribute = ShardId,
+    };
 
     /// <summary>The worker holding the lease, or <see langword="null"/> when unassigned.</summary>
     public string? LeaseOwner { get; init; }

@@ -17,6 +17,12 @@ internal static class LeaseAttributes
     public const string StartingHashKey = "startingHashKey";
     public const string EndingHashKey = "endingHashKey";
 
+    /// <summary>Multi-stream leases: the serialized stream identity (ACCOUNT:STREAM:EPOCH), named so by the Java KCL for legacy reasons.</summary>
+    public const string StreamName = "streamName";
+
+    /// <summary>Multi-stream leases: the shard id (the lease key is the stream identity plus it).</summary>
+    public const string ShardId = "shardId";
+
     /// <summary>KCL 3 graceful-handoff attribute; a take removes it, as the KCL does, so a 3.x handoff in progress does not linger.</summary>
     public const string CheckpointOwner = "checkpointOwner";
 }

@@ -56,6 +56,12 @@ internal static class LeaseSerializer
             item[LeaseAttributes.EndingHashKey] = new() { S = lease.EndingHashKey };
         }
 
+        if (lease.StreamIdentifier is not null)
+        {
+            item[LeaseAttributes.StreamName] = new() { S = lease.StreamIdentifier };
+            item[LeaseAttributes.ShardId] = new() { S = lease.ShardId };
+        }
+
         return item;
     }
 
@@ -81,6 +87,8 @@ internal static class LeaseSerializer
             ChildShardIds = GetStringSet(item, LeaseAttributes.ChildShardIds),
             StartingHashKey = GetString(item, LeaseAttributes.StartingHashKey),
             EndingHashKey = GetString(item, LeaseAttributes.EndingHashKey),
+            StreamIdentifier = GetString(item, LeaseAttributes.StreamName),
+            ShardIdAttribute = GetString(item, LeaseAttributes.ShardId),
         };
     }
 

@@ -64,7 +64,7 @@ internal sealed class RecordBatchProcessor
         sink = options.PoisonRecords.DeadLetterSink;
         time = options.TimeProvider;
         backoff = RetryBackoff.ForDelays(options.ProcessorRetryBaseDelay, options.ProcessorRetryMaxDelay, time);
-        streamName = options.StreamName ?? string.Empty;
+        streamName = options.StreamArn is null ? options.StreamName ?? string.Empty : options.ValidatedStreamName;
         filterAtOrBelow = startCheckpoint.IsSentinel ? null : startCheckpoint;
     }
 

@@ -53,7 +53,11 @@ internal sealed class ShardConsumer
         time = options.TimeProvider;
     }
 
-    public string ShardId => heldLease.LeaseKey;
+    /// <summary>The shard (the lease's <c>shardId</c> attribute in multi-stream mode).</summary>
+    public string ShardId => heldLease.Lease.ShardId;
+
+    /// <summary>The lease: the shard id, or <c>ACCOUNT:STREAM:EPOCH:SHARDID</c> in multi-stream mode; what logs name.</summary>
+    public string LeaseKey => heldLease.LeaseKey;
 
     public Guid ConcurrencyToken => heldLease.ConcurrencyToken;
 
@@ -84,7 +88,7 @@ internal sealed class ShardConsumer
     private async Task<ShardConsumerEnd> RunAndLogAsync()
     {
         var end = await RunAsync().ConfigureAwait(false);
-        ShardConsumerLog.ShardConsumerEnded(logger, ShardId, end);
+        ShardConsumerLog.ShardConsumerEnded(logger, LeaseKey, end);
         return end;
     }
 
@@ -111,13 +115,14 @@ internal sealed class ShardConsumer
             processor = processorFactory(ShardId);
             var checkpointer = new RecordProcessorCheckpointer(ShardId, coordinator.CheckpointWriter, heldLease.ConcurrencyToken, checkpoint)
             {
+                LeaseKey = LeaseKey,
                 Metrics = Metrics,
                 StreamName = options.ValidatedStreamName,
                 Time = time,
                 Logger = logger,
             };
             await InitializeAsync(processor, lease, checkpoint, cancellationToken).ConfigureAwait(false);
-            ConsumerLog.ShardStarted(logger, ShardId, coordinator.WorkerId, checkpoint);
+            ConsumerLog.ShardStarted(logger, LeaseKey, coordinator.WorkerId, checkpoint);
 
             HashKeyRange? range = lease.StartingHashKey is { } startKey && lease.EndingHashKey is { } endKey ? HashKeyRange.Parse(startKey, endKey) : null;
             var batches = new RecordBatchProcessor(ShardId, processor, checkpointer, deaggregator, range, checkpoint, options, counters, logger)
@@ -214,7 +219,7 @@ internal sealed class ShardConsumer
 
                 try
                 {
-                    var parentLease = await coordinator.Refresher.GetLeaseAsync(parent, cancellationToken).ConfigureAwait(false);
+                    var parentLease = await coordinator.Refresher.GetLeaseAsync(heldLease.Lease.KeyOf(parent), cancellationToken).ConfigureAwait(false);
 
                     // A missing parent lease was cleaned up or trimmed: nothing to wait for.
                     if (parentLease is null || parentLease.Checkpoint?.IsShardEnd == true)
@@ -222,11 +227,11 @@ internal sealed class ShardConsumer
                         break;
                     }
 
-                    ConsumerLog.WaitingOnParent(logger, ShardId, parent);
+                    ConsumerLog.WaitingOnParent(logger, LeaseKey, parent);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    ConsumerLog.LeaseStepFailed(logger, ShardId, "parent check", ex);
+                    ConsumerLog.LeaseStepFailed(logger, LeaseKey, "parent check", ex);
                 }
 
                 await DelayUnlessShutdownAsync(options.ParentShardPollInterval, cancellationToken).ConfigureAwait(false);
@@ -241,6 +246,7 @@ internal sealed class ShardConsumer
         var input = new InitializationInput
         {
             ShardId = ShardId,
+            Stream = options.MultiStreamIdentity,
             Checkpoint = checkpoint,
             PendingCheckpoint = lease.PendingCheckpoint,
             PendingCheckpointState = lease.PendingCheckpointState,
@@ -248,7 +254,7 @@ internal sealed class ShardConsumer
         var retry = RetryUntilCancelled((ex, _, _) =>
         {
             counters.AddCallbackFailure();
-            ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.InitializeAsync), ex);
+            ConsumerLog.ProcessorCallbackFailed(logger, LeaseKey, nameof(IShardRecordProcessor.InitializeAsync), ex);
         });
         await retry.ExecuteAsync(
             async ct =>
@@ -268,7 +274,7 @@ internal sealed class ShardConsumer
 
     private async Task ShardEndAsync(IShardRecordProcessor processor, RecordProcessorCheckpointer checkpointer, RecordsBatch batch, CancellationToken cancellationToken)
     {
-        ConsumerLog.ShardEnded(logger, ShardId, batch.ChildShards.Count);
+        ConsumerLog.ShardEnded(logger, LeaseKey, batch.ChildShards.Count);
         var childIds = new List<string>(batch.ChildShards.Count);
         foreach (var child in batch.ChildShards)
         {
@@ -276,17 +282,17 @@ internal sealed class ShardConsumer
         }
 
         // Children first (the KCL's order): once SHARD_END is written, nothing else would create them promptly.
-        var retry = RetryUntilCancelled((ex, _, _) => ConsumerLog.LeaseStepFailed(logger, ShardId, "child lease creation", ex));
+        var retry = RetryUntilCancelled((ex, _, _) => ConsumerLog.LeaseStepFailed(logger, LeaseKey, "child lease creation", ex));
         await retry.ExecuteAsync(
             async ct =>
             {
                 foreach (var child in batch.ChildShards)
                 {
-                    var childLease = Lease.CreateNew(child.ShardId, ExtendedSequenceNumber.TrimHorizon, child.ParentShards, HashKeys.Format(child.HashKeyRange.Start), HashKeys.Format(child.HashKeyRange.End));
+                    var childLease = Lease.CreateNew(child.ShardId, ExtendedSequenceNumber.TrimHorizon, child.ParentShards, HashKeys.Format(child.HashKeyRange.Start), HashKeys.Format(child.HashKeyRange.End)).InStream(options.MultiStreamIdentity);
                     if (await coordinator.Refresher.CreateLeaseIfNotExistsAsync(childLease, ct).ConfigureAwait(false))
                     {
                         counters.AddLeaseCreated();
-                        ConsumerLog.LeaseCreated(logger, child.ShardId, ExtendedSequenceNumber.TrimHorizonValue);
+                        ConsumerLog.LeaseCreated(logger, childLease.LeaseKey, ExtendedSequenceNumber.TrimHorizonValue);
                     }
                 }
 
@@ -311,7 +317,7 @@ internal sealed class ShardConsumer
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 counters.AddCallbackFailure();
-                ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.ShardEndedAsync), ex);
+                ConsumerLog.ProcessorCallbackFailed(logger, LeaseKey, nameof(IShardRecordProcessor.ShardEndedAsync), ex);
             }
 
             if (checkpointer.LastCheckpoint.IsShardEnd)
@@ -319,7 +325,7 @@ internal sealed class ShardConsumer
                 return;
             }
 
-            ConsumerLog.ShardEndNotCheckpointed(logger, ShardId, options.ParentShardPollInterval);
+            ConsumerLog.ShardEndNotCheckpointed(logger, LeaseKey, options.ParentShardPollInterval);
             await Task.Delay(options.ParentShardPollInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -335,12 +341,12 @@ internal sealed class ShardConsumer
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             counters.AddCallbackFailure();
-            ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.ShutdownRequestedAsync), ex);
+            ConsumerLog.ProcessorCallbackFailed(logger, LeaseKey, nameof(IShardRecordProcessor.ShutdownRequestedAsync), ex);
         }
     }
 
     /// <summary>The renewer's view: this acquisition still holds the lease and it has not expired locally.</summary>
-    private bool IsLeaseHeld() => coordinator.IsHeld(ShardId, heldLease.ConcurrencyToken);
+    private bool IsLeaseHeld() => coordinator.IsHeld(LeaseKey, heldLease.ConcurrencyToken);
 
     /// <summary>Before a callback that hands the processor a checkpointer: a lease seen lost gets <see cref="IShardRecordProcessor.LeaseLostAsync"/> instead.</summary>
     private void ThrowIfLeaseNotHeld(CancellationToken cancellationToken)
@@ -363,7 +369,7 @@ internal sealed class ShardConsumer
         catch (Exception ex)
         {
             counters.AddCallbackFailure();
-            ConsumerLog.ProcessorCallbackFailed(logger, ShardId, nameof(IShardRecordProcessor.LeaseLostAsync), ex);
+            ConsumerLog.ProcessorCallbackFailed(logger, LeaseKey, nameof(IShardRecordProcessor.LeaseLostAsync), ex);
         }
     }
 
@@ -391,7 +397,7 @@ internal sealed class ShardConsumer
         catch (Exception ex)
         {
             counters.AddCallbackFailure();
-            ConsumerLog.ProcessorCallbackFailed(logger, ShardId, "Dispose", ex);
+            ConsumerLog.ProcessorCallbackFailed(logger, LeaseKey, "Dispose", ex);
         }
     }
 }

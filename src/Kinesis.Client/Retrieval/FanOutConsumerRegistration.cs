@@ -19,17 +19,17 @@ internal sealed class FanOutConsumerRegistration
     private static readonly TimeSpan DescribeMaxDelay = TimeSpan.FromSeconds(2);
 
     private readonly KinesisApiClient api;
-    private readonly string streamName;
+    private readonly StreamAddress stream;
     private readonly FanOutOptions options;
     private readonly RetryBackoff describeBackoff;
     private readonly ILogger logger;
     private readonly SemaphoreSlim gate = new(1, 1);
     private string? consumerArn;
 
-    public FanOutConsumerRegistration(KinesisApiClient api, string streamName, string consumerName, FanOutOptions options, TimeProvider time, ILogger logger)
+    public FanOutConsumerRegistration(KinesisApiClient api, StreamAddress stream, string consumerName, FanOutOptions options, TimeProvider time, ILogger logger)
     {
         this.api = api;
-        this.streamName = streamName;
+        this.stream = stream;
         this.options = options;
         describeBackoff = RetryBackoff.ForDelays(DescribeBaseDelay, DescribeMaxDelay, time);
         this.logger = logger;
@@ -102,9 +102,10 @@ internal sealed class FanOutConsumerRegistration
 
     private async Task<string> RegisterOrDescribeAsync(CancellationToken cancellationToken)
     {
-        var summary = await api.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = streamName }, cancellationToken).ConfigureAwait(false);
-        var streamArn = summary.StreamDescriptionSummary.StreamARN
-            ?? throw new InvalidOperationException($"DescribeStreamSummary of '{streamName}' returned no StreamARN; enhanced fan-out needs it.");
+        // A stream addressed by ARN needs no lookup (and a cross-account caller may not be allowed DescribeStreamSummary).
+        var streamArn = stream.Arn
+            ?? (await api.DescribeStreamSummaryAsync(stream.DescribeRequest(), cancellationToken).ConfigureAwait(false)).StreamDescriptionSummary.StreamARN
+            ?? throw new InvalidOperationException($"DescribeStreamSummary of '{stream}' returned no StreamARN; enhanced fan-out needs it.");
         for (var attempt = 0; ; attempt++)
         {
             ConsumerDescription? description = null;

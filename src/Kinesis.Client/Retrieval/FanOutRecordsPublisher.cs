@@ -31,7 +31,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
 
     private readonly KinesisApiClient api;
     private readonly FanOutConsumerRegistration registration;
-    private readonly string streamName;
+    private readonly StreamAddress stream;
     private readonly string shardId;
     private readonly ExtendedSequenceNumber start;
     private readonly KinesisConsumerOptions options;
@@ -52,7 +52,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
     public FanOutRecordsPublisher(
         KinesisApiClient api,
         FanOutConsumerRegistration registration,
-        string streamName,
+        StreamAddress stream,
         string shardId,
         ExtendedSequenceNumber start,
         KinesisConsumerOptions options,
@@ -61,7 +61,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
     {
         this.api = api;
         this.registration = registration;
-        this.streamName = streamName;
+        this.stream = stream;
         this.shardId = shardId;
         this.start = start;
         this.options = options;
@@ -174,7 +174,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
                 {
                     answered = true;
                     counters.AddSubscription();
-                    Metrics?.SubscribeToShardCompleted(streamName, shardId, true, time.GetElapsedTime(started));
+                    Metrics?.SubscribeToShardCompleted(stream.StreamName, shardId, true, time.GetElapsedTime(started));
                 }
 
                 if (!hasEvent)
@@ -245,13 +245,13 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
         counters.AddSubscriptionFailure();
         if (refusedAfter is { } latency)
         {
-            Metrics?.SubscribeToShardCompleted(streamName, shardId, false, latency);
+            Metrics?.SubscribeToShardCompleted(stream.StreamName, shardId, false, latency);
         }
 
         var code = ex is KinesisApiException api ? api.ErrorCode : ex.GetType().Name;
         if (ex is KinesisApiException { IsThrottling: true } or KinesisApiException { ErrorCode: KinesisErrorCodes.LimitExceeded })
         {
-            Metrics?.SubscribeToShardThrottled(streamName, shardId);
+            Metrics?.SubscribeToShardThrottled(stream.StreamName, shardId);
         }
 
         retryDelay = backoff.GetDelay(failures - 1);
@@ -373,7 +373,7 @@ internal sealed class FanOutRecordsPublisher : IRecordsPublisher
     }
 
     private Task<IReadOnlyList<Shard>> ListAllShardsAsync(CancellationToken cancellationToken) =>
-        api.ListAllShardsAsync(new ListShardsRequest { StreamName = streamName }, cancellationToken);
+        api.ListAllShardsAsync(stream.ListShardsRequest(), cancellationToken);
 
     private StartingPosition CurrentPosition()
     {

@@ -15,7 +15,7 @@ namespace Kinesis.Client.Retrieval;
 internal sealed class PollingRecordsPublisher : IRecordsPublisher
 {
     private readonly KinesisApiClient api;
-    private readonly string streamName;
+    private readonly StreamAddress stream;
     private readonly string shardId;
     private readonly ExtendedSequenceNumber start;
     private readonly KinesisConsumerOptions options;
@@ -31,10 +31,10 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
     private long queuedBytes;
     private int queuedBatches;
 
-    public PollingRecordsPublisher(KinesisApiClient api, string streamName, string shardId, ExtendedSequenceNumber start, KinesisConsumerOptions options, ConsumerCounters counters, ILogger logger)
+    public PollingRecordsPublisher(KinesisApiClient api, StreamAddress stream, string shardId, ExtendedSequenceNumber start, KinesisConsumerOptions options, ConsumerCounters counters, ILogger logger)
     {
         this.api = api;
-        this.streamName = streamName;
+        this.stream = stream;
         this.shardId = shardId;
         this.start = start;
         this.options = options;
@@ -110,20 +110,20 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
                 GetRecordsResponse response;
                 try
                 {
-                    response = await api.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = options.MaxRecords }, cancellationToken).ConfigureAwait(false);
+                    response = await api.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = options.MaxRecords, StreamARN = stream.Arn }, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    Metrics?.GetRecordsCompleted(streamName, shardId, false, time.GetElapsedTime(callStart));
+                    Metrics?.GetRecordsCompleted(stream.StreamName, shardId, false, time.GetElapsedTime(callStart));
                     if (ex is KinesisApiException { IsThrottling: true })
                     {
-                        Metrics?.GetRecordsThrottled(streamName, shardId);
+                        Metrics?.GetRecordsThrottled(stream.StreamName, shardId);
                     }
 
                     throw;
                 }
 
-                Metrics?.GetRecordsCompleted(streamName, shardId, true, time.GetElapsedTime(callStart));
+                Metrics?.GetRecordsCompleted(stream.StreamName, shardId, true, time.GetElapsedTime(callStart));
                 failures = 0;
                 lastCallReturnedRecords = response.Records.Count > 0;
                 var isEnd = response.NextShardIterator is null;
@@ -159,7 +159,7 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
             catch (KinesisApiException ex) when (ex.ErrorCode == KinesisErrorCodes.ExpiredIterator)
             {
                 counters.AddExpiredIterator();
-                Metrics?.ExpiredIterator(streamName, shardId);
+                Metrics?.ExpiredIterator(stream.StreamName, shardId);
                 ConsumerLog.IteratorExpired(logger, shardId, lastSequenceNumber ?? start.SequenceNumber);
                 iterator = null;
             }
@@ -196,16 +196,16 @@ internal sealed class PollingRecordsPublisher : IRecordsPublisher
     private async Task<string> GetIteratorAsync(string? lastSequenceNumber, CancellationToken cancellationToken)
     {
         var request = lastSequenceNumber is not null
-            ? new GetShardIteratorRequest { StreamName = streamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.AfterSequenceNumber, StartingSequenceNumber = lastSequenceNumber }
+            ? new GetShardIteratorRequest { StreamName = stream.Name, StreamARN = stream.Arn, ShardId = shardId, ShardIteratorType = ShardIteratorType.AfterSequenceNumber, StartingSequenceNumber = lastSequenceNumber }
             : start.SequenceNumber switch
             {
-                ExtendedSequenceNumber.TrimHorizonValue => new GetShardIteratorRequest { StreamName = streamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon },
-                ExtendedSequenceNumber.LatestValue => new GetShardIteratorRequest { StreamName = streamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.Latest },
-                ExtendedSequenceNumber.AtTimestampValue => new GetShardIteratorRequest { StreamName = streamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.AtTimestamp, Timestamp = options.InitialPositionTimestamp },
+                ExtendedSequenceNumber.TrimHorizonValue => new GetShardIteratorRequest { StreamName = stream.Name, StreamARN = stream.Arn, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon },
+                ExtendedSequenceNumber.LatestValue => new GetShardIteratorRequest { StreamName = stream.Name, StreamARN = stream.Arn, ShardId = shardId, ShardIteratorType = ShardIteratorType.Latest },
+                ExtendedSequenceNumber.AtTimestampValue => new GetShardIteratorRequest { StreamName = stream.Name, StreamARN = stream.Arn, ShardId = shardId, ShardIteratorType = ShardIteratorType.AtTimestamp, Timestamp = options.InitialPositionTimestamp },
 
                 // AT, not AFTER: the checkpoint may sit inside an aggregated record whose remaining user records are
                 // still due; the consumer filters what is at or below the checkpoint.
-                _ => new GetShardIteratorRequest { StreamName = streamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.AtSequenceNumber, StartingSequenceNumber = start.SequenceNumber },
+                _ => new GetShardIteratorRequest { StreamName = stream.Name, StreamARN = stream.Arn, ShardId = shardId, ShardIteratorType = ShardIteratorType.AtSequenceNumber, StartingSequenceNumber = start.SequenceNumber },
             };
         var response = await api.GetShardIteratorAsync(request, cancellationToken).ConfigureAwait(false);
         return response.ShardIterator;

@@ -103,6 +103,45 @@ public sealed class KinesisConsumerHostingTests(LocalAwsFixture fixture)
         Assert.Contains(nameof(KinesisConsumerOptions.ApplicationName), ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AddKinesisConsumer_StreamArnAndMultiStreamInConfiguration_AreBoundAndValid()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Single:ApplicationName"] = "app",
+            ["Single:StreamArn"] = "arn:aws:kinesis:eu-west-1:123456789012:stream/orders",
+            ["Single:Kinesis:Region"] = "eu-west-1",
+            ["Multi:ApplicationName"] = "app",
+            ["Multi:Kinesis:Region"] = "eu-west-1",
+            ["Multi:MultiStream:Streams:0:StreamName"] = "orders",
+            ["Multi:MultiStream:Streams:1:StreamArn"] = "arn:aws:kinesis:eu-west-1:210987654321:stream/clicks",
+            ["Multi:MultiStream:Streams:1:CreationEpoch"] = "1700000000",
+            ["Multi:MultiStream:Streams:1:InitialPosition"] = "TrimHorizon",
+            ["Multi:MultiStream:FormerStreamsLeasesDeletionDelay"] = "00:10:00",
+        }).Build();
+
+        foreach (var section in new[] { "Single", "Multi" })
+        {
+            var services = new ServiceCollection();
+            services.AddKinesisConsumer<HostedRecordingProcessor>(configuration.GetSection(section));
+            using var provider = services.BuildServiceProvider();
+            var options = provider.GetRequiredService<IOptions<KinesisConsumerOptions>>().Value;
+            options.Validate();
+            if (section == "Single")
+            {
+                Assert.Equal("arn:aws:kinesis:eu-west-1:123456789012:stream/orders", options.StreamArn);
+                Assert.Null(options.StreamName);
+            }
+            else
+            {
+                Assert.Equal(["orders", null], options.MultiStream.Streams.Select(s => s.StreamName));
+                Assert.Equal(1_700_000_000, options.MultiStream.Streams[1].CreationEpoch);
+                Assert.Equal(InitialPositionInStream.TrimHorizon, options.MultiStream.Streams[1].InitialPosition);
+                Assert.Equal(TimeSpan.FromMinutes(10), options.MultiStream.FormerStreamsLeasesDeletionDelay);
+            }
+        }
+    }
+
     /// <summary>Created per shard by ActivatorUtilities, with the delivery log injected.</summary>
     internal sealed class HostedRecordingProcessor(System.Collections.Concurrent.ConcurrentQueue<Delivery> deliveries) : IShardRecordProcessor
     {

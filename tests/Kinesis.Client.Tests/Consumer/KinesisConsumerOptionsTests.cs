@@ -141,6 +141,51 @@ public sealed class KinesisConsumerOptionsTests
     }
 
     [Fact]
+    public void Validate_StreamNameAndArn_RequiresExactlyOneAndNamesBoth()
+    {
+        var options = new KinesisConsumerOptions { ApplicationName = "app", Kinesis = { Region = "eu-west-1" } };
+        var neither = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("exactly one of StreamName and StreamArn", neither.Message, StringComparison.Ordinal);
+        options.StreamName = "s";
+        options.StreamArn = "arn:aws:kinesis:eu-west-1:123456789012:stream/s";
+        var both = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("exactly one of StreamName and StreamArn", both.Message, StringComparison.Ordinal);
+        Assert.Contains("both are set", both.Message, StringComparison.Ordinal);
+        options.StreamName = null;
+        options.Validate();
+        Assert.Equal("s", options.ValidatedStreamName);
+        Assert.Equal("arn:aws:kinesis:eu-west-1:123456789012:stream/s", options.ValidatedStream.Arn);
+        Assert.Null(options.ValidatedStream.Name);
+        Assert.Equal("123456789012", options.ValidatedStream.AccountId);
+    }
+
+    [Theory]
+    [InlineData("s")]
+    [InlineData("arn:aws:kinesis:eu-west-1:123456789012:consumer/s")]
+    [InlineData("arn:aws:kinesis:eu-west-1:1234:stream/s")]
+    [InlineData("arn:aws:sqs:eu-west-1:123456789012:stream/s")]
+    [InlineData("arn:aws:kinesis:eu-west-1:123456789012:stream/")]
+    public void Validate_NotAStreamArn_ThrowsNamingStreamArn(string arn)
+    {
+        var options = new KinesisConsumerOptions { ApplicationName = "app", StreamArn = arn, Kinesis = { Region = "eu-west-1" } };
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Equal(nameof(KinesisConsumerOptions.StreamArn), error.ParamName);
+        Assert.Contains("is not a Kinesis stream ARN", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_StreamArnOfAnotherRegion_ThrowsNamingBothRegions()
+    {
+        var options = new KinesisConsumerOptions { ApplicationName = "app", StreamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/s", Kinesis = { Region = "eu-west-1" } };
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Equal(nameof(KinesisConsumerOptions.StreamArn), error.ParamName);
+        Assert.Contains("'us-east-1'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'eu-west-1'", error.Message, StringComparison.Ordinal);
+        options.StreamArn = "arn:aws-cn:kinesis:eu-west-1:123456789012:stream/s";
+        options.Validate();
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_Throws()
     {
         Assert.Throws<ArgumentException>(() => new KinesisConsumer(new KinesisConsumerOptions(), _ => new DelegateShardRecordProcessor((_, _) => Task.CompletedTask)));
@@ -162,7 +207,7 @@ public sealed class KinesisConsumerOptionsTests
     [Fact]
     public void Defaults_EqualTheDocumentedDefaults()
     {
-        DocumentedDefaults.AssertMatch(new KinesisConsumerOptions(), "KinesisConsumerOptions", "ApplicationName", "StreamName", "WorkerId", "Leases", "Kinesis", "TimeProvider", "FanOut", "Metrics", "PoisonRecords");
+        DocumentedDefaults.AssertMatch(new KinesisConsumerOptions(), "KinesisConsumerOptions", "ApplicationName", "StreamName", "WorkerId", "Leases", "Kinesis", "TimeProvider", "FanOut", "Metrics", "PoisonRecords", "MultiStream");
         DocumentedDefaults.AssertMatch(new PoisonRecordOptions(), "Poison records");
         DocumentedDefaults.AssertMatch(new FanOutOptions(), "FanOutOptions", "ConsumerName");
         DocumentedDefaults.AssertMatch(new LeaseManagementOptions(), "LeaseManagementOptions", "RenewalInterval", "TakerInterval", "MaxLeasesForWorker");

@@ -20,7 +20,7 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         options.MaxPrefetchRecords = 20;
         options.IdleTimeBetweenReads = TimeSpan.FromMilliseconds(10);
         var shardId = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0].ShardId;
-        await using var publisher = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shardId, ExtendedSequenceNumber.TrimHorizon, options, new ConsumerCounters(), NullLogger.Instance);
+        await using var publisher = new PollingRecordsPublisher(env.Kinesis, StreamAddress.ForName(env.StreamName), shardId, ExtendedSequenceNumber.TrimHorizon, options, new ConsumerCounters(), NullLogger.Instance);
         publisher.Start();
 
         await Eventually.HoldsAsync(() => publisher.QueuedRecords >= 20, TimeSpan.FromSeconds(30), "the prefetch filled");
@@ -48,7 +48,7 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         var options = env.CreateOptions("w1");
         options.IdleTimeBetweenReads = TimeSpan.FromMilliseconds(50);
         var shardId = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0].ShardId;
-        await using var publisher = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shardId, ExtendedSequenceNumber.Latest, options, new ConsumerCounters(), NullLogger.Instance);
+        await using var publisher = new PollingRecordsPublisher(env.Kinesis, StreamAddress.ForName(env.StreamName), shardId, ExtendedSequenceNumber.Latest, options, new ConsumerCounters(), NullLogger.Instance);
         publisher.Start();
 
         // A record put before the iterator was taken is skipped by design, so put until one arrives.
@@ -82,7 +82,7 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         options.TimeProvider = clock;
         var counters = new ConsumerCounters();
         var shardId = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards[0].ShardId;
-        await using var publisher = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shardId, ExtendedSequenceNumber.TrimHorizon, options, counters, NullLogger.Instance);
+        await using var publisher = new PollingRecordsPublisher(env.Kinesis, StreamAddress.ForName(env.StreamName), shardId, ExtendedSequenceNumber.TrimHorizon, options, counters, NullLogger.Instance);
         publisher.Start();
         await Eventually.HoldsAsync(() => counters.GetRecordsCalls >= 1, TimeSpan.FromSeconds(30), "the first GetRecords");
 
@@ -112,8 +112,8 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         var schedule = new IdlePollSchedule(options.IdleTimeBetweenReads, clock);
         var shards = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards;
         var (first, second) = (new ConsumerCounters(), new ConsumerCounters());
-        await using var early = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shards[0].ShardId, ExtendedSequenceNumber.TrimHorizon, options, first, NullLogger.Instance) { Schedule = schedule };
-        await using var late = new PollingRecordsPublisher(env.Kinesis, env.StreamName, shards[1].ShardId, ExtendedSequenceNumber.TrimHorizon, options, second, NullLogger.Instance) { Schedule = schedule };
+        await using var early = new PollingRecordsPublisher(env.Kinesis, StreamAddress.ForName(env.StreamName), shards[0].ShardId, ExtendedSequenceNumber.TrimHorizon, options, first, NullLogger.Instance) { Schedule = schedule };
+        await using var late = new PollingRecordsPublisher(env.Kinesis, StreamAddress.ForName(env.StreamName), shards[1].ShardId, ExtendedSequenceNumber.TrimHorizon, options, second, NullLogger.Instance) { Schedule = schedule };
         early.Start();
         await Eventually.HoldsAsync(() => first.GetRecordsCalls >= 1, TimeSpan.FromSeconds(30), "the early shard's first GetRecords");
 
@@ -152,7 +152,7 @@ public sealed class PollingRecordsPublisherTests(LocalAwsFixture fixture)
         var schedule = new IdlePollSchedule(options.IdleTimeBetweenReads, clock);
         var shards = (await env.Kinesis.ListShardsAsync(new ListShardsRequest { StreamName = env.StreamName })).Shards;
         var counters = shards.Select(_ => new ConsumerCounters()).ToList();
-        var publishers = shards.Select((shard, i) => new PollingRecordsPublisher(env.Kinesis, env.StreamName, shard.ShardId, ExtendedSequenceNumber.TrimHorizon, options, counters[i], NullLogger.Instance) { Schedule = schedule }).ToList();
+        var publishers = shards.Select((shard, i) => new PollingRecordsPublisher(env.Kinesis, StreamAddress.ForName(env.StreamName), shard.ShardId, ExtendedSequenceNumber.TrimHorizon, options, counters[i], NullLogger.Instance) { Schedule = schedule }).ToList();
         try
         {
             foreach (var publisher in publishers)

@@ -188,7 +188,7 @@ public sealed class StealWindowTests(LocalAwsFixture fixture)
                 lease,
                 coordinator,
                 _ => processor,
-                (shardId, start) => new PollingRecordsPublisher(env.Kinesis, env.StreamName, shardId, start, Options, counters, logger),
+                (shardId, start) => new PollingRecordsPublisher(env.Kinesis, StreamAddress.ForName(env.StreamName), shardId, start, Options, counters, logger),
                 new Deaggregator(),
                 Options,
                 counters,

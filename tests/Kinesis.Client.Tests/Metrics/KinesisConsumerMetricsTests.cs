@@ -113,6 +113,8 @@ internal sealed class ConsumerMeasurements : IDisposable
 
     public double Sum(string name) => Select(name).Sum(m => m.Value);
 
+    public double Sum(string name, string tag, object? value) => Select(name).Where(m => Equals(m.Tags.GetValueOrDefault(tag), value)).Sum(m => m.Value);
+
     public int Count(string name) => Select(name).Count();
 
     public double? Last(string name) => Select(name).Select(m => (double?)m.Value).LastOrDefault();
