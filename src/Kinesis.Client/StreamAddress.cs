@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Kinesis.Core.Api;
 
 namespace Kinesis.Client;
@@ -7,7 +6,7 @@ namespace Kinesis.Client;
 /// How the consumer names one stream in its Kinesis calls: by name, or by ARN (which is how cross-account access through a
 /// resource policy works). Exactly one of <see cref="Name"/> and <see cref="Arn"/> goes into a request.
 /// </summary>
-internal sealed partial class StreamAddress
+internal sealed class StreamAddress
 {
     private StreamAddress(string streamName, string? arn, string? region, string? accountId)
     {
@@ -37,22 +36,16 @@ internal sealed partial class StreamAddress
 
     public static StreamAddress ForName(string streamName) => new(streamName, null, null, null);
 
-    /// <summary>Parses <c>arn:PARTITION:kinesis:REGION:ACCOUNT:stream/NAME</c>; <see langword="false"/> when it is not a stream ARN.</summary>
+    /// <summary>Parses <c>arn:PARTITION:kinesis:REGION:ACCOUNT:stream/NAME</c> (Kinesis.Core's <see cref="Core.Api.StreamArn"/>); <see langword="false"/> when it is not a stream ARN.</summary>
     public static bool TryParseArn(string? arn, out StreamAddress address)
     {
-        address = null!;
-        if (arn is null)
+        if (!Core.Api.StreamArn.TryParse(arn, out var parsed))
         {
+            address = null!;
             return false;
         }
 
-        var match = ArnPattern().Match(arn);
-        if (!match.Success || match.Groups["name"].Value.Length > KinesisLimits.MaxStreamNameLength)
-        {
-            return false;
-        }
-
-        address = new StreamAddress(match.Groups["name"].Value, arn, match.Groups["region"].Value, match.Groups["account"].Value);
+        address = new StreamAddress(parsed.StreamName, parsed.Value, parsed.Region, parsed.AccountId);
         return true;
     }
 
@@ -79,8 +72,4 @@ internal sealed partial class StreamAddress
 
     /// <summary>A ListShards request (first page) for this stream.</summary>
     public ListShardsRequest ListShardsRequest() => new() { StreamName = Name, StreamARN = Arn };
-
-    // The service's stream name characters; the account is 12 digits, as in the Java KCL's pattern.
-    [GeneratedRegex(@"^arn:aws[a-z-]*:kinesis:(?<region>[a-z0-9-]+):(?<account>[0-9]{12}):stream/(?<name>[a-zA-Z0-9_.-]+)$", RegexOptions.CultureInvariant)]
-    private static partial Regex ArnPattern();
 }
