@@ -287,13 +287,15 @@ internal static class ConsumerCostCommand
             var cpu1 = process.TotalProcessorTime;
             var polls1 = consumer.Counters.GetRecordsCalls;
             var (jitMethods1, jitTime1) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
+            var threads1 = ThreadCpuCensus.Take();
             await Task.Delay(TimeSpan.FromSeconds(windowSeconds)).ConfigureAwait(false);
+            var threads = ThreadCpuCensus.Take().Since(threads1, windowSeconds);
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpu1).TotalSeconds;
             var polls = consumer.Counters.GetRecordsCalls - polls1;
             var jit = new JitInWindow(JitInfo.GetCompiledMethodCount() - jitMethods1, (JitInfo.GetCompilationTime() - jitTime1).TotalMilliseconds);
             await consumer.StopAsync().ConfigureAwait(false);
-            return Report(new IdleResult($"KinesisConsumer, {shards} shards, polling every {interval.TotalMilliseconds:F0} ms", shards, interval.TotalMilliseconds, windowSeconds, cpu, polls, startup, startupSeconds) { Jit = jit });
+            return Report(new IdleResult($"KinesisConsumer, {shards} shards, polling every {interval.TotalMilliseconds:F0} ms", shards, interval.TotalMilliseconds, windowSeconds, cpu, polls, startup, startupSeconds) { Jit = jit, Threads = threads });
         }
     }
 
@@ -333,6 +335,10 @@ internal static class ConsumerCostCommand
     private static IdleResult Report(IdleResult result)
     {
         Console.WriteLine($"  {result.Scenario}: {result.PercentOfCore:F2} % of a core, {result.MsPerPoll:F3} ms per poll ({result.Polls} polls in {result.WindowSeconds:F0} s), start-up {result.StartupCpuSeconds:F2} CPU-s{(result.Jit is { } jit ? $", JIT in the window {jit.Methods} methods, {jit.Milliseconds:F0} ms" : "")}");
+        if (result.Threads is { Length: > 0 } threads)
+        {
+            Console.WriteLine($"    by thread (name (threads): CPU, wake-ups): {threads}");
+        }
         return result;
     }
 
@@ -393,6 +399,9 @@ internal static class ConsumerCostCommand
     {
         /// <summary>Methods the JIT compiled in the window and its time (in-process runs only): tiering still going on.</summary>
         public JitInWindow? Jit { get; init; }
+
+        /// <summary>The window's CPU and wake-ups by thread name (in-process runs on Linux only).</summary>
+        public string? Threads { get; init; }
 
         public double PercentOfCore => CpuSeconds / WindowSeconds * 100;
 
