@@ -19,7 +19,7 @@ namespace Kinesis.Benchmarks.LoadRunner;
 internal static class ConsumerCostCommand
 {
     public const string Usage =
-        "usage: consumer-cost [--records N] [--fan-out-records N] [--shards N] [--record-size BYTES] [--idle-seconds N] [--runs N]\n" +
+        "usage: consumer-cost [--records N] [--fan-out-records N] [--shards N] [--record-size BYTES] [--idle-seconds N] [--settle-seconds N] [--runs N]\n" +
         "                     [--console-consumer DLL] [--only TEXT] [--output DIR]";
 
     private const string ConsoleName = "kinesis-console-consumer (polling 200 ms, JSON lines to /dev/null)";
@@ -122,7 +122,7 @@ internal static class ConsumerCostCommand
                         if (settings.Includes($"idle {shards} shards {interval.TotalMilliseconds} ms"))
                         {
                             var stream = await CreateStreamAsync(kinesaliteApi, shards).ConfigureAwait(false);
-                            idle.Add(await MeasureLibraryIdleAsync(kinesalite, stream, shards, interval, settings.IdleSeconds).ConfigureAwait(false));
+                            idle.Add(await MeasureLibraryIdleAsync(kinesalite, stream, shards, interval, settings.IdleSeconds, settings.SettleSeconds).ConfigureAwait(false));
                         }
                     }
                 }
@@ -261,7 +261,7 @@ internal static class ConsumerCostCommand
 
     // A worker with default lease timings on an empty stream: start-up until every shard was read once, then the
     // steady cost over a window that includes renewals, taker runs and (with the default 60 s) a shard sync.
-    private static async Task<IdleResult> MeasureLibraryIdleAsync(LoadTarget target, string stream, int shards, TimeSpan interval, int windowSeconds)
+    private static async Task<IdleResult> MeasureLibraryIdleAsync(LoadTarget target, string stream, int shards, TimeSpan interval, int windowSeconds, int settleSeconds)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -282,18 +282,20 @@ internal static class ConsumerCostCommand
             var startupSeconds = clock.Elapsed.TotalSeconds;
 
             // Let the first taker run and the JIT's second tier settle before the window opens.
-            await Task.Delay(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(settleSeconds)).ConfigureAwait(false);
+
+            // The census reads /proc before the window opens and after it closes, so that its own work is not in the window.
+            var threads1 = ThreadCpuCensus.Take();
             process.Refresh();
             var cpu1 = process.TotalProcessorTime;
             var polls1 = consumer.Counters.GetRecordsCalls;
             var (jitMethods1, jitTime1) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
-            var threads1 = ThreadCpuCensus.Take();
             await Task.Delay(TimeSpan.FromSeconds(windowSeconds)).ConfigureAwait(false);
-            var threads = ThreadCpuCensus.Take().Since(threads1, windowSeconds);
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpu1).TotalSeconds;
             var polls = consumer.Counters.GetRecordsCalls - polls1;
             var jit = new JitInWindow(JitInfo.GetCompiledMethodCount() - jitMethods1, (JitInfo.GetCompilationTime() - jitTime1).TotalMilliseconds);
+            var threads = ThreadCpuCensus.Take().Since(threads1, windowSeconds);
             await consumer.StopAsync().ConfigureAwait(false);
             return Report(new IdleResult($"KinesisConsumer, {shards} shards, polling every {interval.TotalMilliseconds:F0} ms", shards, interval.TotalMilliseconds, windowSeconds, cpu, polls, startup, startupSeconds) { Jit = jit, Threads = threads });
         }
@@ -412,6 +414,9 @@ internal static class ConsumerCostCommand
 /// <summary>The consumer-cost command's options.</summary>
 internal sealed record ConsumerCostSettings(int Records, int FanOutRecords, int Shards, int RecordSize, int IdleSeconds, int Runs, string? ConsoleConsumer, string? Only, string Output)
 {
+    /// <summary>Seconds between every shard's first read and the library's idle window (the JIT's tiering settles in it).</summary>
+    public int SettleSeconds { get; init; } = 5;
+
     public bool Includes(string scenario) => Only is null || scenario.Contains(Only, StringComparison.OrdinalIgnoreCase);
 
     public static ConsumerCostSettings? Parse(string[] args)
@@ -429,6 +434,7 @@ internal sealed record ConsumerCostSettings(int Records, int FanOutRecords, int 
                 "--shards" when number is not null => settings with { Shards = number.Value },
                 "--record-size" when number is <= 1_048_576 => settings with { RecordSize = number.Value },
                 "--idle-seconds" when number is not null => settings with { IdleSeconds = number.Value },
+                "--settle-seconds" when number is not null => settings with { SettleSeconds = number.Value },
                 "--runs" when number is not null => settings with { Runs = number.Value },
                 "--console-consumer" when File.Exists(value) => settings with { ConsoleConsumer = Path.GetFullPath(value) },
                 "--only" => settings with { Only = value },

@@ -6,21 +6,23 @@ namespace Kinesis.Benchmarks.LoadRunner;
 /// The CPU time and wake-ups (voluntary context switches) of this process's threads, grouped by thread name, read from
 /// <c>/proc/self/task</c> (Linux only; empty elsewhere). The difference of two snapshots says which threads an idle
 /// window's CPU went to: the thread pool's workers, the timer thread, the sockets' event thread, the JIT's tiering.
+/// Threads are matched by id, so a thread that ended within the window is missing from it (the thread pool retires idle
+/// workers); the clock-tick resolution is 10 ms.
 /// </summary>
 internal sealed class ThreadCpuCensus
 {
     private static readonly double TicksPerSecond = 100;
 
-    private readonly Dictionary<string, (double CpuMs, long Wakeups, int Threads)> groups;
+    private readonly Dictionary<int, (string Name, double CpuMs, long Wakeups)> threads;
 
-    private ThreadCpuCensus(Dictionary<string, (double CpuMs, long Wakeups, int Threads)> groups) => this.groups = groups;
+    private ThreadCpuCensus(Dictionary<int, (string Name, double CpuMs, long Wakeups)> threads) => this.threads = threads;
 
     public static ThreadCpuCensus Take()
     {
-        var groups = new Dictionary<string, (double CpuMs, long Wakeups, int Threads)>(StringComparer.Ordinal);
+        var threads = new Dictionary<int, (string Name, double CpuMs, long Wakeups)>();
         if (!Directory.Exists("/proc/self/task"))
         {
-            return new ThreadCpuCensus(groups);
+            return new ThreadCpuCensus(threads);
         }
 
         foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
@@ -44,8 +46,7 @@ internal sealed class ThreadCpuCensus
                     }
                 }
 
-                var group = groups.GetValueOrDefault(name);
-                groups[name] = (group.CpuMs + (ticks * 1000 / TicksPerSecond), group.Wakeups + wakeups, group.Threads + 1);
+                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (name, ticks * 1000 / TicksPerSecond, wakeups);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
             {
@@ -53,21 +54,26 @@ internal sealed class ThreadCpuCensus
             }
         }
 
-        return new ThreadCpuCensus(groups);
+        return new ThreadCpuCensus(threads);
     }
 
     /// <summary>One line per thread name with CPU or wake-ups since <paramref name="before"/>, most CPU first.</summary>
     public string Since(ThreadCpuCensus before, double seconds)
     {
-        var lines = new List<(double CpuMs, string Text)>();
-        foreach (var (name, now) in groups)
+        var groups = new Dictionary<string, (double CpuMs, long Wakeups, int Threads)>(StringComparer.Ordinal);
+        foreach (var (id, now) in threads)
         {
-            var then = before.groups.GetValueOrDefault(name);
-            var cpu = now.CpuMs - then.CpuMs;
-            var wakeups = now.Wakeups - then.Wakeups;
-            if (cpu > 0 || wakeups > 0)
+            var then = before.threads.TryGetValue(id, out var earlier) ? earlier : (now.Name, 0, 0);
+            var group = groups.GetValueOrDefault(now.Name);
+            groups[now.Name] = (group.CpuMs + now.CpuMs - then.CpuMs, group.Wakeups + now.Wakeups - then.Wakeups, group.Threads + 1);
+        }
+
+        var lines = new List<(double CpuMs, string Text)>();
+        foreach (var (name, group) in groups)
+        {
+            if (group.CpuMs > 0 || group.Wakeups > 0)
             {
-                lines.Add((cpu, string.Create(CultureInfo.InvariantCulture, $"{name} ({now.Threads}): {cpu / seconds:F2} ms/s, {wakeups / seconds:F1} wake-ups/s")));
+                lines.Add((group.CpuMs, string.Create(CultureInfo.InvariantCulture, $"{name} ({group.Threads}): {group.CpuMs / seconds:F2} ms/s, {group.Wakeups / seconds:F1} wake-ups/s")));
             }
         }
 
