@@ -19,7 +19,7 @@ namespace Kinesis.Benchmarks.LoadRunner;
 internal static class ConsumerCostCommand
 {
     public const string Usage =
-        "usage: consumer-cost [--records N] [--fan-out-records N] [--shards N] [--record-size BYTES] [--idle-seconds N] [--runs N]\n" +
+        "usage: consumer-cost [--records N] [--fan-out-records N] [--shards N] [--record-size BYTES] [--idle-seconds N] [--settle-seconds N] [--runs N]\n" +
         "                     [--console-consumer DLL] [--only TEXT] [--output DIR]";
 
     private const string ConsoleName = "kinesis-console-consumer (polling 200 ms, JSON lines to /dev/null)";
@@ -122,7 +122,7 @@ internal static class ConsumerCostCommand
                         if (settings.Includes($"idle {shards} shards {interval.TotalMilliseconds} ms"))
                         {
                             var stream = await CreateStreamAsync(kinesaliteApi, shards).ConfigureAwait(false);
-                            idle.Add(await MeasureLibraryIdleAsync(kinesalite, stream, shards, interval, settings.IdleSeconds).ConfigureAwait(false));
+                            idle.Add(await MeasureLibraryIdleAsync(kinesalite, stream, shards, interval, settings.IdleSeconds, settings.SettleSeconds).ConfigureAwait(false));
                         }
                     }
                 }
@@ -261,7 +261,7 @@ internal static class ConsumerCostCommand
 
     // A worker with default lease timings on an empty stream: start-up until every shard was read once, then the
     // steady cost over a window that includes renewals, taker runs and (with the default 60 s) a shard sync.
-    private static async Task<IdleResult> MeasureLibraryIdleAsync(LoadTarget target, string stream, int shards, TimeSpan interval, int windowSeconds)
+    private static async Task<IdleResult> MeasureLibraryIdleAsync(LoadTarget target, string stream, int shards, TimeSpan interval, int windowSeconds, int settleSeconds)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -282,7 +282,10 @@ internal static class ConsumerCostCommand
             var startupSeconds = clock.Elapsed.TotalSeconds;
 
             // Let the first taker run and the JIT's second tier settle before the window opens.
-            await Task.Delay(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(settleSeconds)).ConfigureAwait(false);
+
+            // The census reads /proc before the window opens and after it closes, so that its own work is not in the window.
+            var threads1 = ThreadCpuCensus.Take();
             process.Refresh();
             var cpu1 = process.TotalProcessorTime;
             var polls1 = consumer.Counters.GetRecordsCalls;
@@ -292,8 +295,9 @@ internal static class ConsumerCostCommand
             var cpu = (process.TotalProcessorTime - cpu1).TotalSeconds;
             var polls = consumer.Counters.GetRecordsCalls - polls1;
             var jit = new JitInWindow(JitInfo.GetCompiledMethodCount() - jitMethods1, (JitInfo.GetCompilationTime() - jitTime1).TotalMilliseconds);
+            var threads = ThreadCpuCensus.Take().Since(threads1, windowSeconds);
             await consumer.StopAsync().ConfigureAwait(false);
-            return Report(new IdleResult($"KinesisConsumer, {shards} shards, polling every {interval.TotalMilliseconds:F0} ms", shards, interval.TotalMilliseconds, windowSeconds, cpu, polls, startup, startupSeconds) { Jit = jit });
+            return Report(new IdleResult($"KinesisConsumer, {shards} shards, polling every {interval.TotalMilliseconds:F0} ms", shards, interval.TotalMilliseconds, windowSeconds, cpu, polls, startup, startupSeconds) { Jit = jit, Threads = threads });
         }
     }
 
@@ -333,6 +337,10 @@ internal static class ConsumerCostCommand
     private static IdleResult Report(IdleResult result)
     {
         Console.WriteLine($"  {result.Scenario}: {result.PercentOfCore:F2} % of a core, {result.MsPerPoll:F3} ms per poll ({result.Polls} polls in {result.WindowSeconds:F0} s), start-up {result.StartupCpuSeconds:F2} CPU-s{(result.Jit is { } jit ? $", JIT in the window {jit.Methods} methods, {jit.Milliseconds:F0} ms" : "")}");
+        if (result.Threads is { Length: > 0 } threads)
+        {
+            Console.WriteLine($"    by thread (name (threads): CPU, wake-ups): {threads}");
+        }
         return result;
     }
 
@@ -394,6 +402,9 @@ internal static class ConsumerCostCommand
         /// <summary>Methods the JIT compiled in the window and its time (in-process runs only): tiering still going on.</summary>
         public JitInWindow? Jit { get; init; }
 
+        /// <summary>The window's CPU and wake-ups by thread name (in-process runs on Linux only).</summary>
+        public string? Threads { get; init; }
+
         public double PercentOfCore => CpuSeconds / WindowSeconds * 100;
 
         public double MsPerPoll => CpuSeconds * 1000 / Math.Max(1, Polls);
@@ -403,6 +414,9 @@ internal static class ConsumerCostCommand
 /// <summary>The consumer-cost command's options.</summary>
 internal sealed record ConsumerCostSettings(int Records, int FanOutRecords, int Shards, int RecordSize, int IdleSeconds, int Runs, string? ConsoleConsumer, string? Only, string Output)
 {
+    /// <summary>Seconds between every shard's first read and the library's idle window (the JIT's tiering settles in it).</summary>
+    public int SettleSeconds { get; init; } = 5;
+
     public bool Includes(string scenario) => Only is null || scenario.Contains(Only, StringComparison.OrdinalIgnoreCase);
 
     public static ConsumerCostSettings? Parse(string[] args)
@@ -420,6 +434,7 @@ internal sealed record ConsumerCostSettings(int Records, int FanOutRecords, int 
                 "--shards" when number is not null => settings with { Shards = number.Value },
                 "--record-size" when number is <= 1_048_576 => settings with { RecordSize = number.Value },
                 "--idle-seconds" when number is not null => settings with { IdleSeconds = number.Value },
+                "--settle-seconds" when number is not null => settings with { SettleSeconds = number.Value },
                 "--runs" when number is not null => settings with { Runs = number.Value },
                 "--console-consumer" when File.Exists(value) => settings with { ConsoleConsumer = Path.GetFullPath(value) },
                 "--only" => settings with { Only = value },

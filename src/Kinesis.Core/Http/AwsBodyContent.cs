@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 
 namespace Kinesis.Core.Http;
 
@@ -11,10 +10,11 @@ internal sealed class AwsBodyContent : HttpContent
 {
     private readonly ReadOnlyMemory<byte> body;
 
-    public AwsBodyContent(ReadOnlyMemory<byte> body, MediaTypeHeaderValue contentType)
+    public AwsBodyContent(ReadOnlyMemory<byte> body, string contentType)
     {
         this.body = body;
-        Headers.ContentType = contentType;
+        // Added as text: sent as it is, without a parsed MediaTypeHeaderValue per request; the signer signs the same text.
+        Headers.TryAddWithoutValidation("Content-Type", contentType);
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>

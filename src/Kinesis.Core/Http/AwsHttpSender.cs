@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-
 namespace Kinesis.Core.Http;
 
 /// <summary>
@@ -48,20 +46,22 @@ internal sealed class AwsHttpSender : IDisposable
             Version = request.Version,
             VersionPolicy = request.VersionPolicy,
             Content = request.StreamedBody is { } streamed
-                ? new AwsStreamedContent(streamed, new MediaTypeHeaderValue(request.ContentType))
-                : new AwsBodyContent(request.Body, new MediaTypeHeaderValue(request.ContentType)),
+                ? new AwsStreamedContent(streamed, request.ContentType)
+                : new AwsBodyContent(request.Body, request.ContentType),
         };
         if (request.ContentEncoding is { } encoding)
         {
             message.Content.Headers.ContentEncoding.Add(encoding);
         }
 
-        foreach (var header in request.Headers)
+        // Indexed: a foreach over the interface would allocate an enumerator per request.
+        var headers = request.Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
-            message.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            message.Headers.TryAddWithoutValidation(headers[i].Key, headers[i].Value);
         }
 
-        await Signer.SignAsync(message, request.PayloadSha256, signedAt: null, cancellationToken).ConfigureAwait(false);
+        await Signer.SignAsync(message, request, cancellationToken).ConfigureAwait(false);
         return await invoker.SendAsync(message, cancellationToken).ConfigureAwait(false);
     }
 

@@ -38,14 +38,14 @@ internal sealed class AwsRequestSigner
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(body, hash);
-        return string.Create(hash.Length * 2, hash.ToArray(), static (chars, bytes) =>
+        Span<char> hex = stackalloc char[SHA256.HashSizeInBytes * 2];
+        for (var i = 0; i < hash.Length; i++)
         {
-            for (var i = 0; i < bytes.Length; i++)
-            {
-                chars[i * 2] = "0123456789abcdef"[bytes[i] >> 4];
-                chars[(i * 2) + 1] = "0123456789abcdef"[bytes[i] & 0xF];
-            }
-        });
+            hex[i * 2] = "0123456789abcdef"[hash[i] >> 4];
+            hex[(i * 2) + 1] = "0123456789abcdef"[hash[i] & 0xF];
+        }
+
+        return new string(hex);
     }
 
     /// <summary>
@@ -56,9 +56,8 @@ internal sealed class AwsRequestSigner
     /// <param name="payloadSha256">The body's hash from <see cref="HashPayload"/>.</param>
     /// <param name="signedAt">A fixed signing time (test vectors); by default the corrected current time.</param>
     /// <param name="cancellationToken">Cancels credential resolution.</param>
-    public async Task SignAsync(HttpRequestMessage request, string payloadSha256, DateTime? signedAt = null, CancellationToken cancellationToken = default)
+    public Task SignAsync(HttpRequestMessage request, string payloadSha256, DateTime? signedAt = null, CancellationToken cancellationToken = default)
     {
-        var identity = await credentials.GetAsync(cancellationToken).ConfigureAwait(false);
         var signingRequest = new AWSSigningRequest
         {
             HttpMethod = request.Method,
@@ -75,6 +74,34 @@ internal sealed class AwsRequestSigner
         }
 
         signingRequest.Headers["x-amz-content-sha256"] = payloadSha256;
+        return SignAsync(request, signingRequest, signedAt, cancellationToken);
+    }
+
+    /// <summary>
+    /// Signs <paramref name="message"/>, which was built from <paramref name="request"/>: its Content-Type and extra
+    /// headers are signed as <paramref name="request"/> holds them, without reading them back from the message.
+    /// </summary>
+    internal Task SignAsync(HttpRequestMessage message, AwsHttpRequest request, CancellationToken cancellationToken)
+    {
+        var signingRequest = new AWSSigningRequest
+        {
+            HttpMethod = message.Method,
+            RequestUri = message.RequestUri ?? throw new ArgumentException("The request has no URI.", nameof(message)),
+        };
+        var headers = request.Headers;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            signingRequest.Headers[headers[i].Key] = headers[i].Value;
+        }
+
+        signingRequest.Headers["Content-Type"] = request.ContentType;
+        signingRequest.Headers["x-amz-content-sha256"] = request.PayloadSha256;
+        return SignAsync(message, signingRequest, signedAt: null, cancellationToken);
+    }
+
+    private async Task SignAsync(HttpRequestMessage request, AWSSigningRequest signingRequest, DateTime? signedAt, CancellationToken cancellationToken)
+    {
+        var identity = await credentials.GetAsync(cancellationToken).ConfigureAwait(false);
         var parameters = new AWSSigV4Parameters
         {
             Credentials = identity,

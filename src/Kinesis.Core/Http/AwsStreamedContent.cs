@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 
 namespace Kinesis.Core.Http;
 
@@ -8,10 +7,11 @@ internal sealed class AwsStreamedContent : HttpContent
 {
     private readonly AwsStreamedBody body;
 
-    public AwsStreamedContent(AwsStreamedBody body, MediaTypeHeaderValue contentType)
+    public AwsStreamedContent(AwsStreamedBody body, string contentType)
     {
         this.body = body;
-        Headers.ContentType = contentType;
+        // Added as text: sent as it is, without a parsed MediaTypeHeaderValue per request; the signer signs the same text.
+        Headers.TryAddWithoutValidation("Content-Type", contentType);
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>

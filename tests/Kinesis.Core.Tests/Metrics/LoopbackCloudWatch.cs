@@ -4,9 +4,8 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Amazon;
 using Amazon.Runtime;
-using Amazon.Runtime.Signing;
+using Kinesis.Core.Tests.Http;
 
 namespace Kinesis.Core.Tests.Metrics;
 
@@ -110,36 +109,8 @@ internal sealed class LoopbackCloudWatch : IAsyncDisposable
             ParseForm(form));
     }
 
-    private async Task<bool> SignatureIsValidAsync(HttpListenerRequest request, byte[] raw)
-    {
-        var authorization = request.Headers["Authorization"];
-        var date = request.Headers["X-Amz-Date"];
-        var payloadHash = request.Headers["x-amz-content-sha256"];
-        if (authorization is null || date is null || payloadHash != Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(raw)))
-        {
-            return false;
-        }
-
-        var signedHeaders = authorization.Split("SignedHeaders=")[1].Split(',')[0].Split(';');
-        var signing = new AWSSigningRequest { HttpMethod = HttpMethod.Post, RequestUri = new Uri(Endpoint, request.RawUrl) };
-        foreach (var name in signedHeaders)
-        {
-            if (name != "host")
-            {
-                signing.Headers[name] = request.Headers[name]!;
-            }
-        }
-
-        var parameters = new AWSSigV4Parameters
-        {
-            Credentials = Credentials,
-            Region = RegionEndpoint.GetBySystemName(Region),
-            Service = "monitoring",
-            SignedAt = DateTime.ParseExact(date, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
-        };
-        var expected = await AWSSigV4Signer.SignAsync(signing, parameters);
-        return expected.Headers.Any(h => h.Key == "Authorization" && h.Value == authorization);
-    }
+    private Task<bool> SignatureIsValidAsync(HttpListenerRequest request, byte[] raw) =>
+        SignatureCheck.IsValidAsync(new Uri(Endpoint, request.RawUrl), name => request.Headers[name], raw, Credentials, Region, "monitoring");
 
     private static List<KeyValuePair<string, string>> ParseForm(string form) =>
         form.Split('&').Select(pair =>

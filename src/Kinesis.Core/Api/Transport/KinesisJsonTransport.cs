@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -16,6 +17,9 @@ internal sealed class KinesisJsonTransport : IDisposable
     private const string ContentType = "application/x-amz-json-1.1";
     private const string TargetPrefix = "Kinesis_20131202.";
     private const int MaxErrorBodyBytes = 64 * 1024;
+
+    // Keyed by the operation names of KinesisApiClient: a fixed, small set.
+    private static readonly ConcurrentDictionary<string, KeyValuePair<string, string>[]> TargetHeaders = new(StringComparer.Ordinal);
 
     private readonly AwsHttpSender sender;
     private readonly TimeSpan requestTimeout;
@@ -223,15 +227,19 @@ internal sealed class KinesisJsonTransport : IDisposable
 
     private static AwsHttpRequest CreateRequest(string operation, ReadOnlyMemory<byte> body, Version version, HttpVersionPolicy policy) => new(body, ContentType)
     {
-        Headers = [new("X-Amz-Target", TargetPrefix + operation)],
+        Headers = TargetHeader(operation),
         Version = version,
         VersionPolicy = policy,
     };
 
     private static AwsHttpRequest CreateRequest(string operation, AwsStreamedBody body, Version version, HttpVersionPolicy policy) => new(body, ContentType)
     {
-        Headers = [new("X-Amz-Target", TargetPrefix + operation)],
+        Headers = TargetHeader(operation),
         Version = version,
         VersionPolicy = policy,
     };
+
+    /// <summary>The X-Amz-Target header of an operation, built once per operation instead of once per request.</summary>
+    private static KeyValuePair<string, string>[] TargetHeader(string operation) =>
+        TargetHeaders.GetOrAdd(operation, static name => [new("X-Amz-Target", TargetPrefix + name)]);
 }
