@@ -172,7 +172,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
                 publisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, options.ValidatedApplicationName, options.Kinesis.Region, loggerFactory.CreateLogger<CloudWatchMetricsPublisher>(), options.TimeProvider);
                 var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient(maxErrorRetry: null));
                 var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ValidatedApplicationName, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
-                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory, metrics: metrics);
+                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory, metrics: metrics, multiStream: options.MultiStream.IsEnabled);
                 scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, metrics, loggerFactory, RaiseShardStopped);
                 await scheduler.StartAsync(startup, cancellationToken).ConfigureAwait(false);
             }

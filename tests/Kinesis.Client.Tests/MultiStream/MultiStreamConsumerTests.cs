@@ -251,6 +251,30 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task StartAsync_SingleStreamLeaseInTheTable_NeverTakenWhileItsOwnStreamIsRead()
+    {
+        await using var env = new MultiStreamTestEnvironment(fixture);
+        var stream = await env.CreateStreamAsync("mixed", 1);
+        var expected = await env.PutAsync(stream, keys: 2, first: 0, count: 3);
+        var refresher = new DynamoDbLeaseRefresher(env.Base.DynamoDb, env.Base.ApplicationName, new LeaseManagementOptions(), TimeProvider.System, NullLogger.Instance);
+        await refresher.CreateTableIfNotExistsAsync();
+        await refresher.WaitUntilActiveAsync();
+
+        // A single-stream application's lease (key = bare shard id): this worker could never process it.
+        Assert.True(await refresher.CreateLeaseIfNotExistsAsync(Lease.CreateNew("shardId-000000000007", ExtendedSequenceNumber.TrimHorizon)));
+        var consumer = env.CreateConsumer("w1", o => o.MultiStream.Streams = [new StreamConfig { StreamName = stream }]);
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "the stream's records delivered");
+        var held = Assert.Single(consumer.HeldShardIds);
+        Assert.Contains($":{stream}:", held, StringComparison.Ordinal);
+        await consumer.StopAsync();
+        var single = Assert.Single(await env.Base.ListLeasesAsync(), l => l.StreamIdentifier is null);
+        Assert.Null(single.LeaseOwner);
+        Assert.Equal(0, single.LeaseCounter);
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
     public async Task StartAsync_LeaseWrittenByJavaMultiStreamTracker_ResumesAfterItsCheckpoint()
     {
         await using var env = new MultiStreamTestEnvironment(fixture);
