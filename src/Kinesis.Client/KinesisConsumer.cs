@@ -282,15 +282,15 @@ public sealed class KinesisConsumer : IAsyncDisposable
         }
     }
 
-    private void RaiseShardStopped(string shardId, Exception exception)
+    private void RaiseShardStopped(StreamIdentifier? stream, string leaseKey, string shardId, Exception exception)
     {
         try
         {
-            ShardStopped?.Invoke(this, new ShardStoppedEventArgs(shardId, exception));
+            ShardStopped?.Invoke(this, new ShardStoppedEventArgs(stream, leaseKey, shardId, exception));
         }
         catch (Exception ex)
         {
-            ConsumerLog.ShardStoppedHandlerFailed(logger, shardId, ex);
+            ConsumerLog.ShardStoppedHandlerFailed(logger, shardId, leaseKey, ex);
         }
     }
 

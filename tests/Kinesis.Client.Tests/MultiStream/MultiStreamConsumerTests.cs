@@ -251,6 +251,35 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task ShardStopped_SameShardIdInTwoStreams_EachEventNamesItsStreamAndLeaseKey()
+    {
+        await using var env = new MultiStreamTestEnvironment(fixture);
+        var orders = await env.CreateStreamAsync("orders", 1);
+        var clicks = await env.CreateStreamAsync("clicks", 1);
+        await env.PutAsync(orders, keys: 1, first: 0, count: 1);
+        await env.PutAsync(clicks, keys: 1, first: 0, count: 1);
+        env.BeforeBatch = _ => throw new InvalidOperationException("user code failed");
+        var consumer = env.CreateConsumer("w1", o =>
+        {
+            o.ErrorMode = ProcessorErrorMode.StopShard;
+            o.MultiStream.Streams = [new StreamConfig { StreamName = orders }, new StreamConfig { StreamName = clicks }];
+        });
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<ShardStoppedEventArgs>();
+        consumer.ShardStopped += (_, e) => stopped.Enqueue(e);
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => stopped.Count == 2, Deadline, "both streams' shard-0 stopped");
+        var held = consumer.HeldShardIds;
+        await consumer.StopAsync();
+
+        Assert.All(stopped, e => Assert.NotNull(e.Stream));
+        Assert.All(stopped, e => Assert.Equal("shardId-000000000000", e.ShardId));
+        Assert.Equal(new[] { clicks, orders }.Order(), stopped.Select(e => e.Stream!.StreamName).Order());
+        Assert.All(stopped, e => Assert.Equal(e.Stream!.LeaseKey(e.ShardId), e.LeaseKey));
+        Assert.Equal(held.Order(), stopped.Select(e => e.LeaseKey).Order());
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
     public async Task StartAsync_SingleStreamLeaseInTheTable_NeverTakenWhileItsOwnStreamIsRead()
     {
         await using var env = new MultiStreamTestEnvironment(fixture);
