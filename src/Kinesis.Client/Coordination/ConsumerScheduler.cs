@@ -63,7 +63,7 @@ internal sealed class ConsumerScheduler
         streams = new TrackedStreams(api, coordinator, counters, logger);
         if (options.MultiStream.IsEnabled)
         {
-            multiStream = new MultiStreamSyncer(api, options, streams, coordinator, counters, logger);
+            multiStream = new MultiStreamSyncer(api, options, streams, coordinator, counters, metrics, logger);
         }
         else
         {

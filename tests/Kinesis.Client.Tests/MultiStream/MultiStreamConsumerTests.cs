@@ -67,6 +67,7 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         var removed = await env.CreateStreamAsync("removed", 2);
         var list = new List<StreamConfig> { new() { StreamName = kept }, new() { StreamName = removed } };
         var delay = TimeSpan.FromSeconds(3);
+        using var metrics = new ConsumerMeasurements(env.Base.ApplicationName);
         var consumer = env.CreateConsumer("w1", o =>
         {
             o.MultiStream.StreamProvider = _ => ValueTask.FromResult<IReadOnlyList<StreamConfig>>([.. list]);
@@ -76,6 +77,7 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         var expected = await env.PutAsync(kept, keys: 2, first: 0, count: 3);
         expected.AddRange(await env.PutAsync(removed, keys: 2, first: 0, count: 3));
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "both streams delivered");
+        await Eventually.HoldsAsync(() => ObserveStreamCounts(metrics) == (2, 0), Deadline, "ActiveStreams.Count 2 after a stream sync");
 
         list.RemoveAt(1);
         var removedAt = DateTime.UtcNow;
@@ -88,7 +90,18 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         var after = await env.PutAsync(kept, keys: 2, first: 3, count: 3);
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(after), Deadline, "the kept stream still flows");
         Assert.Single(await env.Base.ListLeasesAsync());
+        await Eventually.HoldsAsync(() => ObserveStreamCounts(metrics) == (1, 0), Deadline, "ActiveStreams.Count 1, none pending, after the deletion");
         await consumer.StopAsync();
+
+        // The Java KCL's MultiStreamTracker metrics: one former stream deleted, on the MultiStreamTracker operation.
+        Assert.Equal(1, metrics.Sum(ConsumerMetricNames.DeletedStreamsCount));
+        Assert.All(metrics.Tags(ConsumerMetricNames.DeletedStreamsCount), t => Assert.Equal(ConsumerOperations.MultiStreamTracker, t[MetricTagNames.Operation]));
+    }
+
+    private static (double? Active, double? Pending) ObserveStreamCounts(ConsumerMeasurements metrics)
+    {
+        metrics.ObserveGauges();
+        return (metrics.Last(ConsumerMetricNames.ActiveStreamsCount), metrics.Last(ConsumerMetricNames.StreamsPendingDeletionCount));
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
