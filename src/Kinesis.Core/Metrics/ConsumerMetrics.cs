@@ -59,7 +59,7 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         millisBehindLatest = Meter.CreateHistogram<long>(ConsumerMetricNames.MillisBehindLatest, MetricUnits.Milliseconds, "How far the reader is behind the tip of the shard.");
         processRecordsTime = Meter.CreateHistogram<double>(ConsumerMetricNames.ProcessRecordsTime, MetricUnits.Milliseconds, "Time spent in the record processor per batch.");
         expiredIterator = Meter.CreateCounter<long>(ConsumerMetricNames.ExpiredIterator, MetricUnits.Count, "Shard iterators that expired.");
-        Meter.CreateObservableGauge(ConsumerMetricNames.CurrentLeases, ObserveCurrentLeases, MetricUnits.Count, "Leases held after the last renewal pass.");
+        Meter.CreateObservableGauge(ConsumerMetricNames.CurrentLeases, () => ObserveLast(ref currentLeases, ConsumerOperations.RenewAllLeases), MetricUnits.Count, "Leases held after the last renewal pass.");
         lostLeases = Meter.CreateCounter<long>(ConsumerMetricNames.LostLeases, MetricUnits.Count, "Leases lost during renewal.");
         takenLeases = Meter.CreateCounter<long>(ConsumerMetricNames.TakenLeases, MetricUnits.Count, "Leases taken.");
         leaseSpillover = Meter.CreateCounter<long>(ConsumerMetricNames.LeaseSpillover, MetricUnits.Count, "Leases not taken because the worker is at its maximum.");
@@ -75,8 +75,8 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         batchesBisected = Meter.CreateCounter<long>(ConsumerMetricNames.BatchesBisected, MetricUnits.Count, "Failing batches split in two.");
         processRecordsRetries = Meter.CreateCounter<long>(ConsumerMetricNames.ProcessRecordsRetries, MetricUnits.Count, "Deliveries of failed records again after a backoff.");
         lanesBusy = Meter.CreateHistogram<long>(ConsumerMetricNames.LanesBusy, MetricUnits.Count, "Lanes with records per batch delivered on several lanes.");
-        Meter.CreateObservableGauge(ConsumerMetricNames.ActiveStreamsCount, () => ObserveStreamSync(ref activeStreams), MetricUnits.Count, "Streams in the list after the last stream sync.");
-        Meter.CreateObservableGauge(ConsumerMetricNames.StreamsPendingDeletionCount, () => ObserveStreamSync(ref streamsPendingDeletion), MetricUnits.Count, "Former streams whose leases wait for the deletion delay.");
+        Meter.CreateObservableGauge(ConsumerMetricNames.ActiveStreamsCount, () => ObserveLast(ref activeStreams, ConsumerOperations.MultiStreamTracker), MetricUnits.Count, "Streams in the list after the last stream sync.");
+        Meter.CreateObservableGauge(ConsumerMetricNames.StreamsPendingDeletionCount, () => ObserveLast(ref streamsPendingDeletion, ConsumerOperations.MultiStreamTracker), MetricUnits.Count, "Former streams whose leases wait for the deletion delay.");
         deletedStreams = Meter.CreateCounter<long>(ConsumerMetricNames.DeletedStreamsCount, MetricUnits.Count, "Former streams whose leases were deleted.");
     }
 
@@ -310,16 +310,10 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         return tags;
     }
 
-    // Nothing before the first stream sync (and never for a single-stream consumer).
-    private IEnumerable<Measurement<long>> ObserveStreamSync(ref long field)
+    // The last value recorded for a gauge; nothing before the first (a stream count is never recorded by a single-stream consumer).
+    private IEnumerable<Measurement<long>> ObserveLast(ref long field, string operation)
     {
         var value = Interlocked.Read(ref field);
-        return value < 0 ? [] : [new Measurement<long>(value, WorkerTags(ConsumerOperations.MultiStreamTracker))];
-    }
-
-    private IEnumerable<Measurement<long>> ObserveCurrentLeases()
-    {
-        var value = Interlocked.Read(ref currentLeases);
-        return value < 0 ? [] : [new Measurement<long>(value, WorkerTags(ConsumerOperations.RenewAllLeases))];
+        return value < 0 ? [] : [new Measurement<long>(value, WorkerTags(operation))];
     }
 }
