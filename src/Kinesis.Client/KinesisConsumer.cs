@@ -172,7 +172,7 @@ public sealed class KinesisConsumer : IAsyncDisposable
                 publisher = CloudWatchMetricsPublisher.CreateIfEnabled(metrics, options.Metrics, options.ValidatedApplicationName, options.Kinesis.Region, loggerFactory.CreateLogger<CloudWatchMetricsPublisher>(), options.TimeProvider);
                 var dynamoDb = options.DynamoDbClient ?? (ownedDynamoDb = CreateDynamoDbClient(maxErrorRetry: null));
                 var refresher = new DynamoDbLeaseRefresher(dynamoDb, options.ValidatedApplicationName, options.Leases, options.TimeProvider, loggerFactory.CreateLogger<DynamoDbLeaseRefresher>());
-                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory, metrics: metrics);
+                coordinator = new LeaseCoordinator(refresher, options.WorkerId, options.Leases, options.TimeProvider, loggerFactory, metrics: metrics, multiStream: options.MultiStream.IsEnabled);
                 scheduler = new ConsumerScheduler(coordinator, api, options, processorFactory, Counters, metrics, loggerFactory, RaiseShardStopped);
                 await scheduler.StartAsync(startup, cancellationToken).ConfigureAwait(false);
             }
@@ -282,15 +282,15 @@ public sealed class KinesisConsumer : IAsyncDisposable
         }
     }
 
-    private void RaiseShardStopped(string shardId, Exception exception)
+    private void RaiseShardStopped(StreamIdentifier? stream, string leaseKey, string shardId, Exception exception)
     {
         try
         {
-            ShardStopped?.Invoke(this, new ShardStoppedEventArgs(shardId, exception));
+            ShardStopped?.Invoke(this, new ShardStoppedEventArgs(stream, leaseKey, shardId, exception));
         }
         catch (Exception ex)
         {
-            ConsumerLog.ShardStoppedHandlerFailed(logger, shardId, ex);
+            ConsumerLog.ShardStoppedHandlerFailed(logger, shardId, leaseKey, ex);
         }
     }
 

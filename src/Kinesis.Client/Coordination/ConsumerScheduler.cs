@@ -27,7 +27,7 @@ internal sealed class ConsumerScheduler
     private readonly ConsumerCounters counters;
     private readonly ConsumerMetrics metrics;
     private readonly ILogger logger;
-    private readonly Action<string, Exception> onShardStopped;
+    private readonly Action<StreamIdentifier?, string, string, Exception> onShardStopped;
     private readonly object gate = new();
     private readonly Dictionary<string, ShardConsumer> consumers = new(StringComparer.Ordinal);
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -48,7 +48,7 @@ internal sealed class ConsumerScheduler
         ConsumerCounters counters,
         ConsumerMetrics metrics,
         ILoggerFactory loggerFactory,
-        Action<string, Exception> onShardStopped)
+        Action<StreamIdentifier?, string, string, Exception> onShardStopped)
     {
         this.coordinator = coordinator;
         this.api = api;
@@ -63,7 +63,7 @@ internal sealed class ConsumerScheduler
         streams = new TrackedStreams(api, coordinator, counters, logger);
         if (options.MultiStream.IsEnabled)
         {
-            multiStream = new MultiStreamSyncer(api, options, streams, coordinator, counters, logger);
+            multiStream = new MultiStreamSyncer(api, options, streams, coordinator, counters, metrics, logger);
         }
         else
         {
@@ -326,7 +326,7 @@ internal sealed class ConsumerScheduler
 
                 var consumer = new ShardConsumer(lease, coordinator, shardId => processorFactory(stream.Identity, shardId), (shardId, start) => CreatePublisher(stream, shardId, start), deaggregator, stream.Options, counters, logger)
                 {
-                    OnStopped = onShardStopped,
+                    OnStopped = (shardId, exception) => onShardStopped(stream.Identity, lease.LeaseKey, shardId, exception),
                     Metrics = metrics,
                 };
                 consumers[lease.LeaseKey] = consumer;

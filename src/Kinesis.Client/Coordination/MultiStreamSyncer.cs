@@ -1,6 +1,7 @@
 using Kinesis.Client.Diagnostics;
 using Kinesis.Client.Leases;
 using Kinesis.Core.Api;
+using Kinesis.Core.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Kinesis.Client.Coordination;
@@ -17,17 +18,19 @@ internal sealed class MultiStreamSyncer
     private readonly TrackedStreams streams;
     private readonly LeaseCoordinator coordinator;
     private readonly ConsumerCounters counters;
+    private readonly ConsumerMetrics metrics;
     private readonly ILogger logger;
     private readonly StreamResolver resolver;
     private readonly FormerStreamsPlanner formerStreams;
 
-    public MultiStreamSyncer(KinesisApiClient api, KinesisConsumerOptions options, TrackedStreams streams, LeaseCoordinator coordinator, ConsumerCounters counters, ILogger logger)
+    public MultiStreamSyncer(KinesisApiClient api, KinesisConsumerOptions options, TrackedStreams streams, LeaseCoordinator coordinator, ConsumerCounters counters, ConsumerMetrics metrics, ILogger logger)
     {
         this.api = api;
         this.options = options;
         this.streams = streams;
         this.coordinator = coordinator;
         this.counters = counters;
+        this.metrics = metrics;
         this.logger = logger;
         resolver = new StreamResolver(api);
         formerStreams = new FormerStreamsPlanner(options.MultiStream.FormerStreamsLeasesDeletion, options.MultiStream.FormerStreamsLeasesDeletionDelay, options.TimeProvider);
@@ -137,7 +140,8 @@ internal sealed class MultiStreamSyncer
             }
         }
 
-        await DeleteFormerStreamsAsync(listed, cancellationToken).ConfigureAwait(false);
+        var deleted = await DeleteFormerStreamsAsync(listed, cancellationToken).ConfigureAwait(false);
+        metrics.StreamSyncCompleted(listed.Count, formerStreams.PendingCount, deleted);
     }
 
     /// <summary>The stream list: the provider's answer, validated and copied, or the fixed list of the options.</summary>
@@ -162,7 +166,8 @@ internal sealed class MultiStreamSyncer
         return copies;
     }
 
-    private async Task DeleteFormerStreamsAsync(HashSet<StreamIdentifier> listed, CancellationToken cancellationToken)
+    /// <returns>How many former streams had their leases deleted.</returns>
+    private async Task<int> DeleteFormerStreamsAsync(HashSet<StreamIdentifier> listed, CancellationToken cancellationToken)
     {
         var byStream = new Dictionary<StreamIdentifier, List<Lease>>();
         foreach (var lease in await coordinator.Refresher.ListLeasesAsync(cancellationToken).ConfigureAwait(false))
@@ -193,5 +198,7 @@ internal sealed class MultiStreamSyncer
             streams.Remove(stream.Serialize());
             MultiStreamLog.FormerStreamLeasesDeleted(logger, stream.Serialize(), byStream[stream].Count);
         }
+
+        return due.Count;
     }
 }

@@ -97,8 +97,8 @@ internal static partial class ConsumerLog
     [LoggerMessage(EventId = 3033, Level = LogLevel.Warning, Message = "Reading shard {ShardId} failed; retrying in {Delay}.")]
     public static partial void GetRecordsFailed(ILogger logger, string shardId, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(EventId = 3034, Level = LogLevel.Error, Message = "A ShardStopped handler threw for shard {ShardId}; the exception was ignored.")]
-    public static partial void ShardStoppedHandlerFailed(ILogger logger, string shardId, Exception exception);
+    [LoggerMessage(EventId = 3034, Level = LogLevel.Error, Message = "A ShardStopped handler threw for shard {ShardId} (lease {LeaseKey}); the exception was ignored.")]
+    public static partial void ShardStoppedHandlerFailed(ILogger logger, string shardId, string leaseKey, Exception exception);
 
     [LoggerMessage(EventId = 3035, Level = LogLevel.Warning, Message = "Shard {ShardId}: the lease is no longer held by this worker; {RecordCount} records from {FirstSequenceNumber} were not delivered and the processor gets LeaseLostAsync.")]
     public static partial void DeliveryRefusedLeaseLost(ILogger logger, string shardId, int recordCount, string firstSequenceNumber);

@@ -43,7 +43,8 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
         TimeProvider timeProvider,
         ILoggerFactory? loggerFactory = null,
         Random? random = null,
-        ConsumerMetrics? metrics = null)
+        ConsumerMetrics? metrics = null,
+        bool multiStream = false)
     {
         ArgumentNullException.ThrowIfNull(refresher);
         ArgumentException.ThrowIfNullOrEmpty(workerId);
@@ -57,7 +58,7 @@ internal sealed class LeaseCoordinator : IAsyncDisposable
         logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<LeaseCoordinator>();
         WorkerId = workerId;
         renewer = new LeaseRenewer(refresher, workerId, options, timeProvider, logger);
-        taker = new LeaseTaker(refresher, workerId, options, timeProvider, logger, random);
+        taker = new LeaseTaker(refresher, workerId, options, timeProvider, logger, random, multiStream);
         renewer.LeaseLost += (_, e) =>
         {
             if (e.Reason is LeaseLostReason.RenewalRejected or LeaseLostReason.LocallyExpired or LeaseLostReason.UpdateRejected)

@@ -53,6 +53,9 @@ internal static partial class LeaseLog
     [LoggerMessage(EventId = 2024, Level = LogLevel.Warning, Message = "Worker {WorkerId} could not re-read the {LeaseCount} leases it watches for expiry; the next watch or taker run reads them again.")]
     public static partial void WatchReadFailed(ILogger logger, string workerId, int leaseCount, Exception exception);
 
+    [LoggerMessage(EventId = 2025, Level = LogLevel.Warning, Message = "Worker {WorkerId} of a {Kind} application leaves lease {LeaseKey} alone: it is a {OtherKind} lease, which this worker cannot process. A multi-stream and a single-stream application cannot share a lease table: give each its own ApplicationName (the table name).")]
+    public static partial void OtherKindOfLease(ILogger logger, string workerId, string leaseKey, string kind, string otherKind);
+
     [LoggerMessage(EventId = 2030, Level = LogLevel.Error, Message = "Worker {WorkerId}: the lease renewal loop failed; it continues at the next interval.")]
     public static partial void RenewLoopFailed(ILogger logger, string workerId, Exception exception);
 

@@ -22,8 +22,13 @@ internal sealed class LeaseTaker
     private readonly Random random;
     private readonly TimeSpan renewalInterval;
     private readonly List<string> watched = [];
+    private readonly bool multiStream;
+    private readonly HashSet<string> otherKindReported = new(StringComparer.Ordinal);
 
-    public LeaseTaker(ILeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger, Random? random = null)
+    // multiStream: whether this worker reads leases of a multi-stream application (they carry a stream identity). Leases of
+    // the other kind in the table are never taken, counted or watched, and each is logged once: taken, they would be
+    // renewed but never processed.
+    public LeaseTaker(ILeaseRefresher refresher, string workerId, LeaseManagementOptions options, TimeProvider timeProvider, ILogger logger, Random? random = null, bool multiStream = false)
     {
         ArgumentNullException.ThrowIfNull(refresher);
         ArgumentException.ThrowIfNullOrEmpty(workerId);
@@ -36,6 +41,7 @@ internal sealed class LeaseTaker
         this.timeProvider = timeProvider;
         this.logger = logger;
         this.random = random ?? Random.Shared;
+        this.multiStream = multiStream;
         renewalInterval = options.RenewalInterval.Value;
         WatchInterval = options.FailoverTime / WatchIntervalsPerFailoverTime;
     }
@@ -265,6 +271,16 @@ internal sealed class LeaseTaker
         var notSeen = new HashSet<string>(allLeases.Keys, StringComparer.Ordinal);
         foreach (var lease in scanned)
         {
+            if ((lease.StreamIdentifier is not null) != multiStream)
+            {
+                if (otherKindReported.Add(lease.LeaseKey))
+                {
+                    LeaseLog.OtherKindOfLease(logger, WorkerId, lease.LeaseKey, multiStream ? "multi-stream" : "single-stream", multiStream ? "single-stream" : "multi-stream");
+                }
+
+                continue;
+            }
+
             notSeen.Remove(lease.LeaseKey);
             long? lastIncrement;
             if (allLeases.TryGetValue(lease.LeaseKey, out var old))

@@ -70,4 +70,13 @@ public static class ConsumerMetricNames
 
     /// <summary>Histogram (Count, detailed; ProcessTask): per batch delivered on several lanes (ParallelizationFactor above 1), the lanes that had records (not a KCL metric).</summary>
     public const string LanesBusy = "LanesBusy";
+
+    /// <summary>Observable gauge (Count, summary; MultiStreamTracker): streams in a multi-stream consumer's list after its last stream sync.</summary>
+    public const string ActiveStreamsCount = "ActiveStreams.Count";
+
+    /// <summary>Observable gauge (Count, summary; MultiStreamTracker): former streams whose leases wait for their deletion delay, after the last stream sync.</summary>
+    public const string StreamsPendingDeletionCount = "StreamsPendingDeletion.Count";
+
+    /// <summary>Counter (Count, summary; MultiStreamTracker): former streams whose leases were deleted.</summary>
+    public const string DeletedStreamsCount = "DeletedStreams.Count";
 }

@@ -37,7 +37,10 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
     private readonly Counter<long> batchesBisected;
     private readonly Counter<long> processRecordsRetries;
     private readonly Histogram<long> lanesBusy;
+    private readonly Counter<long> deletedStreams;
     private long currentLeases = -1;
+    private long activeStreams = -1;
+    private long streamsPendingDeletion = -1;
 
     /// <summary>Creates the instruments for one worker of one application.</summary>
     /// <param name="applicationName">The consumer application name (the KCL's CloudWatch namespace).</param>
@@ -56,7 +59,7 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         millisBehindLatest = Meter.CreateHistogram<long>(ConsumerMetricNames.MillisBehindLatest, MetricUnits.Milliseconds, "How far the reader is behind the tip of the shard.");
         processRecordsTime = Meter.CreateHistogram<double>(ConsumerMetricNames.ProcessRecordsTime, MetricUnits.Milliseconds, "Time spent in the record processor per batch.");
         expiredIterator = Meter.CreateCounter<long>(ConsumerMetricNames.ExpiredIterator, MetricUnits.Count, "Shard iterators that expired.");
-        Meter.CreateObservableGauge(ConsumerMetricNames.CurrentLeases, ObserveCurrentLeases, MetricUnits.Count, "Leases held after the last renewal pass.");
+        Meter.CreateObservableGauge(ConsumerMetricNames.CurrentLeases, () => ObserveLast(ref currentLeases, ConsumerOperations.RenewAllLeases), MetricUnits.Count, "Leases held after the last renewal pass.");
         lostLeases = Meter.CreateCounter<long>(ConsumerMetricNames.LostLeases, MetricUnits.Count, "Leases lost during renewal.");
         takenLeases = Meter.CreateCounter<long>(ConsumerMetricNames.TakenLeases, MetricUnits.Count, "Leases taken.");
         leaseSpillover = Meter.CreateCounter<long>(ConsumerMetricNames.LeaseSpillover, MetricUnits.Count, "Leases not taken because the worker is at its maximum.");
@@ -72,6 +75,9 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         batchesBisected = Meter.CreateCounter<long>(ConsumerMetricNames.BatchesBisected, MetricUnits.Count, "Failing batches split in two.");
         processRecordsRetries = Meter.CreateCounter<long>(ConsumerMetricNames.ProcessRecordsRetries, MetricUnits.Count, "Deliveries of failed records again after a backoff.");
         lanesBusy = Meter.CreateHistogram<long>(ConsumerMetricNames.LanesBusy, MetricUnits.Count, "Lanes with records per batch delivered on several lanes.");
+        Meter.CreateObservableGauge(ConsumerMetricNames.ActiveStreamsCount, () => ObserveLast(ref activeStreams, ConsumerOperations.MultiStreamTracker), MetricUnits.Count, "Streams in the list after the last stream sync.");
+        Meter.CreateObservableGauge(ConsumerMetricNames.StreamsPendingDeletionCount, () => ObserveLast(ref streamsPendingDeletion, ConsumerOperations.MultiStreamTracker), MetricUnits.Count, "Former streams whose leases wait for the deletion delay.");
+        deletedStreams = Meter.CreateCounter<long>(ConsumerMetricNames.DeletedStreamsCount, MetricUnits.Count, "Former streams whose leases were deleted.");
     }
 
     internal override MetricCatalog Catalog => MetricCatalog.Consumer;
@@ -255,6 +261,24 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         }
     }
 
+    /// <summary>
+    /// Records a stream sync of a multi-stream consumer (operation <see cref="ConsumerOperations.MultiStreamTracker"/>): the
+    /// values later observed as <see cref="ConsumerMetricNames.ActiveStreamsCount"/> and
+    /// <see cref="ConsumerMetricNames.StreamsPendingDeletionCount"/>, and <see cref="ConsumerMetricNames.DeletedStreamsCount"/>.
+    /// </summary>
+    /// <param name="activeStreams">Streams in the list.</param>
+    /// <param name="streamsPendingDeletion">Former streams whose leases wait for the deletion delay.</param>
+    /// <param name="deletedStreams">Former streams whose leases this sync deleted.</param>
+    public void StreamSyncCompleted(int activeStreams, int streamsPendingDeletion, int deletedStreams)
+    {
+        Interlocked.Exchange(ref this.activeStreams, Math.Max(0, activeStreams));
+        Interlocked.Exchange(ref this.streamsPendingDeletion, Math.Max(0, streamsPendingDeletion));
+        if (this.deletedStreams.Enabled)
+        {
+            this.deletedStreams.Add(deletedStreams, WorkerTags(ConsumerOperations.MultiStreamTracker));
+        }
+    }
+
     private void RecordCall(Histogram<long> successInstrument, Histogram<double> timeInstrument, string operation, string? stream, string? shard, bool succeeded, TimeSpan latency)
     {
         if (!(successInstrument.Enabled || timeInstrument.Enabled))
@@ -286,9 +310,10 @@ internal sealed class ConsumerMetrics : KinesisMetrics, IDisposable
         return tags;
     }
 
-    private IEnumerable<Measurement<long>> ObserveCurrentLeases()
+    // The last value recorded for a gauge; nothing before the first (a stream count is never recorded by a single-stream consumer).
+    private IEnumerable<Measurement<long>> ObserveLast(ref long field, string operation)
     {
-        var value = Interlocked.Read(ref currentLeases);
-        return value < 0 ? [] : [new Measurement<long>(value, WorkerTags(ConsumerOperations.RenewAllLeases))];
+        var value = Interlocked.Read(ref field);
+        return value < 0 ? [] : [new Measurement<long>(value, WorkerTags(operation))];
     }
 }

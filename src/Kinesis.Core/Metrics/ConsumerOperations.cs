@@ -14,4 +14,7 @@ public static class ConsumerOperations
 
     /// <summary>Writing a checkpoint to the lease table.</summary>
     public const string Checkpoint = "Checkpoint";
+
+    /// <summary>The periodic stream sync of a multi-stream consumer (the KCL's multi-stream tracker).</summary>
+    public const string MultiStreamTracker = "MultiStreamTracker";
 }

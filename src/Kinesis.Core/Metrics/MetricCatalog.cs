@@ -53,7 +53,10 @@ internal sealed class MetricCatalog
         new(ConsumerMetricNames.RecordsDeadLettered, MetricsLevel.Summary, Count, true),
         new(ConsumerMetricNames.BatchesBisected, MetricsLevel.Summary, Count, true),
         new(ConsumerMetricNames.ProcessRecordsRetries, MetricsLevel.Summary, Count, true),
-        new(ConsumerMetricNames.LanesBusy, MetricsLevel.Detailed, Count, false));
+        new(ConsumerMetricNames.LanesBusy, MetricsLevel.Detailed, Count, false),
+        new(ConsumerMetricNames.ActiveStreamsCount, MetricsLevel.Summary, Count, false),
+        new(ConsumerMetricNames.StreamsPendingDeletionCount, MetricsLevel.Summary, Count, false),
+        new(ConsumerMetricNames.DeletedStreamsCount, MetricsLevel.Summary, Count, true));
 
     public bool TryGet(string instrumentName, out MetricDefinition definition) =>
         definitions.TryGetValue(instrumentName, out definition!);

@@ -119,7 +119,7 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
         await env.CreateStreamAsync(1);
         var poison = await env.PutRawAsync(keys: 1, first: 0, count: 3);
         var failures = 0;
-        var stopped = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stopped = new TaskCompletionSource<ShardStoppedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = env.CreateConsumer(
             "w1",
             _ => new DelegateShardRecordProcessor((input, _) =>
@@ -137,7 +137,7 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
                 return Task.CompletedTask;
             }),
             o => o.ErrorMode = mode);
-        consumer.ShardStopped += (_, e) => stopped.TrySetResult(e.Exception);
+        consumer.ShardStopped += (_, e) => stopped.TrySetResult(e);
         await consumer.StartAsync();
 
         switch (mode)
@@ -154,7 +154,10 @@ public sealed class KinesisConsumerRobustnessTests(LocalAwsFixture fixture)
                 Assert.Equal(1, consumer.Counters.ProcessorFailures);
                 break;
             default:
-                Assert.Equal("user code failed", (await stopped.Task.WaitAsync(Deadline)).Message);
+                var args = await stopped.Task.WaitAsync(Deadline);
+                Assert.Equal("user code failed", args.Exception.Message);
+                Assert.Null(args.Stream);
+                Assert.Equal(args.ShardId, args.LeaseKey);
                 Assert.Equal(1, consumer.Counters.ShardsStopped);
                 Assert.Empty(env.Deliveries);
                 Assert.Single(consumer.HeldShardIds);

@@ -1,6 +1,8 @@
 using Kinesis.Client.Leases;
 using Kinesis.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Kinesis.Client.Tests.Leases;
@@ -242,6 +244,37 @@ public sealed class LeaseTakerTests
         await taker.TakeLeasesAsync();
 
         Assert.Equal(3, taker.LastPlan!.TotalLeases);
+    }
+
+    [Theory(Timeout = TestTimeouts.Unit)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TakeLeases_LeaseOfTheOtherKindInTheTable_NeverTakenNorCountedAndWarnedOncePerKey(bool multiStream)
+    {
+        // A multi-stream worker cannot process a single-stream lease (no stream identity), nor a single-stream worker a
+        // multi-stream one (its key is no shard id): taken, it would be renewed for ever and never read.
+        var clock = new FakeTimeProvider();
+        var store = new InMemoryLeaseRefresher(clock, tableExists: true);
+        var stream = new StreamIdentifier("123456789012", "orders", 1700000000);
+        var single = Lease.CreateNew("shardId-000000000000", ExtendedSequenceNumber.TrimHorizon);
+        var multi = Lease.CreateNew("shardId-000000000001", ExtendedSequenceNumber.TrimHorizon).InStream(stream);
+        Assert.True(await store.CreateLeaseIfNotExistsAsync(single));
+        Assert.True(await store.CreateLeaseIfNotExistsAsync(multi));
+        var (mine, other) = multiStream ? (multi, single) : (single, multi);
+        var logs = new FakeLogCollector();
+        var taker = new LeaseTaker(store, "worker-a", new LeaseManagementOptions(), clock, new FakeLogger(logs), new Random(7), multiStream);
+
+        var (taken, _) = await taker.TakeLeasesAsync();
+        var (takenLater, _) = await taker.TakeLeasesAsync();
+
+        Assert.Equal(mine.LeaseKey, Assert.Single(taken).LeaseKey);
+        Assert.Empty(takenLater);
+        Assert.Null((await store.GetLeaseAsync(other.LeaseKey))!.LeaseOwner);
+        Assert.Equal(1, taker.LastPlan!.TotalLeases);
+        var warning = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 2025);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains(other.LeaseKey, warning.Message, StringComparison.Ordinal);
+        Assert.Contains("ApplicationName", warning.Message, StringComparison.Ordinal);
     }
 
     private static LeaseTaker CreateTaker(ILeaseRefresher store, string workerId, TimeProvider clock, LeaseManagementOptions? options = null, int seed = 7) =>

@@ -67,6 +67,7 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         var removed = await env.CreateStreamAsync("removed", 2);
         var list = new List<StreamConfig> { new() { StreamName = kept }, new() { StreamName = removed } };
         var delay = TimeSpan.FromSeconds(3);
+        using var metrics = new ConsumerMeasurements(env.Base.ApplicationName);
         var consumer = env.CreateConsumer("w1", o =>
         {
             o.MultiStream.StreamProvider = _ => ValueTask.FromResult<IReadOnlyList<StreamConfig>>([.. list]);
@@ -76,6 +77,7 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         var expected = await env.PutAsync(kept, keys: 2, first: 0, count: 3);
         expected.AddRange(await env.PutAsync(removed, keys: 2, first: 0, count: 3));
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "both streams delivered");
+        await Eventually.HoldsAsync(() => ObserveStreamCounts(metrics) == (2, 0), Deadline, "ActiveStreams.Count 2 after a stream sync");
 
         list.RemoveAt(1);
         var removedAt = DateTime.UtcNow;
@@ -88,7 +90,18 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         var after = await env.PutAsync(kept, keys: 2, first: 3, count: 3);
         await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(after), Deadline, "the kept stream still flows");
         Assert.Single(await env.Base.ListLeasesAsync());
+        await Eventually.HoldsAsync(() => ObserveStreamCounts(metrics) == (1, 0), Deadline, "ActiveStreams.Count 1, none pending, after the deletion");
         await consumer.StopAsync();
+
+        // The Java KCL's MultiStreamTracker metrics: one former stream deleted, on the MultiStreamTracker operation.
+        Assert.Equal(1, metrics.Sum(ConsumerMetricNames.DeletedStreamsCount));
+        Assert.All(metrics.Tags(ConsumerMetricNames.DeletedStreamsCount), t => Assert.Equal(ConsumerOperations.MultiStreamTracker, t[MetricTagNames.Operation]));
+    }
+
+    private static (double? Active, double? Pending) ObserveStreamCounts(ConsumerMeasurements metrics)
+    {
+        metrics.ObserveGauges();
+        return (metrics.Last(ConsumerMetricNames.ActiveStreamsCount), metrics.Last(ConsumerMetricNames.StreamsPendingDeletionCount));
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]
@@ -248,6 +261,59 @@ public sealed class MultiStreamConsumerTests(LocalAwsFixture fixture)
         }
 
         await consumer.StopAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task ShardStopped_SameShardIdInTwoStreams_EachEventNamesItsStreamAndLeaseKey()
+    {
+        await using var env = new MultiStreamTestEnvironment(fixture);
+        var orders = await env.CreateStreamAsync("orders", 1);
+        var clicks = await env.CreateStreamAsync("clicks", 1);
+        await env.PutAsync(orders, keys: 1, first: 0, count: 1);
+        await env.PutAsync(clicks, keys: 1, first: 0, count: 1);
+        env.BeforeBatch = _ => throw new InvalidOperationException("user code failed");
+        var consumer = env.CreateConsumer("w1", o =>
+        {
+            o.ErrorMode = ProcessorErrorMode.StopShard;
+            o.MultiStream.Streams = [new StreamConfig { StreamName = orders }, new StreamConfig { StreamName = clicks }];
+        });
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<ShardStoppedEventArgs>();
+        consumer.ShardStopped += (_, e) => stopped.Enqueue(e);
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => stopped.Count == 2, Deadline, "both streams' shard-0 stopped");
+        var held = consumer.HeldShardIds;
+        await consumer.StopAsync();
+
+        Assert.All(stopped, e => Assert.NotNull(e.Stream));
+        Assert.All(stopped, e => Assert.Equal("shardId-000000000000", e.ShardId));
+        Assert.Equal(new[] { clicks, orders }.Order(), stopped.Select(e => e.Stream!.StreamName).Order());
+        Assert.All(stopped, e => Assert.Equal(e.Stream!.LeaseKey(e.ShardId), e.LeaseKey));
+        Assert.Equal(held.Order(), stopped.Select(e => e.LeaseKey).Order());
+    }
+
+    [Fact(Timeout = TestTimeouts.LongIntegration)]
+    public async Task StartAsync_SingleStreamLeaseInTheTable_NeverTakenWhileItsOwnStreamIsRead()
+    {
+        await using var env = new MultiStreamTestEnvironment(fixture);
+        var stream = await env.CreateStreamAsync("mixed", 1);
+        var expected = await env.PutAsync(stream, keys: 2, first: 0, count: 3);
+        var refresher = new DynamoDbLeaseRefresher(env.Base.DynamoDb, env.Base.ApplicationName, new LeaseManagementOptions(), TimeProvider.System, NullLogger.Instance);
+        await refresher.CreateTableIfNotExistsAsync();
+        await refresher.WaitUntilActiveAsync();
+
+        // A single-stream application's lease (key = bare shard id): this worker could never process it.
+        Assert.True(await refresher.CreateLeaseIfNotExistsAsync(Lease.CreateNew("shardId-000000000007", ExtendedSequenceNumber.TrimHorizon)));
+        var consumer = env.CreateConsumer("w1", o => o.MultiStream.Streams = [new StreamConfig { StreamName = stream }]);
+        await consumer.StartAsync();
+
+        await Eventually.HoldsAsync(() => env.DeliveredPayloads().IsSupersetOf(expected), Deadline, "the stream's records delivered");
+        var held = Assert.Single(consumer.HeldShardIds);
+        Assert.Contains($":{stream}:", held, StringComparison.Ordinal);
+        await consumer.StopAsync();
+        var single = Assert.Single(await env.Base.ListLeasesAsync(), l => l.StreamIdentifier is null);
+        Assert.Null(single.LeaseOwner);
+        Assert.Equal(0, single.LeaseCounter);
     }
 
     [Fact(Timeout = TestTimeouts.LongIntegration)]

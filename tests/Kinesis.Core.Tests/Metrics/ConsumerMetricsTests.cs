@@ -53,6 +53,24 @@ public sealed class ConsumerMetricsTests
     }
 
     [Fact]
+    public void StreamSyncCompleted_MultiStreamTrackerMetrics_GaugesAfterFirstSyncAndDeletedStreamsCounted()
+    {
+        using var metrics = new ConsumerMetrics("billing", "worker-1");
+        using var recorder = new MeasurementRecorder(metrics.Meter);
+
+        recorder.Observe();
+        Assert.Empty(recorder.Of(ConsumerMetricNames.ActiveStreamsCount));
+        metrics.StreamSyncCompleted(activeStreams: 3, streamsPendingDeletion: 1, deletedStreams: 0);
+        metrics.StreamSyncCompleted(activeStreams: 2, streamsPendingDeletion: 0, deletedStreams: 1);
+        recorder.Observe();
+
+        const string Tags = "Application=billing,Operation=MultiStreamTracker,WorkerIdentifier=worker-1";
+        Assert.Equal([(2.0, Tags)], recorder.Of(ConsumerMetricNames.ActiveStreamsCount).Select(m => (m.Value, m.TagText)));
+        Assert.Equal([(0.0, Tags)], recorder.Of(ConsumerMetricNames.StreamsPendingDeletionCount).Select(m => (m.Value, m.TagText)));
+        Assert.Equal([(0.0, Tags), (1.0, Tags)], recorder.Of(ConsumerMetricNames.DeletedStreamsCount).Select(m => (m.Value, m.TagText)));
+    }
+
+    [Fact]
     public void CurrentLeases_BeforeFirstRenewal_NotObserved()
     {
         using var metrics = new ConsumerMetrics("billing", "worker-1");
