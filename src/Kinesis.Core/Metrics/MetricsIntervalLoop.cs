@@ -49,9 +49,19 @@ internal sealed class MetricsIntervalLoop
     }
 
     /// <summary>Collects the current interval now and emits it.</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken)
+    public Task FlushAsync(CancellationToken cancellationToken) => FlushAsync(cancellationToken, final: false);
+
+    /// <summary>
+    /// Collects and emits. The final flush takes a free gate even when the deadline has passed already (a slow stop of the
+    /// loop can use it up), so what is left is still collected and the sink counts it as dropped rather than it vanishing.
+    /// </summary>
+    private async Task FlushAsync(CancellationToken cancellationToken, bool final)
     {
-        await emitGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!final || !emitGate.Wait(0))
+        {
+            await emitGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             SampleGauges();
@@ -82,7 +92,7 @@ internal sealed class MetricsIntervalLoop
         await loop.ConfigureAwait(false);
         try
         {
-            await FlushAsync(uploadDeadline.Token).ConfigureAwait(false);
+            await FlushAsync(uploadDeadline.Token, final: true).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
