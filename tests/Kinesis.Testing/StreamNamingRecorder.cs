@@ -18,6 +18,9 @@ public sealed class StreamNamingRecorder : DelegatingHandler
     /// <summary>The requests sent so far, in the order they were sent.</summary>
     public ConcurrentQueue<(string Operation, string? StreamName, string? StreamArn)> Requests { get; } = new();
 
+    /// <summary>The operations sent so far.</summary>
+    public HashSet<string> Operations => Requests.Select(r => r.Operation).ToHashSet(StringComparer.Ordinal);
+
     /// <inheritdoc/>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
