@@ -44,15 +44,20 @@ internal sealed class ConsumerStartup
     /// <summary>Fails unless the stream exists (DescribeStreamSummary).</summary>
     public Task CheckStreamAsync(KinesisApiClient api, CancellationToken cancellationToken) => CheckStreamAsync(api, Stream, cancellationToken);
 
-    /// <summary>Fails unless <paramref name="stream"/> exists (DescribeStreamSummary); each stream of a multi-stream consumer.</summary>
-    public async Task CheckStreamAsync(KinesisApiClient api, StreamAddress stream, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fails unless <paramref name="stream"/> exists (DescribeStreamSummary); each stream of a multi-stream consumer. Returns
+    /// the stream's summary (a multi-stream consumer takes the stream's identity from it).
+    /// </summary>
+    public async Task<StreamDescriptionSummary> CheckStreamAsync(KinesisApiClient api, StreamAddress stream, CancellationToken cancellationToken)
     {
+        StreamDescriptionSummary summary = null!;
         try
         {
             await RetryTransientAsync(
                 "describing the stream",
-                async ct => await api.DescribeStreamSummaryAsync(stream.DescribeRequest(), ct).ConfigureAwait(false),
+                async ct => summary = (await api.DescribeStreamSummaryAsync(stream.DescribeRequest(), ct).ConfigureAwait(false)).StreamDescriptionSummary,
                 cancellationToken).ConfigureAwait(false);
+            return summary;
         }
         catch (KinesisApiException ex) when (ex.ErrorCode == KinesisErrorCodes.ResourceNotFound)
         {

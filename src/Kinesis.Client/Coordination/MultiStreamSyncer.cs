@@ -43,9 +43,16 @@ internal sealed class MultiStreamSyncer
         await startup.RunKinesisStepAsync(async ct => configs = await EvaluateStreamListAsync(ct).ConfigureAwait(false), "evaluating the stream list", cancellationToken).ConfigureAwait(false);
         foreach (var config in configs)
         {
-            await startup.CheckStreamAsync(api, config.Address(), cancellationToken).ConfigureAwait(false);
+            var summary = await startup.CheckStreamAsync(api, config.Address(), cancellationToken).ConfigureAwait(false);
             StreamIdentifier identity = null!;
-            await startup.RunKinesisStepAsync(async ct => identity = await resolver.ResolveAsync(config, ct).ConfigureAwait(false), $"describing stream '{config}'", cancellationToken).ConfigureAwait(false);
+            await startup.RunKinesisStepAsync(
+                _ =>
+                {
+                    identity = resolver.Resolve(config, summary);
+                    return Task.CompletedTask;
+                },
+                $"describing stream '{config}'",
+                cancellationToken).ConfigureAwait(false);
             streams.Set(streams.Create(options.ForStream(identity, config.Address(), config.InitialPosition, config.InitialPositionTimestamp)));
             MultiStreamLog.StreamAdded(logger, config.ToString(), identity.Serialize());
         }

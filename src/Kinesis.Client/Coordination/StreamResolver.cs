@@ -21,37 +21,32 @@ internal sealed class StreamResolver
 
     public async Task<StreamIdentifier> ResolveAsync(StreamConfig config, CancellationToken cancellationToken)
     {
-        var key = config.ToString();
+        if (Cached(config) is { } known)
+        {
+            return known;
+        }
+
+        var summary = FromConfig(config) is null
+            ? (await api.DescribeStreamSummaryAsync(config.Address().DescribeRequest(), cancellationToken).ConfigureAwait(false)).StreamDescriptionSummary
+            : null;
+        return Resolve(config, summary);
+    }
+
+    /// <summary>
+    /// The identity of <paramref name="config"/> from a DescribeStreamSummary answer the caller already has (the start-up
+    /// check's), so the stream is not described twice; the config's ARN and epoch still win when both are given.
+    /// </summary>
+    public StreamIdentifier Resolve(StreamConfig config, StreamDescriptionSummary? summary)
+    {
+        if (Cached(config) is { } known)
+        {
+            return known;
+        }
+
+        var identity = FromConfig(config) ?? FromSummary(config.Address(), summary!);
         lock (gate)
         {
-            if (cache.TryGetValue(key, out var known))
-            {
-                return known;
-            }
-        }
-
-        var address = config.Address();
-        StreamIdentifier identity;
-        if (config.CreationEpoch is { } epoch && address.AccountId is { } account)
-        {
-            identity = new StreamIdentifier(account, address.StreamName, epoch);
-        }
-        else
-        {
-            var summary = (await api.DescribeStreamSummaryAsync(address.DescribeRequest(), cancellationToken).ConfigureAwait(false)).StreamDescriptionSummary;
-            if (!StreamAddress.TryParseArn(summary.StreamARN, out var described) || described.AccountId is not { } accountId)
-            {
-                throw new InvalidOperationException($"DescribeStreamSummary of '{address}' returned no stream ARN ('{summary.StreamARN}'); a multi-stream consumer needs the account id from it.");
-            }
-
-            var created = summary.StreamCreationTimestamp
-                ?? throw new InvalidOperationException($"DescribeStreamSummary of '{address}' returned no StreamCreationTimestamp; a multi-stream consumer needs it for the lease keys (or give the StreamArn with a CreationEpoch).");
-            identity = new StreamIdentifier(accountId, summary.StreamName, Math.Max(1, created.ToUnixTimeSeconds()));
-        }
-
-        lock (gate)
-        {
-            cache[key] = identity;
+            cache[config.ToString()] = identity;
         }
 
         return identity;
@@ -69,6 +64,32 @@ internal sealed class StreamResolver
                     cache.Remove(key);
                 }
             }
+        }
+    }
+
+    private static StreamIdentifier? FromConfig(StreamConfig config)
+    {
+        var address = config.Address();
+        return config.CreationEpoch is { } epoch && address.AccountId is { } account ? new StreamIdentifier(account, address.StreamName, epoch) : null;
+    }
+
+    private static StreamIdentifier FromSummary(StreamAddress address, StreamDescriptionSummary summary)
+    {
+        if (!StreamAddress.TryParseArn(summary.StreamARN, out var described) || described.AccountId is not { } accountId)
+        {
+            throw new InvalidOperationException($"DescribeStreamSummary of '{address}' returned no stream ARN ('{summary.StreamARN}'); a multi-stream consumer needs the account id from it.");
+        }
+
+        var created = summary.StreamCreationTimestamp
+            ?? throw new InvalidOperationException($"DescribeStreamSummary of '{address}' returned no StreamCreationTimestamp; a multi-stream consumer needs it for the lease keys (or give the StreamArn with a CreationEpoch).");
+        return new StreamIdentifier(accountId, summary.StreamName, Math.Max(1, created.ToUnixTimeSeconds()));
+    }
+
+    private StreamIdentifier? Cached(StreamConfig config)
+    {
+        lock (gate)
+        {
+            return cache.TryGetValue(config.ToString(), out var known) ? known : null;
         }
     }
 }
