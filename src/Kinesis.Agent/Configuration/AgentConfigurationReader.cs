@@ -346,7 +346,7 @@ public static class AgentConfigurationReader
             throw new AgentConfigurationException($"{path}.kinesisStream", "required: the stream to send to");
         }
 
-        if (stream.Length > 128 || !stream.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+        if (!Kinesis.Core.Api.KinesisLimits.IsStreamName(stream))
         {
             throw new AgentConfigurationException($"{path}.kinesisStream", $"'{stream}' is not a stream name (1 to 128 letters, digits, '_', '-', '.')");
         }
