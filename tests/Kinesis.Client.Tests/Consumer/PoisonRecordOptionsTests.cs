@@ -175,8 +175,27 @@ internal sealed class ListSink : IDeadLetterSink
     private readonly object gate = new();
     private readonly List<DeadLetterBatch> batches = [];
 
-    /// <summary>How many of the next calls throw.</summary>
-    public int FailuresLeft { get; set; }
+    private int failuresLeft;
+
+    /// <summary>How many of the next calls throw; set under the sink's lock, so a change while calls run is never lost.</summary>
+    public int FailuresLeft
+    {
+        get
+        {
+            lock (gate)
+            {
+                return failuresLeft;
+            }
+        }
+
+        set
+        {
+            lock (gate)
+            {
+                failuresLeft = value;
+            }
+        }
+    }
 
     public int Calls { get; private set; }
 
@@ -200,9 +219,9 @@ internal sealed class ListSink : IDeadLetterSink
         {
             Calls++;
             OnCall?.Invoke(batch);
-            if (FailuresLeft > 0)
+            if (failuresLeft > 0)
             {
-                FailuresLeft--;
+                failuresLeft--;
                 return Task.FromException(new IOException("dead-letter store unavailable"));
             }
 
