@@ -20,18 +20,22 @@ namespace Kinesis.Benchmarks.LoadRunner;
 /// </summary>
 internal static class ApiCallCostCommand
 {
-    public const string Usage = "usage: api-cost [--calls N] [--pace-ms N]";
+    public const string Usage = "usage: api-cost [--calls N] [--pace-ms N] [--per-wake N]";
 
     public static async Task<int> RunAsync(string[] args)
     {
         var calls = 2000;
         var pace = TimeSpan.FromMilliseconds(20);
+        var perWake = 1;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
             {
                 case "--calls":
                     calls = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                case "--per-wake":
+                    perWake = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
                 case "--pace-ms":
                     pace = TimeSpan.FromMilliseconds(int.Parse(args[i + 1], CultureInfo.InvariantCulture));
@@ -69,6 +73,7 @@ internal static class ApiCallCostCommand
                 var response = await kinesis.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator! }).ConfigureAwait(false);
                 iterator = response.NextShardIterator;
             }).ConfigureAwait(false);
+            await MeasureFloorAsync(kinesis, services.Kinesalite.Endpoint, stream, calls, pace, perWake).ConfigureAwait(false);
             await MeasureAsync("Lease renewal (UpdateItem, AWS SDK)", calls, pace, measureBackToBack: true, async () =>
             {
                 lease = await refresher.TryRenewLeaseAsync(lease).ConfigureAwait(false) ?? throw new InvalidOperationException("The lease was lost.");
@@ -108,6 +113,150 @@ internal static class ApiCallCostCommand
         private Amazon.Runtime.Endpoints.Endpoint? cached;
 
         public Amazon.Runtime.Endpoints.Endpoint ResolveEndpoint(Amazon.Runtime.Endpoints.EndpointParameters parameters) => cached ??= inner.ResolveEndpoint(parameters);
+    }
+
+    /// <summary>
+    /// The floor under a paced GetRecords: the same empty-shard call made four ways, each paced by one dedicated thread
+    /// that sleeps between calls (the cheapest pacing there is: no timer thread, no thread-pool work item), so that the
+    /// rows differ only in how the exchange is made: through <see cref="KinesisApiClient"/> (signed, awaited by the
+    /// thread), with a bare <see cref="HttpClient"/> (the same request unsigned; kinesalite checks only the form of the
+    /// Authorization header), asynchronously and synchronously, and over a plain socket with no HTTP stack at all.
+    /// <paramref name="perWake"/> calls follow each other after each sleep, as idle shards polling on one tick do.
+    /// </summary>
+    private static async Task MeasureFloorAsync(KinesisApiClient kinesis, Uri endpoint, string stream, int calls, TimeSpan pace, int perWake)
+    {
+        async Task<string> NewIteratorAsync() =>
+            (await kinesis.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = stream, ShardId = "shardId-000000000000", ShardIteratorType = ShardIteratorType.Latest }).ConfigureAwait(false)).ShardIterator;
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The floor: {perWake} call(s) every {pace.TotalMilliseconds} ms, one after the other on a thread that sleeps in between; CPU per call"));
+        Console.WriteLine("| Exchange | Paced: CPU ms | Thread-pool work items per call |");
+        Console.WriteLine("|---|---:|---:|");
+
+        var pacingOnly = MeasureOnThread(calls, pace, perWake, () => { });
+        PrintFloor("The thread's sleep alone", pacingOnly);
+
+        var iterator = await NewIteratorAsync().ConfigureAwait(false);
+        PrintFloor("KinesisApiClient.GetRecordsAsync (signed), the thread waits for it", MeasureOnThread(calls, pace, perWake, () =>
+        {
+            iterator = kinesis.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator }).GetAwaiter().GetResult().NextShardIterator!;
+        }));
+
+        using var http = new HttpClient();
+        iterator = await NewIteratorAsync().ConfigureAwait(false);
+        PrintFloor("HttpClient.SendAsync, the same request unsigned, the thread waits for it", MeasureOnThread(calls, pace, perWake, () =>
+        {
+            using var response = http.SendAsync(UnsignedGetRecords(endpoint, iterator)).GetAwaiter().GetResult();
+            iterator = NextIterator(response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult());
+        }));
+
+        iterator = await NewIteratorAsync().ConfigureAwait(false);
+        PrintFloor("HttpClient.Send (synchronous), unsigned", MeasureOnThread(calls, pace, perWake, () =>
+        {
+            using var response = http.Send(UnsignedGetRecords(endpoint, iterator));
+            using var body = new MemoryStream();
+            response.Content.ReadAsStream().CopyTo(body);
+            iterator = NextIterator(body.ToArray());
+        }));
+
+        iterator = await NewIteratorAsync().ConfigureAwait(false);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        socket.Connect(endpoint.Host, endpoint.Port);
+        var buffer = new byte[64 * 1024];
+        PrintFloor("A socket (synchronous), the same bytes, no HTTP stack", MeasureOnThread(calls, pace, perWake, () =>
+        {
+            iterator = NextIterator(RawExchange(socket, buffer, endpoint, iterator));
+        }));
+    }
+
+    private static (double CpuMs, double WorkItems) MeasureOnThread(int calls, TimeSpan pace, int perWake, Action call)
+    {
+        (double, double) result = default;
+        var thread = new Thread(() =>
+        {
+            for (var i = 0; i < calls / 2; i++)
+            {
+                call();
+            }
+
+            using var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
+            var workItemsBefore = ThreadPool.CompletedWorkItemCount;
+            var measured = calls / 4 / perWake * perWake;
+            for (var i = 0; i < measured; i++)
+            {
+                if (i % perWake == 0)
+                {
+                    Thread.Sleep(pace);
+                }
+
+                call();
+            }
+
+            process.Refresh();
+            result = ((process.TotalProcessorTime - cpuBefore).TotalMilliseconds / measured, (ThreadPool.CompletedWorkItemCount - workItemsBefore) / (double)measured);
+        });
+        thread.Start();
+        thread.Join();
+        return result;
+    }
+
+    private static void PrintFloor(string name, (double CpuMs, double WorkItems) figures) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {figures.CpuMs:F3} | {figures.WorkItems:F1} |"));
+
+    private static string UnsignedGetRecordsBody(string iterator) => $"{{\"ShardIterator\":\"{iterator}\"}}";
+
+    private static string UnsignedAuthorization() =>
+        $"AWS4-HMAC-SHA256 Credential={LocalAwsServices.AccessKeyId}/20260101/{LocalAwsServices.Region}/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=00";
+
+    private static HttpRequestMessage UnsignedGetRecords(Uri endpoint, string iterator)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(UnsignedGetRecordsBody(iterator)) };
+        request.Content.Headers.Remove("Content-Type");
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-amz-json-1.1");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", "Kinesis_20131202.GetRecords");
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation("Authorization", UnsignedAuthorization());
+        return request;
+    }
+
+    /// <summary>One HTTP/1.1 exchange written and read by hand on a kept-alive socket: measurement only.</summary>
+    private static byte[] RawExchange(System.Net.Sockets.Socket socket, byte[] buffer, Uri endpoint, string iterator)
+    {
+        var body = UnsignedGetRecordsBody(iterator);
+        var request = string.Create(CultureInfo.InvariantCulture, $"POST / HTTP/1.1\r\nHost: {endpoint.Authority}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: Kinesis_20131202.GetRecords\r\nX-Amz-Date: {DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}\r\nAuthorization: {UnsignedAuthorization()}\r\nContent-Length: {System.Text.Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}");
+        socket.Send(System.Text.Encoding.UTF8.GetBytes(request));
+        var received = 0;
+        while (true)
+        {
+            var read = socket.Receive(buffer, received, buffer.Length - received, System.Net.Sockets.SocketFlags.None);
+            if (read == 0)
+            {
+                throw new IOException("kinesalite closed the connection.");
+            }
+
+            received += read;
+            var headerEnd = buffer.AsSpan(0, received).IndexOf("\r\n\r\n"u8);
+            if (headerEnd < 0)
+            {
+                continue;
+            }
+
+            var headers = System.Text.Encoding.ASCII.GetString(buffer, 0, headerEnd);
+            var at = headers.IndexOf("Content-Length:", StringComparison.OrdinalIgnoreCase) + "Content-Length:".Length;
+            var end = headers.IndexOf('\r', at);
+            var length = int.Parse(end < 0 ? headers[at..] : headers[at..end], CultureInfo.InvariantCulture);
+            if (received >= headerEnd + 4 + length)
+            {
+                return buffer[(headerEnd + 4)..(headerEnd + 4 + length)];
+            }
+        }
+    }
+
+    private static string NextIterator(byte[] body)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("NextShardIterator").GetString()!;
     }
 
     private static async Task MeasureAsync(string name, int calls, TimeSpan pace, bool measureBackToBack, Func<Task> call)
