@@ -288,4 +288,51 @@ public sealed class KinesisProducerTests(LocalAwsFixture fixture)
         Assert.True(maxSeen <= 10, $"outstanding reached {maxSeen}");
         Assert.All(await Task.WhenAll(puts), r => Assert.True(r.IsSuccessful));
     }
+
+    [Fact(Timeout = TestTimeouts.Integration)]
+    public async Task PutAsync_TimedWakeUpsOfTheSender_ThrowNoExceptions()
+    {
+        // Debuggers and APM agents report every first-chance exception; a producer at work must not raise one per
+        // timed wake-up (RecordMaxBufferedTime, backoffs, shard-map refresh). Only this test's producer is counted: its
+        // loop runs in the execution context that carries the marker.
+        using var client = LocalKinesis.CreateClient(fixture.KinesisLocalEndpoint);
+        var stream = LocalAwsFixture.UniqueName("producer-quiet");
+        await LocalKinesis.CreateStreamAsync(client, stream, shardCount: 1);
+        var marker = new object();
+        var counting = true;
+        var thrown = new List<string>();
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (Volatile.Read(ref counting) && ReferenceEquals(Marker.Value, marker))
+            {
+                lock (thrown)
+                {
+                    thrown.Add($"{e.Exception.GetType().Name}: {e.Exception.Message}");
+                }
+            }
+        }
+
+        Marker.Value = marker;
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            await using var producer = new KinesisProducer(ProducerTestKit.Options(fixture.KinesisLocalEndpoint));
+            for (var i = 0; i < 20; i++)
+            {
+                // One record at a time: each is sent when its RecordMaxBufferedTime (20 ms) runs out, a timed wake-up.
+                Assert.True((await producer.PutAsync(stream, "k", ProducerTestKit.Payload("k", i))).IsSuccessful);
+            }
+
+            Volatile.Write(ref counting, false);
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+            Marker.Value = null;
+        }
+
+        Assert.Empty(thrown);
+    }
+
+    private static readonly AsyncLocal<object?> Marker = new();
 }

@@ -35,6 +35,10 @@ internal sealed partial class BatchSender
     private readonly SemaphoreSlim slots;
     private readonly Channel<byte> wakeUps = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopping = new();
+
+    // Ends the loop's timed waits: moved at each wait, it wakes the loop through the same channel as WakeUp. A token source
+    // per wait cancelled at its deadline threw (and caught) an OperationCanceledException at every timed wake-up.
+    private readonly ITimer deadline;
     private int wakeUpPending;
 
     // When the loop will next wake on its own (timestamp); long.MaxValue while it is scanning, so that every change made
@@ -68,6 +72,7 @@ internal sealed partial class BatchSender
         this.streams = streams;
         this.logger = logger;
         slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
+        deadline = time.CreateTimer(static state => ((BatchSender)state!).wakeUps.Writer.TryWrite(0), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public CancellationToken StoppingToken => stopping.Token;
@@ -116,6 +121,8 @@ internal sealed partial class BatchSender
         {
             await loop.ConfigureAwait(false);
         }
+
+        deadline.Dispose();
 
         // The loop has ended, so no call starts from here on.
         Task[] inFlight;
@@ -249,16 +256,10 @@ internal sealed partial class BatchSender
 
         // Published after the pass's scan: a change the scan missed either saw long.MaxValue and woke us, or sees this.
         Volatile.Write(ref scheduledWake, now + sleep);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds((double)sleep / time.TimestampFrequency), time);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, deadline.Token);
-        try
-        {
-            await wakeUps.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
-        {
-            // The deadline came first.
-        }
+
+        // A deadline of an earlier wait that fires late only adds one pass; the next pass moves the timer again.
+        deadline.Change(TimeSpan.FromSeconds((double)sleep / time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+        await wakeUps.Reader.WaitToReadAsync(stopping.Token).ConfigureAwait(false);
     }
 
     /// <summary>Starts a PutRecords call, tracked (with the retries it starts) until it ends, so <see cref="StopAsync"/> can await it.</summary>
