@@ -36,7 +36,7 @@ internal sealed partial class BatchSender
     private readonly Channel<byte> wakeUps = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopping = new();
 
-    // Ends the loop's timed waits: moved at each wait, it wakes the loop through the same channel as WakeUp. A token source
+    // Ends the loop's timed waits: moved at each wait, it calls WakeUp like any other change. A token source
     // per wait cancelled at its deadline threw (and caught) an OperationCanceledException at every timed wake-up.
     private readonly ITimer deadline;
     private int wakeUpPending;
@@ -72,7 +72,7 @@ internal sealed partial class BatchSender
         this.streams = streams;
         this.logger = logger;
         slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
-        deadline = time.CreateTimer(static state => ((BatchSender)state!).wakeUps.Writer.TryWrite(0), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        deadline = time.CreateTimer(static state => ((BatchSender)state!).WakeUp(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public CancellationToken StoppingToken => stopping.Token;
