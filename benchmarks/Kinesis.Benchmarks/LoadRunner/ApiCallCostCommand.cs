@@ -29,18 +29,21 @@ internal static class ApiCallCostCommand
         var perWake = 1;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
+            // Each value is a count above zero (a zero --per-wake would divide by zero on the measuring thread).
+            var number = int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : (int?)null;
             switch (args[i])
             {
-                case "--calls":
-                    calls = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                case "--calls" when number is not null:
+                    calls = number.Value;
                     break;
-                case "--per-wake":
-                    perWake = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                case "--per-wake" when number is not null:
+                    perWake = number.Value;
                     break;
-                case "--pace-ms":
-                    pace = TimeSpan.FromMilliseconds(int.Parse(args[i + 1], CultureInfo.InvariantCulture));
+                case "--pace-ms" when number is not null:
+                    pace = TimeSpan.FromMilliseconds(number.Value);
                     break;
                 default:
+                    Console.Error.WriteLine($"api-cost: {args[i]} {args[i + 1]} is not an option with a whole number above 0.");
                     Console.Error.WriteLine(Usage);
                     return 2;
             }
